@@ -1,0 +1,82 @@
+//! `serve`: wires the settings, the database, GitHub, the HTTP server and the
+//! job workers together, and shuts them down in order.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+use crate::config::Settings;
+use crate::github::GitHub;
+use crate::jobs::{DeliveryHandler, WorkerPool};
+use crate::server::{AppState, router};
+use crate::store;
+
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    settings.require_serve()?;
+    let pool = store::connect(
+        settings.require_database_url()?,
+        u32::try_from(settings.workers + 8).unwrap_or(32),
+    )
+    .await?;
+    store::migrate(&pool).await?;
+
+    let github = GitHub::new(&settings)?;
+    let identity = github
+        .identity()
+        .await
+        .context("cannot learn the bot's own GitHub identity (GET /user or GET /app)")?;
+    info!(login = %identity.login, "GitHub identity");
+
+    let listener = tokio::net::TcpListener::bind(settings.bind_addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.bind_addr))?;
+    info!(addr = %listener.local_addr()?, "listening");
+
+    let shutdown = CancellationToken::new();
+    let workers = WorkerPool::new(
+        pool.clone(),
+        DeliveryHandler { github },
+        settings.jobs.clone(),
+    );
+    let worker_count = settings.workers;
+    let worker_task = tokio::spawn(workers.run(worker_count, shutdown.clone()));
+
+    let state = Arc::new(AppState::new(pool.clone(), settings));
+    let stop = shutdown.clone();
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async move {
+            wait_for_signal().await;
+            info!("shutting down: no new deliveries; finishing running jobs");
+            stop.cancel();
+        })
+        .await
+        .context("HTTP server failed")?;
+    shutdown.cancel();
+    worker_task.await.context("job workers failed")?;
+    pool.close().await;
+    info!("stopped");
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

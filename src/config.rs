@@ -1,0 +1,408 @@
+//! Settings: each one from a command-line flag, else its environment variable
+//! (clap reads both), else the TOML file given by `--config` /
+//! `RECOVERY_BOT_CONFIG`, else a default. Secrets are kept in
+//! [`SecretString`] so that `Debug` output never shows them, and clap is told
+//! to hide their environment values in `--help`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// Flags shared by every subcommand that talks to the database or GitHub.
+#[derive(Args, Debug, Clone, Default)]
+pub struct SettingsArgs {
+    /// TOML file holding any setting not given as a flag or variable.
+    #[arg(long, env = "RECOVERY_BOT_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// PostgreSQL connection URL.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<SecretString>,
+    /// Webhook secret(s); a comma-separated list is accepted for rotation.
+    #[arg(long, env = "GITHUB_WEBHOOK_SECRET", global = true, hide_env_values = true)]
+    pub github_webhook_secret: Option<SecretString>,
+    /// Token used to call the GitHub API (instead of a GitHub App).
+    #[arg(long, env = "GITHUB_TOKEN", global = true, hide_env_values = true)]
+    pub github_token: Option<SecretString>,
+    /// GitHub App id (with a private key) instead of a token.
+    #[arg(long, env = "GITHUB_APP_ID", global = true)]
+    pub github_app_id: Option<u64>,
+    /// GitHub App private key, PEM text.
+    #[arg(long, env = "GITHUB_APP_PRIVATE_KEY", global = true, hide_env_values = true)]
+    pub github_app_private_key: Option<SecretString>,
+    /// File holding the GitHub App private key (PEM).
+    #[arg(long, env = "GITHUB_APP_PRIVATE_KEY_FILE", global = true)]
+    pub github_app_private_key_file: Option<PathBuf>,
+    /// Base URL of the GitHub REST API [default: https://api.github.com].
+    #[arg(long, env = "GITHUB_API_URL", global = true)]
+    pub github_api_url: Option<String>,
+    /// Address the HTTP server listens on [default: 127.0.0.1:3000].
+    #[arg(long, env = "BIND_ADDR", global = true)]
+    pub bind_addr: Option<SocketAddr>,
+    /// Public base URL of this server, used in emailed links.
+    #[arg(long, env = "PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// Comma-separated GitHub logins of admins (added to the config's admins).
+    #[arg(long, env = "RECOVERY_BOT_ADMINS", global = true)]
+    pub admins: Option<String>,
+    /// Comma-separated `owner/name` allow-list (empty: every repository).
+    #[arg(long, env = "RECOVERY_BOT_REPOS", global = true)]
+    pub repos: Option<String>,
+    /// Outgoing mail server, e.g. `smtp://127.0.0.1:25`.
+    #[arg(long, env = "SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<SecretString>,
+    /// Sender address of outgoing mail.
+    #[arg(long, env = "MAIL_FROM", global = true)]
+    pub mail_from: Option<String>,
+    /// Base URL (or local JSON file) of the account directory.
+    #[arg(long, env = "ACCOUNT_DIRECTORY_URL", global = true)]
+    pub account_directory_url: Option<String>,
+    /// Log format: `text` or `json` [default: text].
+    #[arg(long, env = "LOG_FORMAT", global = true)]
+    pub log_format: Option<LogFormat>,
+    /// Largest webhook body accepted, in bytes [default: 5 MiB].
+    #[arg(long, env = "WEBHOOK_MAX_BODY_BYTES", global = true)]
+    pub webhook_max_body_bytes: Option<usize>,
+    /// Number of job workers in `serve` [default: 4].
+    #[arg(long, env = "RECOVERY_BOT_WORKERS", global = true)]
+    pub workers: Option<usize>,
+}
+
+#[derive(clap::ValueEnum, Deserialize, Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// The TOML file: the same names as the flags (snake_case), plus the settings
+/// that only live in the file.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<SecretString>,
+    github_webhook_secret: Option<SecretString>,
+    github_token: Option<SecretString>,
+    github_app_id: Option<u64>,
+    github_app_private_key: Option<SecretString>,
+    github_app_private_key_file: Option<PathBuf>,
+    github_api_url: Option<String>,
+    bind_addr: Option<SocketAddr>,
+    public_url: Option<String>,
+    #[serde(default)]
+    admins: Vec<String>,
+    #[serde(default)]
+    repos: Vec<String>,
+    smtp_url: Option<SecretString>,
+    mail_from: Option<String>,
+    account_directory_url: Option<String>,
+    log_format: Option<LogFormat>,
+    webhook_max_body_bytes: Option<usize>,
+    workers: Option<usize>,
+    #[serde(default)]
+    jobs: JobSettings,
+}
+
+/// Tuning of the job queue (TOML `[jobs]` table).
+#[derive(Deserialize, Debug, Clone)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobSettings {
+    /// Attempts before a job is kept as dead.
+    pub max_attempts: i32,
+    /// First retry delay in milliseconds; doubles per attempt.
+    pub backoff_base_ms: u64,
+    /// Largest retry delay in milliseconds.
+    pub backoff_max_ms: u64,
+    /// A job running longer than this fails (and is retried).
+    pub timeout_secs: u64,
+    /// Fallback poll interval when no NOTIFY arrives, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// How long shutdown waits for running jobs, in seconds.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            backoff_base_ms: 2_000,
+            backoff_max_ms: 15 * 60 * 1_000,
+            timeout_secs: 120,
+            poll_interval_ms: 5_000,
+            shutdown_grace_secs: 30,
+        }
+    }
+}
+
+impl JobSettings {
+    pub fn backoff_base(&self) -> Duration {
+        Duration::from_millis(self.backoff_base_ms)
+    }
+    pub fn backoff_max(&self) -> Duration {
+        Duration::from_millis(self.backoff_max_ms)
+    }
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_secs)
+    }
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.poll_interval_ms)
+    }
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+}
+
+/// How the bot authenticates to GitHub.
+#[derive(Debug, Clone)]
+pub enum GitHubAuth {
+    Token(SecretString),
+    App { app_id: u64, private_key: SecretString },
+}
+
+/// Everything resolved: flags over environment over file over defaults.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: Option<SecretString>,
+    pub webhook_secrets: Vec<SecretString>,
+    pub github_auth: Option<GitHubAuth>,
+    pub github_api_url: String,
+    pub bind_addr: SocketAddr,
+    pub public_url: Option<String>,
+    pub admins: Vec<String>,
+    pub repos: Vec<String>,
+    pub smtp_url: Option<SecretString>,
+    pub mail_from: Option<String>,
+    pub account_directory_url: Option<String>,
+    pub log_format: LogFormat,
+    pub webhook_max_body_bytes: usize,
+    pub workers: usize,
+    pub jobs: JobSettings,
+}
+
+pub const DEFAULT_GITHUB_API_URL: &str = "https://api.github.com";
+pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:3000";
+pub const DEFAULT_MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
+
+fn split_list(s: &str) -> impl Iterator<Item = String> + '_ {
+    s.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+impl Settings {
+    /// Resolves the settings; reads the TOML file if one is named.
+    pub fn load(args: &SettingsArgs) -> anyhow::Result<Self> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileSettings::default(),
+        };
+        Self::resolve(args.clone(), file)
+    }
+
+    fn resolve(args: SettingsArgs, file: FileSettings) -> anyhow::Result<Self> {
+        let secret_list = args
+            .github_webhook_secret
+            .or(file.github_webhook_secret)
+            .map(|s| {
+                split_list(s.expose_secret())
+                    .map(SecretString::from)
+                    .collect()
+            })
+            .unwrap_or_default();
+
+        let token = args.github_token.or(file.github_token);
+        let app_id = args.github_app_id.or(file.github_app_id);
+        let key = args.github_app_private_key.or(file.github_app_private_key);
+        let key_file = args
+            .github_app_private_key_file
+            .or(file.github_app_private_key_file);
+        let github_auth = match (token, app_id) {
+            (Some(token), _) => Some(GitHubAuth::Token(token)),
+            (None, Some(app_id)) => {
+                let private_key = match (key, key_file) {
+                    (Some(key), _) => key,
+                    (None, Some(path)) => std::fs::read_to_string(&path)
+                        .map(SecretString::from)
+                        .with_context(|| {
+                            format!("cannot read GITHUB_APP_PRIVATE_KEY_FILE {}", path.display())
+                        })?,
+                    (None, None) => bail!(
+                        "GITHUB_APP_ID is set but neither GITHUB_APP_PRIVATE_KEY nor GITHUB_APP_PRIVATE_KEY_FILE is"
+                    ),
+                };
+                Some(GitHubAuth::App {
+                    app_id,
+                    private_key,
+                })
+            }
+            (None, None) => None,
+        };
+
+        let mut admins = file.admins;
+        admins.extend(args.admins.as_deref().map(split_list).into_iter().flatten());
+        let repos = match args.repos {
+            Some(list) => split_list(&list).collect(),
+            None => file.repos,
+        };
+        for repo in &repos {
+            if repo.split('/').filter(|p| !p.is_empty()).count() != 2 {
+                bail!("RECOVERY_BOT_REPOS: `{repo}` is not of the form owner/name");
+            }
+        }
+
+        let workers = args.workers.or(file.workers).unwrap_or(4);
+        if workers == 0 {
+            bail!("RECOVERY_BOT_WORKERS must be at least 1");
+        }
+        Ok(Self {
+            database_url: args.database_url.or(file.database_url),
+            webhook_secrets: secret_list,
+            github_auth,
+            github_api_url: args
+                .github_api_url
+                .or(file.github_api_url)
+                .unwrap_or_else(|| DEFAULT_GITHUB_API_URL.to_owned()),
+            bind_addr: match args.bind_addr.or(file.bind_addr) {
+                Some(addr) => addr,
+                None => DEFAULT_BIND_ADDR.parse()?,
+            },
+            public_url: args.public_url.or(file.public_url),
+            admins,
+            repos,
+            smtp_url: args.smtp_url.or(file.smtp_url),
+            mail_from: args.mail_from.or(file.mail_from),
+            account_directory_url: args.account_directory_url.or(file.account_directory_url),
+            log_format: args.log_format.or(file.log_format).unwrap_or_default(),
+            webhook_max_body_bytes: args
+                .webhook_max_body_bytes
+                .or(file.webhook_max_body_bytes)
+                .unwrap_or(DEFAULT_MAX_BODY_BYTES),
+            workers,
+            jobs: file.jobs,
+        })
+    }
+
+    /// The database URL, or the one-line error naming the missing setting.
+    pub fn require_database_url(&self) -> anyhow::Result<&SecretString> {
+        self.database_url
+            .as_ref()
+            .context("missing setting: DATABASE_URL (or --database-url, or database_url in the config file)")
+    }
+
+    /// Everything `serve` cannot start without.
+    pub fn require_serve(&self) -> anyhow::Result<()> {
+        self.require_database_url()?;
+        if self.webhook_secrets.is_empty() {
+            bail!(
+                "missing setting: GITHUB_WEBHOOK_SECRET (or --github-webhook-secret, or github_webhook_secret in the config file)"
+            );
+        }
+        if self.github_auth.is_none() {
+            bail!(
+                "missing setting: GITHUB_TOKEN, or GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_FILE"
+            );
+        }
+        Ok(())
+    }
+
+    /// Whether deliveries from `full_name` (`owner/name`) are handled.
+    pub fn repo_allowed(&self, full_name: &str) -> bool {
+        self.repos.is_empty() || self.repos.iter().any(|r| r.eq_ignore_ascii_case(full_name))
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> FileSettings {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn flag_beats_file_and_file_beats_default() {
+        let args = SettingsArgs {
+            github_api_url: Some("http://flag".into()),
+            ..Default::default()
+        };
+        let s = Settings::resolve(
+            args,
+            file("github_api_url = \"http://file\"\nbind_addr = \"0.0.0.0:8080\"\n"),
+        )
+        .unwrap();
+        assert_eq!(s.github_api_url, "http://flag");
+        assert_eq!(s.bind_addr.to_string(), "0.0.0.0:8080");
+        assert_eq!(s.webhook_max_body_bytes, DEFAULT_MAX_BODY_BYTES);
+    }
+
+    #[test]
+    fn secrets_split_for_rotation_and_hidden_from_debug() {
+        let args = SettingsArgs {
+            github_webhook_secret: Some(SecretString::from("old-secret, new-secret")),
+            github_token: Some(SecretString::from("ghp_hunter2")),
+            ..Default::default()
+        };
+        let s = Settings::resolve(args, FileSettings::default()).unwrap();
+        assert_eq!(s.webhook_secrets.len(), 2);
+        assert_eq!(s.webhook_secrets[1].expose_secret(), "new-secret");
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("old-secret"), "{debug}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+    }
+
+    #[test]
+    fn admins_from_env_are_added_to_the_files() {
+        let args = SettingsArgs {
+            admins: Some("carol, dave".into()),
+            ..Default::default()
+        };
+        let s = Settings::resolve(args, file("admins = [\"alice\"]\n")).unwrap();
+        assert_eq!(s.admins, ["alice", "carol", "dave"]);
+    }
+
+    #[test]
+    fn missing_required_settings_are_named() {
+        let s = Settings::resolve(SettingsArgs::default(), FileSettings::default()).unwrap();
+        let err = s.require_serve().unwrap_err().to_string();
+        assert!(err.contains("DATABASE_URL"), "{err}");
+        let args = SettingsArgs {
+            database_url: Some(SecretString::from("postgres://x")),
+            github_webhook_secret: Some(SecretString::from("s")),
+            ..Default::default()
+        };
+        let s = Settings::resolve(args, FileSettings::default()).unwrap();
+        let err = s.require_serve().unwrap_err().to_string();
+        assert!(err.contains("GITHUB_TOKEN"), "{err}");
+    }
+
+    #[test]
+    fn app_id_without_key_is_an_error_and_bad_repo_rejected() {
+        let args = SettingsArgs {
+            github_app_id: Some(1),
+            ..Default::default()
+        };
+        assert!(Settings::resolve(args, FileSettings::default()).is_err());
+        let args = SettingsArgs {
+            repos: Some("just-a-name".into()),
+            ..Default::default()
+        };
+        assert!(Settings::resolve(args, FileSettings::default()).is_err());
+    }
+
+    #[test]
+    fn unknown_file_keys_are_rejected() {
+        assert!(toml::from_str::<FileSettings>("databse_url = \"x\"\n").is_err());
+    }
+}

@@ -1,0 +1,226 @@
+//! One way to call GitHub: a time-out around each request, a short in-process
+//! retry with backoff for 5xx, 429 and network errors that honours
+//! `retry-after` and GitHub's rate-limit headers, and no retry at all for
+//! other 4xx answers. A wait longer than we are willing to sleep here is
+//! handed to the job queue as a hint (`ApiError::retry_after`).
+
+use std::time::Duration;
+
+use backon::{ExponentialBuilder, Retryable};
+use http::{HeaderMap, StatusCode};
+use http_body_util::BodyExt;
+use octocrab::Octocrab;
+use serde::de::DeserializeOwned;
+
+use crate::jobs::JobError;
+
+/// Longest wait slept in-process; longer ones go back to the job queue.
+const MAX_INLINE_WAIT: Duration = Duration::from_secs(10);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    status: Option<u16>,
+    message: String,
+    retryable: bool,
+    /// The server's own wait hint, from `retry-after` or the rate-limit reset.
+    pub retry_after: Option<Duration>,
+}
+
+impl ApiError {
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self {
+            status: None,
+            message: message.into(),
+            retryable: false,
+            retry_after: None,
+        }
+    }
+
+    fn transport(message: String) -> Self {
+        Self {
+            status: None,
+            message,
+            retryable: true,
+            retry_after: None,
+        }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    pub fn is_retryable(&self) -> bool {
+        self.retryable
+    }
+}
+
+impl From<ApiError> for JobError {
+    fn from(e: ApiError) -> Self {
+        if e.retryable {
+            JobError::Retry {
+                after: e.retry_after,
+                source: e.into(),
+            }
+        } else {
+            JobError::Permanent(e.into())
+        }
+    }
+}
+
+/// Percent-encodes one path segment (a label name, a login).
+pub fn encode_path_segment(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+/// Reads GitHub's wait hint from an error answer's headers.
+fn wait_hint(status: StatusCode, headers: &HeaderMap) -> (bool, Option<Duration>) {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let retry_after = header("retry-after")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let exhausted = header("x-ratelimit-remaining") == Some("0");
+    let reset = header("x-ratelimit-reset")
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .map(|reset| {
+            let now = chrono::Utc::now().timestamp();
+            Duration::from_secs(u64::try_from(reset - now).unwrap_or(0) + 1)
+        });
+    let rate_limited = status == StatusCode::TOO_MANY_REQUESTS
+        || (status == StatusCode::FORBIDDEN && (exhausted || retry_after.is_some()));
+    if rate_limited {
+        (true, retry_after.or(if exhausted { reset } else { None }))
+    } else {
+        (status.is_server_error(), retry_after)
+    }
+}
+
+async fn once(
+    client: &Octocrab,
+    method: Method,
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> Result<bytes::Bytes, ApiError> {
+    let send = async {
+        match method {
+            Method::Get => client._get(path).await,
+            Method::Post => client._post(path, body).await,
+            Method::Patch => client._patch(path, body).await,
+            Method::Delete => client._delete(path, body).await,
+        }
+    };
+    let response = tokio::time::timeout(REQUEST_TIMEOUT, send)
+        .await
+        .map_err(|_| ApiError::transport(format!("{method:?} {path}: timed out")))?
+        .map_err(|e| ApiError::transport(format!("{method:?} {path}: {e}")))?;
+    let (parts, body) = response.into_parts();
+    let bytes = tokio::time::timeout(REQUEST_TIMEOUT, body.collect())
+        .await
+        .map_err(|_| ApiError::transport(format!("{method:?} {path}: reading the answer timed out")))?
+        .map_err(|e| ApiError::transport(format!("{method:?} {path}: reading the answer: {e}")))?
+        .to_bytes();
+    if parts.status.is_success() {
+        return Ok(bytes);
+    }
+    let (retryable, retry_after) = wait_hint(parts.status, &parts.headers);
+    let detail: String = String::from_utf8_lossy(&bytes).chars().take(300).collect();
+    Err(ApiError {
+        status: Some(parts.status.as_u16()),
+        message: format!("{method:?} {path}: GitHub answered {}: {detail}", parts.status),
+        retryable,
+        retry_after,
+    })
+}
+
+async fn with_retries(
+    client: &Octocrab,
+    method: Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> Result<bytes::Bytes, ApiError> {
+    let policy = ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(300))
+        .with_max_delay(MAX_INLINE_WAIT)
+        .with_max_times(2)
+        .with_jitter();
+    (|| once(client, method, path, body.as_ref()))
+        .retry(policy)
+        .when(|e: &ApiError| {
+            e.retryable && e.retry_after.is_none_or(|d| d <= MAX_INLINE_WAIT)
+        })
+        .adjust(|e: &ApiError, ours| e.retry_after.or(ours))
+        .notify(|e: &ApiError, wait| tracing::warn!(error = %e, ?wait, "GitHub call failed; retrying"))
+        .await
+}
+
+/// Calls GitHub and decodes the JSON answer.
+pub async fn call<T: DeserializeOwned>(
+    client: &Octocrab,
+    method: Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> Result<T, ApiError> {
+    let bytes = with_retries(client, method, path, body).await?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::permanent(format!("{method:?} {path}: unexpected answer: {e}")))
+}
+
+/// Calls GitHub and ignores the answer's body.
+pub async fn call_unit(
+    client: &Octocrab,
+    method: Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> Result<(), ApiError> {
+    with_retries(client, method, path, body).await.map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn classifies_answers() {
+        assert_eq!(wait_hint(StatusCode::BAD_GATEWAY, &HeaderMap::new()), (true, None));
+        assert_eq!(wait_hint(StatusCode::UNPROCESSABLE_ENTITY, &HeaderMap::new()), (false, None));
+        assert_eq!(wait_hint(StatusCode::NOT_FOUND, &HeaderMap::new()), (false, None));
+        assert_eq!(
+            wait_hint(StatusCode::TOO_MANY_REQUESTS, &headers(&[("retry-after", "7")])),
+            (true, Some(Duration::from_secs(7)))
+        );
+        // A plain 403 (no permission) is not a rate limit.
+        assert_eq!(wait_hint(StatusCode::FORBIDDEN, &HeaderMap::new()), (false, None));
+        let reset = (chrono::Utc::now().timestamp() + 600).to_string();
+        let (retry, wait) = wait_hint(
+            StatusCode::FORBIDDEN,
+            &headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &reset)]),
+        );
+        assert!(retry);
+        assert!(wait.unwrap() >= Duration::from_secs(590), "{wait:?}");
+    }
+
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(encode_path_segment("needs fix"), "needs%20fix");
+        assert_eq!(encode_path_segment("a/b?c"), "a%2Fb%3Fc");
+    }
+}

@@ -1,0 +1,259 @@
+//! The GitHub REST API: the few calls the bot makes, through octocrab with its
+//! own retries turned off. `client.rs` owns the retry policy (timeouts,
+//! `retry-after`, rate-limit headers); this file names the calls.
+
+mod client;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use octocrab::Octocrab;
+use octocrab::models::{AppId, InstallationId};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::Mutex;
+
+pub use client::{ApiError, Method};
+
+use crate::config::{GitHubAuth, Settings};
+
+/// Who the bot is on GitHub: comments by this login are its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub login: String,
+}
+
+/// An issue or comment reaction the bot uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reaction {
+    Eyes,
+    Rocket,
+    Confused,
+}
+
+impl Reaction {
+    fn content(self) -> &'static str {
+        match self {
+            Reaction::Eyes => "eyes",
+            Reaction::Rocket => "rocket",
+            Reaction::Confused => "confused",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Comment {
+    pub id: u64,
+    pub body: Option<String>,
+    pub user: Option<User>,
+    pub html_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct User {
+    pub login: String,
+    pub id: u64,
+}
+
+/// The GitHub side of the bot: an app-level client, plus one client per
+/// installation when running as a GitHub App.
+#[derive(Clone)]
+pub struct GitHub {
+    root: Octocrab,
+    is_app: bool,
+    installations: Arc<Mutex<HashMap<i64, Octocrab>>>,
+}
+
+impl GitHub {
+    pub fn new(settings: &Settings) -> anyhow::Result<Self> {
+        let auth = settings.github_auth.as_ref().ok_or_else(|| {
+            anyhow::anyhow!("missing setting: GITHUB_TOKEN, or GITHUB_APP_ID with a private key")
+        })?;
+        let builder = Octocrab::builder()
+            .base_uri(settings.github_api_url.as_str())
+            .map_err(|e| anyhow::anyhow!("invalid GITHUB_API_URL: {e}"))?
+            .set_connect_timeout(Some(std::time::Duration::from_secs(10)))
+            .set_read_timeout(Some(std::time::Duration::from_secs(30)));
+        let (root, is_app) = match auth {
+            GitHubAuth::Token(token) => (
+                builder
+                    .personal_token(token.expose_secret().to_owned())
+                    .build()?,
+                false,
+            ),
+            GitHubAuth::App {
+                app_id,
+                private_key,
+            } => {
+                let builder = builder
+                    .app_from_rsa_pem(AppId(*app_id), private_key.expose_secret().as_bytes())
+                    .map_err(|e| {
+                        anyhow::anyhow!("GitHub App private key is not an RSA PEM key: {e}")
+                    })?;
+                (builder.build()?, true)
+            }
+        };
+        Ok(Self {
+            root,
+            is_app,
+            installations: Arc::default(),
+        })
+    }
+
+    /// `GET /user` with a token; `GET /app` as an App (`<slug>[bot]`).
+    pub async fn identity(&self) -> Result<Identity, ApiError> {
+        #[derive(Deserialize)]
+        struct Login {
+            login: String,
+        }
+        #[derive(Deserialize)]
+        struct App {
+            slug: String,
+        }
+        if self.is_app {
+            let app: App = client::call(&self.root, Method::Get, "/app", None).await?;
+            Ok(Identity {
+                login: format!("{}[bot]", app.slug),
+            })
+        } else {
+            let user: Login = client::call(&self.root, Method::Get, "/user", None).await?;
+            Ok(Identity { login: user.login })
+        }
+    }
+
+    /// The client to act on a repository with: the token's, or the
+    /// installation's (cached; octocrab renews its token when it expires).
+    pub async fn repo(&self, installation_id: Option<i64>) -> Result<Repo, ApiError> {
+        let client = match (self.is_app, installation_id) {
+            (false, _) => self.root.clone(),
+            (true, Some(id)) => {
+                let mut cache = self.installations.lock().await;
+                match cache.get(&id) {
+                    Some(c) => c.clone(),
+                    None => {
+                        let id_u64 = u64::try_from(id).map_err(|_| ApiError::permanent(
+                            "negative installation id",
+                        ))?;
+                        let c = self
+                            .root
+                            .installation(InstallationId(id_u64))
+                            .map_err(|e| ApiError::permanent(format!("installation client: {e}")))?;
+                        cache.insert(id, c.clone());
+                        c
+                    }
+                }
+            }
+            (true, None) => {
+                return Err(ApiError::permanent(
+                    "running as a GitHub App, but the delivery names no installation",
+                ));
+            }
+        };
+        Ok(Repo { client })
+    }
+}
+
+/// Calls on one repository's issues.
+#[derive(Clone)]
+pub struct Repo {
+    client: Octocrab,
+}
+
+fn issue_path(repo: &str, number: u64) -> String {
+    format!("/repos/{repo}/issues/{number}")
+}
+
+impl Repo {
+    pub async fn add_labels(&self, repo: &str, number: u64, labels: &[&str]) -> Result<(), ApiError> {
+        let path = format!("{}/labels", issue_path(repo, number));
+        client::call_unit(&self.client, Method::Post, &path, Some(json!({ "labels": labels }))).await
+    }
+
+    /// Removes a label; a label that is not there is not an error.
+    pub async fn remove_label(&self, repo: &str, number: u64, label: &str) -> Result<(), ApiError> {
+        let path = format!(
+            "{}/labels/{}",
+            issue_path(repo, number),
+            client::encode_path_segment(label)
+        );
+        match client::call_unit(&self.client, Method::Delete, &path, None).await {
+            Err(e) if e.status() == Some(404) => Ok(()),
+            r => r,
+        }
+    }
+
+    pub async fn create_comment(&self, repo: &str, number: u64, body: &str) -> Result<Comment, ApiError> {
+        let path = format!("{}/comments", issue_path(repo, number));
+        client::call(&self.client, Method::Post, &path, Some(json!({ "body": body }))).await
+    }
+
+    pub async fn update_comment(&self, repo: &str, comment_id: u64, body: &str) -> Result<Comment, ApiError> {
+        let path = format!("/repos/{repo}/issues/comments/{comment_id}");
+        client::call(&self.client, Method::Patch, &path, Some(json!({ "body": body }))).await
+    }
+
+    /// Every comment on an issue, oldest first (all pages).
+    pub async fn list_comments(&self, repo: &str, number: u64) -> Result<Vec<Comment>, ApiError> {
+        let mut all = Vec::new();
+        for page in 1u32.. {
+            let path = format!(
+                "{}/comments?per_page=100&page={page}",
+                issue_path(repo, number)
+            );
+            let batch: Vec<Comment> = client::call(&self.client, Method::Get, &path, None).await?;
+            let done = batch.len() < 100;
+            all.extend(batch);
+            if done {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    pub async fn react_to_comment(
+        &self,
+        repo: &str,
+        comment_id: u64,
+        reaction: Reaction,
+    ) -> Result<(), ApiError> {
+        let path = format!("/repos/{repo}/issues/comments/{comment_id}/reactions");
+        client::call_unit(
+            &self.client,
+            Method::Post,
+            &path,
+            Some(json!({ "content": reaction.content() })),
+        )
+        .await
+    }
+
+    /// Closes (`completed` / `not_planned`) or reopens an issue.
+    pub async fn set_issue_state(
+        &self,
+        repo: &str,
+        number: u64,
+        open: bool,
+        state_reason: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let mut body = json!({ "state": if open { "open" } else { "closed" } });
+        if let Some(reason) = state_reason {
+            body["state_reason"] = json!(reason);
+        }
+        client::call_unit(&self.client, Method::Patch, &issue_path(repo, number), Some(body)).await
+    }
+
+    /// A collaborator's role (`admin`, `maintain`, `write`, `triage`, `read`),
+    /// read raw because octocrab's typed call cannot parse GitHub's answers.
+    pub async fn permission(&self, repo: &str, login: &str) -> Result<String, ApiError> {
+        #[derive(Deserialize)]
+        struct Permission {
+            role_name: String,
+        }
+        let path = format!(
+            "/repos/{repo}/collaborators/{}/permission",
+            client::encode_path_segment(login)
+        );
+        let p: Permission = client::call(&self.client, Method::Get, &path, None).await?;
+        Ok(p.role_name)
+    }
+}

@@ -1,0 +1,61 @@
+//! The durable job queue: jobs live in PostgreSQL (`crate::store::jobs`),
+//! workers here claim and run them. Modelled on crates.io's worker: claim in
+//! one transaction and hold the row lock for the whole job, so a killed
+//! worker frees its job at once; run inside a savepoint under a timeout and
+//! `catch_unwind`; on failure roll the job's writes back and schedule a
+//! retry with exponential backoff and jitter, or keep it as dead.
+
+mod delivery;
+mod worker;
+
+use std::future::Future;
+use std::time::Duration;
+
+use sqlx::PgConnection;
+
+pub use crate::store::jobs::Job;
+pub use delivery::DeliveryHandler;
+pub use worker::{WorkerPool, backoff_delay, wait_until_drained};
+
+/// Job kinds.
+pub const PROCESS_DELIVERY: &str = "process_delivery";
+
+/// Why a job failed, and whether trying again can help.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Worth another attempt (network, 5xx, rate limit); `after` is the
+    /// server's own hint (retry-after), used when longer than our backoff.
+    #[error("{source:#}")]
+    Retry {
+        source: anyhow::Error,
+        after: Option<Duration>,
+    },
+    /// Will fail the same way every time: kept as dead at once.
+    #[error("{0:#}")]
+    Permanent(anyhow::Error),
+}
+
+impl JobError {
+    pub fn retry(source: impl Into<anyhow::Error>) -> Self {
+        Self::Retry {
+            source: source.into(),
+            after: None,
+        }
+    }
+}
+
+impl From<sqlx::Error> for JobError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::retry(e)
+    }
+}
+
+/// Runs one job. Database writes go through `conn`, which is inside a
+/// savepoint of the claim transaction: they commit only if the job succeeds.
+pub trait JobHandler: Send + Sync + 'static {
+    fn run(
+        &self,
+        job: &Job,
+        conn: &mut PgConnection,
+    ) -> impl Future<Output = Result<(), JobError>> + Send;
+}

@@ -1,0 +1,15 @@
+//! recovery-bot: runs account-recovery requests on a GitHub support tracker.
+//!
+//! Intake (`webhook`) stores each delivery and its job in PostgreSQL
+//! (`store`) before acknowledging it; workers (`jobs`) process them and act
+//! on GitHub (`github`).
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod github;
+pub mod jobs;
+pub mod server;
+pub mod store;
+pub mod telemetry;
+pub mod webhook;

@@ -1,0 +1,63 @@
+//! The HTTP routes and the state they share.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use metrics_exporter_prometheus::PrometheusHandle;
+use sqlx::PgPool;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Settings;
+use crate::{store, telemetry, webhook};
+
+pub struct AppState {
+    pub pool: PgPool,
+    pub settings: Settings,
+    metrics: PrometheusHandle,
+}
+
+impl AppState {
+    pub fn new(pool: PgPool, settings: Settings) -> Self {
+        Self {
+            pool,
+            settings,
+            metrics: telemetry::metrics(),
+        }
+    }
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/webhook", post(webhook::receive))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(app): State<Arc<AppState>>) -> impl IntoResponse {
+    if store::ping(&app.pool).await {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    }
+}
+
+async fn metrics(State(app): State<Arc<AppState>>) -> impl IntoResponse {
+    if let Ok(pending) = store::jobs::count_pending(&app.pool).await {
+        metrics::gauge!("recovery_bot_jobs_pending").set(pending as f64);
+    }
+    (
+        [("content-type", "text/plain; version=0.0.4")],
+        app.metrics.render(),
+    )
+}

@@ -1,0 +1,161 @@
+//! The `jobs` and `job_starts` tables: the durable queue's storage. The worker
+//! loop that drives these queries is in `crate::jobs`.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{FromRow, PgConnection, PgExecutor};
+
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub kind: String,
+    pub issue_key: Option<String>,
+    pub delivery_id: Option<i64>,
+    pub args: serde_json::Value,
+    pub max_attempts: i32,
+}
+
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub issue_key: Option<String>,
+    pub delivery_id: Option<i64>,
+    pub args: serde_json::Value,
+    pub status: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub run_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Enqueues a job inside the caller's transaction. The transaction-scoped
+/// advisory lock on the issue key makes ids follow commit order for one
+/// issue, so "older id first" really is "received first".
+pub async fn enqueue(conn: &mut PgConnection, job: &NewJob) -> sqlx::Result<i64> {
+    if let Some(key) = &job.issue_key {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(key)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query_scalar(
+        "INSERT INTO jobs (kind, issue_key, delivery_id, args, max_attempts)
+         VALUES ($1, $2, $3, $4, $5)
+         RETURNING id",
+    )
+    .bind(&job.kind)
+    .bind(&job.issue_key)
+    .bind(job.delivery_id)
+    .bind(&job.args)
+    .bind(job.max_attempts)
+    .fetch_one(&mut *conn)
+    .await
+}
+
+/// Claims the next runnable job and locks its row for the rest of the
+/// caller's transaction. A job is runnable when it is due and no older
+/// pending job exists for the same issue (which keeps one issue's jobs in
+/// order, across retries too).
+pub async fn claim(conn: &mut PgConnection) -> sqlx::Result<Option<Job>> {
+    sqlx::query_as(
+        "SELECT * FROM jobs j
+         WHERE j.status = 'pending'
+           AND j.run_at <= now()
+           AND NOT EXISTS (
+               SELECT 1 FROM jobs p
+               WHERE p.status = 'pending'
+                 AND p.issue_key = j.issue_key
+                 AND p.id < j.id)
+         ORDER BY j.run_at, j.id
+         LIMIT 1
+         FOR NO KEY UPDATE SKIP LOCKED",
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Records that a job was started and returns how many times it has been,
+/// this start included. Run on the pool (autocommit), not in the claim
+/// transaction, so a crash cannot roll the count back.
+pub async fn record_start(e: impl PgExecutor<'_>, job_id: i64) -> sqlx::Result<i32> {
+    sqlx::query_scalar(
+        "WITH s AS (INSERT INTO job_starts (job_id) VALUES ($1))
+         SELECT (count(*) + 1)::int4 FROM job_starts WHERE job_id = $1",
+    )
+    .bind(job_id)
+    .fetch_one(e)
+    .await
+}
+
+pub async fn delete(e: impl PgExecutor<'_>, job_id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM jobs WHERE id = $1")
+        .bind(job_id)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+/// Records a failed attempt: either a later `run_at`, or dead when
+/// `retry_in` is `None`.
+pub async fn record_failure(
+    e: impl PgExecutor<'_>,
+    job_id: i64,
+    attempts: i32,
+    error: &str,
+    retry_in: Option<std::time::Duration>,
+) -> sqlx::Result<()> {
+    let (status, delay_ms) = match retry_in {
+        Some(d) => ("pending", i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+        None => ("dead", 0),
+    };
+    sqlx::query(
+        "UPDATE jobs
+         SET status = $2, attempts = $3, last_error = $4,
+             run_at = now() + make_interval(secs => $5::float8 / 1000),
+             updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(job_id)
+    .bind(status)
+    .bind(attempts)
+    .bind(error)
+    .bind(delay_ms as f64)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+pub async fn list(e: impl PgExecutor<'_>, status: Option<&str>) -> sqlx::Result<Vec<Job>> {
+    sqlx::query_as(
+        "SELECT * FROM jobs WHERE ($1::text IS NULL OR status = $1) ORDER BY id LIMIT 1000",
+    )
+    .bind(status)
+    .fetch_all(e)
+    .await
+}
+
+/// Makes a dead (or waiting) job runnable now with a fresh set of attempts.
+/// Returns false when there is no such job.
+pub async fn retry(conn: &mut PgConnection, job_id: i64) -> sqlx::Result<bool> {
+    sqlx::query("DELETE FROM job_starts WHERE job_id = $1")
+        .bind(job_id)
+        .execute(&mut *conn)
+        .await?;
+    let done = sqlx::query(
+        "UPDATE jobs SET status = 'pending', attempts = 0, run_at = now(), updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(job_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Pending jobs, due or not (for tests and `/metrics`).
+pub async fn count_pending(e: impl PgExecutor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM jobs WHERE status = 'pending'")
+        .fetch_one(e)
+        .await
+}

@@ -1,0 +1,168 @@
+//! `POST /webhook`: check the signature over the raw body, decide whether the
+//! delivery matters, and store it together with its job in one transaction
+//! before answering 202. Nothing is processed here.
+
+pub mod event;
+pub mod signature;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use http_body_util::LengthLimitError;
+use sqlx::PgPool;
+use tracing::{Instrument, info, info_span, warn};
+
+use crate::jobs::PROCESS_DELIVERY;
+use crate::server::AppState;
+use crate::store::deliveries::{self, NewDelivery};
+use crate::store::jobs::{self, NewJob};
+use event::Decision;
+
+fn answer(status: StatusCode, outcome: &'static str, text: impl Into<String>) -> Response {
+    metrics::counter!("recovery_bot_webhook_deliveries_total", "outcome" => outcome).increment(1);
+    (status, text.into()).into_response()
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Reads the JSON payload out of either content type GitHub can send.
+fn payload_text(headers: &HeaderMap, body: &[u8]) -> Result<String, &'static str> {
+    let content_type = header(headers, "content-type").unwrap_or("application/json");
+    let mime = content_type.split(';').next().unwrap_or("").trim();
+    if mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        form_urlencoded::parse(body)
+            .find(|(k, _)| k == "payload")
+            .map(|(_, v)| v.into_owned())
+            .ok_or("form body has no `payload` field")
+    } else if mime.eq_ignore_ascii_case("application/json") || mime.is_empty() {
+        String::from_utf8(body.to_vec()).map_err(|_| "body is not UTF-8")
+    } else {
+        Err("unsupported content type (GitHub sends application/json or application/x-www-form-urlencoded)")
+    }
+}
+
+pub async fn receive(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+    let limit = app.settings.webhook_max_body_bytes;
+    let declared_too_big = header(&headers, "content-length")
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|len| len > limit as u64);
+    if declared_too_big {
+        return answer(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "body too large");
+    }
+    let body = match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let too_big = std::error::Error::source(&e)
+                .is_some_and(|s| s.downcast_ref::<LengthLimitError>().is_some());
+            return if too_big {
+                answer(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "body too large")
+            } else {
+                answer(StatusCode::BAD_REQUEST, "malformed", "cannot read the body")
+            };
+        }
+    };
+
+    if !signature::verify(
+        &app.settings.webhook_secrets,
+        &body,
+        header(&headers, "x-hub-signature-256"),
+    ) {
+        warn!("webhook delivery with a missing or wrong X-Hub-Signature-256");
+        return answer(StatusCode::UNAUTHORIZED, "bad_signature", "bad signature");
+    }
+
+    let (Some(event), Some(delivery_id)) = (
+        header(&headers, "x-github-event"),
+        header(&headers, "x-github-delivery"),
+    ) else {
+        return answer(
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            "missing X-GitHub-Event or X-GitHub-Delivery",
+        );
+    };
+    let hook_id = header(&headers, "x-github-hook-id").unwrap_or("");
+    let span = info_span!("delivery", delivery = %delivery_id, event = %event, repository = tracing::field::Empty, issue = tracing::field::Empty);
+
+    async {
+        let payload = match payload_text(&headers, &body) {
+            Ok(p) => p,
+            Err(why) => return answer(StatusCode::BAD_REQUEST, "malformed", why),
+        };
+        if event == "ping" {
+            info!("ping");
+            return answer(StatusCode::OK, "ping", "pong");
+        }
+        let decision = event::decide(event, hook_id, delivery_id, &payload, |repo| {
+            app.settings.repo_allowed(repo)
+        });
+        let delivery = match decision {
+            Err(e) => {
+                warn!(error = %e, "malformed delivery");
+                return answer(StatusCode::BAD_REQUEST, "malformed", format!("malformed payload: {e}"));
+            }
+            Ok(Decision::Ignore(why)) => return answer(StatusCode::OK, "ignored", format!("ignored: {why}")),
+            Ok(Decision::Keep(d)) => d,
+        };
+        let span = tracing::Span::current();
+        span.record("repository", delivery.repository.as_deref().unwrap_or(""));
+        span.record("issue", delivery.issue_number.unwrap_or(0));
+
+        match store(&app.pool, &delivery, app.settings.jobs.max_attempts).await {
+            Ok(true) => {
+                info!(action = delivery.action.as_deref().unwrap_or(""), "delivery stored");
+                answer(StatusCode::ACCEPTED, "accepted", "accepted")
+            }
+            Ok(false) => answer(StatusCode::OK, "duplicate", "duplicate delivery: already stored"),
+            Err(e) => {
+                warn!(error = %e, "cannot store the delivery; answering 503 so GitHub shows it failed");
+                answer(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "cannot store the delivery right now")
+            }
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// Stores the delivery and its job in one transaction. `Ok(false)`: this
+/// delivery was stored before.
+async fn store(pool: &PgPool, d: &NewDelivery, max_attempts: i32) -> sqlx::Result<bool> {
+    let mut tx = pool.begin().await?;
+    let Some(id) = deliveries::insert(&mut *tx, d).await? else {
+        return Ok(false);
+    };
+    let job = NewJob {
+        kind: PROCESS_DELIVERY.to_owned(),
+        issue_key: event::issue_key(d),
+        delivery_id: Some(id),
+        args: serde_json::json!({}),
+        max_attempts,
+    };
+    jobs::enqueue(&mut tx, &job).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_from_both_content_types() {
+        let mut h = HeaderMap::new();
+        assert_eq!(payload_text(&h, b"{\"a\":1}").unwrap(), "{\"a\":1}");
+        h.insert("content-type", "application/x-www-form-urlencoded".parse().unwrap());
+        assert_eq!(
+            payload_text(&h, b"payload=%7B%22a%22%3A1%7D").unwrap(),
+            "{\"a\":1}"
+        );
+        assert!(payload_text(&h, b"other=1").is_err());
+        h.insert("content-type", "text/plain".parse().unwrap());
+        assert!(payload_text(&h, b"{}").is_err());
+    }
+}

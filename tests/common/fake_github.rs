@@ -1,0 +1,504 @@
+//! A fake GitHub for tests: a stateful in-memory model of repositories,
+//! issues, labels, comments, reactions and permissions, served by wiremock on
+//! loopback. The bot's real octocrab client is pointed at it. Routes follow
+//! GitHub's REST description; anything else is answered 404 like GitHub
+//! does, and every request is recorded so tests can count API calls.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use regex::Regex;
+use serde_json::{Value, json};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+pub const BOT_LOGIN: &str = "recovery-bot";
+pub const BOT_ID: u64 = 9_000_001;
+
+#[derive(Debug, Clone)]
+pub struct CommentModel {
+    pub id: u64,
+    pub body: String,
+    pub login: String,
+    pub user_id: u64,
+    pub reactions: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IssueModel {
+    pub number: u64,
+    pub title: String,
+    pub body: Option<String>,
+    pub login: String,
+    pub user_id: u64,
+    pub labels: Vec<String>,
+    pub state: String,
+    pub state_reason: Option<String>,
+    pub comments: Vec<CommentModel>,
+    pub reactions: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct RepoModel {
+    pub issues: BTreeMap<u64, IssueModel>,
+    /// login → role name (`admin`, `maintain`, `write`, `triage`, `read`)
+    pub roles: HashMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub body: Option<Value>,
+}
+
+#[derive(Debug, Clone)]
+struct Failure {
+    method: String,
+    path_contains: String,
+    status: u16,
+    headers: Vec<(String, String)>,
+}
+
+#[derive(Debug, Default)]
+pub struct Model {
+    pub repos: BTreeMap<String, RepoModel>,
+    pub requests: Vec<Recorded>,
+    failures: VecDeque<Failure>,
+    next_id: u64,
+}
+
+impl Model {
+    fn id(&mut self) -> u64 {
+        self.next_id += 1;
+        5_000_000 + self.next_id
+    }
+}
+
+#[derive(Clone)]
+pub struct FakeGitHub {
+    server: Arc<MockServer>,
+    model: Arc<Mutex<Model>>,
+}
+
+impl FakeGitHub {
+    pub async fn start() -> Self {
+        let server = MockServer::start().await;
+        let model = Arc::new(Mutex::new(Model::default()));
+        Mock::given(any())
+            .respond_with(Responder {
+                model: Arc::clone(&model),
+                routes: Routes::new(),
+            })
+            .mount(&server)
+            .await;
+        Self {
+            server: Arc::new(server),
+            model,
+        }
+    }
+
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    pub fn model(&self) -> MutexGuard<'_, Model> {
+        self.model.lock().unwrap()
+    }
+
+    pub fn add_issue(&self, repo: &str, number: u64, login: &str, user_id: u64, body: Option<&str>, labels: &[&str]) {
+        let mut m = self.model();
+        m.repos.entry(repo.to_owned()).or_default().issues.insert(
+            number,
+            IssueModel {
+                number,
+                title: "Account recovery request".into(),
+                body: body.map(str::to_owned),
+                login: login.into(),
+                user_id,
+                labels: labels.iter().map(|s| s.to_string()).collect(),
+                state: "open".into(),
+                state_reason: None,
+                comments: Vec::new(),
+                reactions: Vec::new(),
+            },
+        );
+    }
+
+    pub fn set_role(&self, repo: &str, login: &str, role: &str) {
+        self.model()
+            .repos
+            .entry(repo.to_owned())
+            .or_default()
+            .roles
+            .insert(login.to_owned(), role.to_owned());
+    }
+
+    pub fn issue(&self, repo: &str, number: u64) -> IssueModel {
+        self.model().repos[repo].issues[&number].clone()
+    }
+
+    /// The next `count` requests whose method is `method` and whose path
+    /// contains `path_contains` are answered `status` with `headers`.
+    pub fn fail_next(&self, method: &str, path_contains: &str, status: u16, headers: &[(&str, &str)], count: usize) {
+        let mut m = self.model();
+        for _ in 0..count {
+            m.failures.push_back(Failure {
+                method: method.to_owned(),
+                path_contains: path_contains.to_owned(),
+                status,
+                headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            });
+        }
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.model().requests.clone()
+    }
+
+    /// Requests that changed something (anything but GET).
+    pub fn writes(&self) -> Vec<Recorded> {
+        self.requests().into_iter().filter(|r| r.method != "GET").collect()
+    }
+}
+
+struct Routes {
+    issue: Regex,
+    issue_labels: Regex,
+    issue_label: Regex,
+    issue_comments: Regex,
+    comment: Regex,
+    comment_reactions: Regex,
+    issue_reactions: Regex,
+    permission: Regex,
+    team_membership: Regex,
+    access_token: Regex,
+}
+
+impl Routes {
+    fn new() -> Self {
+        let r = |s: &str| Regex::new(s).unwrap();
+        Self {
+            issue: r(r"^/repos/([^/]+/[^/]+)/issues/(\d+)$"),
+            issue_labels: r(r"^/repos/([^/]+/[^/]+)/issues/(\d+)/labels$"),
+            issue_label: r(r"^/repos/([^/]+/[^/]+)/issues/(\d+)/labels/([^/]+)$"),
+            issue_comments: r(r"^/repos/([^/]+/[^/]+)/issues/(\d+)/comments$"),
+            comment: r(r"^/repos/([^/]+/[^/]+)/issues/comments/(\d+)$"),
+            comment_reactions: r(r"^/repos/([^/]+/[^/]+)/issues/comments/(\d+)/reactions$"),
+            issue_reactions: r(r"^/repos/([^/]+/[^/]+)/issues/(\d+)/reactions$"),
+            permission: r(r"^/repos/([^/]+/[^/]+)/collaborators/([^/]+)/permission$"),
+            team_membership: r(r"^/orgs/([^/]+)/teams/([^/]+)/memberships/([^/]+)$"),
+            access_token: r(r"^/app/installations/(\d+)/access_tokens$"),
+        }
+    }
+}
+
+struct Responder {
+    model: Arc<Mutex<Model>>,
+    routes: Routes,
+}
+
+fn error(status: u16, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(json!({
+        "message": message,
+        "documentation_url": "https://docs.github.com/rest",
+        "status": status.to_string(),
+    }))
+}
+
+fn not_found() -> ResponseTemplate {
+    error(404, "Not Found")
+}
+
+fn user_json(login: &str, id: u64) -> Value {
+    json!({ "login": login, "id": id, "type": if login.ends_with("[bot]") { "Bot" } else { "User" } })
+}
+
+fn comment_json(repo: &str, number: u64, c: &CommentModel) -> Value {
+    json!({
+        "id": c.id,
+        "body": c.body,
+        "user": user_json(&c.login, c.user_id),
+        "html_url": format!("https://github.com/{repo}/issues/{number}#issuecomment-{}", c.id),
+        "issue_url": format!("https://api.github.com/repos/{repo}/issues/{number}"),
+        "created_at": "2026-11-24T00:00:00Z",
+        "updated_at": "2026-11-24T00:00:00Z",
+    })
+}
+
+fn issue_json(repo: &str, i: &IssueModel) -> Value {
+    json!({
+        "number": i.number,
+        "title": i.title,
+        "body": i.body,
+        "user": user_json(&i.login, i.user_id),
+        "labels": i.labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>(),
+        "state": i.state,
+        "state_reason": i.state_reason,
+        "html_url": format!("https://github.com/{repo}/issues/{}", i.number),
+    })
+}
+
+fn labels_json(i: &IssueModel) -> Value {
+    Value::Array(i.labels.iter().map(|l| json!({"name": l})).collect())
+}
+
+fn decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+const REACTIONS: &[&str] = &["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"];
+
+impl Respond for Responder {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let method = req.method.as_str().to_owned();
+        let path = req.url.path().to_owned();
+        let body: Option<Value> = if req.body.is_empty() {
+            None
+        } else {
+            match serde_json::from_slice(&req.body) {
+                Ok(v) => Some(v),
+                Err(_) => return error(400, "Problems parsing JSON"),
+            }
+        };
+        let mut m = self.model.lock().unwrap();
+        m.requests.push(Recorded {
+            method: method.clone(),
+            path: path.clone(),
+            body: body.clone(),
+        });
+        if !req.headers.contains_key("authorization") && path != "/app" {
+            return error(401, "Requires authentication");
+        }
+        if let Some(pos) = m
+            .failures
+            .iter()
+            .position(|f| f.method == method && path.contains(&f.path_contains))
+        {
+            let f = m.failures.remove(pos).unwrap();
+            let mut t = error(f.status, "injected failure");
+            for (k, v) in f.headers {
+                t = t.insert_header(k.as_str(), v.as_str());
+            }
+            return t;
+        }
+        self.route(&mut m, &method, &path, req, body)
+    }
+}
+
+impl Responder {
+    fn route(&self, m: &mut Model, method: &str, path: &str, req: &Request, body: Option<Value>) -> ResponseTemplate {
+        let r = &self.routes;
+        let body = body.unwrap_or(Value::Null);
+        match method {
+            "GET" if path == "/user" => {
+                return ResponseTemplate::new(200).set_body_json(user_json(BOT_LOGIN, BOT_ID));
+            }
+            "GET" if path == "/app" => {
+                return ResponseTemplate::new(200).set_body_json(json!({"id": 1, "slug": BOT_LOGIN, "name": "Recovery Bot"}));
+            }
+            "POST" if r.access_token.is_match(path) => {
+                return ResponseTemplate::new(201).set_body_json(json!({
+                    "token": "ghs_installation_token",
+                    "expires_at": "2099-01-01T00:00:00Z",
+                }));
+            }
+            _ => {}
+        }
+        if let Some(c) = r.team_membership.captures(path) {
+            let _ = (&c[1], &c[2], &c[3]);
+            return not_found();
+        }
+        if let Some(c) = r.permission.captures(path) {
+            if method != "GET" {
+                return not_found();
+            }
+            let Some(repo) = m.repos.get(&c[1]) else { return not_found() };
+            let login = decode(&c[2]);
+            let role = repo.roles.get(&login).cloned().unwrap_or_else(|| "read".into());
+            let permission = match role.as_str() {
+                "maintain" => "write",
+                "triage" => "read",
+                other => other,
+            };
+            return ResponseTemplate::new(200).set_body_json(json!({
+                "permission": permission, "role_name": role, "user": user_json(&login, 1),
+            }));
+        }
+        if let Some(c) = r.comment_reactions.captures(path) {
+            if method != "POST" {
+                return not_found();
+            }
+            let id: u64 = c[2].parse().unwrap_or(0);
+            let content = body["content"].as_str().unwrap_or("").to_owned();
+            if !REACTIONS.contains(&content.as_str()) {
+                return error(422, "Validation Failed");
+            }
+            let Some(repo) = m.repos.get_mut(&c[1]) else { return not_found() };
+            let Some(comment) = repo.issues.values_mut().flat_map(|i| i.comments.iter_mut()).find(|c| c.id == id) else {
+                return not_found();
+            };
+            let existed = comment.reactions.contains(&content);
+            if !existed {
+                comment.reactions.push(content.clone());
+            }
+            return ResponseTemplate::new(if existed { 200 } else { 201 })
+                .set_body_json(json!({"id": 1, "content": content, "user": user_json(BOT_LOGIN, BOT_ID)}));
+        }
+        if let Some(c) = r.comment.captures(path) {
+            let id: u64 = c[2].parse().unwrap_or(0);
+            let repo_name = c[1].to_owned();
+            let Some(repo) = m.repos.get_mut(&repo_name) else { return not_found() };
+            let Some((number, comment)) = repo
+                .issues
+                .values_mut()
+                .find_map(|i| { let n = i.number; i.comments.iter_mut().find(|c| c.id == id).map(|c| (n, c)) })
+            else {
+                return not_found();
+            };
+            return match method {
+                "GET" => ResponseTemplate::new(200).set_body_json(comment_json(&repo_name, number, comment)),
+                // octocrab's update_comment sends POST, which GitHub accepts like PATCH.
+                "PATCH" | "POST" => {
+                    let Some(text) = body["body"].as_str() else { return error(422, "Validation Failed") };
+                    if text.chars().count() > 65_536 {
+                        return error(422, "Validation Failed: body is too long (maximum is 65536 characters)");
+                    }
+                    comment.body = text.to_owned();
+                    ResponseTemplate::new(200).set_body_json(comment_json(&repo_name, number, comment))
+                }
+                _ => not_found(),
+            };
+        }
+        let issue_of = |m: &mut Model, repo: &str, n: &str| -> Option<(String, u64)> {
+            let n: u64 = n.parse().ok()?;
+            m.repos.get(repo)?.issues.get(&n)?;
+            Some((repo.to_owned(), n))
+        };
+        if let Some(c) = r.issue_label.captures(path) {
+            let Some((repo, n)) = issue_of(m, &c[1], &c[2]) else { return not_found() };
+            let name = decode(&c[3]);
+            let issue = m.repos.get_mut(&repo).unwrap().issues.get_mut(&n).unwrap();
+            return match method {
+                "DELETE" => {
+                    let before = issue.labels.len();
+                    issue.labels.retain(|l| !l.eq_ignore_ascii_case(&name));
+                    if issue.labels.len() == before {
+                        error(404, "Label does not exist")
+                    } else {
+                        ResponseTemplate::new(200).set_body_json(labels_json(issue))
+                    }
+                }
+                _ => not_found(),
+            };
+        }
+        if let Some(c) = r.issue_labels.captures(path) {
+            let Some((repo, n)) = issue_of(m, &c[1], &c[2]) else { return not_found() };
+            let issue = m.repos.get_mut(&repo).unwrap().issues.get_mut(&n).unwrap();
+            let names: Option<Vec<String>> = body["labels"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect());
+            return match (method, names) {
+                ("GET", _) => ResponseTemplate::new(200).set_body_json(labels_json(issue)),
+                ("POST", Some(names)) => {
+                    for n in names {
+                        if !issue.labels.iter().any(|l| l.eq_ignore_ascii_case(&n)) {
+                            issue.labels.push(n);
+                        }
+                    }
+                    ResponseTemplate::new(200).set_body_json(labels_json(issue))
+                }
+                ("PUT", Some(names)) => {
+                    issue.labels = names;
+                    ResponseTemplate::new(200).set_body_json(labels_json(issue))
+                }
+                ("POST" | "PUT", None) => error(422, "Validation Failed"),
+                _ => not_found(),
+            };
+        }
+        if let Some(c) = r.issue_comments.captures(path) {
+            let Some((repo, n)) = issue_of(m, &c[1], &c[2]) else { return not_found() };
+            let id = m.id();
+            let issue = m.repos.get_mut(&repo).unwrap().issues.get_mut(&n).unwrap();
+            return match method {
+                "GET" => {
+                    let q: HashMap<String, String> = req.url.query_pairs().into_owned().collect();
+                    let per_page: usize = q.get("per_page").and_then(|v| v.parse().ok()).unwrap_or(30).clamp(1, 100);
+                    let page: usize = q.get("page").and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
+                    let items: Vec<Value> = issue
+                        .comments
+                        .iter()
+                        .skip((page - 1) * per_page)
+                        .take(per_page)
+                        .map(|c| comment_json(&repo, n, c))
+                        .collect();
+                    ResponseTemplate::new(200).set_body_json(Value::Array(items))
+                }
+                "POST" => {
+                    let Some(text) = body["body"].as_str() else { return error(422, "Validation Failed") };
+                    if text.chars().count() > 65_536 {
+                        return error(422, "Validation Failed: body is too long (maximum is 65536 characters)");
+                    }
+                    let comment = CommentModel {
+                        id,
+                        body: text.to_owned(),
+                        login: BOT_LOGIN.into(),
+                        user_id: BOT_ID,
+                        reactions: Vec::new(),
+                    };
+                    let json = comment_json(&repo, n, &comment);
+                    issue.comments.push(comment);
+                    ResponseTemplate::new(201).set_body_json(json)
+                }
+                _ => not_found(),
+            };
+        }
+        if let Some(c) = r.issue_reactions.captures(path) {
+            let Some((repo, n)) = issue_of(m, &c[1], &c[2]) else { return not_found() };
+            let content = body["content"].as_str().unwrap_or("").to_owned();
+            if method != "POST" {
+                return not_found();
+            }
+            if !REACTIONS.contains(&content.as_str()) {
+                return error(422, "Validation Failed");
+            }
+            let issue = m.repos.get_mut(&repo).unwrap().issues.get_mut(&n).unwrap();
+            issue.reactions.push(content.clone());
+            return ResponseTemplate::new(201).set_body_json(json!({"id": 1, "content": content}));
+        }
+        if let Some(c) = r.issue.captures(path) {
+            let Some((repo, n)) = issue_of(m, &c[1], &c[2]) else { return not_found() };
+            let issue = m.repos.get_mut(&repo).unwrap().issues.get_mut(&n).unwrap();
+            return match method {
+                "GET" => ResponseTemplate::new(200).set_body_json(issue_json(&repo, issue)),
+                "PATCH" => {
+                    if let Some(state) = body.get("state") {
+                        match state.as_str() {
+                            Some(s @ ("open" | "closed")) => issue.state = s.to_owned(),
+                            _ => return error(422, "Validation Failed"),
+                        }
+                    }
+                    match body.get("state_reason") {
+                        None => {}
+                        Some(Value::Null) => issue.state_reason = None,
+                        Some(v) => match v.as_str() {
+                            Some(s @ ("completed" | "not_planned" | "reopened" | "duplicate")) => {
+                                issue.state_reason = Some(s.to_owned())
+                            }
+                            _ => return error(422, "Validation Failed"),
+                        },
+                    }
+                    if let Some(b) = body.get("body") {
+                        issue.body = b.as_str().map(str::to_owned);
+                    }
+                    ResponseTemplate::new(200).set_body_json(issue_json(&repo, issue))
+                }
+                _ => not_found(),
+            };
+        }
+        not_found()
+    }
+}
