@@ -8,7 +8,11 @@ use crate::config::{Settings, SettingsArgs};
 use crate::{app, store, telemetry};
 
 #[derive(Parser, Debug)]
-#[command(name = "recovery-bot", version, about = "Runs account-recovery requests on a GitHub support tracker")]
+#[command(
+    name = "recovery-bot",
+    version,
+    about = "Runs account-recovery requests on a GitHub support tracker"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub settings: SettingsArgs,

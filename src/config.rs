@@ -23,7 +23,12 @@ pub struct SettingsArgs {
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<SecretString>,
     /// Webhook secret(s); a comma-separated list is accepted for rotation.
-    #[arg(long, env = "GITHUB_WEBHOOK_SECRET", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "GITHUB_WEBHOOK_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
     pub github_webhook_secret: Option<SecretString>,
     /// Token used to call the GitHub API (instead of a GitHub App).
     #[arg(long, env = "GITHUB_TOKEN", global = true, hide_env_values = true)]
@@ -32,7 +37,12 @@ pub struct SettingsArgs {
     #[arg(long, env = "GITHUB_APP_ID", global = true)]
     pub github_app_id: Option<u64>,
     /// GitHub App private key, PEM text.
-    #[arg(long, env = "GITHUB_APP_PRIVATE_KEY", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "GITHUB_APP_PRIVATE_KEY",
+        global = true,
+        hide_env_values = true
+    )]
     pub github_app_private_key: Option<SecretString>,
     /// File holding the GitHub App private key (PEM).
     #[arg(long, env = "GITHUB_APP_PRIVATE_KEY_FILE", global = true)]
@@ -161,7 +171,10 @@ impl JobSettings {
 #[derive(Debug, Clone)]
 pub enum GitHubAuth {
     Token(SecretString),
-    App { app_id: u64, private_key: SecretString },
+    App {
+        app_id: u64,
+        private_key: SecretString,
+    },
 }
 
 /// Everything resolved: flags over environment over file over defaults.
@@ -290,9 +303,9 @@ impl Settings {
 
     /// The database URL, or the one-line error naming the missing setting.
     pub fn require_database_url(&self) -> anyhow::Result<&SecretString> {
-        self.database_url
-            .as_ref()
-            .context("missing setting: DATABASE_URL (or --database-url, or database_url in the config file)")
+        self.database_url.as_ref().context(
+            "missing setting: DATABASE_URL (or --database-url, or database_url in the config file)",
+        )
     }
 
     /// Everything `serve` cannot start without.

@@ -28,11 +28,23 @@ async fn stored_delivery_is_accepted_then_processed(pool: PgPool) {
             .unwrap();
     assert_eq!(
         row,
-        ("issues".into(), Some("opened".into()), Some("Codertocat/Hello-World".into()), Some(1))
+        (
+            "issues".into(),
+            Some("opened".into()),
+            Some("Codertocat/Hello-World".into()),
+            Some(1)
+        )
     );
     bot.drain().await;
     assert_eq!(count(&pool, JOBS).await, 0);
-    assert_eq!(count(&pool, "SELECT count(*) FROM deliveries WHERE processed_at IS NOT NULL").await, 1);
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM deliveries WHERE processed_at IS NOT NULL"
+        )
+        .await,
+        1
+    );
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]
@@ -40,10 +52,19 @@ async fn stored_payload_is_byte_for_byte_what_github_sent(pool: PgPool) {
     let bot = TestBot::start(pool.clone()).await;
     let body = serde_json::to_vec_pretty(&payload("issue_comment.created")).unwrap();
     let (status, _) = bot
-        .request(signed("issue_comment", "d-raw", "hook-1", "application/json", body.clone()))
+        .request(signed(
+            "issue_comment",
+            "d-raw",
+            "hook-1",
+            "application/json",
+            body.clone(),
+        ))
         .await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    let stored: String = sqlx::query_scalar("SELECT payload FROM deliveries").fetch_one(&pool).await.unwrap();
+    let stored: String = sqlx::query_scalar("SELECT payload FROM deliveries")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(stored.as_bytes(), body.as_slice());
 }
 
@@ -51,15 +72,34 @@ async fn stored_payload_is_byte_for_byte_what_github_sent(pool: PgPool) {
 async fn duplicate_delivery_is_200_and_not_enqueued_twice(pool: PgPool) {
     let bot = TestBot::start(pool.clone()).await;
     let p = payload("issues.opened");
-    assert_eq!(bot.send_as("issues", "same-id", &p).await.0, StatusCode::ACCEPTED);
+    assert_eq!(
+        bot.send_as("issues", "same-id", &p).await.0,
+        StatusCode::ACCEPTED
+    );
     let (status, text) = bot.send_as("issues", "same-id", &p).await;
     assert_eq!(status, StatusCode::OK, "{text}");
     assert_eq!(count(&pool, DELIVERIES).await, 1);
-    assert_eq!(count(&pool, "SELECT count(*) FROM jobs").await + count(&pool, "SELECT count(*) FROM deliveries WHERE processed_at IS NOT NULL").await, 1);
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM jobs").await
+            + count(
+                &pool,
+                "SELECT count(*) FROM deliveries WHERE processed_at IS NOT NULL"
+            )
+            .await,
+        1
+    );
 
     // The same delivery id from another hook is another delivery.
     let body = serde_json::to_vec(&p).unwrap();
-    let (status, _) = bot.request(signed("issues", "same-id", "hook-2", "application/json", body)).await;
+    let (status, _) = bot
+        .request(signed(
+            "issues",
+            "same-id",
+            "hook-2",
+            "application/json",
+            body,
+        ))
+        .await;
     assert_eq!(status, StatusCode::ACCEPTED);
     assert_eq!(count(&pool, DELIVERIES).await, 2);
 }
@@ -76,13 +116,34 @@ async fn ping_is_200_and_not_stored(pool: PgPool) {
 async fn ignored_events_actions_and_repositories_are_200(pool: PgPool) {
     let bot = TestBot::start_with(pool.clone(), |s| s.repos = vec!["pypi/support".into()]).await;
     // An event the bot does not handle at all.
-    assert_eq!(bot.send("star", &serde_json::json!({"action": "created"})).await.0, StatusCode::OK);
+    assert_eq!(
+        bot.send("star", &serde_json::json!({"action": "created"}))
+            .await
+            .0,
+        StatusCode::OK
+    );
     // Actions that cannot change a request.
-    assert_eq!(bot.send("issues", &payload("issues.assigned")).await.0, StatusCode::OK);
-    assert_eq!(bot.send("issue_comment", &payload("issue_comment.edited")).await.0, StatusCode::OK);
-    assert_eq!(bot.send("issue_comment", &payload("issue_comment.deleted")).await.0, StatusCode::OK);
+    assert_eq!(
+        bot.send("issues", &payload("issues.assigned")).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        bot.send("issue_comment", &payload("issue_comment.edited"))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        bot.send("issue_comment", &payload("issue_comment.deleted"))
+            .await
+            .0,
+        StatusCode::OK
+    );
     // A repository outside RECOVERY_BOT_REPOS.
-    assert_eq!(bot.send("issues", &payload("issues.opened")).await.0, StatusCode::OK);
+    assert_eq!(
+        bot.send("issues", &payload("issues.opened")).await.0,
+        StatusCode::OK
+    );
     assert_eq!(count(&pool, DELIVERIES).await, 0);
 
     let mut p = payload("issues.opened");
@@ -107,7 +168,10 @@ async fn missing_or_wrong_signature_is_401(pool: PgPool) {
         .header("content-type", "application/json")
         .header("x-github-event", "issues")
         .header("x-github-delivery", "d2")
-        .header("x-hub-signature-256", signature::sign("not-the-secret", &body))
+        .header(
+            "x-hub-signature-256",
+            signature::sign("not-the-secret", &body),
+        )
         .body(Body::from(body.clone()))
         .unwrap();
     assert_eq!(bot.request(wrong).await.0, StatusCode::UNAUTHORIZED);
@@ -142,13 +206,23 @@ async fn malformed_bodies_and_headers_are_400(pool: PgPool) {
     let cases: Vec<(&str, &str, Vec<u8>)> = vec![
         ("issues", "application/json", b"{not json".to_vec()),
         ("issues", "application/json", b"[1,2,3]".to_vec()),
-        ("issues", "application/json", br#"{"action":"opened","issue":{"number":1}}"#.to_vec()),
+        (
+            "issues",
+            "application/json",
+            br#"{"action":"opened","issue":{"number":1}}"#.to_vec(),
+        ),
         ("issues", "application/json", vec![0xff, 0xfe, 0x00]),
-        ("issues", "application/x-www-form-urlencoded", b"nothing=here".to_vec()),
+        (
+            "issues",
+            "application/x-www-form-urlencoded",
+            b"nothing=here".to_vec(),
+        ),
         ("issues", "text/plain", b"{}".to_vec()),
     ];
     for (i, (event, ct, body)) in cases.into_iter().enumerate() {
-        let (status, text) = bot.request(signed(event, &format!("m{i}"), "hook-1", ct, body)).await;
+        let (status, text) = bot
+            .request(signed(event, &format!("m{i}"), "hook-1", ct, body))
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "case {i}: {text}");
     }
     let body = b"{}".to_vec();
@@ -169,10 +243,19 @@ async fn form_encoded_deliveries_are_accepted(pool: PgPool) {
         .append_pair("payload", &json)
         .finish();
     let (status, _) = bot
-        .request(signed("issues", "form-1", "hook-1", "application/x-www-form-urlencoded", body.into_bytes()))
+        .request(signed(
+            "issues",
+            "form-1",
+            "hook-1",
+            "application/x-www-form-urlencoded",
+            body.into_bytes(),
+        ))
         .await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    let stored: String = sqlx::query_scalar("SELECT payload FROM deliveries").fetch_one(&pool).await.unwrap();
+    let stored: String = sqlx::query_scalar("SELECT payload FROM deliveries")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(stored, json);
 }
 
@@ -186,7 +269,8 @@ async fn bodies_over_the_cap_are_413(pool: PgPool) {
 
     // Streamed with no Content-Length: the cap still holds.
     let body = serde_json::to_vec(&p).unwrap();
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = body.chunks(1000).map(|c| Ok(c.to_vec())).collect();
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        body.chunks(1000).map(|c| Ok(c.to_vec())).collect();
     let req = Request::post("/webhook")
         .header("content-type", "application/json")
         .header("x-github-event", "issues")
@@ -198,7 +282,10 @@ async fn bodies_over_the_cap_are_413(pool: PgPool) {
     assert_eq!(count(&pool, DELIVERIES).await, 0);
 
     // Under the cap is fine.
-    assert_eq!(bot.send("issues", &payload("issues.reopened")).await.0, StatusCode::ACCEPTED);
+    assert_eq!(
+        bot.send("issues", &payload("issues.reopened")).await.0,
+        StatusCode::ACCEPTED
+    );
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]
@@ -209,17 +296,22 @@ async fn health_readiness_and_metrics(pool: PgPool) {
     bot.send("issues", &payload("issues.opened")).await;
     let (status, text) = bot.get("/metrics").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(text.contains("recovery_bot_webhook_deliveries_total"), "{text}");
+    assert!(
+        text.contains("recovery_bot_webhook_deliveries_total"),
+        "{text}"
+    );
     assert!(text.contains("recovery_bot_jobs_pending"), "{text}");
 }
 
 /// Takes the test database away: no new connections, existing ones killed.
 async fn set_database_reachable(opts: &PgConnectOptions, db: &str, reachable: bool) {
     let mut admin = opts.clone().database("postgres").connect().await.unwrap();
-    sqlx::query(&format!("ALTER DATABASE \"{db}\" WITH ALLOW_CONNECTIONS {reachable}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    sqlx::query(&format!(
+        "ALTER DATABASE \"{db}\" WITH ALLOW_CONNECTIONS {reachable}"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
     if !reachable {
         sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()")
             .bind(db)
@@ -231,24 +323,53 @@ async fn set_database_reachable(opts: &PgConnectOptions, db: &str, reachable: bo
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]
-async fn database_away_is_503_and_recovers_without_restart(_: PgPoolOptions, opts: PgConnectOptions) {
-    let pool = recovery_bot::store::pool_options(4).connect_with(opts.clone()).await.unwrap();
-    let db: String = sqlx::query_scalar("SELECT current_database()").fetch_one(&pool).await.unwrap();
+async fn database_away_is_503_and_recovers_without_restart(
+    _: PgPoolOptions,
+    opts: PgConnectOptions,
+) {
+    let pool = recovery_bot::store::pool_options(4)
+        .connect_with(opts.clone())
+        .await
+        .unwrap();
+    let db: String = sqlx::query_scalar("SELECT current_database()")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     let bot = TestBot::start(pool.clone()).await;
-    assert_eq!(bot.send("issues", &payload("issues.opened")).await.0, StatusCode::ACCEPTED);
+    assert_eq!(
+        bot.send("issues", &payload("issues.opened")).await.0,
+        StatusCode::ACCEPTED
+    );
     bot.drain().await;
 
     set_database_reachable(&opts, &db, false).await;
-    let (status, text) = bot.send_as("issues", "while-down", &payload("issues.edited")).await;
+    let (status, text) = bot
+        .send_as("issues", "while-down", &payload("issues.edited"))
+        .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{text}");
     assert_eq!(bot.get("/readyz").await.0, StatusCode::SERVICE_UNAVAILABLE);
 
     set_database_reachable(&opts, &db, true).await;
     // GitHub's redelivery of the failed one, then a new one: both stored.
-    assert_eq!(bot.send_as("issues", "while-down", &payload("issues.edited")).await.0, StatusCode::ACCEPTED);
-    assert_eq!(bot.send("issues", &payload("issues.reopened")).await.0, StatusCode::ACCEPTED);
+    assert_eq!(
+        bot.send_as("issues", "while-down", &payload("issues.edited"))
+            .await
+            .0,
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(
+        bot.send("issues", &payload("issues.reopened")).await.0,
+        StatusCode::ACCEPTED
+    );
     assert_eq!(bot.get("/readyz").await.0, StatusCode::OK);
     bot.drain().await;
-    assert_eq!(count(&pool, "SELECT count(*) FROM deliveries WHERE processed_at IS NOT NULL").await, 3);
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM deliveries WHERE processed_at IS NOT NULL"
+        )
+        .await,
+        3
+    );
     bot.stop().await;
 }

@@ -127,7 +127,9 @@ async fn once(
     let (parts, body) = response.into_parts();
     let bytes = tokio::time::timeout(REQUEST_TIMEOUT, body.collect())
         .await
-        .map_err(|_| ApiError::transport(format!("{method:?} {path}: reading the answer timed out")))?
+        .map_err(|_| {
+            ApiError::transport(format!("{method:?} {path}: reading the answer timed out"))
+        })?
         .map_err(|e| ApiError::transport(format!("{method:?} {path}: reading the answer: {e}")))?
         .to_bytes();
     if parts.status.is_success() {
@@ -137,7 +139,10 @@ async fn once(
     let detail: String = String::from_utf8_lossy(&bytes).chars().take(300).collect();
     Err(ApiError {
         status: Some(parts.status.as_u16()),
-        message: format!("{method:?} {path}: GitHub answered {}: {detail}", parts.status),
+        message: format!(
+            "{method:?} {path}: GitHub answered {}: {detail}",
+            parts.status
+        ),
         retryable,
         retry_after,
     })
@@ -156,11 +161,11 @@ async fn with_retries(
         .with_jitter();
     (|| once(client, method, path, body.as_ref()))
         .retry(policy)
-        .when(|e: &ApiError| {
-            e.retryable && e.retry_after.is_none_or(|d| d <= MAX_INLINE_WAIT)
-        })
+        .when(|e: &ApiError| e.retryable && e.retry_after.is_none_or(|d| d <= MAX_INLINE_WAIT))
         .adjust(|e: &ApiError, ours| e.retry_after.or(ours))
-        .notify(|e: &ApiError, wait| tracing::warn!(error = %e, ?wait, "GitHub call failed; retrying"))
+        .notify(
+            |e: &ApiError, wait| tracing::warn!(error = %e, ?wait, "GitHub call failed; retrying"),
+        )
         .await
 }
 
@@ -200,19 +205,37 @@ mod tests {
 
     #[test]
     fn classifies_answers() {
-        assert_eq!(wait_hint(StatusCode::BAD_GATEWAY, &HeaderMap::new()), (true, None));
-        assert_eq!(wait_hint(StatusCode::UNPROCESSABLE_ENTITY, &HeaderMap::new()), (false, None));
-        assert_eq!(wait_hint(StatusCode::NOT_FOUND, &HeaderMap::new()), (false, None));
         assert_eq!(
-            wait_hint(StatusCode::TOO_MANY_REQUESTS, &headers(&[("retry-after", "7")])),
+            wait_hint(StatusCode::BAD_GATEWAY, &HeaderMap::new()),
+            (true, None)
+        );
+        assert_eq!(
+            wait_hint(StatusCode::UNPROCESSABLE_ENTITY, &HeaderMap::new()),
+            (false, None)
+        );
+        assert_eq!(
+            wait_hint(StatusCode::NOT_FOUND, &HeaderMap::new()),
+            (false, None)
+        );
+        assert_eq!(
+            wait_hint(
+                StatusCode::TOO_MANY_REQUESTS,
+                &headers(&[("retry-after", "7")])
+            ),
             (true, Some(Duration::from_secs(7)))
         );
         // A plain 403 (no permission) is not a rate limit.
-        assert_eq!(wait_hint(StatusCode::FORBIDDEN, &HeaderMap::new()), (false, None));
+        assert_eq!(
+            wait_hint(StatusCode::FORBIDDEN, &HeaderMap::new()),
+            (false, None)
+        );
         let reset = (chrono::Utc::now().timestamp() + 600).to_string();
         let (retry, wait) = wait_hint(
             StatusCode::FORBIDDEN,
-            &headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &reset)]),
+            &headers(&[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", &reset),
+            ]),
         );
         assert!(retry);
         assert!(wait.unwrap() >= Duration::from_secs(590), "{wait:?}");

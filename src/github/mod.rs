@@ -132,13 +132,14 @@ impl GitHub {
                 match cache.get(&id) {
                     Some(c) => c.clone(),
                     None => {
-                        let id_u64 = u64::try_from(id).map_err(|_| ApiError::permanent(
-                            "negative installation id",
-                        ))?;
+                        let id_u64 = u64::try_from(id)
+                            .map_err(|_| ApiError::permanent("negative installation id"))?;
                         let c = self
                             .root
                             .installation(InstallationId(id_u64))
-                            .map_err(|e| ApiError::permanent(format!("installation client: {e}")))?;
+                            .map_err(|e| {
+                                ApiError::permanent(format!("installation client: {e}"))
+                            })?;
                         cache.insert(id, c.clone());
                         c
                     }
@@ -165,9 +166,20 @@ fn issue_path(repo: &str, number: u64) -> String {
 }
 
 impl Repo {
-    pub async fn add_labels(&self, repo: &str, number: u64, labels: &[&str]) -> Result<(), ApiError> {
+    pub async fn add_labels(
+        &self,
+        repo: &str,
+        number: u64,
+        labels: &[&str],
+    ) -> Result<(), ApiError> {
         let path = format!("{}/labels", issue_path(repo, number));
-        client::call_unit(&self.client, Method::Post, &path, Some(json!({ "labels": labels }))).await
+        client::call_unit(
+            &self.client,
+            Method::Post,
+            &path,
+            Some(json!({ "labels": labels })),
+        )
+        .await
     }
 
     /// Removes a label; a label that is not there is not an error.
@@ -183,14 +195,36 @@ impl Repo {
         }
     }
 
-    pub async fn create_comment(&self, repo: &str, number: u64, body: &str) -> Result<Comment, ApiError> {
+    pub async fn create_comment(
+        &self,
+        repo: &str,
+        number: u64,
+        body: &str,
+    ) -> Result<Comment, ApiError> {
         let path = format!("{}/comments", issue_path(repo, number));
-        client::call(&self.client, Method::Post, &path, Some(json!({ "body": body }))).await
+        client::call(
+            &self.client,
+            Method::Post,
+            &path,
+            Some(json!({ "body": body })),
+        )
+        .await
     }
 
-    pub async fn update_comment(&self, repo: &str, comment_id: u64, body: &str) -> Result<Comment, ApiError> {
+    pub async fn update_comment(
+        &self,
+        repo: &str,
+        comment_id: u64,
+        body: &str,
+    ) -> Result<Comment, ApiError> {
         let path = format!("/repos/{repo}/issues/comments/{comment_id}");
-        client::call(&self.client, Method::Patch, &path, Some(json!({ "body": body }))).await
+        client::call(
+            &self.client,
+            Method::Patch,
+            &path,
+            Some(json!({ "body": body })),
+        )
+        .await
     }
 
     /// Every comment on an issue, oldest first (all pages).
@@ -239,7 +273,13 @@ impl Repo {
         if let Some(reason) = state_reason {
             body["state_reason"] = json!(reason);
         }
-        client::call_unit(&self.client, Method::Patch, &issue_path(repo, number), Some(body)).await
+        client::call_unit(
+            &self.client,
+            Method::Patch,
+            &issue_path(repo, number),
+            Some(body),
+        )
+        .await
     }
 
     /// A collaborator's role (`admin`, `maintain`, `write`, `triage`, `read`),

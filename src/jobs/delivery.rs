@@ -17,10 +17,14 @@ pub struct DeliveryHandler {
 impl JobHandler for DeliveryHandler {
     async fn run(&self, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
         let Some(id) = job.delivery_id else {
-            return Err(JobError::Permanent(anyhow::anyhow!("job names no delivery")));
+            return Err(JobError::Permanent(anyhow::anyhow!(
+                "job names no delivery"
+            )));
         };
         let Some(delivery) = deliveries::get(&mut *conn, id).await? else {
-            return Err(JobError::Permanent(anyhow::anyhow!("delivery {id} is gone")));
+            return Err(JobError::Permanent(anyhow::anyhow!(
+                "delivery {id} is gone"
+            )));
         };
         let _ = &self.github;
         info!(

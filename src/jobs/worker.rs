@@ -21,7 +21,9 @@ const CHANNEL: &str = "recovery_bot_jobs";
 /// `base * 2^(attempt-1)`, capped, with "equal jitter" (half fixed, half
 /// random) so that many failing jobs do not retry in lockstep.
 pub fn backoff_delay(settings: &JobSettings, attempt: i32) -> Duration {
-    let exp = u32::try_from(attempt.saturating_sub(1)).unwrap_or(0).min(30);
+    let exp = u32::try_from(attempt.saturating_sub(1))
+        .unwrap_or(0)
+        .min(30);
     let full = settings
         .backoff_base()
         .saturating_mul(1u32 << exp)

@@ -155,7 +155,13 @@ mod tests {
             Err(MalformedPayload::NotJson(_))
         ));
         assert_eq!(
-            decide("issues", "1", "d", r#"{"action":"opened","issue":{"number":1}}"#, |_| true),
+            decide(
+                "issues",
+                "1",
+                "d",
+                r#"{"action":"opened","issue":{"number":1}}"#,
+                |_| true
+            ),
             Err(MalformedPayload::Missing("repository"))
         );
     }

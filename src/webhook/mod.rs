@@ -42,7 +42,9 @@ fn payload_text(headers: &HeaderMap, body: &[u8]) -> Result<String, &'static str
     } else if mime.eq_ignore_ascii_case("application/json") || mime.is_empty() {
         String::from_utf8(body.to_vec()).map_err(|_| "body is not UTF-8")
     } else {
-        Err("unsupported content type (GitHub sends application/json or application/x-www-form-urlencoded)")
+        Err(
+            "unsupported content type (GitHub sends application/json or application/x-www-form-urlencoded)",
+        )
     }
 }
 
@@ -156,7 +158,10 @@ mod tests {
     fn payload_from_both_content_types() {
         let mut h = HeaderMap::new();
         assert_eq!(payload_text(&h, b"{\"a\":1}").unwrap(), "{\"a\":1}");
-        h.insert("content-type", "application/x-www-form-urlencoded".parse().unwrap());
+        h.insert(
+            "content-type",
+            "application/x-www-form-urlencoded".parse().unwrap(),
+        );
         assert_eq!(
             payload_text(&h, b"payload=%7B%22a%22%3A1%7D").unwrap(),
             "{\"a\":1}"

@@ -66,7 +66,11 @@ mod tests {
         assert!(!verify(&s, b"Hello, World?", Some(SIGNATURE)));
         assert!(!verify(&s, PAYLOAD, None));
         assert!(!verify(&s, PAYLOAD, Some("sha256=zz")));
-        assert!(!verify(&s, PAYLOAD, Some(&SIGNATURE.replace("sha256=", "sha1="))));
+        assert!(!verify(
+            &s,
+            PAYLOAD,
+            Some(&SIGNATURE.replace("sha256=", "sha1="))
+        ));
         assert!(!verify(&s, PAYLOAD, Some("sha256=")));
         assert!(!verify(&[], PAYLOAD, Some(SIGNATURE)));
     }

@@ -106,7 +106,15 @@ impl FakeGitHub {
         self.model.lock().unwrap()
     }
 
-    pub fn add_issue(&self, repo: &str, number: u64, login: &str, user_id: u64, body: Option<&str>, labels: &[&str]) {
+    pub fn add_issue(
+        &self,
+        repo: &str,
+        number: u64,
+        login: &str,
+        user_id: u64,
+        body: Option<&str>,
+        labels: &[&str],
+    ) {
         let mut m = self.model();
         m.repos.entry(repo.to_owned()).or_default().issues.insert(
             number,
@@ -140,14 +148,24 @@ impl FakeGitHub {
 
     /// The next `count` requests whose method is `method` and whose path
     /// contains `path_contains` are answered `status` with `headers`.
-    pub fn fail_next(&self, method: &str, path_contains: &str, status: u16, headers: &[(&str, &str)], count: usize) {
+    pub fn fail_next(
+        &self,
+        method: &str,
+        path_contains: &str,
+        status: u16,
+        headers: &[(&str, &str)],
+        count: usize,
+    ) {
         let mut m = self.model();
         for _ in 0..count {
             m.failures.push_back(Failure {
                 method: method.to_owned(),
                 path_contains: path_contains.to_owned(),
                 status,
-                headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                headers: headers
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
             });
         }
     }
@@ -158,7 +176,10 @@ impl FakeGitHub {
 
     /// Requests that changed something (anything but GET).
     pub fn writes(&self) -> Vec<Recorded> {
-        self.requests().into_iter().filter(|r| r.method != "GET").collect()
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method != "GET")
+            .collect()
     }
 }
 
@@ -250,7 +271,9 @@ fn decode(s: &str) -> String {
         .unwrap_or_default()
 }
 
-const REACTIONS: &[&str] = &["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"];
+const REACTIONS: &[&str] = &[
+    "+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes",
+];
 
 impl Respond for Responder {
     fn respond(&self, req: &Request) -> ResponseTemplate {
@@ -290,7 +313,14 @@ impl Respond for Responder {
 }
 
 impl Responder {
-    fn route(&self, m: &mut Model, method: &str, path: &str, req: &Request, body: Option<Value>) -> ResponseTemplate {
+    fn route(
+        &self,
+        m: &mut Model,
+        method: &str,
+        path: &str,
+        req: &Request,
+        body: Option<Value>,
+    ) -> ResponseTemplate {
         let r = &self.routes;
         let body = body.unwrap_or(Value::Null);
         match method {
@@ -298,7 +328,8 @@ impl Responder {
                 return ResponseTemplate::new(200).set_body_json(user_json(BOT_LOGIN, BOT_ID));
             }
             "GET" if path == "/app" => {
-                return ResponseTemplate::new(200).set_body_json(json!({"id": 1, "slug": BOT_LOGIN, "name": "Recovery Bot"}));
+                return ResponseTemplate::new(200)
+                    .set_body_json(json!({"id": 1, "slug": BOT_LOGIN, "name": "Recovery Bot"}));
             }
             "POST" if r.access_token.is_match(path) => {
                 return ResponseTemplate::new(201).set_body_json(json!({
@@ -316,9 +347,15 @@ impl Responder {
             if method != "GET" {
                 return not_found();
             }
-            let Some(repo) = m.repos.get(&c[1]) else { return not_found() };
+            let Some(repo) = m.repos.get(&c[1]) else {
+                return not_found();
+            };
             let login = decode(&c[2]);
-            let role = repo.roles.get(&login).cloned().unwrap_or_else(|| "read".into());
+            let role = repo
+                .roles
+                .get(&login)
+                .cloned()
+                .unwrap_or_else(|| "read".into());
             let permission = match role.as_str() {
                 "maintain" => "write",
                 "triage" => "read",
@@ -337,38 +374,54 @@ impl Responder {
             if !REACTIONS.contains(&content.as_str()) {
                 return error(422, "Validation Failed");
             }
-            let Some(repo) = m.repos.get_mut(&c[1]) else { return not_found() };
-            let Some(comment) = repo.issues.values_mut().flat_map(|i| i.comments.iter_mut()).find(|c| c.id == id) else {
+            let Some(repo) = m.repos.get_mut(&c[1]) else {
+                return not_found();
+            };
+            let Some(comment) = repo
+                .issues
+                .values_mut()
+                .flat_map(|i| i.comments.iter_mut())
+                .find(|c| c.id == id)
+            else {
                 return not_found();
             };
             let existed = comment.reactions.contains(&content);
             if !existed {
                 comment.reactions.push(content.clone());
             }
-            return ResponseTemplate::new(if existed { 200 } else { 201 })
-                .set_body_json(json!({"id": 1, "content": content, "user": user_json(BOT_LOGIN, BOT_ID)}));
+            return ResponseTemplate::new(if existed { 200 } else { 201 }).set_body_json(
+                json!({"id": 1, "content": content, "user": user_json(BOT_LOGIN, BOT_ID)}),
+            );
         }
         if let Some(c) = r.comment.captures(path) {
             let id: u64 = c[2].parse().unwrap_or(0);
             let repo_name = c[1].to_owned();
-            let Some(repo) = m.repos.get_mut(&repo_name) else { return not_found() };
-            let Some((number, comment)) = repo
-                .issues
-                .values_mut()
-                .find_map(|i| { let n = i.number; i.comments.iter_mut().find(|c| c.id == id).map(|c| (n, c)) })
-            else {
+            let Some(repo) = m.repos.get_mut(&repo_name) else {
+                return not_found();
+            };
+            let Some((number, comment)) = repo.issues.values_mut().find_map(|i| {
+                let n = i.number;
+                i.comments.iter_mut().find(|c| c.id == id).map(|c| (n, c))
+            }) else {
                 return not_found();
             };
             return match method {
-                "GET" => ResponseTemplate::new(200).set_body_json(comment_json(&repo_name, number, comment)),
+                "GET" => ResponseTemplate::new(200)
+                    .set_body_json(comment_json(&repo_name, number, comment)),
                 // octocrab's update_comment sends POST, which GitHub accepts like PATCH.
                 "PATCH" | "POST" => {
-                    let Some(text) = body["body"].as_str() else { return error(422, "Validation Failed") };
+                    let Some(text) = body["body"].as_str() else {
+                        return error(422, "Validation Failed");
+                    };
                     if text.chars().count() > 65_536 {
-                        return error(422, "Validation Failed: body is too long (maximum is 65536 characters)");
+                        return error(
+                            422,
+                            "Validation Failed: body is too long (maximum is 65536 characters)",
+                        );
                     }
                     comment.body = text.to_owned();
-                    ResponseTemplate::new(200).set_body_json(comment_json(&repo_name, number, comment))
+                    ResponseTemplate::new(200)
+                        .set_body_json(comment_json(&repo_name, number, comment))
                 }
                 _ => not_found(),
             };
@@ -379,7 +432,9 @@ impl Responder {
             Some((repo.to_owned(), n))
         };
         if let Some(c) = r.issue_label.captures(path) {
-            let Some((repo, n)) = issue_of(m, &c[1], &c[2]) else { return not_found() };
+            let Some((repo, n)) = issue_of(m, &c[1], &c[2]) else {
+                return not_found();
+            };
             let name = decode(&c[3]);
             let issue = m.repos.get_mut(&repo).unwrap().issues.get_mut(&n).unwrap();
             return match method {
@@ -396,11 +451,15 @@ impl Responder {
             };
         }
         if let Some(c) = r.issue_labels.captures(path) {
-            let Some((repo, n)) = issue_of(m, &c[1], &c[2]) else { return not_found() };
+            let Some((repo, n)) = issue_of(m, &c[1], &c[2]) else {
+                return not_found();
+            };
             let issue = m.repos.get_mut(&repo).unwrap().issues.get_mut(&n).unwrap();
-            let names: Option<Vec<String>> = body["labels"]
-                .as_array()
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect());
+            let names: Option<Vec<String>> = body["labels"].as_array().map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            });
             return match (method, names) {
                 ("GET", _) => ResponseTemplate::new(200).set_body_json(labels_json(issue)),
                 ("POST", Some(names)) => {
@@ -420,14 +479,24 @@ impl Responder {
             };
         }
         if let Some(c) = r.issue_comments.captures(path) {
-            let Some((repo, n)) = issue_of(m, &c[1], &c[2]) else { return not_found() };
+            let Some((repo, n)) = issue_of(m, &c[1], &c[2]) else {
+                return not_found();
+            };
             let id = m.id();
             let issue = m.repos.get_mut(&repo).unwrap().issues.get_mut(&n).unwrap();
             return match method {
                 "GET" => {
                     let q: HashMap<String, String> = req.url.query_pairs().into_owned().collect();
-                    let per_page: usize = q.get("per_page").and_then(|v| v.parse().ok()).unwrap_or(30).clamp(1, 100);
-                    let page: usize = q.get("page").and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
+                    let per_page: usize = q
+                        .get("per_page")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(30)
+                        .clamp(1, 100);
+                    let page: usize = q
+                        .get("page")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(1)
+                        .max(1);
                     let items: Vec<Value> = issue
                         .comments
                         .iter()
@@ -438,9 +507,14 @@ impl Responder {
                     ResponseTemplate::new(200).set_body_json(Value::Array(items))
                 }
                 "POST" => {
-                    let Some(text) = body["body"].as_str() else { return error(422, "Validation Failed") };
+                    let Some(text) = body["body"].as_str() else {
+                        return error(422, "Validation Failed");
+                    };
                     if text.chars().count() > 65_536 {
-                        return error(422, "Validation Failed: body is too long (maximum is 65536 characters)");
+                        return error(
+                            422,
+                            "Validation Failed: body is too long (maximum is 65536 characters)",
+                        );
                     }
                     let comment = CommentModel {
                         id,
@@ -457,7 +531,9 @@ impl Responder {
             };
         }
         if let Some(c) = r.issue_reactions.captures(path) {
-            let Some((repo, n)) = issue_of(m, &c[1], &c[2]) else { return not_found() };
+            let Some((repo, n)) = issue_of(m, &c[1], &c[2]) else {
+                return not_found();
+            };
             let content = body["content"].as_str().unwrap_or("").to_owned();
             if method != "POST" {
                 return not_found();
@@ -470,7 +546,9 @@ impl Responder {
             return ResponseTemplate::new(201).set_body_json(json!({"id": 1, "content": content}));
         }
         if let Some(c) = r.issue.captures(path) {
-            let Some((repo, n)) = issue_of(m, &c[1], &c[2]) else { return not_found() };
+            let Some((repo, n)) = issue_of(m, &c[1], &c[2]) else {
+                return not_found();
+            };
             let issue = m.repos.get_mut(&repo).unwrap().issues.get_mut(&n).unwrap();
             return match method {
                 "GET" => ResponseTemplate::new(200).set_body_json(issue_json(&repo, issue)),

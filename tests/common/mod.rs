@@ -31,7 +31,10 @@ pub const SECRET: &str = "test-webhook-secret";
 
 /// A webhook payload from `tests/data/webhooks/`.
 pub fn payload(name: &str) -> Value {
-    let path = format!("{}/tests/data/webhooks/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/data/webhooks/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
@@ -81,7 +84,11 @@ impl TestBot {
         tweak(&mut settings);
         let client = GitHub::new(&settings).unwrap();
         let shutdown = CancellationToken::new();
-        let workers = WorkerPool::new(pool.clone(), DeliveryHandler { github: client }, settings.jobs.clone());
+        let workers = WorkerPool::new(
+            pool.clone(),
+            DeliveryHandler { github: client },
+            settings.jobs.clone(),
+        );
         let workers = tokio::spawn(workers.run(2, shutdown.clone()));
         let router = router(Arc::new(AppState::new(pool.clone(), settings)));
         Self {
@@ -103,12 +110,16 @@ impl TestBot {
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, String) {
-        self.request(Request::get(path).body(Body::empty()).unwrap()).await
+        self.request(Request::get(path).body(Body::empty()).unwrap())
+            .await
     }
 
     /// A fresh delivery id for each call.
     pub fn next_delivery_id(&self) -> String {
-        format!("delivery-{}", self.deliveries.fetch_add(1, Ordering::SeqCst) + 1)
+        format!(
+            "delivery-{}",
+            self.deliveries.fetch_add(1, Ordering::SeqCst) + 1
+        )
     }
 
     /// Signs and sends a JSON delivery of `event`, as GitHub does.
@@ -117,10 +128,21 @@ impl TestBot {
         self.send_as(event, &id, payload).await
     }
 
-    pub async fn send_as(&self, event: &str, delivery_id: &str, payload: &Value) -> (StatusCode, String) {
+    pub async fn send_as(
+        &self,
+        event: &str,
+        delivery_id: &str,
+        payload: &Value,
+    ) -> (StatusCode, String) {
         let body = serde_json::to_vec(payload).unwrap();
-        self.request(signed(event, delivery_id, "hook-1", "application/json", body))
-            .await
+        self.request(signed(
+            event,
+            delivery_id,
+            "hook-1",
+            "application/json",
+            body,
+        ))
+        .await
     }
 
     /// Waits until every pending job has run (panics after 20 s).
@@ -146,7 +168,13 @@ impl Drop for TestBot {
 }
 
 /// A request as GitHub sends it, signed with [`SECRET`].
-pub fn signed(event: &str, delivery_id: &str, hook_id: &str, content_type: &str, body: Vec<u8>) -> Request<Body> {
+pub fn signed(
+    event: &str,
+    delivery_id: &str,
+    hook_id: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> Request<Body> {
     Request::post("/webhook")
         .header("content-type", content_type)
         .header("x-github-event", event)

@@ -1,0 +1,288 @@
+//! The built binary, driven the way an operator does: `serve` (start, take a
+//! delivery, stop on SIGTERM with exit 0), `migrate`, `jobs`, and settings.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{FakeGitHub, SECRET, count, payload};
+use recovery_bot::store::MIGRATOR;
+use recovery_bot::webhook::signature;
+use sqlx::PgPool;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const BIN: &str = env!("CARGO_BIN_EXE_recovery-bot");
+
+/// The URL of the test's own database.
+async fn database_url(pool: &PgPool) -> String {
+    let db: String = sqlx::query_scalar("SELECT current_database()")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let mut url = url::Url::parse(&std::env::var("DATABASE_URL").unwrap()).unwrap();
+    url.set_path(&db);
+    url.to_string()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One HTTP/1.1 request; returns the status code and body.
+async fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> Option<(u16, String)> {
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .ok()?;
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).await.ok()?;
+    s.write_all(body).await.ok()?;
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.ok()?;
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text.split(' ').nth(1)?.parse().ok()?;
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    Some((status, body))
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn serve_takes_a_delivery_and_stops_cleanly_on_sigterm(pool: PgPool) {
+    let github = FakeGitHub::start().await;
+    let port = free_port();
+    let mut config = tempfile::NamedTempFile::new().unwrap();
+    writeln!(
+        config,
+        "[jobs]\npoll_interval_ms = 100\nshutdown_grace_secs = 5"
+    )
+    .unwrap();
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .env("DATABASE_URL", database_url(&pool).await)
+        .env("GITHUB_WEBHOOK_SECRET", SECRET)
+        .env("GITHUB_TOKEN", "ghp_token_that_must_not_be_logged")
+        .env("GITHUB_API_URL", github.uri())
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("RECOVERY_BOT_CONFIG", config.path())
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    let started = Instant::now();
+    while http(port, "GET", "/healthz", &[], b"").await.map(|r| r.0) != Some(200) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "serve did not come up"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "serve exited early");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(http(port, "GET", "/readyz", &[], b"").await.unwrap().0, 200);
+    assert!(
+        github.requests().iter().any(|r| r.path == "/user"),
+        "identity not fetched at start"
+    );
+
+    let body = serde_json::to_vec(&payload("issues.opened")).unwrap();
+    let headers = [
+        ("content-type", "application/json".to_owned()),
+        ("x-github-event", "issues".to_owned()),
+        ("x-github-delivery", "cli-1".to_owned()),
+        ("x-github-hook-id", "1".to_owned()),
+        ("x-hub-signature-256", signature::sign(SECRET, &body)),
+    ];
+    let (status, text) = http(port, "POST", "/webhook", &headers, &body)
+        .await
+        .unwrap();
+    assert_eq!(status, 202, "{text}");
+    let started = Instant::now();
+    while count(
+        &pool,
+        "SELECT count(*) FROM deliveries WHERE processed_at IS NOT NULL",
+    )
+    .await
+        != 1
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "delivery not processed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "serve ignored SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "exit status {status:?}");
+
+    let mut logs = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut logs).unwrap();
+    assert!(
+        !logs.contains("ghp_token_that_must_not_be_logged"),
+        "token in logs"
+    );
+    assert!(!logs.contains(SECRET), "webhook secret in logs");
+    let stored = logs
+        .lines()
+        .find(|l| l.contains("delivery stored"))
+        .expect("no 'delivery stored' log line");
+    let line: serde_json::Value = serde_json::from_str(stored).expect("JSON log line");
+    assert_eq!(line["span"]["delivery"], "cli-1", "{line}");
+    assert_eq!(
+        line["span"]["repository"], "Codertocat/Hello-World",
+        "{line}"
+    );
+}
+
+#[test]
+fn a_missing_setting_fails_with_one_line_naming_it() {
+    let out = Command::new(BIN)
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("DATABASE_URL"), "{err}");
+
+    let out = Command::new(BIN)
+        .arg("serve")
+        .env_clear()
+        .env("DATABASE_URL", "postgres://127.0.0.1:1/none")
+        .env("GITHUB_WEBHOOK_SECRET", "s")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("GITHUB_TOKEN"), "{err}");
+}
+
+#[test]
+fn help_never_shows_secret_values() {
+    let out = Command::new(BIN)
+        .args(["serve", "--help"])
+        .env("GITHUB_TOKEN", "ghp_visible_in_help")
+        .env("GITHUB_WEBHOOK_SECRET", "hook_secret_in_help")
+        .env("DATABASE_URL", "postgres://user:dbpassword@host/db")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(help.contains("GITHUB_TOKEN"), "{help}");
+    for secret in ["ghp_visible_in_help", "hook_secret_in_help", "dbpassword"] {
+        assert!(!help.contains(secret), "{secret} shown in --help");
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn migrate_applies_every_migration(pool: PgPool) {
+    let out = Command::new(BIN)
+        .arg("migrate")
+        .env("DATABASE_URL", database_url(&pool).await)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let applied = count(&pool, "SELECT count(*) FROM _sqlx_migrations WHERE success").await;
+    assert_eq!(
+        applied,
+        MIGRATOR
+            .iter()
+            .filter(|m| m.migration_type.is_up_migration())
+            .count() as i64
+    );
+    assert_eq!(count(&pool, "SELECT count(*) FROM jobs").await, 0);
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn jobs_list_and_retry(pool: PgPool) {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO jobs (kind, issue_key, status, attempts, max_attempts, last_error)
+         VALUES ('process_delivery', '1#2', 'dead', 8, 8, 'GitHub answered 500') RETURNING id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let url = database_url(&pool).await;
+    let out = Command::new(BIN)
+        .args(["jobs", "list", "--status", "dead"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        text.contains("GitHub answered 500") && text.contains(&id.to_string()),
+        "{text}"
+    );
+
+    let out = Command::new(BIN)
+        .args(["jobs", "list", "--json"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    let line: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    assert_eq!(line["id"], id);
+    assert_eq!(line["status"], "dead");
+
+    let out = Command::new(BIN)
+        .args(["jobs", "retry", &id.to_string()])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let status: String = sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "pending");
+    let out = Command::new(BIN)
+        .args(["jobs", "retry", "424242"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -1,0 +1,160 @@
+//! The real octocrab-based client against the fake GitHub: the calls the bot
+//! makes, and the retry policy (5xx and 429 retried, honouring retry-after;
+//! other 4xx not retried).
+
+mod common;
+
+use common::{FakeGitHub, settings};
+use recovery_bot::github::{GitHub, Reaction};
+use recovery_bot::jobs::JobError;
+
+const REPO: &str = "pypi/support";
+
+async fn client() -> (FakeGitHub, GitHub) {
+    let fake = FakeGitHub::start().await;
+    fake.add_issue(
+        REPO,
+        7,
+        "requester",
+        42,
+        Some("body"),
+        &["account-recovery"],
+    );
+    let github = GitHub::new(&settings(&fake.uri())).unwrap();
+    (fake, github)
+}
+
+#[tokio::test]
+async fn identity_comments_labels_reactions_and_state() {
+    let (fake, github) = client().await;
+    assert_eq!(
+        github.identity().await.unwrap().login,
+        common::fake_github::BOT_LOGIN
+    );
+
+    let repo = github.repo(None).await.unwrap();
+    let c = repo.create_comment(REPO, 7, "hello").await.unwrap();
+    repo.update_comment(REPO, c.id, "hello again")
+        .await
+        .unwrap();
+    repo.add_labels(REPO, 7, &["needs-fix"]).await.unwrap();
+    repo.remove_label(REPO, 7, "account-recovery")
+        .await
+        .unwrap();
+    // Removing a label that is not there is fine.
+    repo.remove_label(REPO, 7, "not there").await.unwrap();
+    repo.react_to_comment(REPO, c.id, Reaction::Rocket)
+        .await
+        .unwrap();
+    repo.set_issue_state(REPO, 7, false, Some("not_planned"))
+        .await
+        .unwrap();
+
+    let issue = fake.issue(REPO, 7);
+    assert_eq!(issue.labels, ["needs-fix"]);
+    assert_eq!(issue.comments.len(), 1);
+    assert_eq!(issue.comments[0].body, "hello again");
+    assert_eq!(issue.comments[0].reactions, ["rocket"]);
+    assert_eq!(
+        (issue.state.as_str(), issue.state_reason.as_deref()),
+        ("closed", Some("not_planned"))
+    );
+
+    let listed = repo.list_comments(REPO, 7).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        listed[0].user.as_ref().unwrap().login,
+        common::fake_github::BOT_LOGIN
+    );
+    fake.set_role(REPO, "admin-user", "maintain");
+    assert_eq!(
+        repo.permission(REPO, "admin-user").await.unwrap(),
+        "maintain"
+    );
+}
+
+#[tokio::test]
+async fn comments_are_listed_across_pages() {
+    let (fake, github) = client().await;
+    let repo = github.repo(None).await.unwrap();
+    for i in 0..130 {
+        repo.create_comment(REPO, 7, &format!("c{i}"))
+            .await
+            .unwrap();
+    }
+    let listed = repo.list_comments(REPO, 7).await.unwrap();
+    assert_eq!(listed.len(), 130);
+    assert_eq!(listed[129].body.as_deref(), Some("c129"));
+    let gets = fake.requests().iter().filter(|r| r.method == "GET").count();
+    assert_eq!(gets, 2);
+}
+
+#[tokio::test]
+async fn server_errors_and_rate_limits_are_retried() {
+    let (fake, github) = client().await;
+    let repo = github.repo(None).await.unwrap();
+    fake.fail_next("POST", "/comments", 502, &[], 2);
+    repo.create_comment(REPO, 7, "after two 502s")
+        .await
+        .unwrap();
+    fake.fail_next("POST", "/labels", 429, &[("retry-after", "1")], 1);
+    let started = std::time::Instant::now();
+    repo.add_labels(REPO, 7, &["needs-fix"]).await.unwrap();
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(900),
+        "retry-after not honoured"
+    );
+    let posts = fake.writes().len();
+    assert_eq!(posts, 3 + 2, "each failure retried once");
+    assert_eq!(fake.issue(REPO, 7).comments.len(), 1);
+}
+
+#[tokio::test]
+async fn validation_errors_are_not_retried_and_long_waits_go_to_the_queue() {
+    let (fake, github) = client().await;
+    let repo = github.repo(None).await.unwrap();
+    let err = repo
+        .create_comment(REPO, 7, &"x".repeat(70_000))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(422));
+    assert_eq!(fake.writes().len(), 1, "a 422 is not retried");
+    assert!(matches!(JobError::from(err), JobError::Permanent(_)));
+
+    // A rate limit that resets in ten minutes is not slept through here.
+    let reset = (chrono::Utc::now().timestamp() + 600).to_string();
+    fake.fail_next(
+        "POST",
+        "/comments",
+        403,
+        &[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", &reset),
+        ],
+        1,
+    );
+    let err = repo.create_comment(REPO, 7, "later").await.unwrap_err();
+    assert!(err.is_retryable());
+    match JobError::from(err) {
+        JobError::Retry {
+            after: Some(after), ..
+        } => assert!(after.as_secs() >= 590),
+        other => panic!("expected a retry hint, got {other:?}"),
+    }
+    // Persistent 500s give up after the in-process retries.
+    fake.fail_next("POST", "/comments", 500, &[], 5);
+    let err = repo.create_comment(REPO, 7, "down").await.unwrap_err();
+    assert!(err.is_retryable());
+    assert_eq!(fake.issue(REPO, 7).comments.len(), 0);
+}
+
+#[tokio::test]
+async fn unknown_routes_are_404_like_github() {
+    let (_fake, github) = client().await;
+    let repo = github.repo(None).await.unwrap();
+    let err = repo
+        .create_comment(REPO, 999, "no such issue")
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404));
+}
