@@ -9,7 +9,7 @@ use tracing::info;
 
 use crate::config::Settings;
 use crate::github::GitHub;
-use crate::jobs::{DeliveryHandler, WorkerPool};
+use crate::jobs::{Bot, DeliveryHandler, WorkerPool};
 use crate::server::{AppState, router};
 use crate::store;
 
@@ -35,11 +35,8 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     info!(addr = %listener.local_addr()?, "listening");
 
     let shutdown = CancellationToken::new();
-    let workers = WorkerPool::new(
-        pool.clone(),
-        DeliveryHandler { github },
-        settings.jobs.clone(),
-    );
+    let bot = Arc::new(Bot::new(&settings, github, identity.login)?);
+    let workers = WorkerPool::new(pool.clone(), DeliveryHandler { bot }, settings.jobs.clone());
     let worker_count = settings.workers;
     let worker_task = tokio::spawn(workers.run(worker_count, shutdown.clone()));
 

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Settings, SettingsArgs};
+use crate::recovery::state::State;
 use crate::{app, store, telemetry};
 
 #[derive(Parser, Debug)]
@@ -29,6 +30,40 @@ pub enum Command {
     /// Inspect and revive queued jobs.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Inspect recovery requests, their checks and their history.
+    #[command(subcommand)]
+    Requests(RequestsCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RequestsCommand {
+    /// One line per request.
+    List {
+        /// Only requests in this state (incomplete, pending, awaiting_user,
+        /// verified, approved, denied).
+        #[arg(long, value_parser = parse_state)]
+        state: Option<State>,
+        /// Print one JSON object per request.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A request with its checks and its whole history.
+    Show {
+        /// `owner/repo#number`
+        issue: String,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_state(s: &str) -> Result<State, String> {
+    State::parse(s).ok_or_else(|| {
+        format!(
+            "unknown state `{s}`; one of: {}",
+            State::ALL.map(State::as_str).join(", ")
+        )
+    })
 }
 
 #[derive(Subcommand, Debug)]
@@ -104,6 +139,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 println!("{} job(s)", jobs.len());
             }
         }
+        Command::Requests(cmd) => {
+            let pool = store::connect(settings.require_database_url()?, 2).await?;
+            return requests_command(&pool, cmd).await;
+        }
         Command::Jobs(JobsCommand::Retry { id }) => {
             let pool = store::connect(settings.require_database_url()?, 2).await?;
             let mut conn = pool.acquire().await?;
@@ -112,6 +151,94 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             } else {
                 eprintln!("recovery-bot: no job {id}");
                 return Ok(ExitCode::from(1));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn requests_command(pool: &sqlx::PgPool, cmd: RequestsCommand) -> anyhow::Result<ExitCode> {
+    use crate::store::requests;
+    match cmd {
+        RequestsCommand::List { state, json } => {
+            let list = requests::list(pool, state).await?;
+            for r in &list {
+                if json {
+                    println!("{}", serde_json::to_string(r)?);
+                } else {
+                    println!(
+                        "{}#{:<6} {:<14} {:<6} {:<24} by {:<20} updated {}",
+                        r.repository,
+                        r.issue_number,
+                        r.state,
+                        if r.issue_open { "open" } else { "closed" },
+                        r.username.as_deref().unwrap_or("-"),
+                        r.author_login,
+                        r.updated_at.format("%Y-%m-%d %H:%M")
+                    );
+                }
+            }
+            if !json {
+                println!("{} request(s)", list.len());
+            }
+        }
+        RequestsCommand::Show { issue, json } => {
+            let Some((repo, number)) = issue
+                .rsplit_once('#')
+                .and_then(|(r, n)| Some((r, n.parse::<i64>().ok()?)))
+            else {
+                eprintln!("recovery-bot: expected owner/repo#number, got `{issue}`");
+                return Ok(ExitCode::from(2));
+            };
+            let Some(r) = requests::get_by_issue(pool, repo, number).await? else {
+                eprintln!("recovery-bot: no request for {issue}");
+                return Ok(ExitCode::from(1));
+            };
+            let checks = requests::checks(pool, r.id).await?;
+            let history = requests::history(pool, r.id).await?;
+            if json {
+                let v = serde_json::json!({ "request": r, "checks": checks, "history": history });
+                println!("{}", serde_json::to_string_pretty(&v)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!(
+                "{}#{}  state {}  issue {}",
+                r.repository,
+                r.issue_number,
+                r.state,
+                if r.issue_open { "open" } else { "closed" }
+            );
+            println!("requester  {} (id {})", r.author_login, r.author_id);
+            println!("username   {}", r.username.as_deref().unwrap_or("-"));
+            println!(
+                "opened     {}",
+                r.created_at.format("%Y-%m-%d %H:%M:%S UTC")
+            );
+            println!("\nchecks:");
+            if checks.is_empty() {
+                println!("  (none)");
+            }
+            for c in &checks {
+                println!(
+                    "  {:<20} {:<7} by {:<20} {}  {}",
+                    c.name,
+                    c.status,
+                    c.actor_login.as_deref().unwrap_or("-"),
+                    c.updated_at.format("%Y-%m-%d %H:%M:%S"),
+                    c.note.as_deref().unwrap_or("")
+                );
+            }
+            println!("\nhistory:");
+            for h in &history {
+                println!(
+                    "  {}  {:<20} {:<18} {:>13} -> {:<13} delivery {}",
+                    h.created_at.format("%Y-%m-%d %H:%M:%S"),
+                    h.actor_login,
+                    h.action,
+                    h.from_state.as_deref().unwrap_or("-"),
+                    h.to_state.as_deref().unwrap_or("-"),
+                    h.delivery_id.as_deref().unwrap_or("-")
+                );
             }
         }
     }

@@ -13,6 +13,8 @@ use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use crate::recovery::state::Labels;
+
 /// Flags shared by every subcommand that talks to the database or GitHub.
 #[derive(Args, Debug, Clone, Default)]
 pub struct SettingsArgs {
@@ -116,6 +118,48 @@ struct FileSettings {
     workers: Option<usize>,
     #[serde(default)]
     jobs: JobSettings,
+    template: Option<PathBuf>,
+    #[serde(default)]
+    labels: Labels,
+    #[serde(default)]
+    form: FormSettings,
+    required_checks: Option<Vec<String>>,
+    #[serde(default)]
+    admin_teams: Vec<String>,
+    admin_min_permission: Option<Permission>,
+    admin_cache_secs: Option<u64>,
+}
+
+/// The username rule (TOML `[form]`); PyPI's when unset.
+#[derive(Deserialize, Debug, Clone, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct FormSettings {
+    pub username_pattern: Option<String>,
+    pub username_max_length: Option<usize>,
+}
+
+/// Repository roles, lowest first.
+#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Permission {
+    Read,
+    Triage,
+    Write,
+    Maintain,
+    Admin,
+}
+
+impl Permission {
+    /// GitHub's `role_name`; custom roles count as read.
+    pub fn from_role(role: &str) -> Permission {
+        match role {
+            "admin" => Permission::Admin,
+            "maintain" => Permission::Maintain,
+            "write" => Permission::Write,
+            "triage" => Permission::Triage,
+            _ => Permission::Read,
+        }
+    }
 }
 
 /// Tuning of the job queue (TOML `[jobs]` table).
@@ -195,6 +239,18 @@ pub struct Settings {
     pub webhook_max_body_bytes: usize,
     pub workers: usize,
     pub jobs: JobSettings,
+    /// The issue form; the built-in account-recovery form when unset.
+    pub template: Option<PathBuf>,
+    pub labels: Labels,
+    pub form: FormSettings,
+    /// Checks that must pass before `/approve`.
+    pub required_checks: Vec<String>,
+    /// `org/team` slugs whose members are admins.
+    pub admin_teams: Vec<String>,
+    /// Collaborators with at least this role are admins.
+    pub admin_min_permission: Option<Permission>,
+    /// How long a team or permission look-up is trusted.
+    pub admin_cache: Duration,
 }
 
 pub const DEFAULT_GITHUB_API_URL: &str = "https://api.github.com";
@@ -269,6 +325,12 @@ impl Settings {
             }
         }
 
+        for team in &file.admin_teams {
+            if team.split('/').filter(|p| !p.is_empty()).count() != 2 {
+                bail!("admin_teams: `{team}` is not of the form org/team");
+            }
+        }
+
         let workers = args.workers.or(file.workers).unwrap_or(4);
         if workers == 0 {
             bail!("RECOVERY_BOT_WORKERS must be at least 1");
@@ -298,6 +360,15 @@ impl Settings {
                 .unwrap_or(DEFAULT_MAX_BODY_BYTES),
             workers,
             jobs: file.jobs,
+            template: file.template,
+            labels: file.labels,
+            form: file.form,
+            required_checks: file
+                .required_checks
+                .unwrap_or_else(|| vec!["email".to_owned()]),
+            admin_teams: file.admin_teams,
+            admin_min_permission: file.admin_min_permission,
+            admin_cache: Duration::from_secs(file.admin_cache_secs.unwrap_or(300)),
         })
     }
 

@@ -6,9 +6,12 @@
 
 pub mod app;
 pub mod cli;
+pub mod commands;
 pub mod config;
+pub mod form;
 pub mod github;
 pub mod jobs;
+pub mod recovery;
 pub mod server;
 pub mod store;
 pub mod telemetry;

@@ -2,7 +2,9 @@
 //! own retries turned off. `client.rs` owns the retry policy (timeouts,
 //! `retry-after`, rate-limit headers); this file names the calls.
 
+pub mod admins;
 mod client;
+pub mod payload;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -280,6 +282,30 @@ impl Repo {
             Some(body),
         )
         .await
+    }
+
+    /// Whether `login` is an active member of the team `org/team`.
+    pub async fn is_team_member(
+        &self,
+        org: &str,
+        team: &str,
+        login: &str,
+    ) -> Result<bool, ApiError> {
+        #[derive(Deserialize)]
+        struct Membership {
+            state: String,
+        }
+        let path = format!(
+            "/orgs/{}/teams/{}/memberships/{}",
+            client::encode_path_segment(org),
+            client::encode_path_segment(team),
+            client::encode_path_segment(login)
+        );
+        match client::call::<Membership>(&self.client, Method::Get, &path, None).await {
+            Ok(m) => Ok(m.state == "active"),
+            Err(e) if e.status() == Some(404) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// A collaborator's role (`admin`, `maintain`, `write`, `triage`, `read`),

@@ -1,17 +1,24 @@
-//! The job that processes one stored delivery.
+//! The job that processes one stored delivery: reads the payload and hands
+//! it to intake (`issues`) or to the command runner (`issue_comment`).
+
+use std::sync::Arc;
 
 use sqlx::PgConnection;
 use tracing::info;
 
-use super::{Job, JobError, JobHandler};
-use crate::github::GitHub;
+use super::bot::Bot;
+use super::effects::Issue;
+use super::{Job, JobError, JobHandler, comments, intake};
+use crate::github::payload::{IssueCommentEvent, IssuesEvent};
 use crate::store::deliveries;
 
-/// Processes deliveries. Intake and commands plug in here as they land; for
-/// now a processed delivery is recorded as such.
 #[derive(Clone)]
 pub struct DeliveryHandler {
-    pub github: GitHub,
+    pub bot: Arc<Bot>,
+}
+
+fn malformed(e: serde_json::Error) -> JobError {
+    JobError::Permanent(anyhow::anyhow!("the stored payload cannot be read: {e}"))
 }
 
 impl JobHandler for DeliveryHandler {
@@ -26,13 +33,35 @@ impl JobHandler for DeliveryHandler {
                 "delivery {id} is gone"
             )));
         };
-        let _ = &self.github;
-        info!(
-            delivery = %delivery.delivery_id,
-            event = %delivery.event,
-            action = delivery.action.as_deref().unwrap_or(""),
-            "delivery processed"
-        );
+        let gh = self.bot.github.repo(delivery.installation_id).await?;
+        let repo = delivery.repository.clone().unwrap_or_default();
+        let number = delivery
+            .issue_number
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or_default();
+        let mut issue = Issue {
+            bot: &self.bot,
+            gh,
+            repo: &repo,
+            number,
+            delivery_id: &delivery.delivery_id,
+            retrying: job.attempts > 1,
+            labels: Vec::new(),
+        };
+        match delivery.event.as_str() {
+            "issues" => {
+                let ev: IssuesEvent = serde_json::from_str(&delivery.payload).map_err(malformed)?;
+                issue.labels = ev.issue.label_names();
+                intake::handle(&mut issue, conn, &ev).await?;
+            }
+            "issue_comment" => {
+                let ev: IssueCommentEvent =
+                    serde_json::from_str(&delivery.payload).map_err(malformed)?;
+                issue.labels = ev.issue.label_names();
+                comments::handle(&mut issue, conn, &ev).await?;
+            }
+            other => info!(event = other, "event not handled"),
+        }
         deliveries::mark_processed(&mut *conn, id).await?;
         Ok(())
     }

@@ -5,7 +5,11 @@
 //! `catch_unwind`; on failure roll the job's writes back and schedule a
 //! retry with exponential backoff and jitter, or keep it as dead.
 
+pub mod bot;
+mod comments;
 mod delivery;
+mod effects;
+mod intake;
 mod worker;
 
 use std::future::Future;
@@ -14,6 +18,7 @@ use std::time::Duration;
 use sqlx::PgConnection;
 
 pub use crate::store::jobs::Job;
+pub use bot::Bot;
 pub use delivery::DeliveryHandler;
 pub use worker::{WorkerPool, backoff_delay, wait_until_drained};
 

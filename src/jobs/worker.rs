@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, error, info, info_span, warn};
 
-use super::{JobError, JobHandler};
+use super::{Job, JobError, JobHandler};
 use crate::config::JobSettings;
 use crate::store::jobs as q;
 
@@ -147,6 +147,11 @@ impl<H: JobHandler> WorkerPool<H> {
                 return Ok(Outcome::Failed);
             }
 
+            // The handler sees which start this is (1 = first).
+            let job = Job {
+                attempts: attempt,
+                ..job
+            };
             let result = {
                 let mut savepoint = tx.begin().await?;
                 let run = AssertUnwindSafe(self.handler.run(&job, &mut savepoint)).catch_unwind();

@@ -4,6 +4,7 @@
 
 pub mod deliveries;
 pub mod jobs;
+pub mod requests;
 
 use std::time::Duration;
 

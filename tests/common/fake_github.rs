@@ -63,6 +63,8 @@ struct Failure {
 #[derive(Debug, Default)]
 pub struct Model {
     pub repos: BTreeMap<String, RepoModel>,
+    /// `org/team` → member logins
+    pub teams: HashMap<String, Vec<String>>,
     pub requests: Vec<Recorded>,
     failures: VecDeque<Failure>,
     next_id: u64,
@@ -140,6 +142,51 @@ impl FakeGitHub {
             .or_default()
             .roles
             .insert(login.to_owned(), role.to_owned());
+    }
+
+    pub fn add_team_member(&self, team: &str, login: &str) {
+        self.model()
+            .teams
+            .entry(team.to_owned())
+            .or_default()
+            .push(login.to_owned());
+    }
+
+    /// A comment by someone else (the bot's own go through the API).
+    pub fn add_comment(
+        &self,
+        repo: &str,
+        number: u64,
+        login: &str,
+        user_id: u64,
+        body: &str,
+    ) -> u64 {
+        let mut m = self.model();
+        let id = m.id();
+        let issue = m
+            .repos
+            .get_mut(repo)
+            .unwrap()
+            .issues
+            .get_mut(&number)
+            .unwrap();
+        issue.comments.push(CommentModel {
+            id,
+            body: body.to_owned(),
+            login: login.to_owned(),
+            user_id,
+            reactions: Vec::new(),
+        });
+        id
+    }
+
+    /// Comments by the bot, oldest first.
+    pub fn bot_comments(&self, repo: &str, number: u64) -> Vec<CommentModel> {
+        self.issue(repo, number)
+            .comments
+            .into_iter()
+            .filter(|c| c.login == BOT_LOGIN)
+            .collect()
     }
 
     pub fn issue(&self, repo: &str, number: u64) -> IssueModel {
@@ -340,8 +387,21 @@ impl Responder {
             _ => {}
         }
         if let Some(c) = r.team_membership.captures(path) {
-            let _ = (&c[1], &c[2], &c[3]);
-            return not_found();
+            if method != "GET" {
+                return not_found();
+            }
+            let key = format!("{}/{}", decode(&c[1]), decode(&c[2]));
+            let login = decode(&c[3]);
+            let member = m
+                .teams
+                .get(&key)
+                .is_some_and(|members| members.iter().any(|l| l.eq_ignore_ascii_case(&login)));
+            return if member {
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"state": "active", "role": "member"}))
+            } else {
+                not_found()
+            };
         }
         if let Some(c) = r.permission.captures(path) {
             if method != "GET" {

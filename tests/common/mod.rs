@@ -15,7 +15,7 @@ use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use recovery_bot::config::{JobSettings, Settings, SettingsArgs};
 use recovery_bot::github::GitHub;
-use recovery_bot::jobs::{DeliveryHandler, WorkerPool, wait_until_drained};
+use recovery_bot::jobs::{Bot, DeliveryHandler, WorkerPool, wait_until_drained};
 use recovery_bot::server::{AppState, router};
 use recovery_bot::webhook::signature;
 use secrecy::SecretString;
@@ -83,12 +83,9 @@ impl TestBot {
         let mut settings = settings(&github.uri());
         tweak(&mut settings);
         let client = GitHub::new(&settings).unwrap();
+        let bot = Arc::new(Bot::new(&settings, client, fake_github::BOT_LOGIN.to_owned()).unwrap());
         let shutdown = CancellationToken::new();
-        let workers = WorkerPool::new(
-            pool.clone(),
-            DeliveryHandler { github: client },
-            settings.jobs.clone(),
-        );
+        let workers = WorkerPool::new(pool.clone(), DeliveryHandler { bot }, settings.jobs.clone());
         let workers = tokio::spawn(workers.run(2, shutdown.clone()));
         let router = router(Arc::new(AppState::new(pool.clone(), settings)));
         Self {

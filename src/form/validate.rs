@@ -1,0 +1,171 @@
+//! Checking a form response: required fields, the username rule, required
+//! options ticked. Each problem names its field; its words are written in
+//! `recovery::messages`.
+
+use regex::Regex;
+use serde_json::{Map, Value};
+
+use super::parse::{FieldValue, FormResponse};
+use super::template::{FieldKind, Template};
+use super::username::{self, Username};
+
+/// The id of the field that names the account.
+pub const USERNAME_FIELD: &str = "username";
+
+/// PyPI's rule: ASCII letters and digits, `.`, `_`, `-`, starting and
+/// ending with a letter or digit.
+pub const PYPI_USERNAME_PATTERN: &str = r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$";
+pub const PYPI_USERNAME_MAX_LEN: usize = 50;
+
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub username_pattern: Regex,
+    pub username_max_len: usize,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            username_pattern: Regex::new(PYPI_USERNAME_PATTERN).expect("valid pattern"),
+            username_max_len: PYPI_USERNAME_MAX_LEN,
+        }
+    }
+}
+
+impl Rules {
+    pub fn new(pattern: &str, max_len: usize) -> Result<Self, regex::Error> {
+        Ok(Self {
+            username_pattern: Regex::new(pattern)?,
+            username_max_len: max_len,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// A required field is missing or empty.
+    Missing,
+    /// An email address where the username belongs.
+    UsernameIsEmail,
+    /// The username breaks the index's rule.
+    UsernameInvalid {
+        value: String,
+    },
+    UsernameTooLong {
+        max: usize,
+    },
+    /// A required checkbox option is not ticked.
+    Unticked {
+        option: String,
+    },
+    /// A dropdown value that is not one of the choices.
+    NotAChoice {
+        value: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The template id of the field.
+    pub field: String,
+    pub kind: ProblemKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Validation {
+    /// The field values, the username read as the bare name.
+    pub fields: std::collections::BTreeMap<String, FieldValue>,
+    /// The bare username, when one was given and is not an email address.
+    pub username: Option<String>,
+    pub problems: Vec<Problem>,
+}
+
+impl Validation {
+    pub fn is_valid(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// `check`'s JSON shape of the fields: text or null, list or null.
+    pub fn fields_json(&self) -> Value {
+        let map: Map<String, Value> = self
+            .fields
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or(Value::Null)))
+            .collect();
+        Value::Object(map)
+    }
+}
+
+pub fn validate(template: &Template, response: &FormResponse, rules: &Rules) -> Validation {
+    let mut fields = response.fields.clone();
+    let mut problems = Vec::new();
+    let mut bare_username = None;
+    for field in &template.fields {
+        let value = fields
+            .get(&field.id)
+            .cloned()
+            .unwrap_or(FieldValue::Text(None));
+        let problem = |kind| Problem {
+            field: field.id.clone(),
+            kind,
+        };
+        match field.kind {
+            FieldKind::Checkboxes => {
+                let required: Vec<_> = field.options.iter().filter(|o| o.required).collect();
+                if value.is_empty() && (field.required || !required.is_empty()) {
+                    problems.push(problem(ProblemKind::Missing));
+                    continue;
+                }
+                for o in required {
+                    if !value.ticked().contains(&o.label) {
+                        problems.push(problem(ProblemKind::Unticked {
+                            option: o.label.clone(),
+                        }));
+                    }
+                }
+            }
+            _ => {
+                let Some(text) = value.text() else {
+                    if field.required {
+                        problems.push(problem(ProblemKind::Missing));
+                    }
+                    continue;
+                };
+                if field.id == USERNAME_FIELD {
+                    match username::read(text) {
+                        Username::Email(_) => problems.push(problem(ProblemKind::UsernameIsEmail)),
+                        Username::Name(name) if name.is_empty() => {
+                            problems.push(problem(ProblemKind::Missing))
+                        }
+                        Username::Name(name) => {
+                            if name.chars().count() > rules.username_max_len {
+                                problems.push(problem(ProblemKind::UsernameTooLong {
+                                    max: rules.username_max_len,
+                                }));
+                            } else if !rules.username_pattern.is_match(&name) {
+                                problems.push(problem(ProblemKind::UsernameInvalid {
+                                    value: name.clone(),
+                                }));
+                            } else {
+                                bare_username = Some(name.clone());
+                            }
+                            fields.insert(field.id.clone(), FieldValue::Text(Some(name)));
+                        }
+                    }
+                } else if field.kind == FieldKind::Dropdown
+                    && !field.options.is_empty()
+                    && !field.options.iter().any(|o| o.label == text)
+                {
+                    problems.push(problem(ProblemKind::NotAChoice {
+                        value: text.to_owned(),
+                    }));
+                }
+            }
+        }
+    }
+    Validation {
+        fields,
+        username: bare_username,
+        problems,
+    }
+}

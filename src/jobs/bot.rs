@@ -1,0 +1,68 @@
+//! What every job needs to know: the GitHub client and identity, the form,
+//! the labels, the admins.
+
+use anyhow::Context;
+
+use crate::config::Settings;
+use crate::form::template::Template;
+use crate::form::validate::Rules;
+use crate::github::GitHub;
+use crate::github::admins::Admins;
+use crate::recovery::state::Labels;
+
+pub struct Bot {
+    pub github: GitHub,
+    /// The bot's own login: its comments never run commands.
+    pub login: String,
+    pub template: Template,
+    pub rules: Rules,
+    pub labels: Labels,
+    pub required_checks: Vec<String>,
+    pub admins: Admins,
+    pub email_available: bool,
+}
+
+impl Bot {
+    pub fn new(settings: &Settings, github: GitHub, login: String) -> anyhow::Result<Self> {
+        Ok(Self {
+            github,
+            login,
+            template: load_template(settings)?,
+            rules: load_rules(settings)?,
+            labels: settings.labels.clone(),
+            required_checks: settings.required_checks.clone(),
+            admins: Admins::new(settings),
+            email_available: settings.smtp_url.is_some()
+                && settings.mail_from.is_some()
+                && settings.account_directory_url.is_some()
+                && settings.public_url.is_some(),
+        })
+    }
+}
+
+pub fn load_template(settings: &Settings) -> anyhow::Result<Template> {
+    match &settings.template {
+        None => Ok(Template::default_recovery()),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the issue form {}", path.display()))?;
+            Template::from_yaml(&text)
+                .with_context(|| format!("invalid issue form {}", path.display()))
+        }
+    }
+}
+
+pub fn load_rules(settings: &Settings) -> anyhow::Result<Rules> {
+    let form = &settings.form;
+    if form.username_pattern.is_none() && form.username_max_length.is_none() {
+        return Ok(Rules::default());
+    }
+    let default = Rules::default();
+    Rules::new(
+        form.username_pattern
+            .as_deref()
+            .unwrap_or(default.username_pattern.as_str()),
+        form.username_max_length.unwrap_or(default.username_max_len),
+    )
+    .context("invalid [form] username rule")
+}

@@ -1,0 +1,220 @@
+//! `issue_comment.created` deliveries: admins' commands, and the requester's
+//! answer to `/request-info`.
+
+use sqlx::PgConnection;
+use tracing::info;
+
+use super::JobError;
+use super::effects::{Issue, check_lines};
+use crate::commands::parse_commands;
+use crate::github::Reaction;
+use crate::github::payload::IssueCommentEvent;
+use crate::recovery::messages::{self, HistoryLine};
+use crate::recovery::transitions::{
+    self, Actor, Awaiting, CheckStatus, IssueChange, Outcome, Situation,
+};
+use crate::store::requests::{self, Audit, Request};
+
+pub async fn handle(
+    issue: &mut Issue<'_>,
+    conn: &mut PgConnection,
+    ev: &IssueCommentEvent,
+) -> Result<(), JobError> {
+    let bot = issue.bot;
+    let author = &ev.comment.user;
+    // Pull requests, the bot itself and other bots never run commands.
+    if ev.action != "created"
+        || ev.issue.pull_request.is_some()
+        || author.is_bot()
+        || author.login.eq_ignore_ascii_case(&bot.login)
+    {
+        return Ok(());
+    }
+    let number = i64::try_from(ev.issue.number).unwrap_or_default();
+    let Some(mut request) = requests::lock_by_issue(&mut *conn, ev.repository.id, number).await?
+    else {
+        return Ok(());
+    };
+    let audit_base = Audit {
+        actor_id: i64::try_from(author.id).ok(),
+        actor_login: author.login.clone(),
+        action: String::new(),
+        delivery_id: Some(issue.delivery_id.to_owned()),
+        details: serde_json::json!({ "comment_id": ev.comment.id }),
+    };
+
+    let commands = parse_commands(ev.comment.body.as_deref().unwrap_or(""));
+    if commands.is_empty() {
+        let sit = situation(conn, issue, &request).await?;
+        if let Some(outcome) = transitions::reply_from(&sit, author.id) {
+            apply(issue, conn, &mut request, &outcome, &audit_base).await?;
+            issue
+                .sync_labels(request.state(), request.duplicate_of.is_some())
+                .await?;
+            issue.refresh_status(conn, &request, false).await?;
+        }
+        return Ok(());
+    }
+
+    issue.react(ev.comment.id, Reaction::Eyes).await?;
+    let is_admin = bot
+        .admins
+        .is_admin(&issue.gh, issue.repo, &author.login)
+        .await?;
+    let actor = Actor {
+        id: author.id,
+        login: author.login.clone(),
+        is_admin,
+    };
+    let mut all_ok = true;
+    let mut changed = false;
+    for (index, command) in commands.iter().enumerate() {
+        let sit = situation(conn, issue, &request).await?;
+        let outcome = transitions::command(&sit, &actor, command);
+        info!(action = outcome.action, ok = outcome.ok, "command");
+        all_ok &= outcome.ok;
+        changed |= outcome.to.is_some() || outcome.check.is_some();
+        apply(issue, conn, &mut request, &outcome, &audit_base).await?;
+        if let Some(reply) = &outcome.reply {
+            let status = match reply {
+                transitions::Reply::Status => Some(status_text(conn, issue, &request).await?),
+                _ => None,
+            };
+            let text = messages::reply(
+                reply,
+                &request.author_login,
+                &author.login,
+                status.as_deref(),
+            );
+            issue.reply_once(index, &text).await?;
+        }
+    }
+    if changed {
+        issue
+            .sync_labels(request.state(), request.duplicate_of.is_some())
+            .await?;
+        issue.refresh_status(conn, &request, false).await?;
+    }
+    let done = if all_ok {
+        Reaction::Rocket
+    } else {
+        Reaction::Confused
+    };
+    issue.react(ev.comment.id, done).await
+}
+
+async fn situation(
+    conn: &mut PgConnection,
+    issue: &Issue<'_>,
+    request: &Request,
+) -> Result<Situation, JobError> {
+    let checks = requests::checks(&mut *conn, request.id).await?;
+    Ok(Situation {
+        state: request.state(),
+        issue_open: request.issue_open,
+        author_id: u64::try_from(request.author_id).unwrap_or_default(),
+        awaiting: request.awaiting_reason.as_deref().and_then(Awaiting::parse),
+        checks: checks
+            .into_iter()
+            .filter_map(|c| Some((c.name, CheckStatus::parse(&c.status)?)))
+            .collect(),
+        required: issue.bot.required_checks.clone(),
+        email_available: issue.bot.email_available,
+    })
+}
+
+/// Stores what the outcome changes (with its audit rows) and changes the
+/// issue on GitHub; `request` is reloaded afterwards.
+async fn apply(
+    issue: &mut Issue<'_>,
+    conn: &mut PgConnection,
+    request: &mut Request,
+    outcome: &Outcome,
+    audit_base: &Audit,
+) -> Result<(), JobError> {
+    let audit = Audit {
+        action: outcome.action.to_owned(),
+        ..audit_base.clone()
+    };
+    if let Some((name, status, note)) = &outcome.check {
+        requests::set_check(
+            &mut *conn,
+            request,
+            name,
+            status.as_str(),
+            note.as_deref(),
+            &audit,
+        )
+        .await?;
+    }
+    if let Some((state, awaiting)) = outcome.to {
+        let open = match outcome.issue {
+            Some(IssueChange::CloseCompleted | IssueChange::CloseNotPlanned) => false,
+            Some(IssueChange::Reopen) => true,
+            None => request.issue_open,
+        };
+        requests::set_state(
+            &mut *conn,
+            request,
+            state,
+            awaiting.map(Awaiting::as_str),
+            open,
+            &audit,
+        )
+        .await?;
+    } else if outcome.check.is_none() {
+        requests::record(&mut *conn, request, &audit).await?;
+    }
+    match outcome.issue {
+        Some(IssueChange::CloseCompleted) => {
+            issue
+                .gh
+                .set_issue_state(issue.repo, issue.number, false, Some("completed"))
+                .await?
+        }
+        Some(IssueChange::CloseNotPlanned) => {
+            issue
+                .gh
+                .set_issue_state(issue.repo, issue.number, false, Some("not_planned"))
+                .await?
+        }
+        Some(IssueChange::Reopen) => {
+            issue
+                .gh
+                .set_issue_state(issue.repo, issue.number, true, None)
+                .await?
+        }
+        None => {}
+    }
+    if let Some(reloaded) =
+        requests::lock_by_issue(&mut *conn, request.repository_id, request.issue_number).await?
+    {
+        *request = reloaded;
+    }
+    Ok(())
+}
+
+async fn status_text(
+    conn: &mut PgConnection,
+    issue: &Issue<'_>,
+    request: &Request,
+) -> Result<String, JobError> {
+    let checks = check_lines(conn, request.id).await?;
+    let history: Vec<HistoryLine> = requests::history(&mut *conn, request.id)
+        .await?
+        .into_iter()
+        .map(|h| HistoryLine {
+            when: h.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            actor: h.actor_login,
+            action: h.action,
+            from: h.from_state,
+            to: h.to_state,
+        })
+        .collect();
+    Ok(messages::status_reply(
+        request.state(),
+        &checks,
+        &issue.bot.required_checks,
+        &history,
+    ))
+}

@@ -1,0 +1,383 @@
+//! Every word the bot writes on the tracker. Text that came from someone
+//! else goes through `echo` first.
+
+use std::fmt::Write as _;
+
+use crate::commands::{self, ParseError};
+use crate::form::template::FieldKind;
+use crate::form::{Problem, ProblemKind, Template};
+
+use super::echo::{self, code, plain};
+use super::state::{Labels, State};
+use super::transitions::{CheckStatus, Reply};
+
+/// Hidden marker that finds the bot's one status comment on an issue.
+pub const STATUS_MARKER: &str = "<!-- recovery-bot:status -->";
+
+/// One form problem, already worded, and the label of its field.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ProblemLine {
+    /// The template id of the field.
+    pub field: String,
+    pub label: String,
+    pub message: String,
+}
+
+/// A recorded check, for the tables.
+#[derive(Debug, Clone)]
+pub struct CheckLine {
+    pub name: String,
+    pub status: CheckStatus,
+    pub actor: Option<String>,
+    pub note: Option<String>,
+    pub when: String,
+}
+
+/// What the status comment shows.
+#[derive(Debug, Clone)]
+pub struct StatusView<'a> {
+    pub state: State,
+    pub awaiting_email: bool,
+    pub author: &'a str,
+    pub from_form: bool,
+    pub problems: &'a [ProblemLine],
+    /// The empty form, to paste into an issue that was not made from it.
+    pub skeleton: Option<&'a str>,
+    pub duplicate_of: Option<u64>,
+    pub checks_reset: bool,
+    pub checks: &'a [CheckLine],
+    pub required: &'a [String],
+    pub labels: &'a Labels,
+}
+
+pub fn status_comment(v: &StatusView<'_>) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{STATUS_MARKER}");
+    let _ = writeln!(s, "### Account recovery: {}\n", state_title(v.state));
+    match v.state {
+        State::Incomplete => {
+            if !v.from_form {
+                let _ = writeln!(
+                    s,
+                    "@{}, this issue does not follow the account-recovery form, so it cannot be processed yet. \
+                     Please **edit the issue** (the `···` menu at its top right → *Edit*) and replace its text \
+                     with the form below, answering under each heading.",
+                    v.author
+                );
+                if let Some(skeleton) = v.skeleton {
+                    let _ = writeln!(s, "\n````markdown\n{skeleton}\n````");
+                }
+            } else {
+                let _ = writeln!(
+                    s,
+                    "@{}, thank you for your request. Before an admin can look at it, please **edit the issue** \
+                     (the `···` menu at its top right → *Edit*) and fix the following:\n",
+                    v.author
+                );
+                for p in v.problems {
+                    let _ = writeln!(s, "- **{}**: {}", plain(&p.label), p.message);
+                }
+                let _ = writeln!(
+                    s,
+                    "\nI check the form again every time the issue is saved; this comment will say when it is complete."
+                );
+            }
+        }
+        State::Pending => {
+            let _ = writeln!(
+                s,
+                "Thank you, @{}. Your request is complete and waits for an admin to verify it. \
+                 You do not need to do anything now; you will be told here what happens next.",
+                v.author
+            );
+        }
+        State::AwaitingUser if v.awaiting_email => {
+            let _ = writeln!(
+                s,
+                "@{}, a confirmation link was emailed to the address registered on the account. \
+                 Open it and press **Confirm**. The link works once and expires.",
+                v.author
+            );
+        }
+        State::AwaitingUser => {
+            let _ = writeln!(
+                s,
+                "@{}, an admin asked you a question below. Please answer it in a comment on this issue.",
+                v.author
+            );
+        }
+        State::Verified => {
+            let _ = writeln!(
+                s,
+                "Every required check passed. The request waits for an admin's decision."
+            );
+        }
+        State::Approved => {
+            let _ = writeln!(s, "This request was approved and is closed.");
+        }
+        State::Denied => {
+            let _ = writeln!(s, "This request was denied and is closed.");
+        }
+    }
+    if let Some(n) = v.duplicate_of {
+        let _ = writeln!(
+            s,
+            "\n> [!NOTE]\n> Another open request names the same account: #{n}. An admin will look at both; \
+             if you opened both, you can close the newer one."
+        );
+    }
+    if v.checks_reset {
+        let _ = writeln!(
+            s,
+            "\n> [!WARNING]\n> The username changed after checks were recorded, so those checks were reset. \
+             Admins: the verification starts again for the new account."
+        );
+    }
+    if !v.checks.is_empty() || v.state != State::Incomplete {
+        let _ = writeln!(s, "\n{}", checks_table(v.checks, v.required));
+    }
+    let _ = writeln!(
+        s,
+        "\n<sub>State label: `{}`. Admins: comment `/help` for the commands.</sub>",
+        v.labels.for_state(v.state)
+    );
+    echo::fit(s)
+}
+
+fn state_title(state: State) -> &'static str {
+    match state {
+        State::Incomplete => "the form needs a fix",
+        State::Pending => "waiting for verification",
+        State::AwaitingUser => "waiting for the requester",
+        State::Verified => "verified",
+        State::Approved => "approved",
+        State::Denied => "denied",
+    }
+}
+
+fn checks_table(checks: &[CheckLine], required: &[String]) -> String {
+    let mut s = String::from(
+        "| check | required | status | by | when | note |\n|---|---|---|---|---|---|\n",
+    );
+    let mut names: Vec<&str> = required.iter().map(String::as_str).collect();
+    for c in checks {
+        if !names.contains(&c.name.as_str()) {
+            names.push(&c.name);
+        }
+    }
+    for name in names {
+        let c = checks.iter().find(|c| c.name == name);
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} |",
+            code(name),
+            if required.iter().any(|r| r == name) {
+                "yes"
+            } else {
+                "no"
+            },
+            match c.map(|c| c.status) {
+                Some(CheckStatus::Passed) => "✅ passed",
+                Some(CheckStatus::Sent) => "📨 sent",
+                None => "— not yet",
+            },
+            c.and_then(|c| c.actor.as_deref())
+                .map(plain)
+                .unwrap_or_default(),
+            c.map(|c| c.when.as_str()).unwrap_or(""),
+            c.and_then(|c| c.note.as_deref())
+                .map(plain)
+                .unwrap_or_default(),
+        );
+    }
+    s
+}
+
+/// One row of history for `/status`.
+#[derive(Debug, Clone)]
+pub struct HistoryLine {
+    pub when: String,
+    pub actor: String,
+    pub action: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+pub fn status_reply(
+    state: State,
+    checks: &[CheckLine],
+    required: &[String],
+    history: &[HistoryLine],
+) -> String {
+    let mut s = format!(
+        "**State:** `{}`\n\n**Checks**\n\n{}\n**History**\n\n",
+        state,
+        checks_table(checks, required)
+    );
+    s.push_str("| when | who | what | from | to |\n|---|---|---|---|---|\n");
+    for h in history {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} |",
+            h.when,
+            plain(&h.actor),
+            code(&h.action),
+            h.from.as_deref().unwrap_or(""),
+            h.to.as_deref().unwrap_or("")
+        );
+    }
+    echo::fit(s)
+}
+
+pub fn help() -> String {
+    format!(
+        "Commands (admins only, except `/help`; one per line, several per comment run in order):\n\n{}",
+        commands::help_table()
+    )
+}
+
+fn parse_error(e: &ParseError) -> String {
+    match e {
+        ParseError::Unknown { name } => format!(
+            "I don't know the command {}. Comment `/help` for the list.",
+            code(&format!("/{name}"))
+        ),
+        ParseError::MissingArgument { command, argument } => {
+            format!("`{command}` needs {argument}. Comment `/help` for the syntax.")
+        }
+        ParseError::UnexpectedArgument { command } => {
+            format!("`{command}` takes no argument. Comment `/help` for the syntax.")
+        }
+        ParseError::InvalidCheckName { name } => format!(
+            "{} is not a check name: use lowercase letters, digits, `-` and `_`, such as `project-ownership`.",
+            code(name)
+        ),
+    }
+}
+
+/// The words of a reply. `status` is the rendered `/status` answer.
+pub fn reply(r: &Reply, requester: &str, actor: &str, status: Option<&str>) -> String {
+    let text = match r {
+        Reply::Help => help(),
+        Reply::Status => status.unwrap_or_default().to_owned(),
+        Reply::NotAdmin => format!(
+            "@{actor}, only the tracker's admins can run commands here; nothing was changed."
+        ),
+        Reply::OwnRequest { command } => format!(
+            "@{actor}, `{command}` cannot be used on your own request; another admin has to do it. Nothing was changed."
+        ),
+        Reply::Invalid(e) => parse_error(e),
+        Reply::NotInState { command, state, open } => {
+            let why = match (state, open) {
+                (_, false) | (State::Approved | State::Denied, _) => {
+                    "the request is closed (use `/reopen` first)".to_owned()
+                }
+                (State::Incomplete, _) => "the form is not complete yet".to_owned(),
+                _ => format!("the request is open and `{state}`"),
+            };
+            format!("`{command}` cannot be used now: {why}. Nothing was changed.")
+        }
+        Reply::MissingChecks { missing } => format!(
+            "`/approve` needs every required check to pass first. Missing: {}. Nothing was changed.",
+            missing.iter().map(|m| code(m)).collect::<Vec<_>>().join(", ")
+        ),
+        Reply::EmailUnavailable => "`/verify-email` is not available: this bot has no mail server or account \
+             directory configured (`SMTP_URL`, `MAIL_FROM`, `ACCOUNT_DIRECTORY_URL`). Nothing was changed."
+            .to_owned(),
+        Reply::InfoRequested { text } => format!(
+            "@{requester}, an admin needs more information:\n\n{}\n\nPlease answer in a comment on this issue.",
+            quote(text)
+        ),
+        Reply::EmailRequested => format!(
+            "@{requester}, I have emailed a confirmation link to the address registered on the account. \
+             Open it and press **Confirm**. If nothing arrives within an hour, check your spam folder, then say so here."
+        ),
+        Reply::CheckConfirmed { check, verified } => {
+            let mut s = format!("Check {} recorded as passed.", code(check));
+            if *verified {
+                s.push_str(" Every required check has passed: the request is now `verified`.");
+            }
+            s
+        }
+        Reply::Approved { note } => {
+            let mut s = format!(
+                "@{requester}, the verification was successful and your request is approved."
+            );
+            if let Some(note) = note {
+                let _ = write!(s, "\n\n{}", quote(note));
+            }
+            s
+        }
+        Reply::Denied { reason } => format!(
+            "@{requester}, this request was denied and closed.\n\n{}\n\nIf you think this is a mistake, reply here.",
+            quote(reason)
+        ),
+        Reply::Reopened { state } => format!("Reopened; the request is `{state}` again."),
+    };
+    echo::fit(text)
+}
+
+fn quote(text: &str) -> String {
+    echo::paragraph(text, 4_000)
+        .lines()
+        .map(|l| format!("> {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// What the requester must change, for one form problem.
+pub fn problem(p: &Problem, template: &Template) -> String {
+    let field = template.field(&p.field);
+    match &p.kind {
+        ProblemKind::Missing => match field.map(|f| f.kind) {
+            Some(FieldKind::Checkboxes) => {
+                "this section is missing; tick its box(es) in the form.".to_owned()
+            }
+            _ if p.field == crate::form::validate::USERNAME_FIELD => {
+                "write the username of the account you want to recover (your username, not your email address).".to_owned()
+            }
+            _ => "this field is empty; please fill it in.".to_owned(),
+        },
+        ProblemKind::UsernameIsEmail => {
+            "a username is not an email address: write the account's username instead \
+             (it is shown on the account's profile page). Please remove the email address from this public issue."
+                .to_owned()
+        }
+        ProblemKind::UsernameInvalid { value } => format!(
+            "{} is not a valid username: usernames have only letters, digits, `.`, `_` and `-`, \
+             and start and end with a letter or digit. Write just the username, for example `my-name`.",
+            code(value)
+        ),
+        ProblemKind::UsernameTooLong { max } => {
+            format!("this is longer than any username can be (at most {max} characters); write just the username.")
+        }
+        ProblemKind::Unticked { option } => format!("tick “{}”.", plain(option)),
+        ProblemKind::NotAChoice { value } => format!(
+            "{} is not one of the choices; pick one from the list.",
+            code(value)
+        ),
+    }
+}
+
+/// The empty form, as GitHub renders it, to paste into an issue body.
+pub fn form_skeleton(template: &Template) -> String {
+    let mut s = String::new();
+    for f in &template.fields {
+        let _ = writeln!(
+            s,
+            "### {}
+",
+            f.label
+        );
+        match f.kind {
+            FieldKind::Checkboxes => {
+                for o in &f.options {
+                    let _ = writeln!(s, "- [ ] {}", o.label);
+                }
+                s.push('\n');
+            }
+            _ => s.push_str("_No response_\n\n"),
+        }
+    }
+    s.trim_end().to_owned()
+}

@@ -1,0 +1,9 @@
+//! The business of account recovery, as pure decisions: states and labels,
+//! what intake does with a form, what a command does in a state, and every
+//! word the bot writes. No I/O here; `crate::jobs` carries the decisions out.
+
+pub mod echo;
+pub mod intake;
+pub mod messages;
+pub mod state;
+pub mod transitions;

@@ -1,0 +1,164 @@
+//! The states of a request and the label each one shows on the tracker.
+//! This is the one place a label is chosen.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Incomplete,
+    Pending,
+    AwaitingUser,
+    Verified,
+    Approved,
+    Denied,
+}
+
+impl State {
+    pub const ALL: [State; 6] = [
+        State::Incomplete,
+        State::Pending,
+        State::AwaitingUser,
+        State::Verified,
+        State::Approved,
+        State::Denied,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Incomplete => "incomplete",
+            State::Pending => "pending",
+            State::AwaitingUser => "awaiting_user",
+            State::Verified => "verified",
+            State::Approved => "approved",
+            State::Denied => "denied",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<State> {
+        State::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// Approved and denied requests are closed issues.
+    pub fn is_final(self) -> bool {
+        matches!(self, State::Approved | State::Denied)
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Label names (TOML `[labels]`); defaults as in SPEC.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Labels {
+    pub intake: String,
+    pub duplicate: String,
+    pub incomplete: String,
+    pub pending: String,
+    pub awaiting_user: String,
+    pub verified: String,
+    pub approved: String,
+    pub denied: String,
+}
+
+impl Default for Labels {
+    fn default() -> Self {
+        Self {
+            intake: "account-recovery".into(),
+            duplicate: "duplicate".into(),
+            incomplete: "needs-fix".into(),
+            pending: "needs-verification".into(),
+            awaiting_user: "awaiting-user".into(),
+            verified: "verified".into(),
+            approved: "approved".into(),
+            denied: "denied".into(),
+        }
+    }
+}
+
+impl Labels {
+    pub fn for_state(&self, state: State) -> &str {
+        match state {
+            State::Incomplete => &self.incomplete,
+            State::Pending => &self.pending,
+            State::AwaitingUser => &self.awaiting_user,
+            State::Verified => &self.verified,
+            State::Approved => &self.approved,
+            State::Denied => &self.denied,
+        }
+    }
+
+    /// The label changes that leave exactly `state`'s label (and the
+    /// duplicate flag when `duplicate`) among the state labels on an issue
+    /// that now carries `current`.
+    pub fn changes(&self, current: &[String], state: State, duplicate: bool) -> LabelChanges {
+        let has = |name: &str| current.iter().any(|l| l.eq_ignore_ascii_case(name));
+        let want = self.for_state(state);
+        let mut add = Vec::new();
+        if !has(want) {
+            add.push(want.to_owned());
+        }
+        let mut remove: Vec<String> = State::ALL
+            .into_iter()
+            .map(|s| self.for_state(s))
+            .filter(|l| !l.eq_ignore_ascii_case(want) && has(l))
+            .map(str::to_owned)
+            .collect();
+        match (duplicate, has(&self.duplicate)) {
+            (true, false) => add.push(self.duplicate.clone()),
+            (false, true) => remove.push(self.duplicate.clone()),
+            _ => {}
+        }
+        LabelChanges { add, remove }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabelChanges {
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(x: &[&str]) -> Vec<String> {
+        x.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn one_state_label_at_a_time() {
+        let l = Labels::default();
+        let c = l.changes(
+            &v(&["account-recovery", "needs-fix"]),
+            State::Pending,
+            false,
+        );
+        assert_eq!(c.add, ["needs-verification"]);
+        assert_eq!(c.remove, ["needs-fix"]);
+        let c = l.changes(
+            &v(&["account-recovery", "needs-verification"]),
+            State::Pending,
+            false,
+        );
+        assert_eq!(c, LabelChanges::default());
+        let c = l.changes(&v(&["Needs-Fix", "verified"]), State::Incomplete, true);
+        assert_eq!(c.add, ["duplicate"]);
+        assert_eq!(c.remove, ["verified"]);
+        let c = l.changes(&v(&["duplicate", "needs-fix"]), State::Incomplete, false);
+        assert_eq!(c.remove, ["duplicate"]);
+    }
+
+    #[test]
+    fn states_round_trip() {
+        for s in State::ALL {
+            assert_eq!(State::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(State::parse("closed"), None);
+    }
+}

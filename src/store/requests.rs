@@ -1,0 +1,339 @@
+//! The `requests`, `request_checks` and `audit_log` tables. Every function
+//! that changes a request or its checks writes its audit row in the same
+//! transaction (the callers pass a connection inside one): there is no path
+//! that changes a request without a log row.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{FromRow, PgConnection, PgExecutor};
+
+use crate::recovery::state::State;
+
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Request {
+    pub id: i64,
+    pub repository: String,
+    pub repository_id: i64,
+    pub issue_number: i64,
+    pub author_id: i64,
+    pub author_login: String,
+    pub username: Option<String>,
+    pub fields: serde_json::Value,
+    pub problems: serde_json::Value,
+    pub body_hash: String,
+    pub state: String,
+    pub issue_open: bool,
+    pub awaiting_reason: Option<String>,
+    pub duplicate_of: Option<i64>,
+    pub status_comment_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Request {
+    pub fn state(&self) -> State {
+        State::parse(&self.state).unwrap_or(State::Incomplete)
+    }
+}
+
+/// Who did it and why, for the audit row.
+#[derive(Debug, Clone)]
+pub struct Audit {
+    pub actor_id: Option<i64>,
+    pub actor_login: String,
+    pub action: String,
+    pub delivery_id: Option<String>,
+    pub details: serde_json::Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct FormData {
+    pub username: Option<String>,
+    pub fields: serde_json::Value,
+    pub problems: serde_json::Value,
+    pub body_hash: String,
+}
+
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub status: String,
+    pub actor_id: Option<i64>,
+    pub actor_login: Option<String>,
+    pub note: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub actor_id: Option<i64>,
+    pub actor_login: String,
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub delivery_id: Option<String>,
+    pub details: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+async fn log(
+    conn: &mut PgConnection,
+    request_id: i64,
+    from: Option<State>,
+    to: Option<State>,
+    audit: &Audit,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log
+             (request_id, actor_id, actor_login, action, from_state, to_state, delivery_id, details)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(request_id)
+    .bind(audit.actor_id)
+    .bind(&audit.actor_login)
+    .bind(&audit.action)
+    .bind(from.map(State::as_str))
+    .bind(to.map(State::as_str))
+    .bind(&audit.delivery_id)
+    .bind(&audit.details)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The request of an issue, locked for the rest of the transaction.
+pub async fn lock_by_issue(
+    conn: &mut PgConnection,
+    repository_id: i64,
+    issue_number: i64,
+) -> sqlx::Result<Option<Request>> {
+    sqlx::query_as(
+        "SELECT * FROM requests WHERE repository_id = $1 AND issue_number = $2 FOR UPDATE",
+    )
+    .bind(repository_id)
+    .bind(issue_number)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn get_by_issue(
+    e: impl PgExecutor<'_>,
+    repository: &str,
+    issue_number: i64,
+) -> sqlx::Result<Option<Request>> {
+    sqlx::query_as(
+        "SELECT * FROM requests WHERE lower(repository) = lower($1) AND issue_number = $2",
+    )
+    .bind(repository)
+    .bind(issue_number)
+    .fetch_optional(e)
+    .await
+}
+
+pub struct NewRequest<'a> {
+    pub repository: &'a str,
+    pub repository_id: i64,
+    pub issue_number: i64,
+    pub author_id: i64,
+    pub author_login: &'a str,
+    pub form: &'a FormData,
+    pub state: State,
+    pub duplicate_of: Option<i64>,
+}
+
+pub async fn insert(
+    conn: &mut PgConnection,
+    r: &NewRequest<'_>,
+    audit: &Audit,
+) -> sqlx::Result<Request> {
+    let request: Request = sqlx::query_as(
+        "INSERT INTO requests
+             (repository, repository_id, issue_number, author_id, author_login,
+              username, fields, problems, body_hash, state, duplicate_of)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         RETURNING *",
+    )
+    .bind(r.repository)
+    .bind(r.repository_id)
+    .bind(r.issue_number)
+    .bind(r.author_id)
+    .bind(r.author_login)
+    .bind(&r.form.username)
+    .bind(&r.form.fields)
+    .bind(&r.form.problems)
+    .bind(&r.form.body_hash)
+    .bind(r.state.as_str())
+    .bind(r.duplicate_of)
+    .fetch_one(&mut *conn)
+    .await?;
+    log(conn, request.id, None, Some(r.state), audit).await?;
+    Ok(request)
+}
+
+/// Stores a new reading of the form, and the state it leads to.
+pub async fn update_form(
+    conn: &mut PgConnection,
+    request: &Request,
+    form: &FormData,
+    state: State,
+    duplicate_of: Option<i64>,
+    audit: &Audit,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE requests
+         SET username = $2, fields = $3, problems = $4, body_hash = $5, state = $6,
+             duplicate_of = $7, updated_at = now(),
+             awaiting_reason = CASE WHEN $6 = 'awaiting_user' THEN awaiting_reason END
+         WHERE id = $1",
+    )
+    .bind(request.id)
+    .bind(&form.username)
+    .bind(&form.fields)
+    .bind(&form.problems)
+    .bind(&form.body_hash)
+    .bind(state.as_str())
+    .bind(duplicate_of)
+    .execute(&mut *conn)
+    .await?;
+    log(conn, request.id, Some(request.state()), Some(state), audit).await
+}
+
+/// Moves a request to `to` (and records whether its issue is open).
+pub async fn set_state(
+    conn: &mut PgConnection,
+    request: &Request,
+    to: State,
+    awaiting_reason: Option<&str>,
+    issue_open: bool,
+    audit: &Audit,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE requests SET state = $2, awaiting_reason = $3, issue_open = $4, updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(request.id)
+    .bind(to.as_str())
+    .bind(awaiting_reason)
+    .bind(issue_open)
+    .execute(&mut *conn)
+    .await?;
+    log(conn, request.id, Some(request.state()), Some(to), audit).await
+}
+
+/// Writes an audit row for something that changes neither state nor checks
+/// (a reply, a refused command), so the history is complete.
+pub async fn record(conn: &mut PgConnection, request: &Request, audit: &Audit) -> sqlx::Result<()> {
+    let s = request.state();
+    log(conn, request.id, Some(s), Some(s), audit).await
+}
+
+pub async fn issue_number_of(e: impl PgExecutor<'_>, request_id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT issue_number FROM requests WHERE id = $1")
+        .bind(request_id)
+        .fetch_optional(e)
+        .await
+}
+
+/// Bookkeeping: which comment is the bot's status comment.
+pub async fn set_status_comment(
+    e: impl PgExecutor<'_>,
+    request_id: i64,
+    comment_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE requests SET status_comment_id = $2 WHERE id = $1")
+        .bind(request_id)
+        .bind(comment_id)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+/// The oldest other open request for the same account (names compare
+/// case-insensitively), as (request id, issue number).
+pub async fn find_open_duplicate(
+    e: impl PgExecutor<'_>,
+    repository_id: i64,
+    username: &str,
+    issue_number: i64,
+) -> sqlx::Result<Option<(i64, i64)>> {
+    sqlx::query_as(
+        "SELECT id, issue_number FROM requests
+         WHERE repository_id = $1 AND issue_open AND lower(username) = lower($2)
+           AND issue_number <> $3
+         ORDER BY issue_number LIMIT 1",
+    )
+    .bind(repository_id)
+    .bind(username)
+    .bind(issue_number)
+    .fetch_optional(e)
+    .await
+}
+
+pub async fn checks(e: impl PgExecutor<'_>, request_id: i64) -> sqlx::Result<Vec<Check>> {
+    sqlx::query_as(
+        "SELECT name, status, actor_id, actor_login, note, updated_at
+         FROM request_checks WHERE request_id = $1 ORDER BY name",
+    )
+    .bind(request_id)
+    .fetch_all(e)
+    .await
+}
+
+pub async fn set_check(
+    conn: &mut PgConnection,
+    request: &Request,
+    name: &str,
+    status: &str,
+    note: Option<&str>,
+    audit: &Audit,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO request_checks (request_id, name, status, actor_id, actor_login, note)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (request_id, name) DO UPDATE
+         SET status = $3, actor_id = $4, actor_login = $5, note = $6, updated_at = now()",
+    )
+    .bind(request.id)
+    .bind(name)
+    .bind(status)
+    .bind(audit.actor_id)
+    .bind(&audit.actor_login)
+    .bind(note)
+    .execute(&mut *conn)
+    .await?;
+    record(conn, request, audit).await
+}
+
+/// Forgets every check (the account named in the request changed).
+pub async fn reset_checks(
+    conn: &mut PgConnection,
+    request: &Request,
+    audit: &Audit,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM request_checks WHERE request_id = $1")
+        .bind(request.id)
+        .execute(&mut *conn)
+        .await?;
+    record(conn, request, audit).await
+}
+
+pub async fn history(e: impl PgExecutor<'_>, request_id: i64) -> sqlx::Result<Vec<AuditRow>> {
+    sqlx::query_as(
+        "SELECT id, actor_id, actor_login, action, from_state, to_state, delivery_id, details, created_at
+         FROM audit_log WHERE request_id = $1 ORDER BY id",
+    )
+    .bind(request_id)
+    .fetch_all(e)
+    .await
+}
+
+pub async fn list(e: impl PgExecutor<'_>, state: Option<State>) -> sqlx::Result<Vec<Request>> {
+    sqlx::query_as(
+        "SELECT * FROM requests WHERE ($1::text IS NULL OR state = $1)
+         ORDER BY repository, issue_number LIMIT 10000",
+    )
+    .bind(state.map(State::as_str))
+    .fetch_all(e)
+    .await
+}
