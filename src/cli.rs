@@ -27,6 +27,8 @@ pub enum Command {
     Serve,
     /// Apply the database migrations and exit.
     Migrate,
+    /// Parse and validate issue bodies offline (no database, no network).
+    Check(crate::check::CheckArgs),
     /// Inspect and revive queued jobs.
     #[command(subcommand)]
     Jobs(JobsCommand),
@@ -90,6 +92,23 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Command::Check(args) = &cli.command {
+        let rules = match crate::jobs::bot::load_rules(&settings) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("recovery-bot: {e:#}");
+                return ExitCode::from(crate::check::ERROR);
+            }
+        };
+        let code = crate::check::run(
+            args,
+            &rules,
+            &mut std::io::stdin().lock(),
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        );
+        return ExitCode::from(code);
+    }
     telemetry::init_logs(settings.log_format);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -110,6 +129,7 @@ pub fn main() -> ExitCode {
 async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve => app::serve(settings).await?,
+        Command::Check(_) => unreachable!("check runs without a runtime"),
         Command::Migrate => {
             let pool = store::connect(settings.require_database_url()?, 2).await?;
             store::migrate(&pool).await?;

@@ -5,6 +5,7 @@
 //! on GitHub (`github`).
 
 pub mod app;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod config;

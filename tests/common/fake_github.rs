@@ -56,6 +56,7 @@ pub struct Recorded {
 struct Failure {
     method: String,
     path_contains: String,
+    body_contains: Option<String>,
     status: u16,
     headers: Vec<(String, String)>,
 }
@@ -208,11 +209,33 @@ impl FakeGitHub {
             m.failures.push_back(Failure {
                 method: method.to_owned(),
                 path_contains: path_contains.to_owned(),
+                body_contains: None,
                 status,
                 headers: headers
                     .iter()
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
+            });
+        }
+    }
+
+    /// Like `fail_next`, for requests whose JSON body contains `body_contains`.
+    pub fn fail_next_with_body(
+        &self,
+        method: &str,
+        path_contains: &str,
+        body_contains: &str,
+        status: u16,
+        count: usize,
+    ) {
+        let mut m = self.model();
+        for _ in 0..count {
+            m.failures.push_back(Failure {
+                method: method.to_owned(),
+                path_contains: path_contains.to_owned(),
+                body_contains: Some(body_contains.to_owned()),
+                status,
+                headers: Vec::new(),
             });
         }
     }
@@ -343,11 +366,14 @@ impl Respond for Responder {
         if !req.headers.contains_key("authorization") && path != "/app" {
             return error(401, "Requires authentication");
         }
-        if let Some(pos) = m
-            .failures
-            .iter()
-            .position(|f| f.method == method && path.contains(&f.path_contains))
-        {
+        if let Some(pos) = m.failures.iter().position(|f| {
+            f.method == method
+                && path.contains(&f.path_contains)
+                && f.body_contains.as_ref().is_none_or(|b| {
+                    body.as_ref()
+                        .is_some_and(|v| v.to_string().contains(b.as_str()))
+                })
+        }) {
             let f = m.failures.remove(pos).unwrap();
             let mut t = error(f.status, "injected failure");
             for (k, v) in f.headers {

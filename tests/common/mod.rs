@@ -60,6 +60,7 @@ pub fn settings(github_url: &str) -> Settings {
     };
     let mut s = Settings::load(&args).unwrap();
     s.jobs = fast_jobs();
+    s.admins = vec![ADMIN.login.to_owned(), OTHER_ADMIN.login.to_owned()];
     s
 }
 
@@ -185,4 +186,217 @@ pub fn signed(
 
 pub async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+pub const REPO: &str = "pypi/support";
+pub const REPO_ID: i64 = 4_242;
+pub const INTAKE: &str = "account-recovery";
+
+/// A requester of the tests.
+#[derive(Clone, Copy)]
+pub struct Person {
+    pub login: &'static str,
+    pub id: u64,
+}
+
+pub const REQUESTER: Person = Person {
+    login: "locked-out",
+    id: 1001,
+};
+pub const ADMIN: Person = Person {
+    login: "the-admin",
+    id: 2002,
+};
+pub const OTHER_ADMIN: Person = Person {
+    login: "second-admin",
+    id: 2003,
+};
+pub const STRANGER: Person = Person {
+    login: "passer-by",
+    id: 3003,
+};
+
+fn user_json(p: Person) -> Value {
+    serde_json::json!({"login": p.login, "id": p.id, "type": "User"})
+}
+
+/// GitHub's `issues` example payload, for our repository and issue.
+pub fn issue_event(
+    action: &str,
+    number: u64,
+    author: Person,
+    sender: Person,
+    body: Option<&str>,
+    labels: &[&str],
+) -> Value {
+    let mut p = payload("issues.opened");
+    p["action"] = action.into();
+    p["issue"]["number"] = number.into();
+    p["issue"]["body"] = body.map_or(Value::Null, Value::from);
+    p["issue"]["user"] = user_json(author);
+    p["issue"]["labels"] = labels
+        .iter()
+        .map(|l| serde_json::json!({"name": l}))
+        .collect();
+    p["repository"]["full_name"] = REPO.into();
+    p["repository"]["id"] = REPO_ID.into();
+    p["sender"] = user_json(sender);
+    p
+}
+
+/// GitHub's `issue_comment.created` example payload on our issue.
+pub fn comment_event(
+    number: u64,
+    author: Person,
+    commenter: Person,
+    comment_id: u64,
+    body: &str,
+    labels: &[String],
+) -> Value {
+    let mut p = payload("issue_comment.created");
+    p["issue"]["number"] = number.into();
+    p["issue"]["user"] = user_json(author);
+    p["issue"]["labels"] = labels
+        .iter()
+        .map(|l| serde_json::json!({"name": l}))
+        .collect();
+    if let Some(obj) = p["issue"].as_object_mut() {
+        obj.remove("pull_request");
+    }
+    p["comment"]["id"] = comment_id.into();
+    p["comment"]["body"] = body.into();
+    p["comment"]["user"] = user_json(commenter);
+    p["repository"]["full_name"] = REPO.into();
+    p["repository"]["id"] = REPO_ID.into();
+    p["sender"] = user_json(commenter);
+    p
+}
+
+pub const CODES: &str =
+    "I never generated or have lost access to the recovery codes for my account";
+pub const COC: &str = "I agree to follow the PSF Code of Conduct";
+pub const ACK: &str = "I understand that it may take a significant amount of time to process my account recovery request.";
+
+/// A body as GitHub renders the default form, every box ticked.
+pub fn form_body(username: &str, reason: &str) -> String {
+    format!(
+        "### PyPI Username\n\n{username}\n\n### Reason for request\n\n{reason}\n\n### Recovery Codes\n\n- [X] {CODES}\n\n### Code of Conduct\n\n- [X] {COC}\n\n### Acknowledgement\n\n- [X] {ACK}"
+    )
+}
+
+impl TestBot {
+    /// The requester opens issue `number` from the form; the fake GitHub
+    /// gets the issue first, as on GitHub.
+    pub async fn open(&self, number: u64, author: Person, body: Option<&str>) {
+        self.github
+            .add_issue(REPO, number, author.login, author.id, body, &[INTAKE]);
+        let (status, text) = self
+            .send(
+                "issues",
+                &issue_event("opened", number, author, author, body, &[INTAKE]),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{text}");
+        self.drain().await;
+    }
+
+    /// The requester edits the body.
+    pub async fn edit(&self, number: u64, author: Person, body: &str) {
+        let labels = self.github.issue(REPO, number).labels;
+        self.github
+            .model()
+            .repos
+            .get_mut(REPO)
+            .unwrap()
+            .issues
+            .get_mut(&number)
+            .unwrap()
+            .body = Some(body.to_owned());
+        let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+        let (status, text) = self
+            .send(
+                "issues",
+                &issue_event("edited", number, author, author, Some(body), &labels),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{text}");
+        self.drain().await;
+    }
+
+    /// `commenter` comments `body` on issue `number`; returns the comment id.
+    pub async fn comment(&self, number: u64, commenter: Person, body: &str) -> u64 {
+        let issue = self.github.issue(REPO, number);
+        let author = Person {
+            login: Box::leak(issue.login.clone().into_boxed_str()),
+            id: issue.user_id,
+        };
+        let id = self
+            .github
+            .add_comment(REPO, number, commenter.login, commenter.id, body);
+        let (status, text) = self
+            .send(
+                "issue_comment",
+                &comment_event(number, author, commenter, id, body, &issue.labels),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{text}");
+        self.drain().await;
+        id
+    }
+
+    pub fn labels(&self, number: u64) -> Vec<String> {
+        let mut l = self.github.issue(REPO, number).labels;
+        l.sort();
+        l
+    }
+
+    /// The bot's comments that are not the status comment, oldest first.
+    pub fn replies(&self, number: u64) -> Vec<String> {
+        self.github
+            .bot_comments(REPO, number)
+            .into_iter()
+            .filter(|c| !c.body.contains("<!-- recovery-bot:status -->"))
+            .map(|c| c.body)
+            .collect()
+    }
+
+    /// The reactions on a comment.
+    pub fn reactions(&self, number: u64, comment_id: u64) -> Vec<String> {
+        self.github
+            .issue(REPO, number)
+            .comments
+            .into_iter()
+            .find(|c| c.id == comment_id)
+            .map(|c| c.reactions)
+            .unwrap_or_default()
+    }
+
+    /// The bot's status comment (asserting there is exactly one).
+    pub fn status_comment(&self, number: u64) -> String {
+        let status: Vec<_> = self
+            .github
+            .bot_comments(REPO, number)
+            .into_iter()
+            .filter(|c| c.body.contains("<!-- recovery-bot:status -->"))
+            .collect();
+        assert_eq!(status.len(), 1, "status comments: {status:#?}");
+        status[0].body.clone()
+    }
+
+    pub async fn state(&self, number: u64) -> String {
+        sqlx::query_scalar(
+            "SELECT state FROM requests WHERE repository_id = $1 AND issue_number = $2",
+        )
+        .bind(REPO_ID)
+        .bind(number as i64)
+        .fetch_one(&self.pool)
+        .await
+        .unwrap()
+    }
+}
+
+pub fn sorted(labels: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = labels.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
 }

@@ -1,0 +1,486 @@
+//! Admins' commands end to end: authorization, the state machine, replies,
+//! reactions, labels, closing and reopening, and the audit log.
+
+mod common;
+
+use common::*;
+use sqlx::PgPool;
+
+async fn pending_request(bot: &TestBot, number: u64) {
+    bot.open(
+        number,
+        REQUESTER,
+        Some(&form_body("alice", "Lost my phone.")),
+    )
+    .await;
+    assert_eq!(bot.state(number).await, "pending");
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn the_happy_path_from_opened_to_approved(pool: PgPool) {
+    let bot = TestBot::start(pool.clone()).await;
+    pending_request(&bot, 1).await;
+    assert_eq!(bot.labels(1), sorted(&[INTAKE, "needs-verification"]));
+
+    let c = bot
+        .comment(1, ADMIN, "/confirm email checked by phone call")
+        .await;
+    assert_eq!(bot.reactions(1, c), ["eyes", "rocket"]);
+    assert_eq!(bot.state(1).await, "verified");
+    assert_eq!(bot.labels(1), sorted(&[INTAKE, "verified"]));
+    assert!(
+        bot.status_comment(1)
+            .contains("Every required check passed")
+    );
+
+    let c = bot.comment(1, OTHER_ADMIN, "/approve Welcome back!").await;
+    assert_eq!(bot.reactions(1, c), ["eyes", "rocket"]);
+    assert_eq!(bot.state(1).await, "approved");
+    assert_eq!(bot.labels(1), sorted(&[INTAKE, "approved"]));
+    let issue = bot.github.issue(REPO, 1);
+    assert_eq!(
+        (issue.state.as_str(), issue.state_reason.as_deref()),
+        ("closed", Some("completed"))
+    );
+    let replies = bot.replies(1);
+    assert!(
+        replies
+            .last()
+            .unwrap()
+            .contains("the verification was successful"),
+        "{replies:?}"
+    );
+    assert!(
+        replies.last().unwrap().contains("> Welcome back!"),
+        "{replies:?}"
+    );
+
+    // Every step is in the audit log, with actor and delivery.
+    let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT actor_login, action, from_state, to_state FROM audit_log ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let actions: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+    assert_eq!(actions, ["intake_opened", "confirm", "confirm", "approve"]);
+    assert_eq!(
+        rows[3],
+        (
+            "second-admin".into(),
+            "approve".into(),
+            Some("verified".into()),
+            Some("approved".into())
+        )
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM audit_log WHERE delivery_id IS NULL"
+        )
+        .await,
+        0
+    );
+
+    // `requests show` prints it all.
+    let db: String = sqlx::query_scalar("SELECT current_database()")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let mut url = url::Url::parse(&std::env::var("DATABASE_URL").unwrap()).unwrap();
+    url.set_path(&db);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_recovery-bot"))
+        .args(["requests", "show", "pypi/support#1"])
+        .env("DATABASE_URL", url.as_str())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for needle in [
+        "state approved",
+        "issue closed",
+        "email",
+        "passed",
+        "the-admin",
+        "intake_opened",
+        "verified -> approved",
+    ] {
+        assert!(text.contains(needle), "`{needle}` missing from:\n{text}");
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_recovery-bot"))
+        .args(["requests", "list", "--state", "approved"])
+        .env("DATABASE_URL", url.as_str())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pypi/support#1"));
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn a_non_admins_command_changes_nothing(pool: PgPool) {
+    let bot = TestBot::start(pool.clone()).await;
+    pending_request(&bot, 2).await;
+    let c = bot.comment(2, STRANGER, "/approve").await;
+    assert_eq!(bot.reactions(2, c), ["eyes", "confused"]);
+    assert_eq!(bot.state(2).await, "pending");
+    let replies = bot.replies(2);
+    assert_eq!(replies.len(), 1);
+    assert!(
+        replies[0].contains("only the tracker's admins can run commands"),
+        "{replies:?}"
+    );
+    // The requester cannot either.
+    bot.comment(2, REQUESTER, "/confirm email").await;
+    assert_eq!(count(&pool, "SELECT count(*) FROM request_checks").await, 0);
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn an_admin_cannot_approve_or_confirm_their_own_request(pool: PgPool) {
+    let bot = TestBot::start(pool.clone()).await;
+    bot.open(3, OTHER_ADMIN, Some(&form_body("bob", "r"))).await;
+    let c = bot.comment(3, OTHER_ADMIN, "/confirm email").await;
+    assert_eq!(bot.reactions(3, c), ["eyes", "confused"]);
+    assert!(bot.replies(3)[0].contains("cannot be used on your own request"));
+    bot.comment(3, ADMIN, "/confirm email").await;
+    assert_eq!(bot.state(3).await, "verified");
+    bot.comment(3, OTHER_ADMIN, "/approve").await;
+    assert_eq!(bot.state(3).await, "verified");
+    bot.comment(3, ADMIN, "/approve").await;
+    assert_eq!(bot.state(3).await, "approved");
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn approve_says_which_checks_are_missing(pool: PgPool) {
+    let bot = TestBot::start_with(pool.clone(), |s| {
+        s.required_checks = vec!["email".into(), "project-ownership".into()]
+    })
+    .await;
+    pending_request(&bot, 4).await;
+    bot.comment(4, ADMIN, "/confirm project-ownership").await;
+    let c = bot.comment(4, ADMIN, "/approve").await;
+    assert_eq!(bot.reactions(4, c), ["eyes", "confused"]);
+    assert_eq!(bot.state(4).await, "pending");
+    let last = bot.replies(4).pop().unwrap();
+    assert!(last.contains("Missing: `email`"), "{last}");
+    assert!(!last.contains("`project-ownership`"), "{last}");
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn commands_in_code_quotes_and_html_comments_are_not_run(pool: PgPool) {
+    let bot = TestBot::start(pool.clone()).await;
+    pending_request(&bot, 5).await;
+    let writes = bot.github.writes().len();
+    for body in [
+        "```\n/confirm email\n```",
+        "~~~\n/approve\n~~~",
+        "    /approve",
+        "`/approve`",
+        "> /approve",
+        "> quoted\n/approve",
+        "<!--\n/approve\n-->",
+        "<!-- /deny no -->",
+        "please /approve this",
+    ] {
+        let c = bot.comment(5, ADMIN, body).await;
+        assert!(bot.reactions(5, c).is_empty(), "{body:?} ran");
+    }
+    assert_eq!(bot.github.writes().len(), writes, "something was written");
+    assert_eq!(bot.state(5).await, "pending");
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn near_misses_and_unknown_commands_point_to_help(pool: PgPool) {
+    let bot = TestBot::start(pool.clone()).await;
+    pending_request(&bot, 6).await;
+    for (body, needle) in [
+        ("/approved", "`/approved`"),
+        ("/APPROVE", "`/APPROVE`"),
+        ("/frobnicate now", "`/frobnicate`"),
+        ("/deny", "needs a reason"),
+        ("/confirm Email!", "is not a check name"),
+        ("/status please", "takes no argument"),
+    ] {
+        let c = bot.comment(6, ADMIN, body).await;
+        assert_eq!(bot.reactions(6, c), ["eyes", "confused"], "{body}");
+        let last = bot.replies(6).pop().unwrap();
+        assert!(last.contains(needle), "{body}: {last}");
+    }
+    assert_eq!(bot.state(6).await, "pending");
+    bot.comment(6, STRANGER, "/help").await;
+    let help = bot.replies(6).pop().unwrap();
+    for cmd in [
+        "/verify-email",
+        "/request-info <text>",
+        "/confirm <check> [note]",
+        "/approve [note]",
+        "/deny <reason>",
+        "/reopen",
+        "/status",
+        "/help",
+    ] {
+        assert!(help.contains(cmd), "{cmd} missing from help: {help}");
+    }
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn two_commands_in_one_comment_run_in_order(pool: PgPool) {
+    let bot = TestBot::start(pool.clone()).await;
+    pending_request(&bot, 7).await;
+    let c = bot
+        .comment(7, ADMIN, "Checked by phone.\n/confirm email\n/approve")
+        .await;
+    assert_eq!(bot.reactions(7, c), ["eyes", "rocket"]);
+    assert_eq!(bot.state(7).await, "approved");
+    // Reversed, the approve comes too early and is refused; the confirm runs.
+    pending_request(&bot, 8).await;
+    let c = bot.comment(8, ADMIN, "/approve\r\n/confirm email").await;
+    assert_eq!(bot.reactions(8, c), ["eyes", "confused"]);
+    assert_eq!(bot.state(8).await, "verified");
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn deny_then_reopen(pool: PgPool) {
+    let bot = TestBot::start(pool.clone()).await;
+    pending_request(&bot, 9).await;
+    bot.comment(
+        9,
+        ADMIN,
+        "/deny No project of yours @someone links to this account. <b>sorry</b>",
+    )
+    .await;
+    assert_eq!(bot.state(9).await, "denied");
+    assert_eq!(bot.labels(9), sorted(&[INTAKE, "denied"]));
+    let issue = bot.github.issue(REPO, 9);
+    assert_eq!(
+        (issue.state.as_str(), issue.state_reason.as_deref()),
+        ("closed", Some("not_planned"))
+    );
+    let reply = bot.replies(9).pop().unwrap();
+    assert!(reply.contains("No project of yours"), "{reply}");
+    assert!(
+        !reply.contains("@someone") && !reply.contains("<b>"),
+        "{reply}"
+    );
+
+    // Deny again: refused, already closed.
+    let c = bot.comment(9, ADMIN, "/deny again").await;
+    assert_eq!(bot.reactions(9, c), ["eyes", "confused"]);
+
+    bot.comment(9, ADMIN, "/reopen").await;
+    assert_eq!(bot.state(9).await, "pending");
+    assert_eq!(bot.labels(9), sorted(&[INTAKE, "needs-verification"]));
+    assert_eq!(bot.github.issue(REPO, 9).state, "open");
+    let c = bot.comment(9, ADMIN, "/reopen").await;
+    assert_eq!(
+        bot.reactions(9, c),
+        ["eyes", "confused"],
+        "reopening an open request"
+    );
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn request_info_waits_for_the_requesters_reply(pool: PgPool) {
+    let bot = TestBot::start(pool.clone()).await;
+    pending_request(&bot, 10).await;
+    bot.comment(
+        10,
+        ADMIN,
+        "/request-info Which projects did you upload last?",
+    )
+    .await;
+    assert_eq!(bot.state(10).await, "awaiting_user");
+    assert_eq!(bot.labels(10), sorted(&[INTAKE, "awaiting-user"]));
+    let ask = bot.replies(10).pop().unwrap();
+    assert!(
+        ask.contains("@locked-out") && ask.contains("> Which projects did you upload last?"),
+        "{ask}"
+    );
+    // Someone else's comment does not count as the answer.
+    bot.comment(10, STRANGER, "I know them!").await;
+    assert_eq!(bot.state(10).await, "awaiting_user");
+    bot.comment(10, REQUESTER, "numpy-helpers, last week.")
+        .await;
+    assert_eq!(bot.state(10).await, "pending");
+    assert_eq!(bot.labels(10), sorted(&[INTAKE, "needs-verification"]));
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn status_shows_checks_and_history(pool: PgPool) {
+    let bot = TestBot::start(pool.clone()).await;
+    pending_request(&bot, 11).await;
+    bot.comment(11, ADMIN, "/confirm project-ownership all repos are theirs")
+        .await;
+    bot.comment(11, ADMIN, "/status").await;
+    let status = bot.replies(11).pop().unwrap();
+    assert!(status.contains("**State:** `pending`"), "{status}");
+    assert!(
+        status.contains("`project-ownership`") && status.contains("all repos are theirs"),
+        "{status}"
+    );
+    assert!(status.contains("`email` | yes | — not yet"), "{status}");
+    assert!(
+        status.contains("`intake_opened`") && status.contains("the-admin"),
+        "{status}"
+    );
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn verify_email_says_when_mail_is_not_configured(pool: PgPool) {
+    let bot = TestBot::start(pool.clone()).await;
+    pending_request(&bot, 12).await;
+    let c = bot.comment(12, ADMIN, "/verify-email").await;
+    assert_eq!(bot.reactions(12, c), ["eyes", "confused"]);
+    assert!(
+        bot.replies(12)
+            .pop()
+            .unwrap()
+            .contains("`/verify-email` is not available")
+    );
+    assert_eq!(bot.state(12).await, "pending");
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn bots_and_pull_requests_never_run_commands(pool: PgPool) {
+    let bot = TestBot::start(pool.clone()).await;
+    pending_request(&bot, 13).await;
+    let writes = bot.github.writes().len();
+    // The bot's own comment.
+    let own = Person {
+        login: common::fake_github::BOT_LOGIN,
+        id: common::fake_github::BOT_ID,
+    };
+    bot.comment(13, own, "/approve").await;
+    // Another app.
+    let mut p = comment_event(13, REQUESTER, ADMIN, 77, "/approve", &[]);
+    p["comment"]["user"] =
+        serde_json::json!({"login": "dependabot[bot]", "id": 49699333, "type": "Bot"});
+    bot.send("issue_comment", &p).await;
+    // A comment on a pull request.
+    let mut p = comment_event(13, REQUESTER, ADMIN, 78, "/approve", &[]);
+    p["issue"]["pull_request"] =
+        serde_json::json!({"url": "https://api.github.com/repos/pypi/support/pulls/13"});
+    bot.send("issue_comment", &p).await;
+    bot.drain().await;
+    assert_eq!(bot.github.writes().len(), writes);
+    assert_eq!(bot.state(13).await, "pending");
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn team_members_and_maintainers_are_admins(pool: PgPool) {
+    let bot = TestBot::start_with(pool.clone(), |s| {
+        s.admins.clear();
+        s.admin_teams = vec!["pypi/admins".into()];
+        s.admin_min_permission = Some(recovery_bot::config::Permission::Maintain);
+    })
+    .await;
+    bot.github.add_team_member("pypi/admins", ADMIN.login);
+    bot.github.set_role(REPO, OTHER_ADMIN.login, "maintain");
+    bot.github.set_role(REPO, STRANGER.login, "triage");
+    pending_request(&bot, 14).await;
+    let c = bot.comment(14, STRANGER, "/confirm email").await;
+    assert_eq!(bot.reactions(14, c), ["eyes", "confused"]);
+    bot.comment(14, ADMIN, "/confirm email").await;
+    assert_eq!(bot.state(14).await, "verified");
+    bot.comment(14, OTHER_ADMIN, "/approve").await;
+    assert_eq!(bot.state(14).await, "approved");
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn closed_and_reopened_by_hand(pool: PgPool) {
+    let bot = TestBot::start(pool.clone()).await;
+    pending_request(&bot, 15).await;
+    let labels = [INTAKE, "needs-verification"];
+    bot.send(
+        "issues",
+        &issue_event("closed", 15, REQUESTER, ADMIN, None, &labels),
+    )
+    .await;
+    bot.drain().await;
+    let open: bool = sqlx::query_scalar("SELECT issue_open FROM requests")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(!open);
+    assert_eq!(bot.state(15).await, "pending");
+    let c = bot.comment(15, ADMIN, "/confirm email").await;
+    assert_eq!(
+        bot.reactions(15, c),
+        ["eyes", "confused"],
+        "a closed request takes no checks"
+    );
+    bot.send(
+        "issues",
+        &issue_event("reopened", 15, REQUESTER, ADMIN, None, &labels),
+    )
+    .await;
+    bot.drain().await;
+    let open: bool = sqlx::query_scalar("SELECT issue_open FROM requests")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(open);
+    assert_eq!(bot.state(15).await, "pending");
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM audit_log WHERE action IN ('closed_by_hand', 'reopened_by_hand')"
+        )
+        .await,
+        2
+    );
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn a_new_username_after_a_check_resets_the_checks(pool: PgPool) {
+    let bot = TestBot::start(pool.clone()).await;
+    pending_request(&bot, 16).await;
+    bot.comment(16, ADMIN, "/confirm email").await;
+    assert_eq!(bot.state(16).await, "verified");
+    bot.edit(16, REQUESTER, &form_body("mallory", "Lost my phone."))
+        .await;
+    assert_eq!(bot.state(16).await, "pending");
+    assert_eq!(count(&pool, "SELECT count(*) FROM request_checks").await, 0);
+    assert_eq!(bot.labels(16), sorted(&[INTAKE, "needs-verification"]));
+    assert!(bot.status_comment(16).contains("checks were reset"));
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn a_retried_command_job_does_not_reply_twice(pool: PgPool) {
+    let bot = TestBot::start(pool.clone()).await;
+    pending_request(&bot, 17).await;
+    // The final reaction fails past the in-process retries: the job is
+    // retried after its reply was already posted.
+    bot.github
+        .fail_next_with_body("POST", "/reactions", "rocket", 502, 3);
+    let c = bot
+        .comment(17, ADMIN, "/request-info Which projects?")
+        .await;
+    assert_eq!(bot.replies(17).len(), 1, "{:?}", bot.replies(17));
+    assert_eq!(bot.state(17).await, "awaiting_user");
+    assert_eq!(bot.reactions(17, c), ["eyes", "rocket"]);
+    let rocket_posts = bot
+        .github
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.body
+                .as_ref()
+                .is_some_and(|b| b.to_string().contains("rocket"))
+        })
+        .count();
+    assert_eq!(
+        rocket_posts, 4,
+        "three failures, then the retried job's success"
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM audit_log WHERE action = 'request_info'"
+        )
+        .await,
+        1
+    );
+}
