@@ -484,3 +484,29 @@ async fn a_retried_command_job_does_not_reply_twice(pool: PgPool) {
         1
     );
 }
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn a_failed_team_look_up_keeps_the_cached_answer(pool: PgPool) {
+    let bot = TestBot::start_with(pool.clone(), |s| {
+        s.admins.clear();
+        s.admin_teams = vec!["pypi/admins".into()];
+        // Every look-up refreshes, so the second one meets the failure.
+        s.admin_cache = std::time::Duration::ZERO;
+    })
+    .await;
+    bot.github.add_team_member("pypi/admins", ADMIN.login);
+    pending_request(&bot, 20).await;
+    bot.comment(20, ADMIN, "/confirm project-ownership").await;
+    bot.github
+        .fail_next("GET", "/orgs/pypi/teams/admins/memberships/", 500, &[], 3);
+    let c = bot.comment(20, ADMIN, "/confirm email").await;
+    assert_eq!(bot.reactions(20, c), ["eyes", "rocket"]);
+    assert_eq!(bot.state(20).await, "verified");
+    let failed = bot
+        .github
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/memberships/"))
+        .count();
+    assert_eq!(failed, 1 + 3, "one good look-up, then three failed tries");
+}
