@@ -12,6 +12,7 @@ use crate::github::GitHub;
 use crate::jobs::{Bot, DeliveryHandler, WorkerPool};
 use crate::server::{AppState, router};
 use crate::store;
+use crate::verify::Verifier;
 
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     settings.require_serve()?;
@@ -35,7 +36,13 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     info!(addr = %listener.local_addr()?, "listening");
 
     let shutdown = CancellationToken::new();
-    let bot = Arc::new(Bot::new(&settings, github, identity.login)?);
+    let verifier = Verifier::from_settings(&settings, pool.clone())?;
+    if verifier.is_none() {
+        info!(
+            "email verification off: set SMTP_URL, MAIL_FROM, ACCOUNT_DIRECTORY_URL and PUBLIC_URL to turn it on"
+        );
+    }
+    let bot = Arc::new(Bot::new(&settings, github, identity.login, verifier)?);
     let workers = WorkerPool::new(pool.clone(), DeliveryHandler { bot }, settings.jobs.clone());
     let worker_count = settings.workers;
     let worker_task = tokio::spawn(workers.run(worker_count, shutdown.clone()));

@@ -73,6 +73,14 @@ pub struct SettingsArgs {
     /// Base URL (or local JSON file) of the account directory.
     #[arg(long, env = "ACCOUNT_DIRECTORY_URL", global = true)]
     pub account_directory_url: Option<String>,
+    /// Bearer token for the account directory (optional).
+    #[arg(
+        long,
+        env = "ACCOUNT_DIRECTORY_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub account_directory_token: Option<SecretString>,
     /// Log format: `text` or `json` [default: text].
     #[arg(long, env = "LOG_FORMAT", global = true)]
     pub log_format: Option<LogFormat>,
@@ -113,6 +121,8 @@ struct FileSettings {
     smtp_url: Option<SecretString>,
     mail_from: Option<String>,
     account_directory_url: Option<String>,
+    account_directory_token: Option<SecretString>,
+    verify_link_hours: Option<u64>,
     log_format: Option<LogFormat>,
     webhook_max_body_bytes: Option<usize>,
     workers: Option<usize>,
@@ -235,6 +245,9 @@ pub struct Settings {
     pub smtp_url: Option<SecretString>,
     pub mail_from: Option<String>,
     pub account_directory_url: Option<String>,
+    pub account_directory_token: Option<SecretString>,
+    /// How long an emailed confirmation link works.
+    pub verify_link_valid_for: Duration,
     pub log_format: LogFormat,
     pub webhook_max_body_bytes: usize,
     pub workers: usize,
@@ -353,6 +366,10 @@ impl Settings {
             smtp_url: args.smtp_url.or(file.smtp_url),
             mail_from: args.mail_from.or(file.mail_from),
             account_directory_url: args.account_directory_url.or(file.account_directory_url),
+            account_directory_token: args
+                .account_directory_token
+                .or(file.account_directory_token),
+            verify_link_valid_for: Duration::from_secs(3600 * file.verify_link_hours.unwrap_or(72)),
             log_format: args.log_format.or(file.log_format).unwrap_or_default(),
             webhook_max_body_bytes: args
                 .webhook_max_body_bytes
@@ -393,6 +410,17 @@ impl Settings {
             );
         }
         Ok(())
+    }
+
+    /// The web address of an issue (github.com, or the Enterprise host).
+    pub fn issue_url(&self, repo: &str, number: i64) -> String {
+        let api = self.github_api_url.trim_end_matches('/');
+        let web = if api == DEFAULT_GITHUB_API_URL {
+            "https://github.com".to_owned()
+        } else {
+            api.strip_suffix("/api/v3").unwrap_or(api).to_owned()
+        };
+        format!("{web}/{repo}/issues/{number}")
     }
 
     /// Whether deliveries from `full_name` (`owner/name`) are handled.

@@ -16,4 +16,5 @@ pub mod recovery;
 pub mod server;
 pub mod store;
 pub mod telemetry;
+pub mod verify;
 pub mod webhook;

@@ -12,7 +12,7 @@ use sqlx::PgPool;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
-use crate::{store, telemetry, webhook};
+use crate::{store, telemetry, verify, webhook};
 
 pub struct AppState {
     pub pool: PgPool,
@@ -36,6 +36,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route(
+            "/verify/{token}",
+            get(verify::page::show).post(verify::page::confirm),
+        )
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

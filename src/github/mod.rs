@@ -168,6 +168,17 @@ fn issue_path(repo: &str, number: u64) -> String {
 }
 
 impl Repo {
+    /// The labels on an issue now.
+    pub async fn issue_labels(&self, repo: &str, number: u64) -> Result<Vec<String>, ApiError> {
+        #[derive(Deserialize)]
+        struct Label {
+            name: String,
+        }
+        let path = format!("{}/labels?per_page=100", issue_path(repo, number));
+        let labels: Vec<Label> = client::call(&self.client, Method::Get, &path, None).await?;
+        Ok(labels.into_iter().map(|l| l.name).collect())
+    }
+
     pub async fn add_labels(
         &self,
         repo: &str,

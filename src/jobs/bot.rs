@@ -9,6 +9,7 @@ use crate::form::validate::Rules;
 use crate::github::GitHub;
 use crate::github::admins::Admins;
 use crate::recovery::state::Labels;
+use crate::verify::Verifier;
 
 pub struct Bot {
     pub github: GitHub,
@@ -19,11 +20,17 @@ pub struct Bot {
     pub labels: Labels,
     pub required_checks: Vec<String>,
     pub admins: Admins,
-    pub email_available: bool,
+    /// Email verification, when mail and the account directory are set up.
+    pub verifier: Option<Verifier>,
 }
 
 impl Bot {
-    pub fn new(settings: &Settings, github: GitHub, login: String) -> anyhow::Result<Self> {
+    pub fn new(
+        settings: &Settings,
+        github: GitHub,
+        login: String,
+        verifier: Option<Verifier>,
+    ) -> anyhow::Result<Self> {
         Ok(Self {
             github,
             login,
@@ -32,10 +39,7 @@ impl Bot {
             labels: settings.labels.clone(),
             required_checks: settings.required_checks.clone(),
             admins: Admins::new(settings),
-            email_available: settings.smtp_url.is_some()
-                && settings.mail_from.is_some()
-                && settings.account_directory_url.is_some()
-                && settings.public_url.is_some(),
+            verifier,
         })
     }
 }

@@ -5,13 +5,13 @@ use sqlx::PgConnection;
 use tracing::info;
 
 use super::JobError;
-use super::effects::{Issue, check_lines};
-use crate::commands::parse_commands;
+use super::effects::{Issue, check_lines, situation};
+use crate::commands::{Command, parse_commands};
 use crate::github::Reaction;
 use crate::github::payload::IssueCommentEvent;
 use crate::recovery::messages::{self, HistoryLine};
 use crate::recovery::transitions::{
-    self, Actor, Awaiting, CheckStatus, IssueChange, Outcome, Situation,
+    self, AccountCheck, Actor, Awaiting, IssueChange, Outcome, Situation,
 };
 use crate::store::requests::{self, Audit, Request};
 
@@ -45,7 +45,7 @@ pub async fn handle(
 
     let commands = parse_commands(ev.comment.body.as_deref().unwrap_or(""));
     if commands.is_empty() {
-        let sit = situation(conn, issue, &request).await?;
+        let sit = situation_now(conn, issue, &request, AccountCheck::NotLookedUp).await?;
         if let Some(outcome) = transitions::reply_from(&sit, author.id) {
             apply(issue, conn, &mut request, &outcome, &audit_base).await?;
             issue
@@ -69,12 +69,39 @@ pub async fn handle(
     let mut all_ok = true;
     let mut changed = false;
     for (index, command) in commands.iter().enumerate() {
-        let sit = situation(conn, issue, &request).await?;
+        // `/verify-email` needs the account's address, from the directory.
+        let mut address = None;
+        let mut account = AccountCheck::NotLookedUp;
+        if let (Ok(Command::VerifyEmail), Some(verifier), Some(username), true) =
+            (command, &bot.verifier, &request.username, is_admin)
+        {
+            account = match verifier.account(username).await? {
+                None => AccountCheck::Missing,
+                Some(a) => match a.address() {
+                    Some(addr) => {
+                        address = Some(addr.to_owned());
+                        AccountCheck::Found
+                    }
+                    None => AccountCheck::NoAddress,
+                },
+            };
+        }
+        let sit = situation_now(conn, issue, &request, account).await?;
         let outcome = transitions::command(&sit, &actor, command);
         info!(action = outcome.action, ok = outcome.ok, "command");
         all_ok &= outcome.ok;
         changed |= outcome.to.is_some() || outcome.check.is_some();
         apply(issue, conn, &mut request, &outcome, &audit_base).await?;
+        if outcome.send_email
+            && let (Some(verifier), Some(address), Some(username)) =
+                (&bot.verifier, &address, &request.username)
+        {
+            let key = format!("{}:{index}", issue.delivery_id);
+            let url = format!("{}#{}", request.repository, request.issue_number);
+            verifier
+                .send_link(request.id, address, &key, username, &url)
+                .await?;
+        }
         if let Some(reply) = &outcome.reply {
             let status = match reply {
                 transitions::Reply::Status => Some(status_text(conn, issue, &request).await?),
@@ -103,24 +130,20 @@ pub async fn handle(
     issue.react(ev.comment.id, done).await
 }
 
-async fn situation(
+async fn situation_now(
     conn: &mut PgConnection,
     issue: &Issue<'_>,
     request: &Request,
+    account: AccountCheck,
 ) -> Result<Situation, JobError> {
     let checks = requests::checks(&mut *conn, request.id).await?;
-    Ok(Situation {
-        state: request.state(),
-        issue_open: request.issue_open,
-        author_id: u64::try_from(request.author_id).unwrap_or_default(),
-        awaiting: request.awaiting_reason.as_deref().and_then(Awaiting::parse),
-        checks: checks
-            .into_iter()
-            .filter_map(|c| Some((c.name, CheckStatus::parse(&c.status)?)))
-            .collect(),
-        required: issue.bot.required_checks.clone(),
-        email_available: issue.bot.email_available,
-    })
+    Ok(situation(
+        request,
+        checks,
+        &issue.bot.required_checks,
+        issue.bot.verifier.is_some(),
+        account,
+    ))
 }
 
 /// Stores what the outcome changes (with its audit rows) and changes the

@@ -8,7 +8,7 @@ use tracing::info;
 
 use super::bot::Bot;
 use super::effects::Issue;
-use super::{Job, JobError, JobHandler, comments, intake};
+use super::{EMAIL_CONFIRMED, Job, JobError, JobHandler, comments, confirmed, intake};
 use crate::github::payload::{IssueCommentEvent, IssuesEvent};
 use crate::store::deliveries;
 
@@ -23,6 +23,9 @@ fn malformed(e: serde_json::Error) -> JobError {
 
 impl JobHandler for DeliveryHandler {
     async fn run(&self, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
+        if job.kind == EMAIL_CONFIRMED {
+            return confirmed::handle(&self.bot, job, conn).await;
+        }
         let Some(id) = job.delivery_id else {
             return Err(JobError::Permanent(anyhow::anyhow!(
                 "job names no delivery"
@@ -47,6 +50,7 @@ impl JobHandler for DeliveryHandler {
             delivery_id: &delivery.delivery_id,
             retrying: job.attempts > 1,
             labels: Vec::new(),
+            installation_id: delivery.installation_id,
         };
         match delivery.event.as_str() {
             "issues" => {

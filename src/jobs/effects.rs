@@ -10,8 +10,31 @@ use super::bot::Bot;
 use crate::github::{Reaction, Repo};
 use crate::recovery::messages::{self, CheckLine, ProblemLine, STATUS_MARKER, StatusView};
 use crate::recovery::state::State;
-use crate::recovery::transitions::CheckStatus;
-use crate::store::requests::{self, Request};
+use crate::recovery::transitions::{AccountCheck, Awaiting, CheckStatus, Situation};
+use crate::store::requests::{self, Check, Request};
+
+/// The request as the state machine sees it.
+pub fn situation(
+    request: &Request,
+    checks: Vec<Check>,
+    required: &[String],
+    email_available: bool,
+    account: AccountCheck,
+) -> Situation {
+    Situation {
+        state: request.state(),
+        issue_open: request.issue_open,
+        author_id: u64::try_from(request.author_id).unwrap_or_default(),
+        awaiting: request.awaiting_reason.as_deref().and_then(Awaiting::parse),
+        checks: checks
+            .into_iter()
+            .filter_map(|c| Some((c.name, CheckStatus::parse(&c.status)?)))
+            .collect(),
+        required: required.to_vec(),
+        email_available,
+        account,
+    }
+}
 
 /// One issue being worked on by one job.
 pub struct Issue<'a> {
@@ -24,6 +47,8 @@ pub struct Issue<'a> {
     pub retrying: bool,
     /// The labels the issue carried when the event was sent.
     pub labels: Vec<String>,
+    /// The GitHub App installation the delivery came through.
+    pub installation_id: Option<i64>,
 }
 
 impl Issue<'_> {

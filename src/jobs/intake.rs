@@ -138,6 +138,7 @@ pub async fn handle(
     let request = requests::lock_by_issue(&mut *conn, ev.repository.id, number)
         .await?
         .ok_or_else(|| JobError::retry(anyhow::anyhow!("request vanished")))?;
+    requests::set_installation(&mut *conn, request.id, issue.installation_id).await?;
     info!(state = %state, problems = form.problems.len(), "intake");
     issue.sync_labels(state, duplicate.is_some()).await?;
     issue.refresh_status(conn, &request, reset_checks).await

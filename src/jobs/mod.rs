@@ -7,6 +7,7 @@
 
 pub mod bot;
 mod comments;
+mod confirmed;
 mod delivery;
 mod effects;
 mod intake;
@@ -20,10 +21,13 @@ use sqlx::PgConnection;
 pub use crate::store::jobs::Job;
 pub use bot::Bot;
 pub use delivery::DeliveryHandler;
+pub use effects::situation;
 pub use worker::{WorkerPool, backoff_delay, wait_until_drained};
 
 /// Job kinds.
 pub const PROCESS_DELIVERY: &str = "process_delivery";
+/// The owner confirmed an emailed link: tell the tracker.
+pub const EMAIL_CONFIRMED: &str = "email_confirmed";
 
 /// Why a job failed, and whether trying again can help.
 #[derive(Debug, thiserror::Error)]

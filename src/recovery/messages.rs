@@ -284,6 +284,21 @@ pub fn reply(r: &Reply, requester: &str, actor: &str, status: Option<&str>) -> S
         Reply::EmailUnavailable => "`/verify-email` is not available: this bot has no mail server or account \
              directory configured (`SMTP_URL`, `MAIL_FROM`, `ACCOUNT_DIRECTORY_URL`). Nothing was changed."
             .to_owned(),
+        Reply::NoSuchAccount => "`/verify-email`: the account directory has no account with the username in this \
+             request. Nothing was changed; the requester may need to correct the username."
+            .to_owned(),
+        Reply::NoAddress => "`/verify-email`: the account has no verified email address to write to. \
+             Nothing was changed; verify ownership another way and record it with `/confirm`."
+            .to_owned(),
+        Reply::EmailConfirmed { verified } => {
+            let mut s = "The owner of the account confirmed this request from the link emailed to the \
+                 account's registered address."
+                .to_owned();
+            if *verified {
+                s.push_str(" Every required check has passed: the request is now `verified`.");
+            }
+            s
+        }
         Reply::InfoRequested { text } => format!(
             "@{requester}, an admin needs more information:\n\n{}\n\nPlease answer in a comment on this issue.",
             quote(text)
@@ -380,4 +395,97 @@ pub fn form_skeleton(template: &Template) -> String {
         }
     }
     s.trim_end().to_owned()
+}
+
+/// The confirmation email: subject and plain-text body. The link is the only
+/// place the token exists.
+pub fn verification_email(
+    username: &str,
+    issue: &str,
+    link: &str,
+    hours: u64,
+    contact: &str,
+) -> (String, String) {
+    let subject = format!("Confirm the recovery request for your account {username}");
+    let body = format!(
+        "Hello,\n\n\
+         someone asked to recover the account \"{username}\", which lists this email address, on the \
+         support tracker ({issue}).\n\n\
+         If that was you, open this link and press Confirm:\n\n    {link}\n\n\
+         The link works once and expires in {hours} hours.\n\n\
+         If you did NOT ask for this, do not open the link and do not press Confirm. \
+         Your account stays as it is. Please tell the admins that the request is not yours: \
+         comment on {issue}, or write to {contact}.\n\n\
+         This message was sent by the tracker's recovery bot; replies reach the admins.\n"
+    );
+    (subject, body)
+}
+
+/// What the confirmation page shows.
+pub enum VerifyPage<'a> {
+    /// The link is good: explain, and offer the Confirm button (a POST).
+    Ask {
+        username: &'a str,
+        issue: &'a str,
+    },
+    Confirmed {
+        issue: &'a str,
+    },
+    Used,
+    Expired,
+    Unknown,
+    Unavailable,
+}
+
+/// The confirmation page, as HTML; every value is escaped.
+pub fn verify_page(page: &VerifyPage<'_>) -> String {
+    let e = |s: &str| html_escape::encode_text(s).into_owned();
+    let (title, body) = match page {
+        VerifyPage::Ask { username, issue } => (
+            "Confirm your account recovery request",
+            format!(
+                "<p>Someone asked to recover the account <strong>{}</strong> on the support tracker \
+                 (<a href=\"{}\" rel=\"noreferrer\">{}</a>).</p>\n\
+                 <p>If that was you, press <strong>Confirm</strong>. If it was not, close this page: \
+                 nothing happens unless you press the button, and you can tell the admins on the issue.</p>\n\
+                 <form method=\"post\"><button type=\"submit\" id=\"confirm\">Confirm</button></form>",
+                e(username),
+                html_escape::encode_double_quoted_attribute(issue),
+                e(issue)
+            ),
+        ),
+        VerifyPage::Confirmed { issue } => (
+            "Confirmed",
+            format!(
+                "<p id=\"result\">Thank you: your request is confirmed. The admins will continue on \
+                 <a href=\"{}\">{}</a>.</p>",
+                html_escape::encode_double_quoted_attribute(issue),
+                e(issue)
+            ),
+        ),
+        VerifyPage::Used => (
+            "Link already used",
+            "<p id=\"result\">This link was already used. Each link works once; nothing more is needed.</p>".to_owned(),
+        ),
+        VerifyPage::Expired => (
+            "Link expired",
+            "<p id=\"result\">This link has expired. Ask on your issue for a new one.</p>".to_owned(),
+        ),
+        VerifyPage::Unknown => (
+            "Unknown link",
+            "<p id=\"result\">This link is not valid. Check that you copied all of it.</p>".to_owned(),
+        ),
+        VerifyPage::Unavailable => (
+            "Try again later",
+            "<p id=\"result\">The confirmation could not be recorded right now. Please try again in a few minutes.</p>".to_owned(),
+        ),
+    };
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"robots\" content=\"noindex\"><title>{title}</title>\
+         <style>body{{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5}}\
+         button{{font-size:1.1rem;padding:.6rem 1.6rem;cursor:pointer}}</style></head>\n\
+         <body><h1>{title}</h1>\n{body}\n</body></html>\n"
+    )
 }

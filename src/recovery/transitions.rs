@@ -68,6 +68,19 @@ pub struct Situation {
     pub required: Vec<String>,
     /// Mail and the account directory are configured.
     pub email_available: bool,
+    /// What the account directory said about the requested account (looked
+    /// up only for `/verify-email`).
+    pub account: AccountCheck,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountCheck {
+    NotLookedUp,
+    /// No such account in the directory.
+    Missing,
+    /// The account has no verified address to write to.
+    NoAddress,
+    Found,
 }
 
 impl Situation {
@@ -119,6 +132,11 @@ pub enum Reply {
         missing: Vec<String>,
     },
     EmailUnavailable,
+    NoSuchAccount,
+    NoAddress,
+    EmailConfirmed {
+        verified: bool,
+    },
     InfoRequested {
         text: String,
     },
@@ -227,6 +245,15 @@ pub fn command(sit: &Situation, actor: &Actor, cmd: &Result<Command, ParseError>
             if !sit.email_available {
                 return Outcome::refused("command_refused", Reply::EmailUnavailable);
             }
+            match sit.account {
+                AccountCheck::Found => {}
+                AccountCheck::Missing => {
+                    return Outcome::refused("command_refused", Reply::NoSuchAccount);
+                }
+                AccountCheck::NoAddress | AccountCheck::NotLookedUp => {
+                    return Outcome::refused("command_refused", Reply::NoAddress);
+                }
+            }
             Outcome {
                 to: Some((State::AwaitingUser, Some(Awaiting::Email))),
                 check: Some(("email".to_owned(), CheckStatus::Sent, None)),
@@ -324,6 +351,32 @@ pub fn command(sit: &Situation, actor: &Actor, cmd: &Result<Command, ParseError>
                 ..Outcome::done("reopen")
             }
         }
+    }
+}
+
+/// The owner pressed Confirm on the emailed link.
+pub fn email_confirmed(sit: &Situation) -> Outcome {
+    let mut after = sit.clone();
+    after.checks.retain(|(n, _)| n != "email");
+    after.checks.push(("email".to_owned(), CheckStatus::Passed));
+    let open = sit.issue_open && matches!(sit.state, State::Pending | State::AwaitingUser);
+    let verified = open && after.missing_checks().is_empty();
+    let to = if verified {
+        Some((State::Verified, None))
+    } else if open && sit.state == State::AwaitingUser && sit.awaiting == Some(Awaiting::Email) {
+        Some((State::Pending, None))
+    } else {
+        None
+    };
+    Outcome {
+        to,
+        check: Some((
+            "email".to_owned(),
+            CheckStatus::Passed,
+            Some("confirmed from the emailed link".to_owned()),
+        )),
+        reply: Some(Reply::EmailConfirmed { verified }),
+        ..Outcome::done("email_confirmed")
     }
 }
 

@@ -26,6 +26,7 @@ pub struct Request {
     pub awaiting_reason: Option<String>,
     pub duplicate_of: Option<i64>,
     pub status_comment_id: Option<i64>,
+    pub installation_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -109,12 +110,40 @@ pub async fn lock_by_issue(
     issue_number: i64,
 ) -> sqlx::Result<Option<Request>> {
     sqlx::query_as(
-        "SELECT * FROM requests WHERE repository_id = $1 AND issue_number = $2 FOR UPDATE",
+        "SELECT * FROM requests WHERE repository_id = $1 AND issue_number = $2 FOR NO KEY UPDATE",
     )
     .bind(repository_id)
     .bind(issue_number)
     .fetch_optional(conn)
     .await
+}
+
+pub async fn get(e: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Request>> {
+    sqlx::query_as("SELECT * FROM requests WHERE id = $1")
+        .bind(id)
+        .fetch_optional(e)
+        .await
+}
+
+pub async fn lock(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Request>> {
+    sqlx::query_as("SELECT * FROM requests WHERE id = $1 FOR NO KEY UPDATE")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Remembers which GitHub App installation the issue belongs to.
+pub async fn set_installation(
+    e: impl PgExecutor<'_>,
+    id: i64,
+    installation_id: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE requests SET installation_id = $2 WHERE id = $1 AND installation_id IS DISTINCT FROM $2")
+        .bind(id)
+        .bind(installation_id)
+        .execute(e)
+        .await?;
+    Ok(())
 }
 
 pub async fn get_by_issue(

@@ -3,7 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod email;
 pub mod fake_github;
+pub mod smtp;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,6 +19,7 @@ use recovery_bot::config::{JobSettings, Settings, SettingsArgs};
 use recovery_bot::github::GitHub;
 use recovery_bot::jobs::{Bot, DeliveryHandler, WorkerPool, wait_until_drained};
 use recovery_bot::server::{AppState, router};
+use recovery_bot::verify::Verifier;
 use recovery_bot::webhook::signature;
 use secrecy::SecretString;
 use serde_json::Value;
@@ -66,6 +69,7 @@ pub fn settings(github_url: &str) -> Settings {
 
 pub struct TestBot {
     pub pool: PgPool,
+    pub settings: Settings,
     pub github: FakeGitHub,
     pub router: Router,
     shutdown: CancellationToken,
@@ -84,13 +88,23 @@ impl TestBot {
         let mut settings = settings(&github.uri());
         tweak(&mut settings);
         let client = GitHub::new(&settings).unwrap();
-        let bot = Arc::new(Bot::new(&settings, client, fake_github::BOT_LOGIN.to_owned()).unwrap());
+        let verifier = Verifier::from_settings(&settings, pool.clone()).unwrap();
+        let bot = Arc::new(
+            Bot::new(
+                &settings,
+                client,
+                fake_github::BOT_LOGIN.to_owned(),
+                verifier,
+            )
+            .unwrap(),
+        );
         let shutdown = CancellationToken::new();
         let workers = WorkerPool::new(pool.clone(), DeliveryHandler { bot }, settings.jobs.clone());
         let workers = tokio::spawn(workers.run(2, shutdown.clone()));
-        let router = router(Arc::new(AppState::new(pool.clone(), settings)));
+        let router = router(Arc::new(AppState::new(pool.clone(), settings.clone())));
         Self {
             pool,
+            settings,
             github,
             router,
             shutdown,

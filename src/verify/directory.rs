@@ -1,0 +1,179 @@
+//! The account directory: `GET {ACCOUNT_DIRECTORY_URL}/{username}` answers
+//! the account's addresses and projects, or 404. A local JSON file (a list
+//! of such accounts) can stand in for small deployments.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Email {
+    pub address: String,
+    #[serde(default)]
+    pub verified: bool,
+    #[serde(default)]
+    pub primary: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Project {
+    pub name: String,
+    #[serde(default)]
+    pub repository_url: Option<String>,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct Account {
+    pub username: String,
+    #[serde(default)]
+    pub emails: Vec<Email>,
+    #[serde(default)]
+    pub projects: Vec<Project>,
+}
+
+impl std::fmt::Debug for Account {
+    // Addresses never reach logs, not even through Debug.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("username", &self.username)
+            .field("emails", &self.emails.len())
+            .field("projects", &self.projects.len())
+            .finish()
+    }
+}
+
+impl Account {
+    /// The address to write to: the verified primary one, else any
+    /// verified one.
+    pub fn address(&self) -> Option<&str> {
+        self.emails
+            .iter()
+            .filter(|e| e.verified)
+            .max_by_key(|e| e.primary)
+            .map(|e| e.address.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DirectoryError {
+    #[error("the account directory cannot be reached: {0}")]
+    Unreachable(String),
+    #[error("the account directory answered {0}")]
+    Status(u16),
+    #[error("the account directory's answer cannot be read: {0}")]
+    Malformed(String),
+}
+
+pub enum Directory {
+    Http {
+        client: reqwest::Client,
+        base: String,
+        token: Option<SecretString>,
+    },
+    File(PathBuf),
+}
+
+impl Directory {
+    /// `url` is an http(s) base URL, or a path (or `file://` URL) to a JSON
+    /// file.
+    pub fn new(url: &str, token: Option<SecretString>) -> anyhow::Result<Self> {
+        if url.starts_with("http://") || url.starts_with("https://") {
+            let client = reqwest::Client::builder()
+                .timeout(Duration::from_secs(15))
+                .build()?;
+            Ok(Directory::Http {
+                client,
+                base: url.trim_end_matches('/').to_owned(),
+                token,
+            })
+        } else {
+            Ok(Directory::File(PathBuf::from(
+                url.strip_prefix("file://").unwrap_or(url),
+            )))
+        }
+    }
+
+    /// The account, or `None` when the directory has no such account.
+    pub async fn lookup(&self, username: &str) -> Result<Option<Account>, DirectoryError> {
+        match self {
+            Directory::Http {
+                client,
+                base,
+                token,
+            } => {
+                let segment: String =
+                    form_urlencoded::byte_serialize(username.as_bytes()).collect();
+                let mut req = client.get(format!("{base}/{segment}"));
+                if let Some(t) = token {
+                    req = req.bearer_auth(t.expose_secret());
+                }
+                let resp = req
+                    .send()
+                    .await
+                    .map_err(|e| DirectoryError::Unreachable(e.without_url().to_string()))?;
+                match resp.status().as_u16() {
+                    404 => Ok(None),
+                    200 => resp
+                        .json::<Account>()
+                        .await
+                        .map(Some)
+                        .map_err(|e| DirectoryError::Malformed(e.without_url().to_string())),
+                    other => Err(DirectoryError::Status(other)),
+                }
+            }
+            Directory::File(path) => {
+                let text = tokio::fs::read_to_string(path)
+                    .await
+                    .map_err(|e| DirectoryError::Unreachable(format!("{}: {e}", path.display())))?;
+                let accounts: Vec<Account> = serde_json::from_str(&text)
+                    .map_err(|e| DirectoryError::Malformed(e.to_string()))?;
+                Ok(accounts
+                    .into_iter()
+                    .find(|a| a.username.eq_ignore_ascii_case(username)))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email(address: &str, verified: bool, primary: bool) -> Email {
+        Email {
+            address: address.into(),
+            verified,
+            primary,
+        }
+    }
+
+    #[test]
+    fn the_verified_primary_address_is_chosen() {
+        let mut a = Account {
+            username: "alice".into(),
+            emails: vec![
+                email("old@x.io", true, false),
+                email("main@x.io", true, true),
+            ],
+            projects: vec![],
+        };
+        assert_eq!(a.address(), Some("main@x.io"));
+        a.emails[1].verified = false;
+        assert_eq!(a.address(), Some("old@x.io"));
+        a.emails[0].verified = false;
+        assert_eq!(a.address(), None);
+        assert!(!format!("{a:?}").contains("x.io"));
+    }
+
+    #[tokio::test]
+    async fn a_json_file_stands_in() {
+        let dir = std::env::temp_dir().join(format!("dir-{}", std::process::id()));
+        std::fs::write(&dir, r#"[{"username": "Alice", "emails": [{"address": "a@x.io", "verified": true, "primary": true}]}]"#).unwrap();
+        let d = Directory::new(dir.to_str().unwrap(), None).unwrap();
+        assert!(d.lookup("alice").await.unwrap().is_some());
+        assert!(d.lookup("bob").await.unwrap().is_none());
+        std::fs::remove_file(dir).unwrap();
+    }
+}

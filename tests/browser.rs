@@ -1,0 +1,139 @@
+//! The confirmation page in a real headless browser (Chromium driven
+//! through chromedriver): open the emailed link, press Confirm, see the
+//! result; the request is verified on the tracker afterwards.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::email::{Env, link_path, start};
+use common::*;
+use fantoccini::{ClientBuilder, Locator};
+use sqlx::PgPool;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn the_owner_confirms_in_a_real_browser(pool: PgPool) {
+    assert!(
+        std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists(),
+        "this test needs Debian's chromium and chromium-driver (scripts/test installs them)"
+    );
+    // Both rustls back-ends are linked into this test binary; pick one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    // The bot's HTTP server on a real loopback port, as the browser sees it.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let public = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let Env { bot, smtp, .. } = start(pool.clone(), &public, |_| {}).await;
+    let app = bot.router.clone();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    bot.open(1, REQUESTER, Some(&form_body("alice", "Lost my phone.")))
+        .await;
+    bot.comment(1, ADMIN, "/verify-email").await;
+    let link = format!("{public}{}", link_path(&smtp, &public));
+
+    let port = free_port();
+    let _driver = Driver(
+        Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-quic", "--no-first-run", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync"]
+        }),
+    );
+    let mut client = None;
+    for _ in 0..50 {
+        match ClientBuilder::rustls()
+            .expect("rustls")
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => {
+                client = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    let client = client.expect("chromedriver did not come up");
+
+    client.goto(&link).await.unwrap();
+    let heading = client
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(heading, "Confirm your account recovery request");
+    assert_eq!(
+        bot.state(1).await,
+        "awaiting_user",
+        "opening the page changes nothing"
+    );
+    client
+        .find(Locator::Id("confirm"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let result = client
+        .wait()
+        .for_element(Locator::Id("result"))
+        .await
+        .unwrap();
+    let text = result.text().await.unwrap();
+    assert!(text.contains("your request is confirmed"), "{text}");
+    let png = client.screenshot().await.unwrap();
+    assert_eq!(&png[..4], b"\x89PNG", "a screenshot of the page");
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("verify-confirmed.png");
+    std::fs::write(&out, &png).unwrap();
+
+    // Back and Confirm again: the link is used up.
+    client.goto(&link).await.unwrap();
+    let heading = client
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(heading, "Link already used");
+    client.close().await.unwrap();
+
+    bot.drain().await;
+    assert_eq!(bot.state(1).await, "verified");
+    assert_eq!(bot.labels(1), sorted(&[INTAKE, "verified"]));
+}

@@ -1,0 +1,197 @@
+//! `/verify-email` end to end: the account directory, a real SMTP server on
+//! loopback, the emailed single-use link, the confirmation page, and the
+//! tracker told afterwards.
+
+mod common;
+
+use axum::body::Body;
+use common::email::{ADDRESS, Env, link_path, start};
+use common::*;
+use http::{Request, StatusCode};
+use sqlx::PgPool;
+
+async fn get(bot: &TestBot, path: &str) -> (StatusCode, String) {
+    bot.request(Request::get(path).body(Body::empty()).unwrap())
+        .await
+}
+
+async fn post(bot: &TestBot, path: &str) -> (StatusCode, String) {
+    bot.request(Request::post(path).body(Body::empty()).unwrap())
+        .await
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn the_owner_confirms_from_the_emailed_link(pool: PgPool) {
+    let Env { bot, smtp, .. } = start(pool.clone(), "https://recovery.example.org", |_| {}).await;
+    bot.open(1, REQUESTER, Some(&form_body("alice", "Lost my phone.")))
+        .await;
+    let c = bot.comment(1, ADMIN, "/verify-email").await;
+    assert_eq!(bot.reactions(1, c), ["eyes", "rocket"]);
+    assert_eq!(bot.state(1).await, "awaiting_user");
+    assert_eq!(bot.labels(1), sorted(&[INTAKE, "awaiting-user"]));
+
+    let mails = smtp.mails();
+    assert_eq!(
+        mails[0].to,
+        [ADDRESS],
+        "written to the verified primary address"
+    );
+    let text = mails[0].text();
+    assert!(
+        text.contains("alice") && text.contains("pypi/support#1"),
+        "{text}"
+    );
+    assert!(text.contains("If you did NOT ask for this"), "{text}");
+    let link = link_path(&smtp, "https://recovery.example.org");
+    let token = link.trim_start_matches("/verify/");
+    assert_eq!(token.len(), 64, "256-bit token in hex");
+    // Only the hash is stored.
+    let stored: String = sqlx::query_scalar("SELECT token_hash FROM verification_tokens")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_ne!(stored, token);
+    assert_eq!(stored, recovery_bot::verify::hash_token(token));
+
+    // The address is nowhere on the tracker.
+    for c in bot.github.issue(REPO, 1).comments {
+        assert!(
+            !c.body.contains(ADDRESS) && !c.body.contains("example.net"),
+            "{}",
+            c.body
+        );
+    }
+    assert!(
+        bot.replies(1)
+            .last()
+            .unwrap()
+            .contains("emailed a confirmation link")
+    );
+
+    // Opening the link changes nothing (mail scanners open links).
+    let (status, html) = get(&bot, &link).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("<strong>alice</strong>") && html.contains("<form method=\"post\">"),
+        "{html}"
+    );
+    get(&bot, &link).await;
+    assert_eq!(bot.state(1).await, "awaiting_user");
+
+    // Pressing Confirm records the check; the tracker is told.
+    let (status, html) = post(&bot, &link).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("your request is confirmed"), "{html}");
+    bot.drain().await;
+    assert_eq!(bot.state(1).await, "verified");
+    assert_eq!(bot.labels(1), sorted(&[INTAKE, "verified"]));
+    assert!(
+        bot.replies(1)
+            .last()
+            .unwrap()
+            .contains("confirmed this request from the link"),
+        "{:?}",
+        bot.replies(1)
+    );
+    assert!(bot.status_comment(1).contains("✅ passed"));
+
+    // Single use.
+    assert_eq!(post(&bot, &link).await.0, StatusCode::GONE);
+    assert_eq!(get(&bot, &link).await.0, StatusCode::GONE);
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM audit_log WHERE action = 'email_confirmed'"
+        )
+        .await,
+        2
+    );
+
+    bot.comment(1, OTHER_ADMIN, "/approve").await;
+    assert_eq!(bot.state(1).await, "approved");
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn unknown_accounts_and_accounts_without_an_address_get_no_mail(pool: PgPool) {
+    let Env { bot, smtp, .. } = start(pool.clone(), "https://recovery.example.org", |_| {}).await;
+    bot.open(2, REQUESTER, Some(&form_body("nobody-here", "r")))
+        .await;
+    let c = bot.comment(2, ADMIN, "/verify-email").await;
+    assert_eq!(bot.reactions(2, c), ["eyes", "confused"]);
+    assert!(
+        bot.replies(2)
+            .pop()
+            .unwrap()
+            .contains("has no account with the username")
+    );
+    bot.open(3, REQUESTER, Some(&form_body("noaddress", "r")))
+        .await;
+    bot.comment(3, ADMIN, "/verify-email").await;
+    assert!(
+        bot.replies(3)
+            .pop()
+            .unwrap()
+            .contains("no verified email address")
+    );
+    assert!(smtp.mails().is_empty());
+    assert_eq!(bot.state(2).await, "pending");
+    assert_eq!(bot.state(3).await, "pending");
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn expired_and_unknown_links_are_refused(pool: PgPool) {
+    let Env { bot, smtp, .. } = start(pool.clone(), "https://recovery.example.org", |s| {
+        s.verify_link_valid_for = std::time::Duration::ZERO
+    })
+    .await;
+    bot.open(4, REQUESTER, Some(&form_body("alice", "r"))).await;
+    bot.comment(4, ADMIN, "/verify-email").await;
+    let link = link_path(&smtp, "https://recovery.example.org");
+    let (status, html) = post(&bot, &link).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(html.contains("expired"), "{html}");
+    assert_eq!(bot.state(4).await, "awaiting_user");
+    let (status, _) = get(&bot, &format!("/verify/{}", "0".repeat(64))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = post(&bot, "/verify/not-even-hex").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn a_dead_mail_server_changes_nothing_and_the_job_can_be_retried(pool: PgPool) {
+    let Env { bot, smtp, .. } = start(pool.clone(), "https://recovery.example.org", |s| {
+        // Nothing listens on port 9 (discard) here.
+        s.smtp_url = Some("smtp://127.0.0.1:9".into());
+    })
+    .await;
+    bot.open(5, REQUESTER, Some(&form_body("alice", "r"))).await;
+    bot.github
+        .add_comment(REPO, 5, ADMIN.login, ADMIN.id, "/verify-email");
+    let issue = bot.github.issue(REPO, 5);
+    let cid = issue.comments.last().unwrap().id;
+    bot.send(
+        "issue_comment",
+        &comment_event(5, REQUESTER, ADMIN, cid, "/verify-email", &issue.labels),
+    )
+    .await;
+    // The job fails every attempt and is kept as dead.
+    for _ in 0..200 {
+        if count(&pool, "SELECT count(*) FROM jobs WHERE status = 'dead'").await == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let error: String = sqlx::query_scalar("SELECT last_error FROM jobs WHERE status = 'dead'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(error.contains("sending mail failed"), "{error}");
+    assert!(!error.contains(ADDRESS), "{error}");
+    assert_eq!(
+        bot.state(5).await,
+        "pending",
+        "nothing recorded without the mail"
+    );
+    assert!(!bot.replies(5).iter().any(|r| r.contains("emailed")));
+    assert!(smtp.mails().is_empty());
+}
