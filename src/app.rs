@@ -9,7 +9,7 @@ use tracing::info;
 
 use crate::config::Settings;
 use crate::github::GitHub;
-use crate::jobs::{Bot, DeliveryHandler, WorkerPool};
+use crate::jobs::{Bot, DeliveryHandler, WorkerPool, sweep};
 use crate::server::{AppState, router};
 use crate::store;
 use crate::verify::Verifier;
@@ -47,6 +47,14 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let worker_count = settings.workers;
     let worker_task = tokio::spawn(workers.run(worker_count, shutdown.clone()));
 
+    let sweeper = tokio::spawn(sweep_loop(
+        pool.clone(),
+        settings.repos.clone(),
+        settings.jobs.max_attempts,
+        settings.sweep_interval,
+        shutdown.clone(),
+    ));
+
     let state = Arc::new(AppState::new(pool.clone(), settings));
     let stop = shutdown.clone();
     axum::serve(listener, router(state))
@@ -59,9 +67,34 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         .context("HTTP server failed")?;
     shutdown.cancel();
     worker_task.await.context("job workers failed")?;
+    let _ = sweeper.await;
     pool.close().await;
     info!("stopped");
     Ok(())
+}
+
+/// Sweeps open intake issues at start and then every `interval`, to catch
+/// up on deliveries missed while the bot was down.
+async fn sweep_loop(
+    pool: sqlx::PgPool,
+    repos: Vec<String>,
+    max_attempts: i32,
+    interval: std::time::Duration,
+    shutdown: CancellationToken,
+) {
+    loop {
+        match sweep::enqueue_sweeps(&pool, &repos, max_attempts).await {
+            Ok(n) => info!(repositories = n, "sweep of open intake issues enqueued"),
+            Err(e) => tracing::warn!(error = %e, "cannot enqueue the sweep; trying again later"),
+        }
+        if interval.is_zero() {
+            return;
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(interval) => {}
+        }
+    }
 }
 
 async fn wait_for_signal() {

@@ -123,6 +123,7 @@ struct FileSettings {
     account_directory_url: Option<String>,
     account_directory_token: Option<SecretString>,
     verify_link_hours: Option<u64>,
+    sweep_interval_secs: Option<u64>,
     log_format: Option<LogFormat>,
     webhook_max_body_bytes: Option<usize>,
     workers: Option<usize>,
@@ -248,6 +249,9 @@ pub struct Settings {
     pub account_directory_token: Option<SecretString>,
     /// How long an emailed confirmation link works.
     pub verify_link_valid_for: Duration,
+    /// How often to sweep open intake issues (also once at start); zero:
+    /// only at start.
+    pub sweep_interval: Duration,
     pub log_format: LogFormat,
     pub webhook_max_body_bytes: usize,
     pub workers: usize,
@@ -370,6 +374,7 @@ impl Settings {
                 .account_directory_token
                 .or(file.account_directory_token),
             verify_link_valid_for: Duration::from_secs(3600 * file.verify_link_hours.unwrap_or(72)),
+            sweep_interval: Duration::from_secs(file.sweep_interval_secs.unwrap_or(3600)),
             log_format: args.log_format.or(file.log_format).unwrap_or_default(),
             webhook_max_body_bytes: args
                 .webhook_max_body_bytes

@@ -286,3 +286,59 @@ async fn jobs_list_and_retry(pool: PgPool) {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn serve_catches_up_at_start_on_issues_opened_while_it_was_down(pool: PgPool) {
+    let github = FakeGitHub::start().await;
+    github.add_issue(
+        common::REPO,
+        41,
+        common::REQUESTER.login,
+        common::REQUESTER.id,
+        Some(&common::form_body("alice", "Lost my phone.")),
+        &[common::INTAKE],
+    );
+    let port = free_port();
+    let mut config = tempfile::NamedTempFile::new().unwrap();
+    writeln!(config, "[jobs]\npoll_interval_ms = 100").unwrap();
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .env("DATABASE_URL", database_url(&pool).await)
+        .env("GITHUB_WEBHOOK_SECRET", SECRET)
+        .env("GITHUB_TOKEN", "ghp_x")
+        .env("GITHUB_API_URL", github.uri())
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("RECOVERY_BOT_REPOS", common::REPO)
+        .env("RECOVERY_BOT_CONFIG", config.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !github
+        .issue(common::REPO, 41)
+        .labels
+        .iter()
+        .any(|l| l == "needs-verification")
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the sweep did not take the issue in"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "serve exited early");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(github.bot_comments(common::REPO, 41).len(), 1);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "serve ignored SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -240,6 +240,40 @@ impl Repo {
         .await
     }
 
+    /// The repository's id (stable across renames).
+    pub async fn repository_id(&self, repo: &str) -> Result<i64, ApiError> {
+        #[derive(Deserialize)]
+        struct Repository {
+            id: i64,
+        }
+        let r: Repository =
+            client::call(&self.client, Method::Get, &format!("/repos/{repo}"), None).await?;
+        Ok(r.id)
+    }
+
+    /// Open issues (not pull requests) carrying `label`, all pages.
+    pub async fn open_issues_with_label(
+        &self,
+        repo: &str,
+        label: &str,
+    ) -> Result<Vec<payload::Issue>, ApiError> {
+        let mut all = Vec::new();
+        for page in 1u32.. {
+            let path = format!(
+                "/repos/{repo}/issues?state=open&labels={}&per_page=100&page={page}",
+                client::encode_path_segment(label)
+            );
+            let batch: Vec<payload::Issue> =
+                client::call(&self.client, Method::Get, &path, None).await?;
+            let done = batch.len() < 100;
+            all.extend(batch.into_iter().filter(|i| i.pull_request.is_none()));
+            if done {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
     /// Every comment on an issue, oldest first (all pages).
     pub async fn list_comments(&self, repo: &str, number: u64) -> Result<Vec<Comment>, ApiError> {
         let mut all = Vec::new();

@@ -8,7 +8,7 @@ use tracing::info;
 
 use super::bot::Bot;
 use super::effects::Issue;
-use super::{EMAIL_CONFIRMED, Job, JobError, JobHandler, comments, confirmed, intake};
+use super::{EMAIL_CONFIRMED, Job, JobError, JobHandler, comments, confirmed, intake, sweep};
 use crate::github::payload::{IssueCommentEvent, IssuesEvent};
 use crate::store::deliveries;
 
@@ -23,8 +23,11 @@ fn malformed(e: serde_json::Error) -> JobError {
 
 impl JobHandler for DeliveryHandler {
     async fn run(&self, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
-        if job.kind == EMAIL_CONFIRMED {
-            return confirmed::handle(&self.bot, job, conn).await;
+        match job.kind.as_str() {
+            EMAIL_CONFIRMED => return confirmed::handle(&self.bot, job, conn).await,
+            sweep::SWEEP_REPO => return sweep::sweep_repo(&self.bot, job, conn).await,
+            sweep::SYNC_ISSUE => return sweep::sync_issue(&self.bot, job, conn).await,
+            _ => {}
         }
         let Some(id) = job.delivery_id else {
             return Err(JobError::Permanent(anyhow::anyhow!(

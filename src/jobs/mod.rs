@@ -11,6 +11,7 @@ mod confirmed;
 mod delivery;
 mod effects;
 mod intake;
+pub mod sweep;
 mod worker;
 
 use std::future::Future;

@@ -146,6 +146,17 @@ pub async fn set_installation(
     Ok(())
 }
 
+/// Every repository with requests, and an installation it was reached by.
+pub async fn known_repositories(
+    e: impl PgExecutor<'_>,
+) -> sqlx::Result<Vec<(String, Option<i64>)>> {
+    sqlx::query_as(
+        "SELECT repository, max(installation_id) FROM requests GROUP BY repository ORDER BY repository",
+    )
+    .fetch_all(e)
+    .await
+}
+
 pub async fn get_by_issue(
     e: impl PgExecutor<'_>,
     repository: &str,

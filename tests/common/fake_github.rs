@@ -254,6 +254,8 @@ impl FakeGitHub {
 }
 
 struct Routes {
+    repo: Regex,
+    repo_issues: Regex,
     issue: Regex,
     issue_labels: Regex,
     issue_label: Regex,
@@ -270,6 +272,8 @@ impl Routes {
     fn new() -> Self {
         let r = |s: &str| Regex::new(s).unwrap();
         Self {
+            repo: r(r"^/repos/([^/]+/[^/]+)$"),
+            repo_issues: r(r"^/repos/([^/]+/[^/]+)/issues$"),
             issue: r(r"^/repos/([^/]+/[^/]+)/issues/(\d+)$"),
             issue_labels: r(r"^/repos/([^/]+/[^/]+)/issues/(\d+)/labels$"),
             issue_label: r(r"^/repos/([^/]+/[^/]+)/issues/(\d+)/labels/([^/]+)$"),
@@ -399,6 +403,51 @@ impl Responder {
         match method {
             "GET" if path == "/user" => {
                 return ResponseTemplate::new(200).set_body_json(user_json(BOT_LOGIN, BOT_ID));
+            }
+            "GET" if r.repo.is_match(path) => {
+                let name = &r.repo.captures(path).unwrap()[1];
+                return match m.repos.get(name) {
+                    Some(_) => ResponseTemplate::new(200).set_body_json(json!({
+                        "id": super::REPO_ID, "full_name": name, "name": name.split('/').nth(1),
+                    })),
+                    None => not_found(),
+                };
+            }
+            "GET" if r.repo_issues.is_match(path) => {
+                let name = r.repo_issues.captures(path).unwrap()[1].to_owned();
+                let Some(repo) = m.repos.get(&name) else {
+                    return not_found();
+                };
+                let q: HashMap<String, String> = req.url.query_pairs().into_owned().collect();
+                let state = q.get("state").cloned().unwrap_or_else(|| "open".into());
+                let labels: Vec<String> = q
+                    .get("labels")
+                    .map(|l| l.split(',').map(str::to_owned).collect())
+                    .unwrap_or_default();
+                let per_page: usize = q
+                    .get("per_page")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(30)
+                    .clamp(1, 100);
+                let page: usize = q
+                    .get("page")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(1)
+                    .max(1);
+                let items: Vec<Value> = repo
+                    .issues
+                    .values()
+                    .filter(|i| state == "all" || i.state == state)
+                    .filter(|i| {
+                        labels
+                            .iter()
+                            .all(|l| i.labels.iter().any(|x| x.eq_ignore_ascii_case(l)))
+                    })
+                    .skip((page - 1) * per_page)
+                    .take(per_page)
+                    .map(|i| issue_json(&name, i))
+                    .collect();
+                return ResponseTemplate::new(200).set_body_json(Value::Array(items));
             }
             "GET" if path == "/app" => {
                 return ResponseTemplate::new(200)
