@@ -135,5 +135,5 @@ async fn the_owner_confirms_in_a_real_browser(pool: PgPool) {
 
     bot.drain().await;
     assert_eq!(bot.state(1).await, "verified");
-    assert_eq!(bot.labels(1), sorted(&[INTAKE, "verified"]));
+    assert_eq!(bot.labels(1), sorted(&[INTAKE, "fasttrack", "verified"]));
 }

@@ -28,7 +28,16 @@ async fn the_owner_confirms_from_the_emailed_link(pool: PgPool) {
     let c = bot.comment(1, ADMIN, "/verify-email").await;
     assert_eq!(bot.reactions(1, c), ["eyes", "rocket"]);
     assert_eq!(bot.state(1).await, "awaiting_user");
-    assert_eq!(bot.labels(1), sorted(&[INTAKE, "awaiting-user"]));
+    // The directory showed every project in the requester's repositories.
+    assert_eq!(
+        bot.labels(1),
+        sorted(&[INTAKE, "awaiting-user", "fasttrack"])
+    );
+    assert!(
+        bot.replies(1)[0].contains("**Ownership evidence**"),
+        "{:?}",
+        bot.replies(1)
+    );
 
     let mails = smtp.mails();
     assert_eq!(
@@ -84,7 +93,7 @@ async fn the_owner_confirms_from_the_emailed_link(pool: PgPool) {
     assert!(html.contains("your request is confirmed"), "{html}");
     bot.drain().await;
     assert_eq!(bot.state(1).await, "verified");
-    assert_eq!(bot.labels(1), sorted(&[INTAKE, "verified"]));
+    assert_eq!(bot.labels(1), sorted(&[INTAKE, "fasttrack", "verified"]));
     assert!(
         bot.replies(1)
             .last()
@@ -114,18 +123,28 @@ async fn the_owner_confirms_from_the_emailed_link(pool: PgPool) {
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn unknown_accounts_and_accounts_without_an_address_get_no_mail(pool: PgPool) {
     let Env { bot, smtp, .. } = start(pool.clone(), "https://recovery.example.org", |_| {}).await;
+    // With a directory, intake checks that the account exists.
     bot.open(2, REQUESTER, Some(&form_body("nobody-here", "r")))
         .await;
+    assert_eq!(bot.state(2).await, "incomplete");
+    assert!(
+        bot.status_comment(2)
+            .contains("there is no account named `nobody-here`"),
+        "{}",
+        bot.status_comment(2)
+    );
     let c = bot.comment(2, ADMIN, "/verify-email").await;
     assert_eq!(bot.reactions(2, c), ["eyes", "confused"]);
     assert!(
         bot.replies(2)
             .pop()
             .unwrap()
-            .contains("has no account with the username")
+            .contains("the form is not complete")
     );
+    // An account with no verified address.
     bot.open(3, REQUESTER, Some(&form_body("noaddress", "r")))
         .await;
+    assert_eq!(bot.state(3).await, "pending");
     bot.comment(3, ADMIN, "/verify-email").await;
     assert!(
         bot.replies(3)
@@ -134,8 +153,47 @@ async fn unknown_accounts_and_accounts_without_an_address_get_no_mail(pool: PgPo
             .contains("no verified email address")
     );
     assert!(smtp.mails().is_empty());
-    assert_eq!(bot.state(2).await, "pending");
     assert_eq!(bot.state(3).await, "pending");
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn ownership_evidence_is_posted_and_recorded_only_when_every_repository_is_the_authors(
+    pool: PgPool,
+) {
+    let Env { bot, .. } = start(pool.clone(), "https://recovery.example.org", |s| {
+        s.required_checks = vec!["project-ownership".into()];
+    })
+    .await;
+    // alice's only project is in github.com/locked-out: the requester's.
+    bot.open(6, REQUESTER, Some(&form_body("alice", "r"))).await;
+    let table = bot.replies(6).remove(0);
+    assert!(
+        table.contains("`alice-tools` | `https://github.com/locked-out/alice-tools` | ✅ yes"),
+        "{table}"
+    );
+    assert_eq!(
+        bot.state(6).await,
+        "verified",
+        "the only required check passed"
+    );
+    assert_eq!(bot.labels(6), sorted(&[INTAKE, "fasttrack", "verified"]));
+    let actor: String = sqlx::query_scalar(
+        "SELECT actor_login FROM request_checks WHERE name = 'project-ownership'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(actor, common::fake_github::BOT_LOGIN);
+
+    // Someone else asking for alice's account: not their repositories.
+    bot.open(7, STRANGER, Some(&form_body("alice", "r"))).await;
+    let table = bot.replies(7).remove(0);
+    assert!(
+        table.contains("❌ no") && table.contains("needs another check"),
+        "{table}"
+    );
+    assert_eq!(bot.state(7).await, "pending");
+    assert!(!bot.labels(7).contains(&"fasttrack".to_owned()));
 }
 
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]

@@ -10,6 +10,7 @@ use crate::github::GitHub;
 use crate::github::admins::Admins;
 use crate::recovery::state::Labels;
 use crate::verify::Verifier;
+use crate::verify::directory::Directory;
 
 pub struct Bot {
     pub github: GitHub,
@@ -20,6 +21,8 @@ pub struct Bot {
     pub labels: Labels,
     pub required_checks: Vec<String>,
     pub admins: Admins,
+    /// The account directory, when configured.
+    pub directory: Option<Directory>,
     /// Email verification, when mail and the account directory are set up.
     pub verifier: Option<Verifier>,
 }
@@ -39,6 +42,13 @@ impl Bot {
             labels: settings.labels.clone(),
             required_checks: settings.required_checks.clone(),
             admins: Admins::new(settings),
+            directory: match &settings.account_directory_url {
+                Some(url) => Some(Directory::new(
+                    url,
+                    settings.account_directory_token.clone(),
+                )?),
+                None => None,
+            },
             verifier,
         })
     }

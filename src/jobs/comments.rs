@@ -72,10 +72,14 @@ pub async fn handle(
         // `/verify-email` needs the account's address, from the directory.
         let mut address = None;
         let mut account = AccountCheck::NotLookedUp;
-        if let (Ok(Command::VerifyEmail), Some(verifier), Some(username), true) =
-            (command, &bot.verifier, &request.username, is_admin)
-        {
-            account = match verifier.account(username).await? {
+        if let (Ok(Command::VerifyEmail), Some(_), Some(directory), Some(username), true) = (
+            command,
+            &bot.verifier,
+            &bot.directory,
+            &request.username,
+            is_admin,
+        ) {
+            account = match directory.lookup(username).await? {
                 None => AccountCheck::Missing,
                 Some(a) => match a.address() {
                     Some(addr) => {

@@ -6,11 +6,14 @@ use sqlx::PgConnection;
 use tracing::info;
 
 use super::JobError;
-use super::effects::{Issue, StoredProblems};
+use super::effects::{Issue, StoredProblems, situation};
 use crate::github::payload::IssuesEvent;
 use crate::recovery::intake::{self, Decision, Existing, Reading, Trigger};
 use crate::recovery::state::State;
+use crate::recovery::transitions::{self, AccountCheck};
+use crate::recovery::{messages, ownership};
 use crate::store::requests::{self, Audit, FormData, NewRequest};
+use crate::verify::directory::Account;
 
 pub async fn handle(
     issue: &mut Issue<'_>,
@@ -51,8 +54,19 @@ pub async fn handle(
     }
 
     let body = ev.issue.body.as_deref();
-    let form = intake::read_form(&bot.template, &bot.rules, body);
+    let mut form = intake::read_form(&bot.template, &bot.rules, body);
     let body_hash = hex::encode(Sha256::digest(body.unwrap_or("").as_bytes()));
+    // With an account directory, the account must exist.
+    let changed = existing.as_ref().is_none_or(|r| r.body_hash != body_hash);
+    let mut account = None;
+    if let (Some(directory), Some(username), true) = (&bot.directory, &form.username, changed) {
+        match directory.lookup(username).await? {
+            Some(a) => account = Some(a),
+            None => form
+                .problems
+                .push(intake::account_missing(&bot.template, username)),
+        }
+    }
     let has_checks = match &existing {
         Some(r) => !requests::checks(&mut *conn, r.id).await?.is_empty(),
         None => false,
@@ -135,13 +149,96 @@ pub async fn handle(
             }
         }
     }
-    let request = requests::lock_by_issue(&mut *conn, ev.repository.id, number)
+    let mut request = requests::lock_by_issue(&mut *conn, ev.repository.id, number)
         .await?
         .ok_or_else(|| JobError::retry(anyhow::anyhow!("request vanished")))?;
     requests::set_installation(&mut *conn, request.id, issue.installation_id).await?;
     info!(state = %state, problems = form.problems.len(), "intake");
-    issue.sync_labels(state, duplicate.is_some()).await?;
+
+    // The first time the request is valid for this account: ownership evidence.
+    let first_valid = match &before {
+        None => true,
+        Some(b) => b.state == State::Incomplete || b.username != form.username,
+    };
+    if let (Some(account), State::Pending, true) = (&account, state, first_valid) {
+        request = ownership_evidence(issue, conn, request, account, &ev.issue.user.login).await?;
+    }
+    issue
+        .sync_labels(request.state(), duplicate.is_some())
+        .await?;
     issue.refresh_status(conn, &request, reset_checks).await
+}
+
+/// Posts the ownership table for admins; when every project's repository is
+/// the author's, records `project-ownership` as passed and adds `fasttrack`.
+async fn ownership_evidence(
+    issue: &mut Issue<'_>,
+    conn: &mut PgConnection,
+    request: requests::Request,
+    account: &Account,
+    author: &str,
+) -> Result<requests::Request, JobError> {
+    let bot = issue.bot;
+    let projects: Vec<(String, Option<String>)> = account
+        .projects
+        .iter()
+        .map(|p| (p.name.clone(), p.repository_url.clone()))
+        .collect();
+    let evidence = ownership::evaluate(author, &projects);
+    issue
+        .reply_once(
+            0,
+            &messages::ownership_table(&evidence, author, &bot.labels.fasttrack),
+        )
+        .await?;
+    if !evidence.all_owned {
+        return Ok(request);
+    }
+    let checks = requests::checks(&mut *conn, request.id).await?;
+    let sit = situation(
+        &request,
+        checks,
+        &bot.required_checks,
+        bot.verifier.is_some(),
+        AccountCheck::NotLookedUp,
+    );
+    let note = format!("every project's repository belongs to {author}");
+    let outcome = transitions::check_passed(&sit, "project-ownership", &note, "ownership_proven");
+    let audit = Audit {
+        actor_id: None,
+        actor_login: bot.login.clone(),
+        action: outcome.action.to_owned(),
+        delivery_id: Some(issue.delivery_id.to_owned()),
+        details: serde_json::json!({ "projects": projects.len() }),
+    };
+    if let Some((name, status, note)) = &outcome.check {
+        requests::set_check(
+            &mut *conn,
+            &request,
+            name,
+            status.as_str(),
+            note.as_deref(),
+            &audit,
+        )
+        .await?;
+    }
+    if let Some((to, _)) = outcome.to {
+        requests::set_state(&mut *conn, &request, to, None, request.issue_open, &audit).await?;
+    }
+    if !issue
+        .labels
+        .iter()
+        .any(|l| l.eq_ignore_ascii_case(&bot.labels.fasttrack))
+    {
+        issue
+            .gh
+            .add_labels(issue.repo, issue.number, &[bot.labels.fasttrack.as_str()])
+            .await?;
+        issue.labels.push(bot.labels.fasttrack.clone());
+    }
+    Ok(requests::lock(&mut *conn, request.id)
+        .await?
+        .unwrap_or(request))
 }
 
 /// Someone closed or reopened the issue by hand (the bot's own closes are

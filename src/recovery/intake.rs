@@ -17,6 +17,18 @@ pub struct FormReading {
     pub problems: Vec<ProblemLine>,
 }
 
+/// The problem for a username the account directory does not know.
+pub fn account_missing(template: &Template, username: &str) -> ProblemLine {
+    let field = form::validate::USERNAME_FIELD;
+    ProblemLine {
+        field: field.to_owned(),
+        label: template
+            .field(field)
+            .map_or_else(|| field.to_owned(), |f| f.label.clone()),
+        message: messages::no_such_account(username),
+    }
+}
+
 pub fn read_form(template: &Template, rules: &Rules, body: Option<&str>) -> FormReading {
     let response = form::parse(template, body);
     let validation = form::validate(template, &response, rules);

@@ -489,3 +489,46 @@ pub fn verify_page(page: &VerifyPage<'_>) -> String {
          <body><h1>{title}</h1>\n{body}\n</body></html>\n"
     )
 }
+
+/// The form problem of a username the account directory does not know.
+pub fn no_such_account(username: &str) -> String {
+    format!(
+        "there is no account named {}. Check the spelling on your profile page and write the account's username.",
+        code(username)
+    )
+}
+
+/// The ownership evidence, for admins.
+pub fn ownership_table(e: &super::ownership::Evidence, author: &str, fasttrack: &str) -> String {
+    let mut s = format!(
+        "**Ownership evidence** (for admins): the account's projects and their source repositories, \
+         compared with the issue's author {}.\n\n| project | repository | the author's |\n|---|---|---|\n",
+        code(author)
+    );
+    for r in &e.rows {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} |",
+            code(&r.project),
+            r.repository_url
+                .as_deref()
+                .map(code)
+                .unwrap_or_else(|| "(none)".to_owned()),
+            if r.owned { "✅ yes" } else { "❌ no" }
+        );
+    }
+    if e.rows.is_empty() {
+        s.push_str("| (no projects) | | |\n");
+    }
+    if e.all_owned {
+        let _ = write!(
+            s,
+            "\nEvery project's repository belongs to the author: check `project-ownership` recorded as passed, \
+             label `{}` added.",
+            plain(fasttrack)
+        );
+    } else {
+        s.push_str("\nNot every project's repository belongs to the author: ownership needs another check.");
+    }
+    echo::fit(s)
+}

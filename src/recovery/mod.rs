@@ -5,5 +5,6 @@
 pub mod echo;
 pub mod intake;
 pub mod messages;
+pub mod ownership;
 pub mod state;
 pub mod transitions;

@@ -57,6 +57,8 @@ impl std::fmt::Display for State {
 pub struct Labels {
     pub intake: String,
     pub duplicate: String,
+    /// Added when every project's repository belongs to the requester.
+    pub fasttrack: String,
     pub incomplete: String,
     pub pending: String,
     pub awaiting_user: String,
@@ -70,6 +72,7 @@ impl Default for Labels {
         Self {
             intake: "account-recovery".into(),
             duplicate: "duplicate".into(),
+            fasttrack: "fasttrack".into(),
             incomplete: "needs-fix".into(),
             pending: "needs-verification".into(),
             awaiting_user: "awaiting-user".into(),

@@ -354,29 +354,45 @@ pub fn command(sit: &Situation, actor: &Actor, cmd: &Result<Command, ParseError>
     }
 }
 
-/// The owner pressed Confirm on the emailed link.
-pub fn email_confirmed(sit: &Situation) -> Outcome {
+/// A check passed without a command (the emailed link, the ownership
+/// evidence): record it, and move on when it completes the required checks.
+pub fn check_passed(sit: &Situation, check: &str, note: &str, action: &'static str) -> Outcome {
     let mut after = sit.clone();
-    after.checks.retain(|(n, _)| n != "email");
-    after.checks.push(("email".to_owned(), CheckStatus::Passed));
+    after.checks.retain(|(n, _)| n != check);
+    after.checks.push((check.to_owned(), CheckStatus::Passed));
     let open = sit.issue_open && matches!(sit.state, State::Pending | State::AwaitingUser);
     let verified = open && after.missing_checks().is_empty();
     let to = if verified {
         Some((State::Verified, None))
-    } else if open && sit.state == State::AwaitingUser && sit.awaiting == Some(Awaiting::Email) {
+    } else if open
+        && check == "email"
+        && sit.state == State::AwaitingUser
+        && sit.awaiting == Some(Awaiting::Email)
+    {
         Some((State::Pending, None))
     } else {
         None
     };
     Outcome {
         to,
-        check: Some((
-            "email".to_owned(),
-            CheckStatus::Passed,
-            Some("confirmed from the emailed link".to_owned()),
-        )),
+        check: Some((check.to_owned(), CheckStatus::Passed, Some(note.to_owned()))),
+        reply: None,
+        ..Outcome::done(action)
+    }
+}
+
+/// The owner pressed Confirm on the emailed link.
+pub fn email_confirmed(sit: &Situation) -> Outcome {
+    let outcome = check_passed(
+        sit,
+        "email",
+        "confirmed from the emailed link",
+        "email_confirmed",
+    );
+    let verified = matches!(outcome.to, Some((State::Verified, _)));
+    Outcome {
         reply: Some(Reply::EmailConfirmed { verified }),
-        ..Outcome::done("email_confirmed")
+        ..outcome
     }
 }
 

@@ -17,11 +17,10 @@ use crate::config::Settings;
 use crate::jobs::JobError;
 use crate::recovery::messages;
 use crate::store::tokens;
-use directory::{Account, Directory, DirectoryError};
+use directory::DirectoryError;
 use mail::Mailer;
 
 pub struct Verifier {
-    directory: Directory,
     mailer: Mailer,
     public_url: String,
     valid_for: Duration,
@@ -52,9 +51,10 @@ impl From<DirectoryError> for JobError {
 }
 
 impl Verifier {
-    /// `None` unless mail, the directory and the public URL are all set.
+    /// `None` unless mail, the account directory and the public URL are all
+    /// set.
     pub fn from_settings(settings: &Settings, pool: PgPool) -> anyhow::Result<Option<Self>> {
-        let (Some(smtp), Some(from), Some(dir), Some(public)) = (
+        let (Some(smtp), Some(from), Some(_), Some(public)) = (
             &settings.smtp_url,
             &settings.mail_from,
             &settings.account_directory_url,
@@ -63,17 +63,12 @@ impl Verifier {
             return Ok(None);
         };
         Ok(Some(Self {
-            directory: Directory::new(dir, settings.account_directory_token.clone())?,
             mailer: Mailer::new(smtp, from)?,
             public_url: public.trim_end_matches('/').to_owned(),
             valid_for: settings.verify_link_valid_for,
             contact: from.clone(),
             pool,
         }))
-    }
-
-    pub async fn account(&self, username: &str) -> Result<Option<Account>, DirectoryError> {
-        self.directory.lookup(username).await
     }
 
     /// Emails a link for `check` on request `request_id` to `address`, once
