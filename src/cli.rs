@@ -129,7 +129,8 @@ pub fn main() -> ExitCode {
 async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve => app::serve(settings).await?,
-        Command::Check(_) => unreachable!("check runs without a runtime"),
+        // Handled in `main`, before any runtime or log set-up.
+        Command::Check(_) => anyhow::bail!("check runs on its own"),
         Command::Migrate => {
             let pool = store::connect(settings.require_database_url()?, 2).await?;
             store::migrate(&pool).await?;

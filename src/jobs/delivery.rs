@@ -1,5 +1,6 @@
-//! The job that processes one stored delivery: reads the payload and hands
-//! it to intake (`issues`) or to the command runner (`issue_comment`).
+//! The bot's job handler: a stored delivery goes to intake (`issues`) or to
+//! the command runner (`issue_comment`); the other kinds (a confirmed email
+//! link, a sweep) go to their own modules.
 
 use std::sync::Arc;
 

@@ -408,3 +408,240 @@ pub fn reply_from(sit: &Situation, commenter_id: u64) -> Option<Outcome> {
         ..Outcome::done("requester_replied")
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AUTHOR: u64 = 1;
+
+    fn sit(state: State, open: bool, checks: &[&str]) -> Situation {
+        Situation {
+            state,
+            issue_open: open,
+            author_id: AUTHOR,
+            awaiting: (state == State::AwaitingUser).then_some(Awaiting::Info),
+            checks: checks
+                .iter()
+                .map(|c| (c.to_string(), CheckStatus::Passed))
+                .collect(),
+            required: vec!["email".into()],
+            email_available: true,
+            account: AccountCheck::Found,
+        }
+    }
+
+    fn admin() -> Actor {
+        Actor {
+            id: 2,
+            login: "admin".into(),
+            is_admin: true,
+        }
+    }
+
+    fn run(s: &Situation, actor: &Actor, cmd: Command) -> Outcome {
+        command(s, actor, &Ok(cmd))
+    }
+
+    fn approve() -> Command {
+        Command::Approve { note: None }
+    }
+
+    fn confirm(check: &str) -> Command {
+        Command::Confirm {
+            check: check.into(),
+            note: None,
+        }
+    }
+
+    #[test]
+    fn non_admins_change_nothing_whatever_the_state() {
+        let stranger = Actor {
+            id: 3,
+            login: "x".into(),
+            is_admin: false,
+        };
+        let requester = Actor {
+            id: AUTHOR,
+            login: "r".into(),
+            is_admin: false,
+        };
+        for state in State::ALL {
+            for actor in [&stranger, &requester] {
+                for cmd in [
+                    approve(),
+                    confirm("email"),
+                    Command::VerifyEmail,
+                    Command::Reopen,
+                    Command::Status,
+                    Command::Deny { reason: "r".into() },
+                    Command::RequestInfo { text: "t".into() },
+                ] {
+                    let o = run(&sit(state, true, &[]), actor, cmd);
+                    assert!(
+                        !o.ok
+                            && o.to.is_none()
+                            && o.check.is_none()
+                            && o.issue.is_none()
+                            && !o.send_email
+                    );
+                    assert_eq!(o.reply, Some(Reply::NotAdmin));
+                }
+                assert!(
+                    run(&sit(state, true, &[]), actor, Command::Help).ok,
+                    "anyone may ask for help"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn approve_needs_the_required_checks_an_open_valid_request_and_another_admin() {
+        let ok = run(&sit(State::Verified, true, &["email"]), &admin(), approve());
+        assert_eq!(ok.to, Some((State::Approved, None)));
+        assert_eq!(ok.issue, Some(IssueChange::CloseCompleted));
+        let missing = run(&sit(State::Pending, true, &[]), &admin(), approve());
+        assert_eq!(
+            missing.reply,
+            Some(Reply::MissingChecks {
+                missing: vec!["email".into()]
+            })
+        );
+        for state in [State::Incomplete, State::Approved, State::Denied] {
+            let o = run(&sit(state, true, &["email"]), &admin(), approve());
+            assert!(!o.ok && o.to.is_none(), "{state}");
+        }
+        let closed = run(
+            &sit(State::Verified, false, &["email"]),
+            &admin(),
+            approve(),
+        );
+        assert!(!closed.ok);
+        let own = Actor {
+            id: AUTHOR,
+            ..admin()
+        };
+        let o = run(&sit(State::Verified, true, &["email"]), &own, approve());
+        assert_eq!(
+            o.reply,
+            Some(Reply::OwnRequest {
+                command: "/approve"
+            })
+        );
+    }
+
+    #[test]
+    fn confirm_moves_to_verified_only_when_the_last_required_check_passes() {
+        let o = run(&sit(State::Pending, true, &[]), &admin(), confirm("email"));
+        assert_eq!(o.to, Some((State::Verified, None)));
+        let o = run(
+            &sit(State::Pending, true, &[]),
+            &admin(),
+            confirm("project-ownership"),
+        );
+        assert_eq!(o.to, None);
+        assert_eq!(
+            o.check,
+            Some(("project-ownership".into(), CheckStatus::Passed, None))
+        );
+        let o = run(
+            &sit(State::Incomplete, true, &[]),
+            &admin(),
+            confirm("email"),
+        );
+        assert_eq!(o.to, None, "an incomplete form is not verified");
+    }
+
+    #[test]
+    fn verify_email_needs_an_account_with_an_address() {
+        let o = run(
+            &sit(State::Pending, true, &[]),
+            &admin(),
+            Command::VerifyEmail,
+        );
+        assert!(o.send_email);
+        assert_eq!(o.to, Some((State::AwaitingUser, Some(Awaiting::Email))));
+        assert_eq!(o.check, Some(("email".into(), CheckStatus::Sent, None)));
+        let mut s = sit(State::Pending, true, &[]);
+        s.account = AccountCheck::Missing;
+        assert_eq!(
+            run(&s, &admin(), Command::VerifyEmail).reply,
+            Some(Reply::NoSuchAccount)
+        );
+        s.account = AccountCheck::NoAddress;
+        assert_eq!(
+            run(&s, &admin(), Command::VerifyEmail).reply,
+            Some(Reply::NoAddress)
+        );
+        s.email_available = false;
+        assert_eq!(
+            run(&s, &admin(), Command::VerifyEmail).reply,
+            Some(Reply::EmailUnavailable)
+        );
+    }
+
+    #[test]
+    fn deny_reopen_and_the_requesters_reply() {
+        let o = run(
+            &sit(State::Pending, true, &[]),
+            &admin(),
+            Command::Deny {
+                reason: "no".into(),
+            },
+        );
+        assert_eq!(
+            (o.to, o.issue),
+            (
+                Some((State::Denied, None)),
+                Some(IssueChange::CloseNotPlanned)
+            )
+        );
+        assert!(
+            !run(
+                &sit(State::Denied, false, &[]),
+                &admin(),
+                Command::Deny {
+                    reason: "no".into()
+                }
+            )
+            .ok
+        );
+        let o = run(&sit(State::Denied, false, &[]), &admin(), Command::Reopen);
+        assert_eq!(
+            (o.to, o.issue),
+            (Some((State::Pending, None)), Some(IssueChange::Reopen))
+        );
+        // Closed by hand while pending: reopened as it was.
+        let o = run(
+            &sit(State::AwaitingUser, false, &[]),
+            &admin(),
+            Command::Reopen,
+        );
+        assert_eq!(o.to, Some((State::AwaitingUser, None)));
+        assert!(!run(&sit(State::Pending, true, &[]), &admin(), Command::Reopen).ok);
+
+        let waiting = sit(State::AwaitingUser, true, &[]);
+        assert_eq!(
+            reply_from(&waiting, AUTHOR).and_then(|o| o.to),
+            Some((State::Pending, None))
+        );
+        assert!(reply_from(&waiting, 99).is_none());
+        let mut email = waiting.clone();
+        email.awaiting = Some(Awaiting::Email);
+        assert!(
+            reply_from(&email, AUTHOR).is_none(),
+            "the emailed link, not a comment, answers /verify-email"
+        );
+    }
+
+    #[test]
+    fn the_emailed_link() {
+        let mut s = sit(State::AwaitingUser, true, &[]);
+        s.awaiting = Some(Awaiting::Email);
+        assert_eq!(email_confirmed(&s).to, Some((State::Verified, None)));
+        s.required = vec!["email".into(), "project-ownership".into()];
+        assert_eq!(email_confirmed(&s).to, Some((State::Pending, None)));
+        let closed = sit(State::Denied, false, &[]);
+        assert_eq!(email_confirmed(&closed).to, None);
+    }
+}

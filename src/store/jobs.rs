@@ -64,10 +64,15 @@ pub async fn claim(conn: &mut PgConnection) -> sqlx::Result<Option<Job>> {
          WHERE j.status = 'pending'
            AND j.run_at <= now()
            AND NOT EXISTS (
+               -- Newest-first with LIMIT 1: the backward index scan stops at
+               -- the nearest older job instead of walking the dead entries
+               -- that finished jobs leave at the start of the issue's range.
                SELECT 1 FROM jobs p
                WHERE p.status = 'pending'
                  AND p.issue_key = j.issue_key
-                 AND p.id < j.id)
+                 AND p.id < j.id
+               ORDER BY p.id DESC
+               LIMIT 1)
          ORDER BY j.run_at, j.id
          LIMIT 1
          FOR NO KEY UPDATE SKIP LOCKED",
