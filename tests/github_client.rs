@@ -158,3 +158,57 @@ async fn unknown_routes_are_404_like_github() {
         .unwrap_err();
     assert_eq!(err.status(), Some(404));
 }
+
+#[tokio::test]
+async fn as_a_github_app_the_bot_uses_installation_tokens() {
+    let fake = FakeGitHub::start().await;
+    fake.add_issue(REPO, 7, "requester", 42, Some("body"), &[]);
+    let mut s = settings(&fake.uri());
+    let key = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/test-app-key.pem"
+    ))
+    .unwrap();
+    s.github_auth = Some(recovery_bot::config::GitHubAuth::App {
+        app_id: 12345,
+        private_key: key.into(),
+    });
+    let github = GitHub::new(&s).unwrap();
+    assert_eq!(
+        github.identity().await.unwrap().login,
+        format!("{}[bot]", common::fake_github::BOT_LOGIN)
+    );
+    assert!(
+        github.repo(None).await.is_err(),
+        "an App needs the delivery's installation"
+    );
+    let repo = github.repo(Some(99)).await.unwrap();
+    repo.create_comment(REPO, 7, "hello").await.unwrap();
+    repo.create_comment(REPO, 7, "again").await.unwrap();
+    let requests = fake.requests();
+    let paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/app",
+            "/app/installations/99/access_tokens",
+            "/repos/pypi/support/issues/7/comments",
+            "/repos/pypi/support/issues/7/comments"
+        ],
+        "one installation token, reused"
+    );
+    assert!(
+        requests[0]
+            .authorization
+            .as_deref()
+            .unwrap()
+            .starts_with("Bearer ey")
+    );
+    assert!(
+        requests[2]
+            .authorization
+            .as_deref()
+            .unwrap()
+            .ends_with("ghs_installation_token")
+    );
+}

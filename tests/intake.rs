@@ -227,3 +227,44 @@ async fn a_deleted_status_comment_is_written_again(pool: sqlx::PgPool) {
     bot.edit(9, REQUESTER, &form_body("alice", "r")).await;
     assert!(bot.status_comment(9).contains("waits for an admin"));
 }
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn as_a_github_app_intake_acts_through_the_deliverys_installation(pool: sqlx::PgPool) {
+    let key = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/test-app-key.pem"
+    ))
+    .unwrap();
+    let bot = TestBot::start_with(pool.clone(), |s| {
+        s.github_auth = Some(recovery_bot::config::GitHubAuth::App {
+            app_id: 1,
+            private_key: key.into(),
+        });
+    })
+    .await;
+    let body = form_body("alice", "r");
+    bot.github.add_issue(
+        REPO,
+        10,
+        REQUESTER.login,
+        REQUESTER.id,
+        Some(&body),
+        &[INTAKE],
+    );
+    let mut p = issue_event("opened", 10, REQUESTER, REQUESTER, Some(&body), &[INTAKE]);
+    p["installation"] = serde_json::json!({"id": 77});
+    bot.send("issues", &p).await;
+    bot.drain().await;
+    assert_eq!(bot.labels(10), sorted(&[INTAKE, "needs-verification"]));
+    assert!(
+        bot.github
+            .requests()
+            .iter()
+            .any(|r| r.path == "/app/installations/77/access_tokens")
+    );
+    let installation: Option<i64> = sqlx::query_scalar("SELECT installation_id FROM requests")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(installation, Some(77));
+}

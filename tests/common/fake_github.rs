@@ -50,6 +50,7 @@ pub struct Recorded {
     pub method: String,
     pub path: String,
     pub body: Option<Value>,
+    pub authorization: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -362,13 +363,25 @@ impl Respond for Responder {
             }
         };
         let mut m = self.model.lock().unwrap();
+        let authorization = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         m.requests.push(Recorded {
             method: method.clone(),
             path: path.clone(),
             body: body.clone(),
+            authorization: authorization.clone(),
         });
-        if !req.headers.contains_key("authorization") && path != "/app" {
+        let Some(authorization) = authorization else {
             return error(401, "Requires authentication");
+        };
+        // App endpoints take the app's JWT; everything else a token.
+        let jwt = authorization.starts_with("Bearer ey");
+        let app_endpoint = path == "/app" || self.routes.access_token.is_match(&path);
+        if app_endpoint != jwt {
+            return error(401, "A JSON web token could not be decoded");
         }
         if let Some(pos) = m.failures.iter().position(|f| {
             f.method == method
@@ -457,6 +470,8 @@ impl Responder {
                 return ResponseTemplate::new(201).set_body_json(json!({
                     "token": "ghs_installation_token",
                     "expires_at": "2099-01-01T00:00:00Z",
+                    "permissions": {"issues": "write", "metadata": "read", "members": "read"},
+                    "repository_selection": "all",
                 }));
             }
             _ => {}
