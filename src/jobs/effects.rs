@@ -138,6 +138,7 @@ impl Issue<'_> {
             None => None,
         };
         let skeleton = messages::form_skeleton(&self.bot.template);
+        let ahead = requests::ahead_of(&mut *conn, request).await?;
         Ok(messages::status_comment(&StatusView {
             state: request.state(),
             awaiting_email: request.awaiting_reason.as_deref() == Some("email"),
@@ -146,6 +147,7 @@ impl Issue<'_> {
             problems: &stored.items,
             skeleton: (!stored.from_form).then_some(skeleton.as_str()),
             duplicate_of,
+            ahead,
             checks_reset,
             checks: &checks,
             required: &self.bot.required_checks,

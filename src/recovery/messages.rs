@@ -44,6 +44,8 @@ pub struct StatusView<'a> {
     /// The empty form, to paste into an issue that was not made from it.
     pub skeleton: Option<&'a str>,
     pub duplicate_of: Option<u64>,
+    /// Undecided requests opened before this one, when it was written.
+    pub ahead: i64,
     pub checks_reset: bool,
     pub checks: &'a [CheckLine],
     pub required: &'a [String],
@@ -90,6 +92,12 @@ pub fn status_comment(v: &StatusView<'_>) -> String {
                  You do not need to do anything now; you will be told here what happens next.",
                 v.author
             );
+            let ahead = match v.ahead {
+                0 => "no other request was".to_owned(),
+                1 => "1 request was".to_owned(),
+                n => format!("{n} requests were"),
+            };
+            let _ = writeln!(s, "\nWhen this was written, {ahead} ahead of yours.");
         }
         State::AwaitingUser if v.awaiting_email => {
             let _ = writeln!(

@@ -275,6 +275,20 @@ pub async fn issue_number_of(e: impl PgExecutor<'_>, request_id: i64) -> sqlx::R
         .await
 }
 
+/// How many open, valid requests of the repository were opened before this
+/// one and are not decided yet.
+pub async fn ahead_of(e: impl PgExecutor<'_>, request: &Request) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM requests
+         WHERE repository_id = $1 AND issue_open AND issue_number < $2
+           AND state IN ('pending', 'awaiting_user', 'verified')",
+    )
+    .bind(request.repository_id)
+    .bind(request.issue_number)
+    .fetch_one(e)
+    .await
+}
+
 /// Bookkeeping: which comment is the bot's status comment.
 pub async fn set_status_comment(
     e: impl PgExecutor<'_>,
