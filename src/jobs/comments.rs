@@ -5,14 +5,12 @@ use sqlx::PgConnection;
 use tracing::info;
 
 use super::JobError;
-use super::effects::{Issue, check_lines, situation};
+use super::effects::{Issue, check_lines, situation, store_outcome};
 use crate::commands::{Command, parse_commands};
 use crate::github::Reaction;
 use crate::github::payload::IssueCommentEvent;
 use crate::recovery::messages::{self, HistoryLine};
-use crate::recovery::transitions::{
-    self, AccountCheck, Actor, Awaiting, IssueChange, Outcome, Situation,
-};
+use crate::recovery::transitions::{self, AccountCheck, Actor, IssueChange, Outcome, Situation};
 use crate::store::requests::{self, Audit, Request};
 
 pub async fn handle(
@@ -163,35 +161,7 @@ async fn apply(
         action: outcome.action.to_owned(),
         ..audit_base.clone()
     };
-    if let Some((name, status, note)) = &outcome.check {
-        requests::set_check(
-            &mut *conn,
-            request,
-            name,
-            status.as_str(),
-            note.as_deref(),
-            &audit,
-        )
-        .await?;
-    }
-    if let Some((state, awaiting)) = outcome.to {
-        let open = match outcome.issue {
-            Some(IssueChange::CloseCompleted | IssueChange::CloseNotPlanned) => false,
-            Some(IssueChange::Reopen) => true,
-            None => request.issue_open,
-        };
-        requests::set_state(
-            &mut *conn,
-            request,
-            state,
-            awaiting.map(Awaiting::as_str),
-            open,
-            &audit,
-        )
-        .await?;
-    } else if outcome.check.is_none() {
-        requests::record(&mut *conn, request, &audit).await?;
-    }
+    store_outcome(&mut *conn, request, outcome, &audit).await?;
     match outcome.issue {
         Some(IssueChange::CloseCompleted) => {
             issue

@@ -10,8 +10,50 @@ use super::bot::Bot;
 use crate::github::{Reaction, Repo};
 use crate::recovery::messages::{self, CheckLine, ProblemLine, STATUS_MARKER, StatusView};
 use crate::recovery::state::State;
-use crate::recovery::transitions::{AccountCheck, Awaiting, CheckStatus, Situation};
-use crate::store::requests::{self, Check, Request};
+use crate::recovery::transitions::{
+    AccountCheck, Awaiting, CheckStatus, IssueChange, Outcome, Situation,
+};
+use crate::store::requests::{self, Audit, Check, Request};
+
+/// Stores what a decision changes (check, state, whether the issue is open),
+/// with its audit rows; a decision that changes neither is still logged.
+pub async fn store_outcome(
+    conn: &mut PgConnection,
+    request: &Request,
+    outcome: &Outcome,
+    audit: &Audit,
+) -> sqlx::Result<()> {
+    if let Some((name, status, note)) = &outcome.check {
+        requests::set_check(
+            &mut *conn,
+            request,
+            name,
+            status.as_str(),
+            note.as_deref(),
+            audit,
+        )
+        .await?;
+    }
+    if let Some((state, awaiting)) = outcome.to {
+        let open = match outcome.issue {
+            Some(IssueChange::CloseCompleted | IssueChange::CloseNotPlanned) => false,
+            Some(IssueChange::Reopen) => true,
+            None => request.issue_open,
+        };
+        requests::set_state(
+            &mut *conn,
+            request,
+            state,
+            awaiting.map(Awaiting::as_str),
+            open,
+            audit,
+        )
+        .await?;
+    } else if outcome.check.is_none() {
+        requests::record(&mut *conn, request, audit).await?;
+    }
+    Ok(())
+}
 
 /// The request as the state machine sees it.
 pub fn situation(

@@ -6,7 +6,7 @@ use sqlx::PgConnection;
 use tracing::info;
 
 use super::JobError;
-use super::effects::{Issue, StoredProblems, situation};
+use super::effects::{Issue, StoredProblems, situation, store_outcome};
 use crate::github::payload::IssuesEvent;
 use crate::recovery::intake::{self, Decision, Existing, Reading, Trigger};
 use crate::recovery::state::State;
@@ -211,20 +211,7 @@ async fn ownership_evidence(
         delivery_id: Some(issue.delivery_id.to_owned()),
         details: serde_json::json!({ "projects": projects.len() }),
     };
-    if let Some((name, status, note)) = &outcome.check {
-        requests::set_check(
-            &mut *conn,
-            &request,
-            name,
-            status.as_str(),
-            note.as_deref(),
-            &audit,
-        )
-        .await?;
-    }
-    if let Some((to, _)) = outcome.to {
-        requests::set_state(&mut *conn, &request, to, None, request.issue_open, &audit).await?;
-    }
+    store_outcome(&mut *conn, &request, &outcome, &audit).await?;
     if !issue
         .labels
         .iter()

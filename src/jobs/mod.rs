@@ -22,7 +22,7 @@ use sqlx::PgConnection;
 pub use crate::store::jobs::Job;
 pub use bot::Bot;
 pub use delivery::DeliveryHandler;
-pub use effects::situation;
+pub use effects::{situation, store_outcome};
 pub use worker::{WorkerPool, backoff_delay, wait_until_drained};
 
 /// Job kinds.

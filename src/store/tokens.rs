@@ -13,12 +13,13 @@ pub struct Token {
     pub used_at: Option<DateTime<Utc>>,
 }
 
+const COLUMNS: &str = "id, request_id, check_name, expires_at, mailed_at, used_at";
+
 /// The token a command already created (an earlier attempt of its job).
 pub async fn by_command(e: impl PgExecutor<'_>, command_key: &str) -> sqlx::Result<Option<Token>> {
-    sqlx::query_as(
-        "SELECT id, request_id, check_name, expires_at, mailed_at, used_at
-         FROM verification_tokens WHERE command_key = $1",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM verification_tokens WHERE command_key = $1"
+    ))
     .bind(command_key)
     .fetch_optional(e)
     .await
@@ -64,20 +65,18 @@ pub async fn lock_by_hash(
     conn: &mut PgConnection,
     token_hash: &str,
 ) -> sqlx::Result<Option<Token>> {
-    sqlx::query_as(
-        "SELECT id, request_id, check_name, expires_at, mailed_at, used_at
-         FROM verification_tokens WHERE token_hash = $1 FOR UPDATE",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM verification_tokens WHERE token_hash = $1 FOR UPDATE"
+    ))
     .bind(token_hash)
     .fetch_optional(conn)
     .await
 }
 
 pub async fn find_by_hash(e: impl PgExecutor<'_>, token_hash: &str) -> sqlx::Result<Option<Token>> {
-    sqlx::query_as(
-        "SELECT id, request_id, check_name, expires_at, mailed_at, used_at
-         FROM verification_tokens WHERE token_hash = $1",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM verification_tokens WHERE token_hash = $1"
+    ))
     .bind(token_hash)
     .fetch_optional(e)
     .await

@@ -11,7 +11,7 @@ use chrono::Utc;
 use tracing::{info, warn};
 
 use super::hash_token;
-use crate::jobs::{EMAIL_CONFIRMED, situation};
+use crate::jobs::{EMAIL_CONFIRMED, situation, store_outcome};
 use crate::recovery::messages::{VerifyPage, verify_page};
 use crate::recovery::transitions::{self, AccountCheck};
 use crate::server::AppState;
@@ -114,20 +114,7 @@ async fn record(app: &AppState, hash: &str) -> sqlx::Result<Response> {
         details: serde_json::json!({ "token_id": t.id }),
     };
     tokens::mark_used(&mut tx, t.id).await?;
-    if let Some((name, status, note)) = &outcome.check {
-        requests::set_check(
-            &mut tx,
-            &request,
-            name,
-            status.as_str(),
-            note.as_deref(),
-            &audit,
-        )
-        .await?;
-    }
-    if let Some((state, _)) = outcome.to {
-        requests::set_state(&mut tx, &request, state, None, request.issue_open, &audit).await?;
-    }
+    store_outcome(&mut tx, &request, &outcome, &audit).await?;
     jobs::enqueue(
         &mut tx,
         &NewJob {
