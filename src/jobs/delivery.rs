@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use sqlx::PgConnection;
-use tracing::info;
+use tracing::{Instrument, info, info_span};
 
 use super::bot::Bot;
 use super::effects::Issue;
@@ -56,21 +56,33 @@ impl JobHandler for DeliveryHandler {
             labels: Vec::new(),
             installation_id: delivery.installation_id,
         };
-        match delivery.event.as_str() {
-            "issues" => {
-                let ev: IssuesEvent = serde_json::from_str(&delivery.payload).map_err(malformed)?;
-                issue.labels = ev.issue.label_names();
-                intake::handle(&mut issue, conn, &ev).await?;
+        let span = info_span!(
+            "delivery",
+            delivery = %delivery.delivery_id,
+            event = %delivery.event,
+            repository = %repo,
+            issue = number
+        );
+        async {
+            match delivery.event.as_str() {
+                "issues" => {
+                    let ev: IssuesEvent =
+                        serde_json::from_str(&delivery.payload).map_err(malformed)?;
+                    issue.labels = ev.issue.label_names();
+                    intake::handle(&mut issue, conn, &ev).await?;
+                }
+                "issue_comment" => {
+                    let ev: IssueCommentEvent =
+                        serde_json::from_str(&delivery.payload).map_err(malformed)?;
+                    issue.labels = ev.issue.label_names();
+                    comments::handle(&mut issue, conn, &ev).await?;
+                }
+                other => info!(event = other, "event not handled"),
             }
-            "issue_comment" => {
-                let ev: IssueCommentEvent =
-                    serde_json::from_str(&delivery.payload).map_err(malformed)?;
-                issue.labels = ev.issue.label_names();
-                comments::handle(&mut issue, conn, &ev).await?;
-            }
-            other => info!(event = other, "event not handled"),
+            deliveries::mark_processed(&mut *conn, id).await?;
+            Ok(())
         }
-        deliveries::mark_processed(&mut *conn, id).await?;
-        Ok(())
+        .instrument(span)
+        .await
     }
 }
