@@ -12,8 +12,11 @@ use common::*;
 use fantoccini::{ClientBuilder, Locator};
 use sqlx::PgPool;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// The browser and its driver: Debian's by default, or `CHROME_BIN` and
+/// `CHROMEDRIVER` (as CI on GitHub Actions sets them).
+fn tool(var: &str, default: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| default.to_owned())
+}
 
 struct Driver(Child);
 
@@ -34,9 +37,11 @@ fn free_port() -> u16 {
 
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn the_owner_confirms_in_a_real_browser(pool: PgPool) {
+    let chromium = tool("CHROME_BIN", "/usr/bin/chromium");
+    let chromedriver = tool("CHROMEDRIVER", "/usr/bin/chromedriver");
     assert!(
-        std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists(),
-        "this test needs Debian's chromium and chromium-driver (scripts/test installs them)"
+        std::path::Path::new(&chromium).exists() && std::path::Path::new(&chromedriver).exists(),
+        "this test needs Chromium and chromedriver (scripts/test installs Debian's), or CHROME_BIN and CHROMEDRIVER"
     );
     // Both rustls back-ends are linked into this test binary; pick one.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -54,7 +59,7 @@ async fn the_owner_confirms_in_a_real_browser(pool: PgPool) {
 
     let port = free_port();
     let _driver = Driver(
-        Command::new(CHROMEDRIVER)
+        Command::new(&chromedriver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -65,7 +70,7 @@ async fn the_owner_confirms_in_a_real_browser(pool: PgPool) {
     caps.insert(
         "goog:chromeOptions".into(),
         serde_json::json!({
-            "binary": CHROMIUM,
+            "binary": chromium,
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                      "--disable-quic", "--no-first-run", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync"]
