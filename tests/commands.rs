@@ -132,8 +132,15 @@ async fn a_non_admins_command_changes_nothing(pool: PgPool) {
         replies[0].contains("only the tracker's admins can run commands"),
         "{replies:?}"
     );
-    // The requester cannot either.
-    bot.comment(2, REQUESTER, "/confirm email").await;
+    // The requester cannot either; several commands get one reply.
+    bot.comment(2, REQUESTER, "/help\n/confirm email\n/approve")
+        .await;
+    let replies = bot.replies(2);
+    assert_eq!(replies.len(), 3, "{replies:?}");
+    assert!(
+        replies[1].contains("| command |") && replies[2].contains("only the tracker's admins"),
+        "{replies:?}"
+    );
     assert_eq!(count(&pool, "SELECT count(*) FROM request_checks").await, 0);
 }
 

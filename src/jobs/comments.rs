@@ -66,6 +66,7 @@ pub async fn handle(
     };
     let mut all_ok = true;
     let mut changed = false;
+    let mut told_not_admin = false;
     for (index, command) in commands.iter().enumerate() {
         // `/verify-email` needs the account's address, from the directory.
         let mut address = None;
@@ -104,7 +105,11 @@ pub async fn handle(
                 .send_link(request.id, address, &key, username, &url)
                 .await?;
         }
-        if let Some(reply) = &outcome.reply {
+        // A non-admin hears "admins only" once, however many commands.
+        let not_admin = outcome.reply == Some(transitions::Reply::NotAdmin);
+        let repeated = not_admin && told_not_admin;
+        told_not_admin |= not_admin;
+        if let Some(reply) = outcome.reply.as_ref().filter(|_| !repeated) {
             let status = match reply {
                 transitions::Reply::Status => Some(status_text(conn, issue, &request).await?),
                 _ => None,
