@@ -139,6 +139,7 @@ struct FileSettings {
     admin_teams: Vec<String>,
     admin_min_permission: Option<Permission>,
     admin_cache_secs: Option<u64>,
+    index_name: Option<String>,
 }
 
 /// The username rule (TOML `[form]`); PyPI's when unset.
@@ -147,6 +148,9 @@ struct FileSettings {
 pub struct FormSettings {
     pub username_pattern: Option<String>,
     pub username_max_length: Option<usize>,
+    /// The index's profile URL up to the name; a pasted profile URL with
+    /// this prefix is read as the name [default: `https://pypi.org/user/`].
+    pub profile_url_prefix: Option<String>,
 }
 
 /// Repository roles, lowest first.
@@ -268,6 +272,8 @@ pub struct Settings {
     pub admin_min_permission: Option<Permission>,
     /// How long a team or permission look-up is trusted.
     pub admin_cache: Duration,
+    /// The index's name in emails, the confirmation page and comments.
+    pub index_name: String,
 }
 
 pub const DEFAULT_GITHUB_API_URL: &str = "https://api.github.com";
@@ -391,6 +397,10 @@ impl Settings {
             admin_teams: file.admin_teams,
             admin_min_permission: file.admin_min_permission,
             admin_cache: Duration::from_secs(file.admin_cache_secs.unwrap_or(300)),
+            index_name: file
+                .index_name
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| "PyPI".to_owned()),
         })
     }
 
@@ -419,19 +429,25 @@ impl Settings {
 
     /// The web address of an issue (github.com, or the Enterprise host).
     pub fn issue_url(&self, repo: &str, number: i64) -> String {
-        let api = self.github_api_url.trim_end_matches('/');
-        let web = if api == DEFAULT_GITHUB_API_URL {
-            "https://github.com".to_owned()
-        } else {
-            api.strip_suffix("/api/v3").unwrap_or(api).to_owned()
-        };
-        format!("{web}/{repo}/issues/{number}")
+        issue_url(&self.github_api_url, repo, number)
     }
 
     /// Whether deliveries from `full_name` (`owner/name`) are handled.
     pub fn repo_allowed(&self, full_name: &str) -> bool {
         self.repos.is_empty() || self.repos.iter().any(|r| r.eq_ignore_ascii_case(full_name))
     }
+}
+
+/// The web address of an issue, from the API's base URL (github.com, or an
+/// Enterprise host's `https://HOST/api/v3`).
+pub fn issue_url(github_api_url: &str, repo: &str, number: i64) -> String {
+    let api = github_api_url.trim_end_matches('/');
+    let web = if api == DEFAULT_GITHUB_API_URL {
+        "https://github.com".to_owned()
+    } else {
+        api.strip_suffix("/api/v3").unwrap_or(api).to_owned()
+    };
+    format!("{web}/{repo}/issues/{number}")
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{MatchedPath, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -40,8 +40,18 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/verify/{token}",
             get(verify::page::show).post(verify::page::confirm),
         )
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The request's span names the route, never the path itself: the path of
+/// `/verify/{token}` holds a secret.
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("(no route)", MatchedPath::as_str);
+    tracing::info_span!("http", method = %req.method(), route)
 }
 
 async fn healthz() -> &'static str {

@@ -101,7 +101,17 @@ async fn the_owner_confirms_in_a_real_browser(pool: PgPool) {
         .text()
         .await
         .unwrap();
-    assert_eq!(heading, "Confirm your account recovery request");
+    assert_eq!(heading, "PyPI: confirm your account recovery request");
+    // The strict Content-Security-Policy still lets the page's own style in.
+    let width = client
+        .execute("return getComputedStyle(document.body).maxWidth", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        width,
+        serde_json::json!("576px"),
+        "the inline style applies"
+    );
     assert_eq!(
         bot.state(1).await,
         "awaiting_user",
@@ -135,10 +145,55 @@ async fn the_owner_confirms_in_a_real_browser(pool: PgPool) {
         .text()
         .await
         .unwrap();
-    assert_eq!(heading, "Link already used");
-    client.close().await.unwrap();
+    assert_eq!(heading, "Link no longer valid");
 
     bot.drain().await;
     assert_eq!(bot.state(1).await, "verified");
     assert_eq!(bot.labels(1), sorted(&[INTAKE, "fasttrack", "verified"]));
+
+    // The username swap: a link sent for one account, then the request
+    // renamed to someone else's. The old link confirms nothing.
+    bot.open(
+        2,
+        STRANGER,
+        Some(&form_body("noprojects", "Lost my phone.")),
+    )
+    .await;
+    bot.comment(2, ADMIN, "/verify-email").await;
+    let stale = format!(
+        "{public}{}",
+        common::email::nth_link_path(&smtp, &public, 1)
+    );
+    bot.edit(2, STRANGER, &form_body("bob", "Lost my phone."))
+        .await;
+    client.goto(&stale).await.unwrap();
+    let heading = client
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(heading, "Link no longer valid");
+    let body = client.source().await.unwrap();
+    assert!(
+        !body.contains("bob") && !body.contains("noprojects"),
+        "the page names no account: {body}"
+    );
+    assert!(
+        client.find(Locator::Id("confirm")).await.is_err(),
+        "no Confirm button"
+    );
+    client.close().await.unwrap();
+    bot.drain().await;
+    assert_eq!(bot.state(2).await, "pending");
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM request_checks c JOIN requests r ON r.id = c.request_id
+             WHERE r.issue_number = 2 AND c.status = 'passed'"
+        )
+        .await,
+        0
+    );
 }

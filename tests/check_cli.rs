@@ -129,3 +129,75 @@ fn another_template() {
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["fields"], serde_json::json!({"username": "bob"}));
 }
+
+/// The seed request with another value in the username field.
+fn seed_with_username(value: &str) -> String {
+    std::fs::read_to_string(seed())
+        .unwrap()
+        .replace("`pmeier-lab`", value)
+}
+
+#[test]
+fn usernames_are_read_exactly() {
+    for (typed, read_as) in [
+        ("_jbber", "_jbber"),
+        ("jbber_", "jbber_"),
+        ("`_jbber_`", "_jbber_"),
+        ("__init__", "__init__"),
+        (
+            "https://test.pypi.org/user/jbber/",
+            "https://test.pypi.org/user/jbber/",
+        ),
+    ] {
+        let (code, out, _) = run(&["--format", "json"], Some(&seed_with_username(typed)));
+        assert_eq!(code, 1, "{typed}: {out}");
+        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        assert_eq!(v["valid"], false, "{typed}");
+        assert_eq!(v["fields"]["username"], read_as, "{typed}");
+        let problems = v["problems"].as_array().unwrap();
+        assert_eq!(problems.len(), 1, "{typed}: {problems:?}");
+        assert_eq!(problems[0]["field"], "username", "{typed}");
+        let message = problems[0]["message"].as_str().unwrap();
+        assert!(message.contains(read_as), "{typed}: {message}");
+        assert!(
+            message.contains("not a valid username"),
+            "{typed}: {message}"
+        );
+    }
+    // A profile URL of the index is read as the name in it.
+    let body = seed_with_username("`https://pypi.org/user/pmeier-lab/`");
+    let (code, out, _) = run(&["--format", "json"], Some(&body));
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["fields"]["username"], "pmeier-lab");
+}
+
+#[test]
+fn an_email_address_with_more_around_it_is_not_echoed() {
+    for typed in ["alice@example.com (old)", "alice@example.com."] {
+        let body = seed_with_username(typed);
+        let (code, out, _) = run(&["--format", "json"], Some(&body));
+        assert_eq!(code, 1, "{typed}: {out}");
+        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        assert_eq!(v["valid"], false, "{typed}");
+        let problems = v["problems"].as_array().unwrap();
+        assert_eq!(problems.len(), 1, "{typed}: {problems:?}");
+        assert_eq!(problems[0]["field"], "username", "{typed}");
+        let message = problems[0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("a username is not an email address"),
+            "{typed}: {message}"
+        );
+        let messages = serde_json::to_string(&v["problems"]).unwrap();
+        assert!(!messages.contains("alice@"), "{typed}: {messages}");
+        assert!(!messages.contains("example.com"), "{typed}: {messages}");
+
+        let (code, out, _) = run(&[], Some(&body));
+        assert_eq!(code, 1, "{typed}: {out}");
+        assert!(
+            out.contains("- username: a username is not an email address"),
+            "{typed}: {out}"
+        );
+        assert!(!out.contains("alice@"), "{typed}: {out}");
+    }
+}

@@ -15,6 +15,31 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const BIN: &str = env!("CARGO_BIN_EXE_recovery-bot");
 
+/// A running `recovery-bot serve`, killed when the test ends, even when it
+/// fails: a leaked server would hold the test's database open and break
+/// every later run.
+struct Serve(std::process::Child);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl std::ops::Deref for Serve {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Serve {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
 /// The URL of the test's own database.
 async fn database_url(pool: &PgPool) -> String {
     let db: String = sqlx::query_scalar("SELECT current_database()")
@@ -76,20 +101,24 @@ async fn serve_takes_a_delivery_and_stops_cleanly_on_sigterm(pool: PgPool) {
         "[jobs]\npoll_interval_ms = 100\nshutdown_grace_secs = 5"
     )
     .unwrap();
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .env("DATABASE_URL", database_url(&pool).await)
-        .env("GITHUB_WEBHOOK_SECRET", SECRET)
-        .env("GITHUB_TOKEN", "ghp_token_that_must_not_be_logged")
-        .env("GITHUB_API_URL", github.uri())
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .env("RECOVERY_BOT_CONFIG", config.path())
-        .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    // Logs go to a file: a pipe nobody reads could fill up and stall serve.
+    let log_file = tempfile::NamedTempFile::new().unwrap();
+    let mut child = Serve(
+        Command::new(BIN)
+            .arg("serve")
+            .env("DATABASE_URL", database_url(&pool).await)
+            .env("GITHUB_WEBHOOK_SECRET", SECRET)
+            .env("GITHUB_TOKEN", "ghp_token_that_must_not_be_logged")
+            .env("GITHUB_API_URL", github.uri())
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .env("RECOVERY_BOT_CONFIG", config.path())
+            .env("LOG_FORMAT", "json")
+            .env("RUST_LOG", "debug")
+            .stdout(Stdio::null())
+            .stderr(log_file.reopen().unwrap())
+            .spawn()
+            .unwrap(),
+    );
 
     let started = Instant::now();
     while http(port, "GET", "/healthz", &[], b"").await.map(|r| r.0) != Some(200) {
@@ -133,6 +162,13 @@ async fn serve_takes_a_delivery_and_stops_cleanly_on_sigterm(pool: PgPool) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
+    // An emailed link's path holds a secret: it never reaches the logs.
+    let token = "5ec7e7".repeat(10) + "abcd";
+    let (status, _) = http(port, "GET", &format!("/verify/{token}"), &[], b"")
+        .await
+        .unwrap();
+    assert_eq!(status, 410);
+
     let kill = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -151,8 +187,9 @@ async fn serve_takes_a_delivery_and_stops_cleanly_on_sigterm(pool: PgPool) {
     };
     assert!(status.success(), "exit status {status:?}");
 
-    let mut logs = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut logs).unwrap();
+    let logs = std::fs::read_to_string(log_file.path()).unwrap();
+    assert!(logs.contains("/verify/{token}"), "the route is logged");
+    assert!(!logs.contains(&token), "a link's token in the logs");
     assert!(
         !logs.contains("ghp_token_that_must_not_be_logged"),
         "token in logs"
@@ -301,26 +338,36 @@ async fn serve_catches_up_at_start_on_issues_opened_while_it_was_down(pool: PgPo
     let port = free_port();
     let mut config = tempfile::NamedTempFile::new().unwrap();
     writeln!(config, "[jobs]\npoll_interval_ms = 100").unwrap();
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .env("DATABASE_URL", database_url(&pool).await)
-        .env("GITHUB_WEBHOOK_SECRET", SECRET)
-        .env("GITHUB_TOKEN", "ghp_x")
-        .env("GITHUB_API_URL", github.uri())
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .env("RECOVERY_BOT_REPOS", common::REPO)
-        .env("RECOVERY_BOT_CONFIG", config.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = Serve(
+        Command::new(BIN)
+            .arg("serve")
+            .env("DATABASE_URL", database_url(&pool).await)
+            .env("GITHUB_WEBHOOK_SECRET", SECRET)
+            .env("GITHUB_TOKEN", "ghp_x")
+            .env("GITHUB_API_URL", github.uri())
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .env("RECOVERY_BOT_REPOS", common::REPO)
+            .env("RECOVERY_BOT_CONFIG", config.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // Wait for exactly what is asserted: the label and the status comment
+    // (the comment is written after the label).
     let started = Instant::now();
-    while !github
-        .issue(common::REPO, 41)
-        .labels
-        .iter()
-        .any(|l| l == "needs-verification")
-    {
+    let taken_in = |github: &FakeGitHub| {
+        github
+            .issue(common::REPO, 41)
+            .labels
+            .iter()
+            .any(|l| l == "needs-verification")
+            && github
+                .bot_comments(common::REPO, 41)
+                .iter()
+                .any(|c| c.body.contains("waits for an admin"))
+    };
+    while !taken_in(&github) {
         assert!(
             started.elapsed() < Duration::from_secs(30),
             "the sweep did not take the issue in"

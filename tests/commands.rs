@@ -136,9 +136,9 @@ async fn a_non_admins_command_changes_nothing(pool: PgPool) {
     bot.comment(2, REQUESTER, "/help\n/confirm email\n/approve")
         .await;
     let replies = bot.replies(2);
-    assert_eq!(replies.len(), 3, "{replies:?}");
+    assert_eq!(replies.len(), 2, "one comment, one reply: {replies:?}");
     assert!(
-        replies[1].contains("| command |") && replies[2].contains("only the tracker's admins"),
+        replies[1].contains("| command |") && replies[1].contains("only the tracker's admins"),
         "{replies:?}"
     );
     assert_eq!(count(&pool, "SELECT count(*) FROM request_checks").await, 0);
@@ -148,10 +148,13 @@ async fn a_non_admins_command_changes_nothing(pool: PgPool) {
 async fn an_admin_cannot_approve_or_confirm_their_own_request(pool: PgPool) {
     let bot = TestBot::start(pool.clone()).await;
     bot.open(3, OTHER_ADMIN, Some(&form_body("bob", "r"))).await;
-    let c = bot.comment(3, OTHER_ADMIN, "/confirm email").await;
+    let c = bot
+        .comment(3, OTHER_ADMIN, "/confirm email checked by phone")
+        .await;
     assert_eq!(bot.reactions(3, c), ["eyes", "confused"]);
     assert!(bot.replies(3)[0].contains("cannot be used on your own request"));
-    bot.comment(3, ADMIN, "/confirm email").await;
+    bot.comment(3, ADMIN, "/confirm email checked by phone")
+        .await;
     assert_eq!(bot.state(3).await, "verified");
     bot.comment(3, OTHER_ADMIN, "/approve").await;
     assert_eq!(bot.state(3).await, "verified");
@@ -166,7 +169,8 @@ async fn approve_says_which_checks_are_missing(pool: PgPool) {
     })
     .await;
     pending_request(&bot, 4).await;
-    bot.comment(4, ADMIN, "/confirm project-ownership").await;
+    bot.comment(4, ADMIN, "/confirm project-ownership seen on a call")
+        .await;
     let c = bot.comment(4, ADMIN, "/approve").await;
     assert_eq!(bot.reactions(4, c), ["eyes", "confused"]);
     assert_eq!(bot.state(4).await, "pending");
@@ -237,13 +241,19 @@ async fn two_commands_in_one_comment_run_in_order(pool: PgPool) {
     let bot = TestBot::start(pool.clone()).await;
     pending_request(&bot, 7).await;
     let c = bot
-        .comment(7, ADMIN, "Checked by phone.\n/confirm email\n/approve")
+        .comment(
+            7,
+            ADMIN,
+            "Checked by phone.\n/confirm email by phone\n/approve",
+        )
         .await;
     assert_eq!(bot.reactions(7, c), ["eyes", "rocket"]);
     assert_eq!(bot.state(7).await, "approved");
     // Reversed, the approve comes too early and is refused; the confirm runs.
     pending_request(&bot, 8).await;
-    let c = bot.comment(8, ADMIN, "/approve\r\n/confirm email").await;
+    let c = bot
+        .comment(8, ADMIN, "/approve\r\n/confirm email by phone")
+        .await;
     assert_eq!(bot.reactions(8, c), ["eyes", "confused"]);
     assert_eq!(bot.state(8).await, "verified");
 }
@@ -389,7 +399,8 @@ async fn team_members_and_maintainers_are_admins(pool: PgPool) {
     pending_request(&bot, 14).await;
     let c = bot.comment(14, STRANGER, "/confirm email").await;
     assert_eq!(bot.reactions(14, c), ["eyes", "confused"]);
-    bot.comment(14, ADMIN, "/confirm email").await;
+    bot.comment(14, ADMIN, "/confirm email checked by phone")
+        .await;
     assert_eq!(bot.state(14).await, "verified");
     bot.comment(14, OTHER_ADMIN, "/approve").await;
     assert_eq!(bot.state(14).await, "approved");
@@ -412,7 +423,9 @@ async fn closed_and_reopened_by_hand(pool: PgPool) {
         .unwrap();
     assert!(!open);
     assert_eq!(bot.state(15).await, "pending");
-    let c = bot.comment(15, ADMIN, "/confirm email").await;
+    let c = bot
+        .comment(15, ADMIN, "/confirm email checked by phone")
+        .await;
     assert_eq!(
         bot.reactions(15, c),
         ["eyes", "confused"],
@@ -444,14 +457,37 @@ async fn closed_and_reopened_by_hand(pool: PgPool) {
 async fn a_new_username_after_a_check_resets_the_checks(pool: PgPool) {
     let bot = TestBot::start(pool.clone()).await;
     pending_request(&bot, 16).await;
-    bot.comment(16, ADMIN, "/confirm email").await;
+    bot.comment(16, ADMIN, "/confirm email checked by phone")
+        .await;
     assert_eq!(bot.state(16).await, "verified");
     bot.edit(16, REQUESTER, &form_body("mallory", "Lost my phone."))
         .await;
     assert_eq!(bot.state(16).await, "pending");
     assert_eq!(count(&pool, "SELECT count(*) FROM request_checks").await, 0);
     assert_eq!(bot.labels(16), sorted(&[INTAKE, "needs-verification"]));
-    assert!(bot.status_comment(16).contains("checks were reset"));
+    let status = bot.status_comment(16);
+    assert!(
+        status.contains("The username in this request changed")
+            && status.contains("**Username read from the form:** `mallory`"),
+        "{status}"
+    );
+    // The warning stays until an admin's next command, then goes.
+    bot.edit(
+        16,
+        REQUESTER,
+        &form_body("mallory", "Lost my phone, really."),
+    )
+    .await;
+    assert!(
+        bot.status_comment(16)
+            .contains("The username in this request changed")
+    );
+    bot.comment(16, ADMIN, "/request-info Which projects are yours?")
+        .await;
+    assert!(
+        !bot.status_comment(16)
+            .contains("The username in this request changed")
+    );
 }
 
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
@@ -493,27 +529,163 @@ async fn a_retried_command_job_does_not_reply_twice(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
-async fn a_failed_team_look_up_keeps_the_cached_answer(pool: PgPool) {
+async fn with_no_admin_cache_a_failed_team_look_up_is_retried_not_guessed(pool: PgPool) {
     let bot = TestBot::start_with(pool.clone(), |s| {
         s.admins.clear();
         s.admin_teams = vec!["pypi/admins".into()];
-        // Every look-up refreshes, so the second one meets the failure.
+        // Every look-up refreshes, and no cached answer may stand in for a
+        // failed one.
         s.admin_cache = std::time::Duration::ZERO;
     })
     .await;
     bot.github.add_team_member("pypi/admins", ADMIN.login);
     pending_request(&bot, 20).await;
-    bot.comment(20, ADMIN, "/confirm project-ownership").await;
+    bot.comment(20, ADMIN, "/confirm project-ownership seen on a call")
+        .await;
     bot.github
         .fail_next("GET", "/orgs/pypi/teams/admins/memberships/", 500, &[], 3);
-    let c = bot.comment(20, ADMIN, "/confirm email").await;
+    let c = bot
+        .comment(20, ADMIN, "/confirm email checked by phone call")
+        .await;
     assert_eq!(bot.reactions(20, c), ["eyes", "rocket"]);
     assert_eq!(bot.state(20).await, "verified");
-    let failed = bot
-        .github
+    assert_eq!(
+        membership_look_ups(&bot),
+        1 + 3 + 1,
+        "one good look-up; then three failed tries, and the retried job's good one"
+    );
+}
+
+fn membership_look_ups(bot: &TestBot) -> usize {
+    bot.github
         .requests()
         .iter()
         .filter(|r| r.path.contains("/memberships/"))
-        .count();
-    assert_eq!(failed, 1 + 3, "one good look-up, then three failed tries");
+        .count()
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn a_configured_login_held_by_another_user_id_is_not_an_admin(pool: PgPool) {
+    let bot = TestBot::start(pool.clone()).await;
+    // On GitHub the configured login `the-admin` is ADMIN's; a comment under
+    // that login by another account (a renamed and re-registered login) is
+    // not theirs.
+    bot.github.add_user(ADMIN.login, ADMIN.id);
+    pending_request(&bot, 21).await;
+    let impostor = Person {
+        login: ADMIN.login,
+        id: 9_009,
+    };
+    let c = bot.comment(21, impostor, "/deny x").await;
+    assert_eq!(bot.reactions(21, c), ["eyes", "confused"]);
+    assert_eq!(bot.state(21).await, "pending");
+    assert_eq!(bot.github.issue(REPO, 21).state, "open");
+    let replies = bot.replies(21);
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert!(
+        replies[0].contains("only the tracker's admins can run commands"),
+        "{replies:?}"
+    );
+    // ADMIN still is one; the login's id was looked up once, and no other
+    // configured login was looked up at all.
+    bot.comment(21, ADMIN, "/deny x").await;
+    assert_eq!(bot.state(21).await, "denied");
+    let users: Vec<String> = bot
+        .github
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/users/"))
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(users, ["/users/the-admin"]);
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn a_cached_team_answer_belongs_to_the_user_id_not_the_login(pool: PgPool) {
+    let bot = TestBot::start_with(pool.clone(), |s| {
+        s.admins.clear();
+        s.admin_teams = vec!["pypi/admins".into()];
+    })
+    .await;
+    bot.github.add_team_member("pypi/admins", ADMIN.login);
+    pending_request(&bot, 22).await;
+    bot.comment(22, ADMIN, "/confirm project-ownership seen on a call")
+        .await;
+    // ADMIN renames themself; someone else registers the old login, which
+    // is in no team.
+    let renamed = Person {
+        login: "renamed-admin",
+        id: ADMIN.id,
+    };
+    let impostor = Person {
+        login: ADMIN.login,
+        id: 9_009,
+    };
+    bot.github
+        .model()
+        .teams
+        .insert("pypi/admins".into(), vec![renamed.login.to_owned()]);
+    bot.github.add_user(renamed.login, renamed.id);
+    bot.github.add_user(impostor.login, impostor.id);
+    // Well within the cache time, the impostor does not inherit the answer.
+    let c = bot.comment(22, impostor, "/deny x").await;
+    assert_eq!(bot.reactions(22, c), ["eyes", "confused"]);
+    assert_eq!(bot.state(22).await, "pending");
+    // ADMIN, under the new login, still is an admin from the cache.
+    bot.comment(22, renamed, "/confirm email checked by phone call")
+        .await;
+    assert_eq!(bot.state(22).await, "verified");
+    assert_eq!(
+        membership_look_ups(&bot),
+        2,
+        "ADMIN's first command, then the impostor's"
+    );
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn a_stale_team_answer_stands_in_for_a_failed_refresh_only_for_a_while(pool: PgPool) {
+    use std::time::{Duration, Instant};
+    let bot = TestBot::start_with(pool.clone(), |s| {
+        s.admins.clear();
+        s.admin_teams = vec!["pypi/admins".into()];
+        s.admin_cache = Duration::from_secs(1);
+    })
+    .await;
+    bot.github.add_team_member("pypi/admins", ADMIN.login);
+    pending_request(&bot, 23).await;
+    bot.comment(23, ADMIN, "/confirm project-ownership seen on a call")
+        .await;
+    // The answer was cached a little before this.
+    let cached = Instant::now();
+    const MEMBERSHIP: &str = "/orgs/pypi/teams/admins/memberships/";
+
+    // Older than the cache time, younger than twice that: a failed refresh
+    // falls back on the cached answer.
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    bot.github.fail_next("GET", MEMBERSHIP, 500, &[], 3);
+    let c = bot
+        .comment(23, ADMIN, "/confirm email checked by phone call")
+        .await;
+    assert_eq!(bot.reactions(23, c), ["eyes", "rocket"]);
+    assert_eq!(bot.state(23).await, "verified");
+    assert_eq!(membership_look_ups(&bot), 1 + 3);
+
+    // Older than twice the cache time: the failure is the answer. Every
+    // try of every attempt fails, so the job dies without running `/deny`.
+    let past_grace = cached + Duration::from_millis(2_300);
+    tokio::time::sleep(past_grace.saturating_duration_since(Instant::now())).await;
+    let attempts = bot.settings.jobs.max_attempts as usize;
+    bot.github
+        .fail_next("GET", MEMBERSHIP, 500, &[], 3 * attempts);
+    let replies = bot.replies(23).len();
+    let c = bot.comment(23, ADMIN, "/deny x").await;
+    assert_eq!(bot.reactions(23, c), ["eyes"]);
+    assert_eq!(bot.state(23).await, "verified");
+    assert_eq!(bot.github.issue(REPO, 23).state, "open");
+    assert_eq!(bot.replies(23).len(), replies);
+    assert_eq!(membership_look_ups(&bot), 1 + 3 + 3 * attempts);
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM jobs WHERE status = 'dead'").await,
+        1
+    );
 }

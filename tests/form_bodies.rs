@@ -432,7 +432,16 @@ fn table() {
         (
             "at-sign prefix",
             Some(ok("@alice", "r")),
-            valid("alice", "r"),
+            Expect {
+                username: Some("@alice"),
+                problems: vec![(
+                    "username",
+                    ProblemKind::UsernameInvalid {
+                        value: "@alice".into(),
+                    },
+                )],
+                ..valid("", "r")
+            },
         ),
         (
             "unicode username",
@@ -511,7 +520,7 @@ body:
     validations: { required: true }
 "#;
     let t = Template::from_yaml(yaml).unwrap();
-    let rules = Rules::new("^[a-z]+$", 8).unwrap();
+    let rules = Rules::new("^[a-z]+$", 8, "https://pypi.org/user/").unwrap();
     let body = "### account\n\nbob\n\n### What was lost\n\nPhone, and codes";
     let v = form::validate(&t, &form::parse(&t, Some(body)), &rules);
     assert!(v.is_valid(), "{:?}", v.problems);
@@ -519,5 +528,5 @@ body:
     let body = "### Account\n\nBob\n\n### What was lost\n\nA dog";
     let v = form::validate(&t, &form::parse(&t, Some(body)), &rules);
     assert_eq!(v.problems.len(), 2, "{:?}", v.problems);
-    assert!(Rules::new("(", 3).is_err());
+    assert!(Rules::new("(", 3, "https://pypi.org/user/").is_err());
 }

@@ -93,10 +93,8 @@ async fn comments_are_listed_across_pages() {
 async fn server_errors_and_rate_limits_are_retried() {
     let (fake, github) = client().await;
     let repo = github.repo(None).await.unwrap();
-    fake.fail_next("POST", "/comments", 502, &[], 2);
-    repo.create_comment(REPO, 7, "after two 502s")
-        .await
-        .unwrap();
+    fake.fail_next("POST", "/labels", 502, &[], 2);
+    repo.add_labels(REPO, 7, &["needs-fix"]).await.unwrap();
     fake.fail_next("POST", "/labels", 429, &[("retry-after", "1")], 1);
     let started = std::time::Instant::now();
     repo.add_labels(REPO, 7, &["needs-fix"]).await.unwrap();
@@ -106,6 +104,19 @@ async fn server_errors_and_rate_limits_are_retried() {
     );
     let posts = fake.writes().len();
     assert_eq!(posts, 3 + 2, "each failure retried once");
+}
+
+#[tokio::test]
+async fn a_comment_is_never_re_sent_blindly() {
+    let (fake, github) = client().await;
+    let repo = github.repo(None).await.unwrap();
+    // GitHub made the comment, then the answer was a 502: sending it again
+    // would post it twice. The call fails; the job's retry looks first.
+    fake.fail_after_applying("POST", "/comments", 502);
+    let err = repo.create_comment(REPO, 7, "once").await.unwrap_err();
+    assert_eq!(err.status(), Some(502));
+    assert!(matches!(JobError::from(err), JobError::Retry { .. }));
+    assert_eq!(fake.writes().len(), 1, "sent once");
     assert_eq!(fake.issue(REPO, 7).comments.len(), 1);
 }
 

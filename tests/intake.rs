@@ -195,17 +195,24 @@ async fn requester_text_cannot_ping_or_inject(pool: sqlx::PgPool) {
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn github_failing_during_intake_is_retried_without_duplicates(pool: sqlx::PgPool) {
     let bot = TestBot::start(pool.clone()).await;
-    // Three 502s exhaust the in-process retries: the job fails once and is
-    // retried by the queue.
-    bot.github.fail_next("POST", "/comments", 502, &[], 3);
+    // A create is not retried in-process: each 502 fails the job, which the
+    // queue retries.
+    bot.github.fail_next("POST", "/comments", 502, &[], 2);
     bot.open(8, REQUESTER, Some(&form_body("alice", "r"))).await;
     assert_eq!(bot.github.bot_comments(REPO, 8).len(), 1);
+    // The status comment was made, but GitHub's answer was a 502: the retry
+    // finds the bot's own comment instead of posting a second one.
+    bot.github.fail_after_applying("POST", "/comments", 502);
+    bot.open(18, REQUESTER, Some(&form_body("bob", "r"))).await;
+    assert_eq!(bot.github.bot_comments(REPO, 18).len(), 1);
+    assert_eq!(bot.state(18).await, "pending");
+    assert_eq!(bot.labels(18), sorted(&[INTAKE, "needs-verification"]));
     assert_eq!(bot.labels(8), sorted(&[INTAKE, "needs-verification"]));
-    assert_eq!(count(&pool, "SELECT count(*) FROM requests").await, 1);
+    assert_eq!(count(&pool, "SELECT count(*) FROM requests").await, 2);
     assert_eq!(
         count(&pool, "SELECT count(*) FROM audit_log").await,
-        1,
-        "the failed attempt's rows were rolled back"
+        2,
+        "the failed attempts' rows were rolled back"
     );
 }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use common::{count, fast_jobs};
 use recovery_bot::jobs::{Job, JobError, JobHandler, WorkerPool, wait_until_drained};
 use recovery_bot::store::MIGRATOR;
-use recovery_bot::store::jobs::{self as q, NewJob};
+use recovery_bot::store::jobs::{self as q, IssueKey, NewJob};
 use sqlx::{Acquire, PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
 
@@ -79,7 +79,10 @@ async fn enqueue(
         &mut tx,
         &NewJob {
             kind: "test".into(),
-            issue_key: issue.map(str::to_owned),
+            issue_key: issue.map(|k| {
+                let (repo, number) = k.split_once('#').expect("repo#number");
+                IssueKey::new(repo.parse().unwrap(), number.parse().unwrap())
+            }),
             delivery_id: None,
             args,
             max_attempts,

@@ -33,11 +33,14 @@ async fn the_owner_confirms_from_the_emailed_link(pool: PgPool) {
         bot.labels(1),
         sorted(&[INTAKE, "awaiting-user", "fasttrack"])
     );
+    // The evidence is folded in the one status comment, not a comment of its own.
     assert!(
-        bot.replies(1)[0].contains("**Ownership evidence**"),
-        "{:?}",
-        bot.replies(1)
+        bot.status_comment(1)
+            .contains("<details><summary>Ownership evidence (for admins)</summary>"),
+        "{}",
+        bot.status_comment(1)
     );
+    assert_eq!(bot.replies(1).len(), 1, "{:?}", bot.replies(1));
 
     let mails = smtp.mails();
     assert_eq!(
@@ -47,10 +50,23 @@ async fn the_owner_confirms_from_the_emailed_link(pool: PgPool) {
     );
     let text = mails[0].text();
     assert!(
-        text.contains("alice") && text.contains("pypi/support#1"),
-        "{text}"
+        text.contains("\"alice\"") && text.contains("/pypi/support/issues/1\r\n"),
+        "the mail names the account and links the issue: {text}"
+    );
+    assert!(
+        text.contains("someone asked PyPI to recover"),
+        "names the index: {text}"
     );
     assert!(text.contains("If you did NOT ask for this"), "{text}");
+    let message_id = mails[0]
+        .data
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+        .unwrap_or_else(|| panic!("no Message-ID: {}", mails[0].data));
+    assert!(
+        message_id.contains('<') && message_id.contains('@'),
+        "{message_id}"
+    );
     let link = link_path(&smtp, "https://recovery.example.org");
     let token = link.trim_start_matches("/verify/");
     assert_eq!(token.len(), 64, "256-bit token in hex");
@@ -78,12 +94,28 @@ async fn the_owner_confirms_from_the_emailed_link(pool: PgPool) {
     );
 
     // Opening the link changes nothing (mail scanners open links).
-    let (status, html) = get(&bot, &link).await;
+    let (status, headers, html) = bot
+        .request_with_headers(Request::get(&link).body(Body::empty()).unwrap())
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        html.contains("<strong>alice</strong>") && html.contains("<form method=\"post\">"),
+        html.contains("<strong id=\"username\">alice</strong>")
+            && html.contains("<form method=\"post\">")
+            && html.contains("Someone asked PyPI")
+            && html.contains("/pypi/support/issues/1\" rel=\"noreferrer\""),
         "{html}"
     );
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    for directive in [
+        "default-src 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "style-src 'sha256-",
+    ] {
+        assert!(csp.contains(directive), "{csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(headers["x-frame-options"], "DENY");
     get(&bot, &link).await;
     assert_eq!(bot.state(1).await, "awaiting_user");
 
@@ -104,8 +136,11 @@ async fn the_owner_confirms_from_the_emailed_link(pool: PgPool) {
     );
     assert!(bot.status_comment(1).contains("✅ passed"));
 
-    // Single use.
-    assert_eq!(post(&bot, &link).await.0, StatusCode::GONE);
+    // Single use: afterwards the neutral page, and nothing changes.
+    let (status, html) = post(&bot, &link).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(html.contains("This link is no longer valid; ask on the issue for a new one."));
+    assert!(!html.contains("alice"), "reveals nothing: {html}");
     assert_eq!(get(&bot, &link).await.0, StatusCode::GONE);
     assert_eq!(
         count(
@@ -146,13 +181,14 @@ async fn unknown_accounts_and_accounts_without_an_address_get_no_mail(pool: PgPo
         .await;
     assert_eq!(bot.state(3).await, "pending");
     bot.comment(3, ADMIN, "/verify-email").await;
+    let reply = bot.replies(3).pop().unwrap();
     assert!(
-        bot.replies(3)
-            .pop()
-            .unwrap()
-            .contains("no verified email address")
+        reply.contains("primary email address is not verified")
+            && reply.contains("no mail was sent"),
+        "{reply}"
     );
-    assert!(smtp.mails().is_empty());
+    // Not even to the verified secondary address.
+    assert!(smtp.mails().is_empty(), "{:?}", smtp.mails());
     assert_eq!(bot.state(3).await, "pending");
 }
 
@@ -166,11 +202,12 @@ async fn ownership_evidence_is_posted_and_recorded_only_when_every_repository_is
     .await;
     // alice's only project is in github.com/locked-out: the requester's.
     bot.open(6, REQUESTER, Some(&form_body("alice", "r"))).await;
-    let table = bot.replies(6).remove(0);
+    let table = bot.status_comment(6);
     assert!(
         table.contains("`alice-tools` | `https://github.com/locked-out/alice-tools` | ✅ yes"),
         "{table}"
     );
+    assert!(bot.replies(6).is_empty(), "{:?}", bot.replies(6));
     assert_eq!(
         bot.state(6).await,
         "verified",
@@ -187,7 +224,7 @@ async fn ownership_evidence_is_posted_and_recorded_only_when_every_repository_is
 
     // Someone else asking for alice's account: not their repositories.
     bot.open(7, STRANGER, Some(&form_body("alice", "r"))).await;
-    let table = bot.replies(7).remove(0);
+    let table = bot.status_comment(7);
     assert!(
         table.contains("❌ no") && table.contains("needs another check"),
         "{table}"
@@ -205,14 +242,15 @@ async fn expired_and_unknown_links_are_refused(pool: PgPool) {
     bot.open(4, REQUESTER, Some(&form_body("alice", "r"))).await;
     bot.comment(4, ADMIN, "/verify-email").await;
     let link = link_path(&smtp, "https://recovery.example.org");
-    let (status, html) = post(&bot, &link).await;
+    let (status, expired) = post(&bot, &link).await;
     assert_eq!(status, StatusCode::GONE);
-    assert!(html.contains("expired"), "{html}");
+    assert!(expired.contains("no longer valid"), "{expired}");
     assert_eq!(bot.state(4).await, "awaiting_user");
-    let (status, _) = get(&bot, &format!("/verify/{}", "0".repeat(64))).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = post(&bot, "/verify/not-even-hex").await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Unknown links get the very same page: it tells nothing apart.
+    let (status, unknown) = get(&bot, &format!("/verify/{}", "0".repeat(64))).await;
+    assert_eq!((status, &unknown), (StatusCode::GONE, &expired));
+    let (status, garbage) = post(&bot, "/verify/not-even-hex").await;
+    assert_eq!((status, &garbage), (StatusCode::GONE, &expired));
 }
 
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::parse::{FieldValue, FormResponse};
 use super::template::{FieldKind, Template};
-use super::username::{self, Username};
+use super::username::{self, DEFAULT_PROFILE_URL_PREFIX, Username};
 
 /// The id of the field that names the account.
 pub const USERNAME_FIELD: &str = "username";
@@ -21,6 +21,9 @@ pub const PYPI_USERNAME_MAX_LEN: usize = 50;
 pub struct Rules {
     pub username_pattern: Regex,
     pub username_max_len: usize,
+    /// The index's profile URL up to the name; a pasted profile URL with
+    /// this prefix is read as the name in it.
+    pub profile_url_prefix: String,
 }
 
 impl Default for Rules {
@@ -28,15 +31,21 @@ impl Default for Rules {
         Self {
             username_pattern: Regex::new(PYPI_USERNAME_PATTERN).expect("valid pattern"),
             username_max_len: PYPI_USERNAME_MAX_LEN,
+            profile_url_prefix: DEFAULT_PROFILE_URL_PREFIX.to_owned(),
         }
     }
 }
 
 impl Rules {
-    pub fn new(pattern: &str, max_len: usize) -> Result<Self, regex::Error> {
+    pub fn new(
+        pattern: &str,
+        max_len: usize,
+        profile_url_prefix: &str,
+    ) -> Result<Self, regex::Error> {
         Ok(Self {
             username_pattern: Regex::new(pattern)?,
             username_max_len: max_len,
+            profile_url_prefix: profile_url_prefix.to_owned(),
         })
     }
 }
@@ -75,8 +84,13 @@ pub struct Problem {
 pub struct Validation {
     /// The field values, the username read as the bare name.
     pub fields: std::collections::BTreeMap<String, FieldValue>,
-    /// The bare username, when one was given and is not an email address.
+    /// The bare username, when one was given, is not an email address and
+    /// keeps the index's rule.
     pub username: Option<String>,
+    /// The username as read (peeled of backticks, quotes, spaces and a
+    /// profile URL), valid or not; `None` when missing or empty, or when it
+    /// is an email address (never echoed).
+    pub username_as_read: Option<String>,
     pub problems: Vec<Problem>,
 }
 
@@ -100,6 +114,7 @@ pub fn validate(template: &Template, response: &FormResponse, rules: &Rules) -> 
     let mut fields = response.fields.clone();
     let mut problems = Vec::new();
     let mut bare_username = None;
+    let mut username_as_read = None;
     for field in &template.fields {
         let value = fields
             .get(&field.id)
@@ -132,7 +147,7 @@ pub fn validate(template: &Template, response: &FormResponse, rules: &Rules) -> 
                     continue;
                 };
                 if field.id == USERNAME_FIELD {
-                    match username::read(text) {
+                    match username::read(text, &rules.profile_url_prefix) {
                         Username::Email(_) => problems.push(problem(ProblemKind::UsernameIsEmail)),
                         Username::Name(name) if name.is_empty() => {
                             problems.push(problem(ProblemKind::Missing))
@@ -149,6 +164,7 @@ pub fn validate(template: &Template, response: &FormResponse, rules: &Rules) -> 
                             } else {
                                 bare_username = Some(name.clone());
                             }
+                            username_as_read = Some(name.clone());
                             fields.insert(field.id.clone(), FieldValue::Text(Some(name)));
                         }
                     }
@@ -166,6 +182,68 @@ pub fn validate(template: &Template, response: &FormResponse, rules: &Rules) -> 
     Validation {
         fields,
         username: bare_username,
+        username_as_read,
         problems,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::form::parse;
+
+    fn read(value: &str, rules: &Rules) -> Validation {
+        let t = Template::default_recovery();
+        let body = format!("### PyPI Username\n\n{value}\n\n### Reason for request\n\nr\n");
+        validate(&t, &parse(&t, Some(&body)), rules)
+    }
+
+    #[test]
+    fn the_username_as_read_is_kept_valid_or_not() {
+        let rules = Rules::default();
+        let v = read("`alice`", &rules);
+        assert_eq!(v.username.as_deref(), Some("alice"));
+        assert_eq!(v.username_as_read.as_deref(), Some("alice"));
+
+        let v = read("`_jbber_`", &rules);
+        assert_eq!(v.username, None);
+        assert_eq!(v.username_as_read.as_deref(), Some("_jbber_"));
+        assert!(v.problems.iter().any(|p| p.kind
+            == ProblemKind::UsernameInvalid {
+                value: "_jbber_".into()
+            }));
+
+        let v = read(&"a".repeat(51), &rules);
+        assert_eq!(v.username, None);
+        assert_eq!(v.username_as_read, Some("a".repeat(51)));
+
+        for value in ["alice@example.com (old)", "_No response_", "``"] {
+            let v = read(value, &rules);
+            assert_eq!(v.username, None, "{value}");
+            assert_eq!(v.username_as_read, None, "{value}");
+        }
+    }
+
+    #[test]
+    fn the_profile_url_prefix_comes_from_the_rules() {
+        let url = "https://test.pypi.org/user/jbber/";
+        let v = read(url, &Rules::default());
+        assert_eq!(v.username, None);
+        assert_eq!(v.username_as_read.as_deref(), Some(url));
+
+        let rules = Rules::new(
+            PYPI_USERNAME_PATTERN,
+            PYPI_USERNAME_MAX_LEN,
+            "https://test.pypi.org/user/",
+        )
+        .unwrap();
+        assert_eq!(rules.profile_url_prefix, "https://test.pypi.org/user/");
+        let v = read(url, &rules);
+        assert_eq!(v.username.as_deref(), Some("jbber"));
+        assert_eq!(v.username_as_read.as_deref(), Some("jbber"));
+        assert_eq!(
+            Rules::default().profile_url_prefix,
+            "https://pypi.org/user/"
+        );
     }
 }

@@ -1,27 +1,43 @@
-//! Who is an admin: configured logins, members of configured teams, and
-//! collaborators at or above a configured role. Team and role look-ups are
-//! cached for a while, and a cached answer is kept when a refresh fails.
+//! Who is an admin, recognised by GitHub user id: the users who hold the
+//! configured logins, members of configured teams, and collaborators at or
+//! above a configured role.
+//!
+//! Answers are cached in bounded caches. A fresh answer (younger than the
+//! TTL, `admin_cache_secs`) is used as is; an older one is refreshed. When a
+//! refresh fails, the cached answer is used only while it is younger than
+//! twice the TTL; after that the error is returned, so a broken look-up never
+//! keeps a stale answer forever.
 
-use std::collections::HashMap;
+use std::future::Future;
+use std::hash::Hash;
 use std::time::{Duration, Instant};
 
-use tokio::sync::Mutex;
+use moka::sync::Cache;
 
 use super::{ApiError, Repo};
 use crate::config::{Permission, Settings};
 
+/// Entries per cache; the least used go first beyond this.
+const CAPACITY: u64 = 10_000;
+
 pub struct Admins {
+    /// Configured logins, lowercased.
     logins: Vec<String>,
     teams: Vec<(String, String)>,
     min_permission: Option<Permission>,
-    ttl: Duration,
-    cache: Mutex<HashMap<(String, String), (bool, Instant)>>,
+    /// Configured login (lowercased) → the id of the user holding it now.
+    ids: AnswerCache<String, Option<u64>>,
+    /// (repository lowercased, user id) → team membership or role answer.
+    roles: AnswerCache<(String, u64), bool>,
 }
 
 impl Admins {
     pub fn new(settings: &Settings) -> Self {
+        let mut logins: Vec<String> = settings.admins.iter().map(|l| l.to_lowercase()).collect();
+        logins.sort();
+        logins.dedup();
         Self {
-            logins: settings.admins.iter().map(|l| l.to_lowercase()).collect(),
+            logins,
             teams: settings
                 .admin_teams
                 .iter()
@@ -29,42 +45,59 @@ impl Admins {
                 .map(|(o, t)| (o.to_owned(), t.to_owned()))
                 .collect(),
             min_permission: settings.admin_min_permission,
-            ttl: settings.admin_cache,
-            cache: Mutex::default(),
+            ids: AnswerCache::new(settings.admin_cache),
+            roles: AnswerCache::new(settings.admin_cache),
         }
     }
 
-    /// Whether `login` is an admin of `repo` (`owner/name`).
-    pub async fn is_admin(&self, client: &Repo, repo: &str, login: &str) -> Result<bool, ApiError> {
-        if self.logins.iter().any(|l| l.eq_ignore_ascii_case(login)) {
+    /// Whether the user `id`, whose current login is `login`, is an admin of
+    /// `repo` (`owner/name`). The login is only what GitHub's look-ups take;
+    /// the answer is about the id.
+    pub async fn is_admin(
+        &self,
+        client: &Repo,
+        repo: &str,
+        login: &str,
+        id: u64,
+    ) -> Result<bool, ApiError> {
+        let by_login = self.holds_a_configured_login(client, login, id).await;
+        if let Ok(true) = by_login {
             return Ok(true);
         }
-        if self.teams.is_empty() && self.min_permission.is_none() {
-            return Ok(false);
+        let by_role = if self.teams.is_empty() && self.min_permission.is_none() {
+            Ok(false)
+        } else {
+            let key = (repo.to_lowercase(), id);
+            self.roles
+                .get_or_refresh(key, self.look_up(client, repo, login))
+                .await
+        };
+        match (by_login, by_role) {
+            (_, Ok(true)) => Ok(true),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+            _ => Ok(false),
         }
-        let key = (repo.to_lowercase(), login.to_lowercase());
-        let cached = self.cache.lock().await.get(&key).copied();
-        if let Some((answer, at)) = cached
-            && at.elapsed() < self.ttl
-        {
-            return Ok(answer);
-        }
-        match self.look_up(client, repo, login).await {
-            Ok(answer) => {
-                self.cache
-                    .lock()
-                    .await
-                    .insert(key, (answer, Instant::now()));
-                Ok(answer)
+    }
+
+    /// Whether a configured login resolves to the user `id`. Logins are
+    /// unique on GitHub, so only a configured login equal to the commenter's
+    /// current one can resolve to their id; the others are not asked for.
+    async fn holds_a_configured_login(
+        &self,
+        client: &Repo,
+        login: &str,
+        id: u64,
+    ) -> Result<bool, ApiError> {
+        for configured in self.logins.iter().filter(|l| l.eq_ignore_ascii_case(login)) {
+            let resolved = self
+                .ids
+                .get_or_refresh(configured.clone(), client.user_id(configured))
+                .await?;
+            if resolved == Some(id) {
+                return Ok(true);
             }
-            Err(e) => match cached {
-                Some((answer, _)) => {
-                    tracing::warn!(error = %e, "admin look-up failed; using the cached answer");
-                    Ok(answer)
-                }
-                None => Err(e),
-            },
         }
+        Ok(false)
     }
 
     async fn look_up(&self, client: &Repo, repo: &str, login: &str) -> Result<bool, ApiError> {
@@ -78,5 +111,158 @@ impl Admins {
             return Ok(Permission::from_role(&role) >= min);
         }
         Ok(false)
+    }
+}
+
+/// An answer and when it was obtained.
+#[derive(Debug, Clone)]
+struct Answer<V> {
+    value: V,
+    at: Instant,
+}
+
+/// A bounded cache of answers that are fresh for `ttl` and may stand in for a
+/// failed refresh until they are `2 × ttl` old. Entries leave the cache at
+/// `2 × ttl` (at least a second) whatever happens.
+struct AnswerCache<K, V> {
+    entries: Cache<K, Answer<V>>,
+    ttl: Duration,
+}
+
+impl<K, V> AnswerCache<K, V>
+where
+    K: Hash + Eq + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    fn new(ttl: Duration) -> Self {
+        // moka refuses lifetimes beyond 1000 years.
+        let lifetime = ttl.saturating_mul(2).clamp(
+            Duration::from_secs(1),
+            Duration::from_secs(100 * 365 * 86_400),
+        );
+        Self {
+            entries: Cache::builder()
+                .max_capacity(CAPACITY)
+                .time_to_live(lifetime)
+                .build(),
+            ttl,
+        }
+    }
+
+    /// The cached answer for `key` when it is fresh; otherwise `refresh`'s,
+    /// which is stored. When `refresh` fails, the cached answer if it was
+    /// younger than `2 × ttl` when asked, else the error.
+    async fn get_or_refresh(
+        &self,
+        key: K,
+        refresh: impl Future<Output = Result<V, ApiError>>,
+    ) -> Result<V, ApiError> {
+        let asked = Instant::now();
+        let cached = self.entries.get(&key);
+        let age = |a: &Answer<V>| asked.saturating_duration_since(a.at);
+        if let Some(a) = &cached
+            && age(a) < self.ttl
+        {
+            return Ok(a.value.clone());
+        }
+        match refresh.await {
+            Ok(value) => {
+                let answer = Answer {
+                    value: value.clone(),
+                    at: Instant::now(),
+                };
+                self.entries.insert(key, answer);
+                Ok(value)
+            }
+            Err(e) => match cached {
+                Some(a) if age(&a) < self.ttl.saturating_mul(2) => {
+                    tracing::warn!(error = %e, age = ?age(&a), "admin look-up failed; using the cached answer");
+                    Ok(a.value)
+                }
+                _ => Err(e),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    const TTL: Duration = Duration::from_millis(300);
+
+    /// A cache, and a count of the refreshes it awaited.
+    struct Asker {
+        cache: AnswerCache<u64, bool>,
+        refreshes: AtomicUsize,
+    }
+
+    impl Asker {
+        fn new(ttl: Duration) -> Self {
+            Self {
+                cache: AnswerCache::new(ttl),
+                refreshes: AtomicUsize::new(0),
+            }
+        }
+
+        /// Asks about `user`; a refresh, if awaited, answers `fresh`.
+        async fn ask(&self, user: u64, fresh: Result<bool, &str>) -> Result<bool, String> {
+            let refresh = async {
+                self.refreshes.fetch_add(1, Ordering::SeqCst);
+                fresh.map_err(ApiError::permanent)
+            };
+            self.cache
+                .get_or_refresh(user, refresh)
+                .await
+                .map_err(|e| e.to_string())
+        }
+
+        fn refreshes(&self) -> usize {
+            self.refreshes.load(Ordering::SeqCst)
+        }
+    }
+
+    #[tokio::test]
+    async fn fresh_answers_are_reused_and_stale_ones_refreshed() {
+        let a = Asker::new(TTL);
+        assert_eq!(a.ask(7, Ok(true)).await, Ok(true));
+        assert_eq!(a.ask(7, Ok(false)).await, Ok(true), "fresh: not asked");
+        assert_eq!(a.ask(8, Ok(false)).await, Ok(false), "an answer per user");
+        assert_eq!(a.refreshes(), 2);
+        tokio::time::sleep(TTL + Duration::from_millis(50)).await;
+        assert_eq!(a.ask(7, Ok(false)).await, Ok(false), "stale: asked again");
+        assert_eq!(a.refreshes(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_failed_refresh_uses_the_answer_only_within_twice_the_ttl() {
+        let a = Asker::new(TTL);
+        assert_eq!(
+            a.ask(7, Err("down")).await,
+            Err("down".into()),
+            "no answer yet"
+        );
+        assert_eq!(a.ask(7, Ok(true)).await, Ok(true));
+        tokio::time::sleep(TTL + Duration::from_millis(50)).await;
+        assert_eq!(a.ask(7, Err("down")).await, Ok(true), "within the grace");
+        // A failure does not make the old answer fresh again.
+        tokio::time::sleep(TTL).await;
+        assert_eq!(a.ask(7, Err("still down")).await, Err("still down".into()));
+        assert_eq!(a.refreshes(), 4);
+    }
+
+    #[tokio::test]
+    async fn with_no_ttl_every_question_is_asked_and_has_no_grace() {
+        let a = Asker::new(Duration::ZERO);
+        assert_eq!(a.ask(7, Ok(true)).await, Ok(true));
+        assert_eq!(a.ask(7, Err("down")).await, Err("down".into()));
+        assert_eq!(a.refreshes(), 2);
+    }
+
+    #[test]
+    fn a_huge_ttl_is_accepted() {
+        let _ = AnswerCache::<u64, bool>::new(Duration::from_secs(u64::MAX));
     }
 }

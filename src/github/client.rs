@@ -181,6 +181,20 @@ pub async fn call<T: DeserializeOwned>(
         .map_err(|e| ApiError::permanent(format!("{method:?} {path}: unexpected answer: {e}")))
 }
 
+/// Calls GitHub once, with no in-process retry: for creates (a comment),
+/// where a 5xx or a time-out does not say whether the first one landed. The
+/// job's retry looks for what it made before making it again.
+pub async fn call_once<T: DeserializeOwned>(
+    client: &Octocrab,
+    method: Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> Result<T, ApiError> {
+    let bytes = once(client, method, path, body.as_ref()).await?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::permanent(format!("{method:?} {path}: unexpected answer: {e}")))
+}
+
 /// Calls GitHub and ignores the answer's body.
 pub async fn call_unit(
     client: &Octocrab,

@@ -179,20 +179,55 @@ impl Repo {
         Ok(labels.into_iter().map(|l| l.name).collect())
     }
 
+    /// Adds labels (idempotent); GitHub answers with every label the issue
+    /// carries now.
     pub async fn add_labels(
         &self,
         repo: &str,
         number: u64,
         labels: &[&str],
-    ) -> Result<(), ApiError> {
+    ) -> Result<Vec<String>, ApiError> {
+        #[derive(Deserialize)]
+        struct Label {
+            name: String,
+        }
         let path = format!("{}/labels", issue_path(repo, number));
-        client::call_unit(
+        let now: Vec<Label> = client::call(
             &self.client,
             Method::Post,
             &path,
             Some(json!({ "labels": labels })),
         )
-        .await
+        .await?;
+        Ok(now.into_iter().map(|l| l.name).collect())
+    }
+
+    /// The issue as it is now; `None` when it was deleted or moved away.
+    pub async fn issue(&self, repo: &str, number: u64) -> Result<Option<payload::Issue>, ApiError> {
+        match client::call(&self.client, Method::Get, &issue_path(repo, number), None).await {
+            Ok(issue) => Ok(Some(issue)),
+            Err(e) if matches!(e.status(), Some(404 | 410)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The GitHub user id of a repository's owner; `None` when there is no
+    /// such repository. Cached per repository by the caller.
+    pub async fn repository_owner_id(&self, full_name: &str) -> Result<Option<u64>, ApiError> {
+        #[derive(Deserialize)]
+        struct Owner {
+            id: u64,
+        }
+        #[derive(Deserialize)]
+        struct Repository {
+            owner: Owner,
+        }
+        let path = format!("/repos/{full_name}");
+        match client::call::<Repository>(&self.client, Method::Get, &path, None).await {
+            Ok(r) => Ok(Some(r.owner.id)),
+            Err(e) if matches!(e.status(), Some(404 | 451)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Removes a label; a label that is not there is not an error.
@@ -208,6 +243,7 @@ impl Repo {
         }
     }
 
+    /// Creates a comment. Sent once: a retry must first look for it.
     pub async fn create_comment(
         &self,
         repo: &str,
@@ -215,7 +251,7 @@ impl Repo {
         body: &str,
     ) -> Result<Comment, ApiError> {
         let path = format!("{}/comments", issue_path(repo, number));
-        client::call(
+        client::call_once(
             &self.client,
             Method::Post,
             &path,
@@ -349,6 +385,16 @@ impl Repo {
         match client::call::<Membership>(&self.client, Method::Get, &path, None).await {
             Ok(m) => Ok(m.state == "active"),
             Err(e) if e.status() == Some(404) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The id of the user who holds `login` now; `None` when no one does.
+    pub async fn user_id(&self, login: &str) -> Result<Option<u64>, ApiError> {
+        let path = format!("/users/{}", client::encode_path_segment(login));
+        match client::call::<User>(&self.client, Method::Get, &path, None).await {
+            Ok(u) => Ok(Some(u.id)),
+            Err(e) if e.status() == Some(404) => Ok(None),
             Err(e) => Err(e),
         }
     }

@@ -45,6 +45,9 @@ pub struct Issue {
     pub pull_request: Option<serde_json::Value>,
     #[serde(default)]
     pub html_url: Option<String>,
+    /// When the issue last changed: orders versions of it.
+    #[serde(default)]
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Issue {

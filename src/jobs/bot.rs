@@ -25,6 +25,13 @@ pub struct Bot {
     pub directory: Option<Directory>,
     /// Email verification, when mail and the account directory are set up.
     pub verifier: Option<Verifier>,
+    /// The GitHub user id of each repository's owner (`None`: no such
+    /// repository), for the ownership evidence; bounded, and refreshed
+    /// hourly.
+    pub repo_owners: moka::sync::Cache<String, Option<u64>>,
+    pub max_attempts: i32,
+    pub index_name: String,
+    github_api_url: String,
 }
 
 impl Bot {
@@ -50,7 +57,19 @@ impl Bot {
                 None => None,
             },
             verifier,
+            repo_owners: moka::sync::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(std::time::Duration::from_secs(3600))
+                .build(),
+            max_attempts: settings.jobs.max_attempts,
+            index_name: settings.index_name.clone(),
+            github_api_url: settings.github_api_url.clone(),
         })
+    }
+
+    /// The web address of an issue.
+    pub fn issue_url(&self, repo: &str, number: i64) -> String {
+        crate::config::issue_url(&self.github_api_url, repo, number)
     }
 }
 
@@ -68,7 +87,10 @@ pub fn load_template(settings: &Settings) -> anyhow::Result<Template> {
 
 pub fn load_rules(settings: &Settings) -> anyhow::Result<Rules> {
     let form = &settings.form;
-    if form.username_pattern.is_none() && form.username_max_length.is_none() {
+    if form.username_pattern.is_none()
+        && form.username_max_length.is_none()
+        && form.profile_url_prefix.is_none()
+    {
         return Ok(Rules::default());
     }
     let default = Rules::default();
@@ -77,6 +99,9 @@ pub fn load_rules(settings: &Settings) -> anyhow::Result<Rules> {
             .as_deref()
             .unwrap_or(default.username_pattern.as_str()),
         form.username_max_length.unwrap_or(default.username_max_len),
+        form.profile_url_prefix
+            .as_deref()
+            .unwrap_or(default.profile_url_prefix.as_str()),
     )
     .context("invalid [form] username rule")
 }

@@ -1,17 +1,24 @@
 //! `issue_comment.created` deliveries: admins' commands, and the requester's
-//! answer to `/request-info`.
+//! answer to `/request-info`. One comment gets at most one reply from the
+//! bot, covering every command in it, and a bounded amount of work whatever
+//! it holds.
 
 use sqlx::PgConnection;
 use tracing::info;
 
 use super::JobError;
 use super::effects::{Issue, check_lines, situation, store_outcome};
-use crate::commands::{Command, parse_commands};
+use crate::commands::{Command, ParseError, parse_commands};
 use crate::github::Reaction;
 use crate::github::payload::IssueCommentEvent;
 use crate::recovery::messages::{self, HistoryLine};
-use crate::recovery::transitions::{self, AccountCheck, Actor, IssueChange, Outcome, Situation};
+use crate::recovery::transitions::{self, AccountCheck, Actor, IssueChange, Outcome, Reply};
 use crate::store::requests::{self, Audit, Request};
+use crate::verify::Round;
+
+/// The most commands of one comment that are run; the rest are counted and
+/// said to be ignored.
+pub const MAX_COMMANDS: usize = 20;
 
 pub async fn handle(
     issue: &mut Issue<'_>,
@@ -29,10 +36,12 @@ pub async fn handle(
         return Ok(());
     }
     let number = i64::try_from(ev.issue.number).unwrap_or_default();
-    let Some(mut request) = requests::lock_by_issue(&mut *conn, ev.repository.id, number).await?
-    else {
+    let Some(request) = requests::lock_by_issue(&mut *conn, ev.repository.id, number).await? else {
         return Ok(());
     };
+    if request.removed_at.is_some() {
+        return Ok(());
+    }
     let audit_base = Audit {
         actor_id: i64::try_from(author.id).ok(),
         actor_login: author.login.clone(),
@@ -43,41 +52,119 @@ pub async fn handle(
 
     let commands = parse_commands(ev.comment.body.as_deref().unwrap_or(""));
     if commands.is_empty() {
-        let sit = situation_now(conn, issue, &request, AccountCheck::NotLookedUp).await?;
-        if let Some(outcome) = transitions::reply_from(&sit, author.id) {
-            apply(issue, conn, &mut request, &outcome, &audit_base).await?;
-            issue
-                .sync_labels(request.state(), request.duplicate_of.is_some())
-                .await?;
-            issue.refresh_status(conn, &request, false).await?;
-        }
-        return Ok(());
+        return plain_comment(issue, conn, request, author.id, &audit_base).await;
     }
 
     issue.react(ev.comment.id, Reaction::Eyes).await?;
     let is_admin = bot
         .admins
-        .is_admin(&issue.gh, issue.repo, &author.login)
+        .is_admin(&issue.gh, issue.repo, &author.login, author.id)
         .await?;
-    let actor = Actor {
-        id: author.id,
-        login: author.login.clone(),
-        is_admin,
+    let ok = if is_admin {
+        let actor = Actor {
+            id: author.id,
+            login: author.login.clone(),
+            is_admin,
+        };
+        run_commands(issue, conn, request, &actor, &commands, &audit_base).await?
+    } else {
+        refuse_commands(issue, conn, &request, &author.login, &commands, &audit_base).await?
     };
+    let done = if ok {
+        Reaction::Rocket
+    } else {
+        Reaction::Confused
+    };
+    issue.react(ev.comment.id, done).await
+}
+
+/// A comment with no command: the requester answering `/request-info`
+/// moves the request back.
+async fn plain_comment(
+    issue: &mut Issue<'_>,
+    conn: &mut PgConnection,
+    mut request: Request,
+    commenter_id: u64,
+    audit_base: &Audit,
+) -> Result<(), JobError> {
+    let sit = situation_now(conn, issue, &request, AccountCheck::NotLookedUp).await?;
+    let Some(outcome) = transitions::reply_from(&sit, commenter_id) else {
+        return Ok(());
+    };
+    apply(issue, conn, &mut request, &outcome, audit_base).await?;
+    issue.sync_tracker(conn, &request).await
+}
+
+/// Someone who is not an admin: nothing changes, and however many commands
+/// the comment holds, it gets one short reply and one audit row.
+async fn refuse_commands(
+    issue: &mut Issue<'_>,
+    conn: &mut PgConnection,
+    request: &Request,
+    login: &str,
+    commands: &[Result<Command, ParseError>],
+    audit_base: &Audit,
+) -> Result<bool, JobError> {
+    let asked_help = commands.iter().any(|c| matches!(c, Ok(Command::Help)));
+    let refused = commands
+        .iter()
+        .filter(|c| !matches!(c, Ok(Command::Help)))
+        .count();
+    let mut replies = Vec::new();
+    if asked_help {
+        replies.push(messages::reply(
+            &Reply::Help,
+            &request.author_login,
+            login,
+            None,
+        ));
+    }
+    if refused > 0 {
+        replies.push(messages::reply(
+            &Reply::NotAdmin,
+            &request.author_login,
+            login,
+            None,
+        ));
+        let audit = Audit {
+            action: "command_refused".to_owned(),
+            details: serde_json::json!({
+                "comment_id": audit_base.details["comment_id"],
+                "commands": refused,
+            }),
+            ..audit_base.clone()
+        };
+        requests::record(&mut *conn, request, &audit).await?;
+    }
+    issue.reply_once(&messages::combined(&replies, 0)).await?;
+    Ok(refused == 0)
+}
+
+/// An admin's commands, in order, up to [`MAX_COMMANDS`]; one reply for all.
+async fn run_commands(
+    issue: &mut Issue<'_>,
+    conn: &mut PgConnection,
+    mut request: Request,
+    actor: &Actor,
+    commands: &[Result<Command, ParseError>],
+    audit_base: &Audit,
+) -> Result<bool, JobError> {
+    let bot = issue.bot;
+    // The admin has seen the username warning, if there was one.
+    let mut changed = request.username_changed;
+    if changed {
+        requests::clear_username_warning(&mut *conn, request.id).await?;
+    }
     let mut all_ok = true;
-    let mut changed = false;
-    let mut told_not_admin = false;
-    for (index, command) in commands.iter().enumerate() {
+    let mut replies = Vec::new();
+    let run = commands.iter().take(MAX_COMMANDS);
+    for (index, command) in run.enumerate() {
         // `/verify-email` needs the account's address, from the directory.
         let mut address = None;
         let mut account = AccountCheck::NotLookedUp;
-        if let (Ok(Command::VerifyEmail), Some(_), Some(directory), Some(username), true) = (
-            command,
-            &bot.verifier,
-            &bot.directory,
-            &request.username,
-            is_admin,
-        ) {
+        if let (Ok(Command::VerifyEmail), Some(_), Some(directory), Some(username)) =
+            (command, &bot.verifier, &bot.directory, &request.username)
+        {
             account = match directory.lookup(username).await? {
                 None => AccountCheck::Missing,
                 Some(a) => match a.address() {
@@ -90,51 +177,50 @@ pub async fn handle(
             };
         }
         let sit = situation_now(conn, issue, &request, account).await?;
-        let outcome = transitions::command(&sit, &actor, command);
+        let outcome = transitions::command(&sit, actor, command);
         info!(action = outcome.action, ok = outcome.ok, "command");
         all_ok &= outcome.ok;
         changed |= outcome.to.is_some() || outcome.check.is_some();
-        apply(issue, conn, &mut request, &outcome, &audit_base).await?;
+        apply(issue, conn, &mut request, &outcome, audit_base).await?;
         if outcome.send_email
             && let (Some(verifier), Some(address), Some(username)) =
                 (&bot.verifier, &address, &request.username)
         {
             let key = format!("{}:{index}", issue.delivery_id);
-            let url = format!("{}#{}", request.repository, request.issue_number);
+            let issue_url = bot.issue_url(&request.repository, request.issue_number);
             verifier
-                .send_link(request.id, address, &key, username, &url)
+                .send_link(&Round {
+                    request_id: request.id,
+                    address,
+                    command_key: &key,
+                    username,
+                    issue_url: &issue_url,
+                })
                 .await?;
         }
-        // A non-admin hears "admins only" once, however many commands.
-        let not_admin = outcome.reply == Some(transitions::Reply::NotAdmin);
-        let repeated = not_admin && told_not_admin;
-        told_not_admin |= not_admin;
-        if let Some(reply) = outcome.reply.as_ref().filter(|_| !repeated) {
+        if let Some(reply) = &outcome.reply {
             let status = match reply {
-                transitions::Reply::Status => Some(status_text(conn, issue, &request).await?),
+                Reply::Status => Some(status_text(conn, issue, &request).await?),
                 _ => None,
             };
-            let text = messages::reply(
+            replies.push(messages::reply(
                 reply,
                 &request.author_login,
-                &author.login,
+                &actor.login,
                 status.as_deref(),
-            );
-            issue.reply_once(index, &text).await?;
+            ));
         }
     }
-    if changed {
+    let skipped = commands.len().saturating_sub(MAX_COMMANDS);
+    if !replies.is_empty() || skipped > 0 {
         issue
-            .sync_labels(request.state(), request.duplicate_of.is_some())
+            .reply_once(&messages::combined(&replies, skipped))
             .await?;
-        issue.refresh_status(conn, &request, false).await?;
     }
-    let done = if all_ok {
-        Reaction::Rocket
-    } else {
-        Reaction::Confused
-    };
-    issue.react(ev.comment.id, done).await
+    if changed {
+        issue.sync_tracker(conn, &request).await?;
+    }
+    Ok(all_ok && skipped == 0)
 }
 
 async fn situation_now(
@@ -142,7 +228,7 @@ async fn situation_now(
     issue: &Issue<'_>,
     request: &Request,
     account: AccountCheck,
-) -> Result<Situation, JobError> {
+) -> Result<transitions::Situation, JobError> {
     let checks = requests::checks(&mut *conn, request.id).await?;
     Ok(situation(
         request,
@@ -153,8 +239,8 @@ async fn situation_now(
     ))
 }
 
-/// Stores what the outcome changes (with its audit rows) and changes the
-/// issue on GitHub; `request` is reloaded afterwards.
+/// Stores what the outcome changes (with its audit rows) and opens or closes
+/// the issue on GitHub; `request` is reloaded afterwards.
 async fn apply(
     issue: &mut Issue<'_>,
     conn: &mut PgConnection,
@@ -162,35 +248,27 @@ async fn apply(
     outcome: &Outcome,
     audit_base: &Audit,
 ) -> Result<(), JobError> {
-    let audit = Audit {
+    let mut audit = Audit {
         action: outcome.action.to_owned(),
         ..audit_base.clone()
     };
-    store_outcome(&mut *conn, request, outcome, &audit).await?;
-    match outcome.issue {
-        Some(IssueChange::CloseCompleted) => {
-            issue
-                .gh
-                .set_issue_state(issue.repo, issue.number, false, Some("completed"))
-                .await?
-        }
-        Some(IssueChange::CloseNotPlanned) => {
-            issue
-                .gh
-                .set_issue_state(issue.repo, issue.number, false, Some("not_planned"))
-                .await?
-        }
-        Some(IssueChange::Reopen) => {
-            issue
-                .gh
-                .set_issue_state(issue.repo, issue.number, true, None)
-                .await?
-        }
-        None => {}
+    if let Some((_, _, Some(note))) = &outcome.check {
+        audit.details["note"] = serde_json::Value::from(note.as_str());
     }
-    if let Some(reloaded) =
-        requests::lock_by_issue(&mut *conn, request.repository_id, request.issue_number).await?
-    {
+    store_outcome(&mut *conn, request, outcome, &audit).await?;
+    let change = match outcome.issue {
+        Some(IssueChange::CloseCompleted) => Some((false, Some("completed"))),
+        Some(IssueChange::CloseNotPlanned) => Some((false, Some("not_planned"))),
+        Some(IssueChange::Reopen) => Some((true, None)),
+        None => None,
+    };
+    if let Some((open, reason)) = change {
+        issue
+            .gh
+            .set_issue_state(issue.repo, issue.number, open, reason)
+            .await?;
+    }
+    if let Some(reloaded) = requests::lock(&mut *conn, request.id).await? {
         *request = reloaded;
     }
     Ok(())

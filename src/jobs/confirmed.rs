@@ -6,6 +6,7 @@ use sqlx::PgConnection;
 use super::effects::Issue;
 use super::{Job, JobError, bot::Bot};
 use crate::recovery::messages;
+use crate::recovery::state::State;
 use crate::recovery::transitions::Reply;
 use crate::store::requests;
 
@@ -22,29 +23,23 @@ pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(),
     };
     let gh = bot.github.repo(request.installation_id).await?;
     let number = u64::try_from(request.issue_number).unwrap_or_default();
-    let labels = gh.issue_labels(&request.repository, number).await?;
     let key = format!("email-{token}");
-    let mut issue = Issue {
+    let mut issue = Issue::new(
         bot,
         gh,
-        repo: &request.repository,
+        &request.repository,
         number,
-        delivery_id: &key,
-        retrying: job.attempts > 1,
-        labels,
-        installation_id: request.installation_id,
-    };
-    let state = request.state();
-    issue
-        .sync_labels(state, request.duplicate_of.is_some())
-        .await?;
-    issue.refresh_status(conn, &request, false).await?;
-    let verified = state == crate::recovery::state::State::Verified;
+        &key,
+        job.attempts > 1,
+        request.installation_id,
+    );
+    issue.sync_tracker(conn, &request).await?;
+    let verified = request.state() == State::Verified;
     let text = messages::reply(
         &Reply::EmailConfirmed { verified },
         &request.author_login,
         "",
         None,
     );
-    issue.reply_once(0, &text).await
+    issue.reply_once(&text).await
 }

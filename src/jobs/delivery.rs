@@ -9,7 +9,9 @@ use tracing::{Instrument, info, info_span};
 
 use super::bot::Bot;
 use super::effects::Issue;
-use super::{EMAIL_CONFIRMED, Job, JobError, JobHandler, comments, confirmed, intake, sweep};
+use super::{
+    EMAIL_CONFIRMED, Job, JobError, JobHandler, comments, confirmed, intake, refresh, sweep,
+};
 use crate::github::payload::{IssueCommentEvent, IssuesEvent};
 use crate::store::deliveries;
 
@@ -28,6 +30,7 @@ impl JobHandler for DeliveryHandler {
             EMAIL_CONFIRMED => return confirmed::handle(&self.bot, job, conn).await,
             sweep::SWEEP_REPO => return sweep::sweep_repo(&self.bot, job, conn).await,
             sweep::SYNC_ISSUE => return sweep::sync_issue(&self.bot, job, conn).await,
+            refresh::REFRESH_ISSUE => return refresh::handle(&self.bot, job, conn).await,
             _ => {}
         }
         let Some(id) = job.delivery_id else {
@@ -46,16 +49,15 @@ impl JobHandler for DeliveryHandler {
             .issue_number
             .and_then(|n| u64::try_from(n).ok())
             .unwrap_or_default();
-        let mut issue = Issue {
-            bot: &self.bot,
+        let mut issue = Issue::new(
+            &self.bot,
             gh,
-            repo: &repo,
+            &repo,
             number,
-            delivery_id: &delivery.delivery_id,
-            retrying: job.attempts > 1,
-            labels: Vec::new(),
-            installation_id: delivery.installation_id,
-        };
+            &delivery.delivery_id,
+            job.attempts > 1,
+            delivery.installation_id,
+        );
         let span = info_span!(
             "delivery",
             delivery = %delivery.delivery_id,
@@ -68,13 +70,11 @@ impl JobHandler for DeliveryHandler {
                 "issues" => {
                     let ev: IssuesEvent =
                         serde_json::from_str(&delivery.payload).map_err(malformed)?;
-                    issue.labels = ev.issue.label_names();
                     intake::handle(&mut issue, conn, &ev).await?;
                 }
                 "issue_comment" => {
                     let ev: IssueCommentEvent =
                         serde_json::from_str(&delivery.payload).map_err(malformed)?;
-                    issue.labels = ev.issue.label_names();
                     comments::handle(&mut issue, conn, &ev).await?;
                 }
                 other => info!(event = other, "event not handled"),

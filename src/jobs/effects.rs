@@ -7,9 +7,10 @@ use sqlx::PgConnection;
 
 use super::JobError;
 use super::bot::Bot;
-use crate::github::{Reaction, Repo};
+use crate::github::{Comment, Reaction, Repo};
 use crate::recovery::messages::{self, CheckLine, ProblemLine, STATUS_MARKER, StatusView};
-use crate::recovery::state::State;
+use crate::recovery::ownership::Evidence;
+use crate::recovery::state::Flags;
 use crate::recovery::transitions::{
     AccountCheck, Awaiting, CheckStatus, IssueChange, Outcome, Situation,
 };
@@ -75,6 +76,7 @@ pub fn situation(
         required: required.to_vec(),
         email_available,
         account,
+        form_valid: request.form_valid(),
     }
 }
 
@@ -84,43 +86,85 @@ pub struct Issue<'a> {
     pub gh: Repo,
     pub repo: &'a str,
     pub number: u64,
+    /// Names this job's effects (a delivery id, or a job's own key): the
+    /// reply's marker.
     pub delivery_id: &'a str,
     /// An earlier attempt of this job may have done part of the work.
     pub retrying: bool,
-    /// The labels the issue carried when the event was sent.
-    pub labels: Vec<String>,
     /// The GitHub App installation the delivery came through.
     pub installation_id: Option<i64>,
+    /// This job stored the request for the first time: nothing the bot
+    /// wrote about it can be on the issue yet.
+    pub new_request: bool,
+    /// The issue's comments, listed at most once per job (and only when
+    /// something the bot made may already be there).
+    comments: Option<Vec<Comment>>,
 }
 
-impl Issue<'_> {
-    /// Leaves exactly the state's label (and the duplicate flag if needed).
-    pub async fn sync_labels(&mut self, state: State, duplicate: bool) -> Result<(), JobError> {
-        let changes = self.bot.labels.changes(&self.labels, state, duplicate);
-        if !changes.add.is_empty() {
-            let add: Vec<&str> = changes.add.iter().map(String::as_str).collect();
-            self.gh.add_labels(self.repo, self.number, &add).await?;
+impl<'a> Issue<'a> {
+    pub fn new(
+        bot: &'a Bot,
+        gh: Repo,
+        repo: &'a str,
+        number: u64,
+        delivery_id: &'a str,
+        retrying: bool,
+        installation_id: Option<i64>,
+    ) -> Self {
+        Self {
+            bot,
+            gh,
+            repo,
+            number,
+            delivery_id,
+            retrying,
+            installation_id,
+            new_request: false,
+            comments: None,
         }
-        for label in &changes.remove {
-            self.gh.remove_label(self.repo, self.number, label).await?;
+    }
+
+    /// Brings the tracker in line with the database: the earlier open
+    /// request this one duplicates (if any) as it is now, exactly the
+    /// state's label and the flags that apply (computed against the labels
+    /// the issue carries now, as the add-labels answer lists them), and the
+    /// status comment. Every job that changes a request ends here.
+    pub async fn sync_tracker(
+        &mut self,
+        conn: &mut PgConnection,
+        request: &Request,
+    ) -> Result<(), JobError> {
+        let request = settle_duplicate(conn, request, &self.bot.login).await?;
+        let state = request.state();
+        let flags = Flags {
+            duplicate: request.duplicate_of.is_some(),
+            fasttrack: request.fasttrack,
+        };
+        let labels = &self.bot.labels;
+        let now = self
+            .gh
+            .add_labels(self.repo, self.number, &labels.wanted(state, flags))
+            .await?;
+        for label in labels.changes(&now, state, flags).remove {
+            self.gh.remove_label(self.repo, self.number, &label).await?;
         }
-        self.labels
-            .retain(|l| !changes.remove.iter().any(|r| r.eq_ignore_ascii_case(l)));
-        self.labels.extend(changes.add);
-        Ok(())
+        self.refresh_status(conn, &request).await?;
+        refresh_duplicates_of(conn, &request, self.bot).await
     }
 
     /// Writes the status comment: edited in place when it exists.
-    pub async fn refresh_status(
-        &self,
+    async fn refresh_status(
+        &mut self,
         conn: &mut PgConnection,
         request: &Request,
-        checks_reset: bool,
     ) -> Result<(), JobError> {
-        let body = self.status_body(conn, request, checks_reset).await?;
+        let body = self.status_body(conn, request).await?;
         let known = match request.status_comment_id {
             Some(id) => u64::try_from(id).ok(),
-            None => self.find_status_comment().await?,
+            // A new request on its first attempt has no comment yet: no
+            // need to look.
+            None if self.retrying || !self.new_request => self.find_own(STATUS_MARKER).await?,
+            None => None,
         };
         let id = match known {
             Some(id) => match self.gh.update_comment(self.repo, id, &body).await {
@@ -152,24 +196,26 @@ impl Issue<'_> {
         Ok(())
     }
 
-    async fn find_status_comment(&self) -> Result<Option<u64>, JobError> {
-        let comments = self.gh.list_comments(self.repo, self.number).await?;
-        Ok(comments
-            .into_iter()
-            .find(|c| {
-                c.user
-                    .as_ref()
-                    .is_some_and(|u| u.login.eq_ignore_ascii_case(&self.bot.login))
-                    && c.body.as_deref().is_some_and(|b| b.contains(STATUS_MARKER))
-            })
-            .map(|c| c.id))
+    /// The bot's own comment carrying `marker`: written by the bot's login
+    /// (a marker typed by anyone else counts for nothing).
+    async fn find_own(&mut self, marker: &str) -> Result<Option<u64>, JobError> {
+        if self.comments.is_none() {
+            self.comments = Some(self.gh.list_comments(self.repo, self.number).await?);
+        }
+        let login = &self.bot.login;
+        Ok(self.comments.iter().flatten().find_map(|c| {
+            let own = c
+                .user
+                .as_ref()
+                .is_some_and(|u| u.login.eq_ignore_ascii_case(login));
+            (own && c.body.as_deref().is_some_and(|b| b.contains(marker))).then_some(c.id)
+        }))
     }
 
     async fn status_body(
         &self,
         conn: &mut PgConnection,
         request: &Request,
-        checks_reset: bool,
     ) -> Result<String, JobError> {
         let checks = check_lines(conn, request.id).await?;
         let stored = StoredProblems::from_json(&request.problems);
@@ -181,6 +227,10 @@ impl Issue<'_> {
         };
         let skeleton = messages::form_skeleton(&self.bot.template);
         let ahead = requests::ahead_of(&mut *conn, request).await?;
+        let ownership: Option<Evidence> = request
+            .ownership
+            .as_ref()
+            .and_then(|v| serde_json::from_value(v.clone()).ok());
         Ok(messages::status_comment(&StatusView {
             state: request.state(),
             awaiting_email: request.awaiting_reason.as_deref() == Some("email"),
@@ -190,24 +240,22 @@ impl Issue<'_> {
             skeleton: (!stored.from_form).then_some(skeleton.as_str()),
             duplicate_of,
             ahead,
-            checks_reset,
+            username_read: stored.username_read.as_deref(),
+            username_is_email: stored.username_is_email,
+            username_changed: request.username_changed,
+            ownership: ownership.as_ref(),
             checks: &checks,
             required: &self.bot.required_checks,
             labels: &self.bot.labels,
         }))
     }
 
-    /// Posts a reply once per (delivery, index), even across retries.
-    pub async fn reply_once(&self, index: usize, text: &str) -> Result<(), JobError> {
-        let marker = format!("<!-- recovery-bot:reply {}:{index} -->", self.delivery_id);
-        if self.retrying {
-            let comments = self.gh.list_comments(self.repo, self.number).await?;
-            if comments
-                .iter()
-                .any(|c| c.body.as_deref().is_some_and(|b| b.contains(&marker)))
-            {
-                return Ok(());
-            }
+    /// Posts this job's one reply, once, even across retries: a retry first
+    /// looks for the bot's own comment with this job's marker.
+    pub async fn reply_once(&mut self, text: &str) -> Result<(), JobError> {
+        let marker = format!("<!-- recovery-bot:reply {} -->", self.delivery_id);
+        if self.retrying && self.find_own(&marker).await?.is_some() {
+            return Ok(());
         }
         let body = crate::recovery::echo::fit(format!("{marker}\n{text}"));
         self.gh
@@ -224,11 +272,76 @@ impl Issue<'_> {
     }
 }
 
+/// Points the request at the earlier open request for the same account as
+/// it is now (or at none), with an audit row when that changes.
+async fn settle_duplicate(
+    conn: &mut PgConnection,
+    request: &Request,
+    bot_login: &str,
+) -> Result<Request, JobError> {
+    let now = match (&request.username, request.in_open_set()) {
+        (Some(u), true) => requests::find_open_duplicate(
+            &mut *conn,
+            request.repository_id,
+            u,
+            request.issue_number,
+        )
+        .await?
+        .map(|(id, _)| id),
+        _ => None,
+    };
+    if now == request.duplicate_of {
+        return Ok(request.clone());
+    }
+    let audit = Audit {
+        actor_id: None,
+        actor_login: bot_login.to_owned(),
+        action: if now.is_some() {
+            "duplicate_flagged"
+        } else {
+            "duplicate_cleared"
+        }
+        .to_owned(),
+        delivery_id: None,
+        details: serde_json::json!({ "duplicate_of_request": now }),
+    };
+    requests::set_duplicate(&mut *conn, request, now, &audit).await?;
+    Ok(requests::lock(&mut *conn, request.id)
+        .await?
+        .unwrap_or_else(|| request.clone()))
+}
+
+/// Requests flagged as duplicates of `request` whose flag no longer holds
+/// (it closed, left, or names another account now) are brought in line by
+/// a job of their own, in their issue's order.
+async fn refresh_duplicates_of(
+    conn: &mut PgConnection,
+    request: &Request,
+    bot: &Bot,
+) -> Result<(), JobError> {
+    for dependent in requests::duplicates_of(&mut *conn, request.id).await? {
+        let still = request.in_open_set()
+            && crate::recovery::intake::same_account(
+                dependent.username.as_deref(),
+                request.username.as_deref(),
+            );
+        if !still {
+            super::refresh::enqueue(&mut *conn, &dependent, bot.max_attempts).await?;
+        }
+    }
+    Ok(())
+}
+
 /// The problems as stored with a request.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct StoredProblems {
     pub from_form: bool,
     pub items: Vec<ProblemLine>,
+    /// The username as read (valid or not; never an email address).
+    #[serde(default)]
+    pub username_read: Option<String>,
+    #[serde(default)]
+    pub username_is_email: bool,
 }
 
 impl StoredProblems {

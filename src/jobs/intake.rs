@@ -1,5 +1,8 @@
-//! `issues` deliveries: intake of the form (opened, labeled, edited) and the
-//! issue closed or reopened by hand.
+//! `issues` deliveries: intake of the form (opened, labeled, edited), the
+//! issue closed or reopened by hand, and the issue deleted or transferred
+//! away. Facts first (the issue as it is now, the stored request, the
+//! account directory), then one decision (`recovery::intake`), then the
+//! store, then the tracker brought in line.
 
 use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
@@ -7,12 +10,13 @@ use tracing::info;
 
 use super::JobError;
 use super::effects::{Issue, StoredProblems, situation, store_outcome};
-use crate::github::payload::IssuesEvent;
+use super::refresh;
+use crate::github::payload::{self, IssuesEvent};
 use crate::recovery::intake::{self, Decision, Existing, Reading, Trigger};
+use crate::recovery::ownership::{self, Project};
 use crate::recovery::state::State;
 use crate::recovery::transitions::{self, AccountCheck};
-use crate::recovery::{messages, ownership};
-use crate::store::requests::{self, Audit, FormData, NewRequest};
+use crate::store::requests::{self, Audit, FormData, NewRequest, Request};
 use crate::verify::directory::Account;
 
 pub async fn handle(
@@ -46,18 +50,52 @@ pub async fn handle(
                 None => Ok(()),
             };
         }
+        "deleted" | "transferred" => {
+            return match existing {
+                Some(r) => removed(conn, issue, ev, &r).await,
+                None => Ok(()),
+            };
+        }
         _ => return Ok(()),
     };
-    if !ev.issue.has_label(&bot.labels.intake) {
+    // The issue as it is now. A first attempt trusts the delivery (older
+    // versions lose to newer ones by `updated_at`); a retry, which may run
+    // long after (an operator's `jobs retry` of a dead job), asks GitHub.
+    let current = if issue.retrying {
+        match issue.gh.issue(issue.repo, issue.number).await? {
+            Some(now) => now,
+            None => {
+                return match existing {
+                    Some(r) => removed(conn, issue, ev, &r).await,
+                    None => Ok(()),
+                };
+            }
+        }
+    } else {
+        ev.issue.clone()
+    };
+    if !current.has_label(&bot.labels.intake) {
         info!("not an intake issue; ignored");
         return Ok(());
     }
+    take_in(issue, conn, ev, trigger, existing, &current).await
+}
 
-    let body = ev.issue.body.as_deref();
+async fn take_in(
+    issue: &mut Issue<'_>,
+    conn: &mut PgConnection,
+    ev: &IssuesEvent,
+    trigger: Trigger,
+    existing: Option<Request>,
+    current: &payload::Issue,
+) -> Result<(), JobError> {
+    let bot = issue.bot;
+    let number = i64::try_from(current.number).unwrap_or_default();
+    let body = current.body.as_deref();
     let mut form = intake::read_form(&bot.template, &bot.rules, body);
     let body_hash = hex::encode(Sha256::digest(body.unwrap_or("").as_bytes()));
-    // With an account directory, the account must exist.
     let changed = existing.as_ref().is_none_or(|r| r.body_hash != body_hash);
+    // With an account directory, the account must exist.
     let mut account = None;
     if let (Some(directory), Some(username), true) = (&bot.directory, &form.username, changed) {
         match directory.lookup(username).await? {
@@ -76,34 +114,35 @@ pub async fn handle(
         username: r.username.clone(),
         body_hash: r.body_hash.clone(),
         has_checks,
+        seen: r.issue_updated_at,
     });
     let reading = Reading {
         username: form.username.clone(),
         valid: form.problems.is_empty(),
         body_hash: body_hash.clone(),
+        updated_at: current.updated_at,
     };
-    let (state, reset_checks, action) = match intake::decide(trigger, before.as_ref(), &reading) {
+    let (state, username_changed, action) = match intake::decide(trigger, before.as_ref(), &reading)
+    {
         Decision::Ignore(why) => {
             info!(why, "intake: nothing to do");
             return Ok(());
         }
         Decision::Apply {
             state,
-            reset_checks,
+            username_changed,
             action,
-        } => (state, reset_checks, action),
+        } => (state, username_changed, action),
     };
 
-    let duplicate = match &form.username {
-        Some(u) => requests::find_open_duplicate(&mut *conn, ev.repository.id, u, number).await?,
-        None => None,
-    };
     let data = FormData {
         username: form.username.clone(),
         fields: form.fields.clone(),
         problems: StoredProblems {
             from_form: form.from_form,
             items: form.problems.clone(),
+            username_read: form.username_read.clone(),
+            username_is_email: form.username_is_email,
         }
         .to_json(),
         body_hash,
@@ -115,11 +154,9 @@ pub async fn handle(
         delivery_id: Some(issue.delivery_id.to_owned()),
         details: serde_json::json!({
             "problems": form.problems.iter().map(|p| &p.message).collect::<Vec<_>>(),
-            "duplicate_of_issue": duplicate.map(|(_, n)| n),
-            "checks_reset": reset_checks,
+            "username_changed": username_changed,
         }),
     };
-    let duplicate_id = duplicate.map(|(id, _)| id);
     match &existing {
         None => {
             requests::insert(
@@ -128,19 +165,20 @@ pub async fn handle(
                     repository: &ev.repository.full_name,
                     repository_id: ev.repository.id,
                     issue_number: number,
-                    author_id: i64::try_from(ev.issue.user.id).unwrap_or_default(),
-                    author_login: &ev.issue.user.login,
+                    author_id: i64::try_from(current.user.id).unwrap_or_default(),
+                    author_login: &current.user.login,
                     form: &data,
                     state,
-                    duplicate_of: duplicate_id,
+                    duplicate_of: None,
                 },
                 &audit,
             )
             .await?;
+            issue.new_request = true;
         }
         Some(r) => {
-            requests::update_form(&mut *conn, r, &data, state, duplicate_id, &audit).await?;
-            if reset_checks {
+            requests::update_form(&mut *conn, r, &data, state, username_changed, &audit).await?;
+            if username_changed {
                 let reset = Audit {
                     action: "checks_reset".to_owned(),
                     ..audit.clone()
@@ -152,76 +190,82 @@ pub async fn handle(
     let mut request = requests::lock_by_issue(&mut *conn, ev.repository.id, number)
         .await?
         .ok_or_else(|| JobError::retry(anyhow::anyhow!("request vanished")))?;
+    requests::seen_version(&mut *conn, request.id, current.updated_at).await?;
     requests::set_installation(&mut *conn, request.id, issue.installation_id).await?;
     info!(state = %state, problems = form.problems.len(), "intake");
 
-    // The first time the request is valid for this account: ownership evidence.
-    let first_valid = match &before {
-        None => true,
-        Some(b) => b.state == State::Incomplete || b.username != form.username,
-    };
-    if let (Some(account), State::Pending, true) = (&account, state, first_valid) {
-        request = ownership_evidence(issue, conn, request, account, &ev.issue.user.login).await?;
+    // Valid, and no evidence yet for the account named: gather it.
+    if let (Some(account), State::Pending, None) = (&account, state, &request.ownership) {
+        request = ownership_evidence(issue, conn, request, account, current.user.id).await?;
     }
-    issue
-        .sync_labels(request.state(), duplicate.is_some())
-        .await?;
-    issue.refresh_status(conn, &request, reset_checks).await
+    issue.sync_tracker(conn, &request).await
 }
 
-/// Posts the ownership table for admins; when every project's repository is
-/// the author's, records `project-ownership` as passed and adds `fasttrack`.
+/// The ownership evidence for admins: each project's repository's owner, by
+/// GitHub user id. When every one is the author's, `project-ownership` is
+/// recorded as passed; with that, or with no projects at all (PyPI's fast
+/// path), the request is on the fast track.
 async fn ownership_evidence(
     issue: &mut Issue<'_>,
     conn: &mut PgConnection,
-    request: requests::Request,
+    request: Request,
     account: &Account,
-    author: &str,
-) -> Result<requests::Request, JobError> {
+    author_id: u64,
+) -> Result<Request, JobError> {
     let bot = issue.bot;
-    let projects: Vec<(String, Option<String>)> = account
-        .projects
-        .iter()
-        .map(|p| (p.name.clone(), p.repository_url.clone()))
-        .collect();
-    let evidence = ownership::evaluate(author, &projects);
-    issue
-        .reply_once(
-            0,
-            &messages::ownership_table(&evidence, author, &bot.labels.fasttrack),
-        )
-        .await?;
-    if !evidence.all_owned {
-        return Ok(request);
+    let mut projects = Vec::with_capacity(account.projects.len());
+    for p in &account.projects {
+        let owner_id = match p.repository_url.as_deref().and_then(ownership::github_repo) {
+            Some(repo) => {
+                let name = repo.full_name().to_lowercase();
+                match bot.repo_owners.get(&name) {
+                    Some(id) => id,
+                    None => {
+                        let id = issue.gh.repository_owner_id(&name).await?;
+                        bot.repo_owners.insert(name, id);
+                        id
+                    }
+                }
+            }
+            None => None,
+        };
+        projects.push(Project {
+            name: p.name.clone(),
+            repository_url: p.repository_url.clone(),
+            owner_id,
+        });
     }
-    let checks = requests::checks(&mut *conn, request.id).await?;
-    let sit = situation(
-        &request,
-        checks,
-        &bot.required_checks,
-        bot.verifier.is_some(),
-        AccountCheck::NotLookedUp,
-    );
-    let note = format!("every project's repository belongs to {author}");
-    let outcome = transitions::check_passed(&sit, "project-ownership", &note, "ownership_proven");
+    let evidence = ownership::evaluate(author_id, &projects);
     let audit = Audit {
         actor_id: None,
         actor_login: bot.login.clone(),
-        action: outcome.action.to_owned(),
+        action: "ownership_evidence".to_owned(),
         delivery_id: Some(issue.delivery_id.to_owned()),
-        details: serde_json::json!({ "projects": projects.len() }),
+        details: serde_json::json!({
+            "projects": evidence.rows.len(),
+            "owned": evidence.rows.iter().filter(|r| r.owned).count(),
+            "fasttrack": evidence.fasttrack(),
+        }),
     };
-    store_outcome(&mut *conn, &request, &outcome, &audit).await?;
-    if !issue
-        .labels
-        .iter()
-        .any(|l| l.eq_ignore_ascii_case(&bot.labels.fasttrack))
-    {
-        issue
-            .gh
-            .add_labels(issue.repo, issue.number, &[bot.labels.fasttrack.as_str()])
-            .await?;
-        issue.labels.push(bot.labels.fasttrack.clone());
+    let json = serde_json::to_value(&evidence).unwrap_or_default();
+    requests::set_ownership(&mut *conn, request.id, Some(&json), evidence.fasttrack()).await?;
+    requests::record(&mut *conn, &request, &audit).await?;
+    if evidence.all_owned {
+        let checks = requests::checks(&mut *conn, request.id).await?;
+        let sit = situation(
+            &request,
+            checks,
+            &bot.required_checks,
+            bot.verifier.is_some(),
+            AccountCheck::NotLookedUp,
+        );
+        let note = format!(
+            "every project's repository belongs to {} (by user id)",
+            request.author_login
+        );
+        let outcome =
+            transitions::check_passed(&sit, "project-ownership", &note, "ownership_proven");
+        store_outcome(&mut *conn, &request, &outcome, &audit).await?;
     }
     Ok(requests::lock(&mut *conn, request.id)
         .await?
@@ -234,18 +278,35 @@ async fn closed_or_reopened(
     issue: &mut Issue<'_>,
     conn: &mut PgConnection,
     ev: &IssuesEvent,
-    request: requests::Request,
+    request: Request,
 ) -> Result<(), JobError> {
-    if ev.sender.login.eq_ignore_ascii_case(&issue.bot.login) {
+    let bot = issue.bot;
+    if ev.sender.login.eq_ignore_ascii_case(&bot.login) {
+        return Ok(());
+    }
+    if let (Some(seen), Some(now)) = (request.issue_state_at, ev.issue.updated_at)
+        && now < seen
+    {
+        info!("an older close or reopen than the one already applied; ignored");
         return Ok(());
     }
     let open = ev.action == "reopened";
-    if request.issue_open == open {
+    requests::seen_state_version(&mut *conn, request.id, ev.issue.updated_at).await?;
+    if request.issue_open == open || request.removed_at.is_some() {
         return Ok(());
     }
-    let state = match (open, request.state()) {
-        (true, s) if s.is_final() => State::Pending,
-        (_, s) => s,
+    let checks = requests::checks(&mut *conn, request.id).await?;
+    let sit = situation(
+        &request,
+        checks,
+        &bot.required_checks,
+        bot.verifier.is_some(),
+        AccountCheck::NotLookedUp,
+    );
+    let state = if open {
+        sit.reopened_state()
+    } else {
+        request.state()
     };
     let audit = Audit {
         actor_id: i64::try_from(ev.sender.id).ok(),
@@ -264,14 +325,36 @@ async fn closed_or_reopened(
         .as_deref()
         .filter(|_| state == State::AwaitingUser);
     requests::set_state(&mut *conn, &request, state, awaiting, open, &audit).await?;
-    if state != request.state() {
-        issue
-            .sync_labels(state, request.duplicate_of.is_some())
-            .await?;
-        let request = requests::lock_by_issue(&mut *conn, ev.repository.id, request.issue_number)
-            .await?
-            .unwrap_or(request);
-        issue.refresh_status(conn, &request, false).await?;
+    let request = requests::lock(&mut *conn, request.id)
+        .await?
+        .unwrap_or(request);
+    issue.sync_tracker(conn, &request).await
+}
+
+/// The issue was deleted or transferred to another repository: it is no
+/// longer one of this repository's requests. Nothing is written to GitHub
+/// (the issue is gone); requests that named it as their earlier duplicate
+/// are brought in line.
+async fn removed(
+    conn: &mut PgConnection,
+    issue: &Issue<'_>,
+    ev: &IssuesEvent,
+    request: &Request,
+) -> Result<(), JobError> {
+    if request.removed_at.is_some() {
+        return Ok(());
     }
+    let audit = Audit {
+        actor_id: i64::try_from(ev.sender.id).ok(),
+        actor_login: ev.sender.login.clone(),
+        action: "issue_removed".to_owned(),
+        delivery_id: Some(issue.delivery_id.to_owned()),
+        details: serde_json::json!({ "event": ev.action }),
+    };
+    requests::mark_removed(&mut *conn, request, &audit).await?;
+    for dependent in requests::duplicates_of(&mut *conn, request.id).await? {
+        refresh::enqueue(&mut *conn, &dependent, issue.bot.max_attempts).await?;
+    }
+    info!("the issue left the repository's requests");
     Ok(())
 }

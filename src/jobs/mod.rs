@@ -11,6 +11,7 @@ mod confirmed;
 mod delivery;
 mod effects;
 mod intake;
+mod refresh;
 pub mod sweep;
 mod worker;
 

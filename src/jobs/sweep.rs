@@ -12,7 +12,7 @@ use tracing::info;
 use super::effects::Issue;
 use super::{Job, JobError, bot::Bot, intake};
 use crate::github::payload::{IssuesEvent, Repository};
-use crate::store::jobs::{self, NewJob};
+use crate::store::jobs::{self, IssueKey, NewJob};
 use crate::store::requests;
 
 pub const SWEEP_REPO: &str = "sweep_repo";
@@ -81,7 +81,7 @@ pub async fn sweep_repo(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result
             &mut *conn,
             &NewJob {
                 kind: SYNC_ISSUE.to_owned(),
-                issue_key: Some(format!("{repo_id}#{number}")),
+                issue_key: Some(IssueKey::new(repo_id, number)),
                 delivery_id: None,
                 args: serde_json::json!({
                     "repo": repo,
@@ -93,6 +93,7 @@ pub async fn sweep_repo(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result
                         "user": { "login": issue.user.login, "id": issue.user.id, "type": issue.user.kind },
                         "labels": issue.labels.iter().map(|l| serde_json::json!({"name": l.name})).collect::<Vec<_>>(),
                         "state": issue.state,
+                        "updated_at": issue.updated_at,
                     },
                 }),
                 max_attempts: job.max_attempts,
@@ -132,15 +133,14 @@ pub async fn sync_issue(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result
     };
     let installation_id = job.args["installation_id"].as_i64();
     let key = format!("sweep-{}", job.id);
-    let mut issue = Issue {
+    let mut issue = Issue::new(
         bot,
-        gh: bot.github.repo(installation_id).await?,
-        repo: &repo,
-        number: ev.issue.number,
-        delivery_id: &key,
-        retrying: job.attempts > 1,
-        labels: ev.issue.label_names(),
+        bot.github.repo(installation_id).await?,
+        &repo,
+        ev.issue.number,
+        &key,
+        job.attempts > 1,
         installation_id,
-    };
+    );
     intake::handle(&mut issue, conn, &ev).await
 }

@@ -43,6 +43,13 @@ pub fn code(text: &str) -> String {
     format!("{fence}{pad}{text}{pad}{fence}")
 }
 
+/// `text` as an inline code span inside a markdown table cell: GitHub ends
+/// a cell at any unescaped `|`, even inside code, so each is escaped (the
+/// table renders it as a plain `|`). The one rule for text in a cell.
+pub fn cell(text: &str) -> String {
+    code(text).replace('|', "\\|")
+}
+
 /// `text` as plain prose on one line: HTML escaped, mentions and issue
 /// references defused, markdown control characters escaped.
 pub fn plain(text: &str) -> String {
@@ -121,6 +128,21 @@ mod tests {
         let p = paragraph("first @x\nsecond #2", 1000);
         assert_eq!(p.lines().count(), 2);
         assert!(!p.contains("@x") && !p.contains("#2"));
+    }
+
+    #[test]
+    fn table_cells_cannot_be_ended_early() {
+        assert_eq!(cell("a|b"), "`a\\|b`");
+        assert_eq!(cell("plain"), "`plain`");
+        // A row of cells keeps its cell count whatever the text holds.
+        for hostile in ["x | y | z", "|", "`|`", "a\\|b", "@team | #1"] {
+            let row = format!("| {} | {} |", cell(hostile), plain(hostile));
+            let unescaped = row
+                .char_indices()
+                .filter(|&(i, c)| c == '|' && (i == 0 || row.as_bytes()[i - 1] != b'\\'))
+                .count();
+            assert_eq!(unescaped, 3, "{row}");
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! What intake does with an issue's form: the pure decision taken for
 //! `issues.opened`, `issues.labeled` (intake label) and `issues.edited`.
 
+use chrono::{DateTime, Utc};
+
 use super::messages::{self, ProblemLine};
 use super::state::State;
 use crate::form::{self, Rules, Template};
@@ -12,6 +14,10 @@ pub struct FormReading {
     pub from_form: bool,
     /// The valid bare username (None when missing or invalid).
     pub username: Option<String>,
+    /// The username as read, valid or not (None when missing, or when the
+    /// field holds an email address, which is never repeated).
+    pub username_read: Option<String>,
+    pub username_is_email: bool,
     /// `check`'s JSON shape of the values.
     pub fields: serde_json::Value,
     pub problems: Vec<ProblemLine>,
@@ -43,9 +49,15 @@ pub fn read_form(template: &Template, rules: &Rules, body: Option<&str>) -> Form
             message: messages::problem(p, template),
         })
         .collect();
+    let username_is_email = validation
+        .problems
+        .iter()
+        .any(|p| p.kind == form::ProblemKind::UsernameIsEmail);
     FormReading {
         from_form: response.from_form,
         username: validation.username.clone(),
+        username_read: validation.username_as_read.clone(),
+        username_is_email,
         fields: validation.fields_json(),
         problems,
     }
@@ -66,29 +78,42 @@ pub struct Existing {
     pub body_hash: String,
     /// Some check has been recorded (sent or passed).
     pub has_checks: bool,
+    /// The issue's `updated_at` of the newest version already read.
+    pub seen: Option<DateTime<Utc>>,
 }
 
-/// The form as read now.
+/// The form as read now, from the issue as of `updated_at`.
 #[derive(Debug, Clone)]
 pub struct Reading {
     pub username: Option<String>,
     pub valid: bool,
     pub body_hash: String,
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
-    /// Nothing to do (a redelivery, an edit that changed nothing, a decided
-    /// request).
+    /// Nothing to do (a redelivery, an older version of the issue, an edit
+    /// that changed nothing).
     Ignore(&'static str),
     /// Store the reading, move to `state`, and show it on the tracker.
     Apply {
         state: State,
-        /// The account named changed after checks were recorded: forget them.
-        reset_checks: bool,
+        /// The account named changed: forget the checks and the ownership
+        /// evidence, revoke every link, warn the admins.
+        username_changed: bool,
         /// Audit action.
         action: &'static str,
     },
+}
+
+/// Names compare case-insensitively (PyPI usernames do).
+pub fn same_account(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        (None, None) => true,
+        _ => false,
+    }
 }
 
 pub fn decide(trigger: Trigger, existing: Option<&Existing>, reading: &Reading) -> Decision {
@@ -100,38 +125,40 @@ pub fn decide(trigger: Trigger, existing: Option<&Existing>, reading: &Reading) 
     let Some(existing) = existing else {
         return Decision::Apply {
             state: fresh,
-            reset_checks: false,
+            username_changed: false,
             action: match trigger {
                 Trigger::Labeled => "intake_labeled",
                 _ => "intake_opened",
             },
         };
     };
+    if let (Some(seen), Some(now)) = (existing.seen, reading.updated_at)
+        && now < seen
+    {
+        return Decision::Ignore("an older version of the issue than the one already read");
+    }
     if existing.body_hash == reading.body_hash {
         return Decision::Ignore(match trigger {
             Trigger::Edited => "the edit did not change the body",
             _ => "the request is already taken in",
         });
     }
-    if existing.state.is_final() {
-        return Decision::Ignore("the request is already decided");
-    }
-    let same_account = match (&existing.username, &reading.username) {
-        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-        (None, None) => true,
-        _ => false,
-    };
-    let reset_checks = !same_account && existing.has_checks;
-    let state = if !reading.valid {
+    let username_changed = !same_account(existing.username.as_deref(), reading.username.as_deref())
+        && (existing.username.is_some() || existing.has_checks);
+    // A decided request keeps its decision; the new reading counts if it is
+    // reopened.
+    let state = if existing.state.is_final() {
+        existing.state
+    } else if !reading.valid {
         State::Incomplete
-    } else if reset_checks || existing.state == State::Incomplete {
+    } else if username_changed || existing.state == State::Incomplete {
         State::Pending
     } else {
         existing.state
     };
     Decision::Apply {
         state,
-        reset_checks,
+        username_changed,
         action: "form_edited",
     }
 }
@@ -145,6 +172,7 @@ mod tests {
             username: Some(username.into()),
             valid,
             body_hash: hash.into(),
+            updated_at: None,
         }
     }
 
@@ -154,6 +182,7 @@ mod tests {
             username: Some(username.into()),
             body_hash: hash.into(),
             has_checks,
+            seen: None,
         }
     }
 
@@ -161,9 +190,9 @@ mod tests {
         match d {
             Decision::Apply {
                 state,
-                reset_checks,
+                username_changed,
                 ..
-            } => (state, reset_checks),
+            } => (state, username_changed),
             Decision::Ignore(why) => panic!("ignored: {why}"),
         }
     }
@@ -177,7 +206,7 @@ mod tests {
     }
 
     #[test]
-    fn unchanged_bodies_and_decided_requests_are_ignored() {
+    fn unchanged_bodies_are_ignored_and_decided_requests_keep_their_decision() {
         let e = existing(State::Pending, "alice", "h", false);
         assert!(matches!(
             decide(Trigger::Edited, Some(&e), &reading("alice", true, "h")),
@@ -187,11 +216,16 @@ mod tests {
             decide(Trigger::Opened, Some(&e), &reading("alice", true, "h")),
             Decision::Ignore(_)
         ));
+        // A decided request keeps its decision, but the new reading is kept.
         let done = existing(State::Approved, "alice", "h", true);
-        assert!(matches!(
-            decide(Trigger::Edited, Some(&done), &reading("bob", true, "h2")),
-            Decision::Ignore(_)
-        ));
+        assert_eq!(
+            state_of(decide(
+                Trigger::Edited,
+                Some(&done),
+                &reading("bob", false, "h2")
+            )),
+            (State::Approved, true)
+        );
     }
 
     #[test]
@@ -220,9 +254,33 @@ mod tests {
         let e = existing(State::Verified, "alice", "h", true);
         let d = decide(Trigger::Edited, Some(&e), &reading("mallory", true, "h2"));
         assert_eq!(state_of(d), (State::Pending, true));
-        // Without recorded checks there is nothing to reset.
-        let e = existing(State::Pending, "alice", "h", false);
+        // Whether or not a check had passed: the links sent are void.
+        let e = existing(State::AwaitingUser, "alice", "h", false);
+        let d = decide(Trigger::Edited, Some(&e), &reading("bob", true, "h2"));
+        assert_eq!(state_of(d), (State::Pending, true));
+        // A name given for the first time is not a change.
+        let mut e = existing(State::Incomplete, "x", "h", false);
+        e.username = None;
         let d = decide(Trigger::Edited, Some(&e), &reading("bob", true, "h2"));
         assert_eq!(state_of(d), (State::Pending, false));
+    }
+
+    #[test]
+    fn an_older_version_of_the_issue_never_overrides_a_newer_one() {
+        let t = |s: &str| Some(s.parse::<DateTime<Utc>>().unwrap());
+        let mut e = existing(State::Pending, "alice", "h2", false);
+        e.seen = t("2026-12-01T10:00:05Z");
+        let mut older = reading("mallory", true, "h1");
+        older.updated_at = t("2026-12-01T10:00:01Z");
+        assert!(matches!(
+            decide(Trigger::Edited, Some(&e), &older),
+            Decision::Ignore(_)
+        ));
+        let mut newer = reading("bob", true, "h3");
+        newer.updated_at = t("2026-12-01T10:00:09Z");
+        assert_eq!(
+            state_of(decide(Trigger::Edited, Some(&e), &newer)),
+            (State::Pending, true)
+        );
     }
 }

@@ -7,7 +7,8 @@ use crate::commands::{self, ParseError};
 use crate::form::template::FieldKind;
 use crate::form::{Problem, ProblemKind, Template};
 
-use super::echo::{self, code, plain};
+use super::echo::{self, cell, code, plain};
+use super::ownership::Evidence;
 use super::state::{Labels, State};
 use super::transitions::{CheckStatus, Reply};
 
@@ -46,7 +47,14 @@ pub struct StatusView<'a> {
     pub duplicate_of: Option<u64>,
     /// Undecided requests opened before this one, when it was written.
     pub ahead: i64,
-    pub checks_reset: bool,
+    /// The username as read from the form (valid or not; never an address).
+    pub username_read: Option<&'a str>,
+    /// The username field holds an email address (not repeated here).
+    pub username_is_email: bool,
+    /// The username changed; shown until an admin's next command.
+    pub username_changed: bool,
+    /// The account's projects and whose their repositories are.
+    pub ownership: Option<&'a Evidence>,
     pub checks: &'a [CheckLine],
     pub required: &'a [String],
     pub labels: &'a Labels,
@@ -56,6 +64,22 @@ pub fn status_comment(v: &StatusView<'_>) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{STATUS_MARKER}");
     let _ = writeln!(s, "### Account recovery: {}\n", state_title(v.state));
+    if v.from_form {
+        match (v.username_read, v.username_is_email) {
+            (_, true) => {
+                let _ = writeln!(
+                    s,
+                    "**Username read from the form:** none (the field holds an email address, not repeated here).\n"
+                );
+            }
+            (Some(name), false) => {
+                let _ = writeln!(s, "**Username read from the form:** {}\n", code(name));
+            }
+            (None, false) => {
+                let _ = writeln!(s, "**Username read from the form:** none.\n");
+            }
+        }
+    }
     match v.state {
         State::Incomplete => {
             if !v.from_form {
@@ -134,15 +158,23 @@ pub fn status_comment(v: &StatusView<'_>) -> String {
              if you opened both, you can close the newer one."
         );
     }
-    if v.checks_reset {
+    if v.username_changed {
         let _ = writeln!(
             s,
-            "\n> [!WARNING]\n> The username changed after checks were recorded, so those checks were reset. \
-             Admins: the verification starts again for the new account."
+            "\n> [!WARNING]\n> The username in this request changed. Every check was reset, every link already \
+             emailed was revoked and the ownership evidence was removed. Admins: the verification starts again \
+             for the account named now. This note stays until an admin's next command."
         );
     }
     if !v.checks.is_empty() || v.state != State::Incomplete {
         let _ = writeln!(s, "\n{}", checks_table(v.checks, v.required));
+    }
+    if let Some(e) = v.ownership {
+        let _ = writeln!(
+            s,
+            "\n{}",
+            ownership_details(e, v.author, &v.labels.fasttrack)
+        );
     }
     let _ = writeln!(
         s,
@@ -178,7 +210,7 @@ fn checks_table(checks: &[CheckLine], required: &[String]) -> String {
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {} | {} |",
-            code(name),
+            cell(name),
             if required.iter().any(|r| r == name) {
                 "yes"
             } else {
@@ -229,7 +261,7 @@ pub fn status_reply(
             "| {} | {} | {} | {} | {} |",
             h.when,
             plain(&h.actor),
-            code(&h.action),
+            cell(&h.action),
             h.from.as_deref().unwrap_or(""),
             h.to.as_deref().unwrap_or("")
         );
@@ -289,14 +321,23 @@ pub fn reply(r: &Reply, requester: &str, actor: &str, status: Option<&str>) -> S
             "`/approve` needs every required check to pass first. Missing: {}. Nothing was changed.",
             missing.iter().map(|m| code(m)).collect::<Vec<_>>().join(", ")
         ),
+        Reply::FormInvalid => "`/approve` cannot be used while the form has problems: the requester has to fix \
+             the issue first. Nothing was changed."
+            .to_owned(),
+        Reply::NoteRequired { check } => format!(
+            "`/confirm {check}` records by hand a check that proves ownership, so it needs a note saying how it \
+             was checked: `/confirm {check} <note>`. Nothing was changed.",
+            check = plain(check)
+        ),
         Reply::EmailUnavailable => "`/verify-email` is not available: this bot has no mail server or account \
              directory configured (`SMTP_URL`, `MAIL_FROM`, `ACCOUNT_DIRECTORY_URL`). Nothing was changed."
             .to_owned(),
         Reply::NoSuchAccount => "`/verify-email`: the account directory has no account with the username in this \
              request. Nothing was changed; the requester may need to correct the username."
             .to_owned(),
-        Reply::NoAddress => "`/verify-email`: the account has no verified email address to write to. \
-             Nothing was changed; verify ownership another way and record it with `/confirm`."
+        Reply::NoAddress => "`/verify-email`: the account's primary email address is not verified (or it has \
+             none), so no mail was sent: the link goes to a verified primary address only. Nothing was changed; \
+             verify ownership another way and record it with `/confirm email <note>`."
             .to_owned(),
         Reply::EmailConfirmed { verified } => {
             let mut s = "The owner of the account confirmed this request from the link emailed to the \
@@ -405,26 +446,39 @@ pub fn form_skeleton(template: &Template) -> String {
     s.trim_end().to_owned()
 }
 
+/// What the confirmation email says, and where it points.
+pub struct VerificationEmail<'a> {
+    pub index_name: &'a str,
+    pub username: &'a str,
+    /// The issue's web address.
+    pub issue_url: &'a str,
+    pub link: &'a str,
+    pub hours: u64,
+    pub contact: &'a str,
+}
+
 /// The confirmation email: subject and plain-text body. The link is the only
 /// place the token exists.
-pub fn verification_email(
-    username: &str,
-    issue: &str,
-    link: &str,
-    hours: u64,
-    contact: &str,
-) -> (String, String) {
-    let subject = format!("Confirm the recovery request for your account {username}");
+pub fn verification_email(m: &VerificationEmail<'_>) -> (String, String) {
+    let VerificationEmail {
+        index_name,
+        username,
+        issue_url,
+        link,
+        hours,
+        contact,
+    } = m;
+    let subject = format!("{index_name}: confirm the recovery request for your account {username}");
     let body = format!(
         "Hello,\n\n\
-         someone asked to recover the account \"{username}\", which lists this email address, on the \
-         support tracker ({issue}).\n\n\
+         someone asked {index_name} to recover the account \"{username}\", which lists this email address \
+         as its primary address, on the support tracker:\n\n    {issue_url}\n\n\
          If that was you, open this link and press Confirm:\n\n    {link}\n\n\
-         The link works once and expires in {hours} hours.\n\n\
+         The link works once, only for this request and this account, and expires in {hours} hours.\n\n\
          If you did NOT ask for this, do not open the link and do not press Confirm. \
          Your account stays as it is. Please tell the admins that the request is not yours: \
-         comment on {issue}, or write to {contact}.\n\n\
-         This message was sent by the tracker's recovery bot; replies reach the admins.\n"
+         comment on the issue above, or write to {contact}.\n\n\
+         This message was sent by the {index_name} support tracker's recovery bot; replies reach the admins.\n"
     );
     (subject, body)
 }
@@ -433,58 +487,64 @@ pub fn verification_email(
 pub enum VerifyPage<'a> {
     /// The link is good: explain, and offer the Confirm button (a POST).
     Ask {
+        index_name: &'a str,
         username: &'a str,
         issue: &'a str,
     },
     Confirmed {
+        index_name: &'a str,
         issue: &'a str,
     },
-    Used,
-    Expired,
-    Unknown,
+    /// Unknown, used, expired, revoked or no longer waited for: one neutral
+    /// answer that reveals nothing.
+    NoLongerValid,
     Unavailable,
 }
+
+/// The page's only style, inline; `verify::page` allows exactly this in its
+/// Content-Security-Policy.
+pub const VERIFY_PAGE_STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;\
+padding:0 1rem;line-height:1.5}button{font-size:1.1rem;padding:.6rem 1.6rem;cursor:pointer}";
 
 /// The confirmation page, as HTML; every value is escaped.
 pub fn verify_page(page: &VerifyPage<'_>) -> String {
     let e = |s: &str| html_escape::encode_text(s).into_owned();
+    let a = |s: &str| html_escape::encode_double_quoted_attribute(s).into_owned();
     let (title, body) = match page {
-        VerifyPage::Ask { username, issue } => (
-            "Confirm your account recovery request",
+        VerifyPage::Ask {
+            index_name,
+            username,
+            issue,
+        } => (
+            format!("{}: confirm your account recovery request", e(index_name)),
             format!(
-                "<p>Someone asked to recover the account <strong>{}</strong> on the support tracker \
-                 (<a href=\"{}\" rel=\"noreferrer\">{}</a>).</p>\n\
+                "<p>Someone asked {} to recover the account <strong id=\"username\">{}</strong> on the support \
+                 tracker (<a href=\"{}\" rel=\"noreferrer\">{}</a>).</p>\n\
                  <p>If that was you, press <strong>Confirm</strong>. If it was not, close this page: \
                  nothing happens unless you press the button, and you can tell the admins on the issue.</p>\n\
                  <form method=\"post\"><button type=\"submit\" id=\"confirm\">Confirm</button></form>",
+                e(index_name),
                 e(username),
-                html_escape::encode_double_quoted_attribute(issue),
+                a(issue),
                 e(issue)
             ),
         ),
-        VerifyPage::Confirmed { issue } => (
-            "Confirmed",
+        VerifyPage::Confirmed { index_name, issue } => (
+            format!("{}: confirmed", e(index_name)),
             format!(
-                "<p id=\"result\">Thank you: your request is confirmed. The admins will continue on \
-                 <a href=\"{}\">{}</a>.</p>",
-                html_escape::encode_double_quoted_attribute(issue),
+                "<p id=\"result\">Thank you: your request is confirmed. The {} admins will continue on \
+                 <a href=\"{}\" rel=\"noreferrer\">{}</a>.</p>",
+                e(index_name),
+                a(issue),
                 e(issue)
             ),
         ),
-        VerifyPage::Used => (
-            "Link already used",
-            "<p id=\"result\">This link was already used. Each link works once; nothing more is needed.</p>".to_owned(),
-        ),
-        VerifyPage::Expired => (
-            "Link expired",
-            "<p id=\"result\">This link has expired. Ask on your issue for a new one.</p>".to_owned(),
-        ),
-        VerifyPage::Unknown => (
-            "Unknown link",
-            "<p id=\"result\">This link is not valid. Check that you copied all of it.</p>".to_owned(),
+        VerifyPage::NoLongerValid => (
+            "Link no longer valid".to_owned(),
+            "<p id=\"result\">This link is no longer valid; ask on the issue for a new one.</p>".to_owned(),
         ),
         VerifyPage::Unavailable => (
-            "Try again later",
+            "Try again later".to_owned(),
             "<p id=\"result\">The confirmation could not be recorded right now. Please try again in a few minutes.</p>".to_owned(),
         ),
     };
@@ -492,8 +552,7 @@ pub fn verify_page(page: &VerifyPage<'_>) -> String {
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"robots\" content=\"noindex\"><title>{title}</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5}}\
-         button{{font-size:1.1rem;padding:.6rem 1.6rem;cursor:pointer}}</style></head>\n\
+         <style>{VERIFY_PAGE_STYLE}</style></head>\n\
          <body><h1>{title}</h1>\n{body}\n</body></html>\n"
     )
 }
@@ -506,37 +565,55 @@ pub fn no_such_account(username: &str) -> String {
     )
 }
 
-/// The ownership evidence, for admins.
-pub fn ownership_table(e: &super::ownership::Evidence, author: &str, fasttrack: &str) -> String {
+/// The ownership evidence, for admins, folded in the status comment.
+fn ownership_details(e: &Evidence, author: &str, fasttrack: &str) -> String {
     let mut s = format!(
-        "**Ownership evidence** (for admins): the account's projects and their source repositories, \
-         compared with the issue's author {}.\n\n| project | repository | the author's |\n|---|---|---|\n",
+        "<details><summary>Ownership evidence (for admins)</summary>\n\n\
+         The account's projects and their source repositories, compared with the issue's author {} \
+         by GitHub user id.\n\n| project | repository | the author's |\n|---|---|---|\n",
         code(author)
     );
     for r in &e.rows {
         let _ = writeln!(
             s,
             "| {} | {} | {} |",
-            code(&r.project),
+            cell(&r.project),
             r.repository_url
                 .as_deref()
-                .map(code)
+                .map(cell)
                 .unwrap_or_else(|| "(none)".to_owned()),
             if r.owned { "✅ yes" } else { "❌ no" }
         );
     }
     if e.rows.is_empty() {
-        s.push_str("| (no projects) | | |\n");
-    }
-    if e.all_owned {
+        let _ = write!(
+            s,
+            "| (no projects) | | |\n\nThe account has no projects: PyPI's fast path, label {} added.",
+            code(fasttrack)
+        );
+    } else if e.all_owned {
         let _ = write!(
             s,
             "\nEvery project's repository belongs to the author: check `project-ownership` recorded as passed, \
-             label `{}` added.",
-            plain(fasttrack)
+             label {} added.",
+            code(fasttrack)
         );
     } else {
         s.push_str("\nNot every project's repository belongs to the author: ownership needs another check.");
+    }
+    s.push_str("\n\n</details>");
+    s
+}
+
+/// One comment's answer: the replies to each of its commands, in order.
+pub fn combined(replies: &[String], skipped: usize) -> String {
+    let mut s = replies.join("\n\n---\n\n");
+    if skipped > 0 {
+        let _ = write!(
+            s,
+            "\n\n---\n\nOnly the first {} commands of a comment are run; the {skipped} after them were ignored.",
+            replies.len()
+        );
     }
     echo::fit(s)
 }

@@ -6,5 +6,6 @@ pub mod echo;
 pub mod intake;
 pub mod messages;
 pub mod ownership;
+pub mod rounds;
 pub mod state;
 pub mod transitions;

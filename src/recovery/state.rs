@@ -95,10 +95,23 @@ impl Labels {
         }
     }
 
-    /// The label changes that leave exactly `state`'s label (and the
-    /// duplicate flag when `duplicate`) among the state labels on an issue
-    /// that now carries `current`.
-    pub fn changes(&self, current: &[String], state: State, duplicate: bool) -> LabelChanges {
+    /// The labels the tracker must show for a request: its state's, and
+    /// the flags that apply. The one place a label is chosen.
+    pub fn wanted(&self, state: State, flags: Flags) -> Vec<&str> {
+        let mut want = vec![self.for_state(state)];
+        if flags.duplicate {
+            want.push(&self.duplicate);
+        }
+        if flags.fasttrack {
+            want.push(&self.fasttrack);
+        }
+        want
+    }
+
+    /// The label changes that leave exactly `state`'s label among the state
+    /// labels, and the flags as `flags` says, on an issue that now carries
+    /// `current`. Labels the bot does not own are left alone.
+    pub fn changes(&self, current: &[String], state: State, flags: Flags) -> LabelChanges {
         let has = |name: &str| current.iter().any(|l| l.eq_ignore_ascii_case(name));
         let want = self.for_state(state);
         let mut add = Vec::new();
@@ -111,13 +124,27 @@ impl Labels {
             .filter(|l| !l.eq_ignore_ascii_case(want) && has(l))
             .map(str::to_owned)
             .collect();
-        match (duplicate, has(&self.duplicate)) {
-            (true, false) => add.push(self.duplicate.clone()),
-            (false, true) => remove.push(self.duplicate.clone()),
-            _ => {}
+        for (wanted, label) in [
+            (flags.duplicate, &self.duplicate),
+            (flags.fasttrack, &self.fasttrack),
+        ] {
+            match (wanted, has(label)) {
+                (true, false) => add.push(label.clone()),
+                (false, true) => remove.push(label.clone()),
+                _ => {}
+            }
         }
         LabelChanges { add, remove }
     }
+}
+
+/// The flags shown beside the state label.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flags {
+    /// Another, earlier open request names the same account.
+    pub duplicate: bool,
+    /// The ownership evidence put the request on the fast track.
+    pub fasttrack: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -137,24 +164,43 @@ mod tests {
     #[test]
     fn one_state_label_at_a_time() {
         let l = Labels::default();
-        let c = l.changes(
-            &v(&["account-recovery", "needs-fix"]),
-            State::Pending,
-            false,
-        );
+        let none = Flags::default();
+        let dup = Flags {
+            duplicate: true,
+            ..none
+        };
+        let c = l.changes(&v(&["account-recovery", "needs-fix"]), State::Pending, none);
         assert_eq!(c.add, ["needs-verification"]);
         assert_eq!(c.remove, ["needs-fix"]);
         let c = l.changes(
             &v(&["account-recovery", "needs-verification"]),
             State::Pending,
-            false,
+            none,
         );
         assert_eq!(c, LabelChanges::default());
-        let c = l.changes(&v(&["Needs-Fix", "verified"]), State::Incomplete, true);
+        let c = l.changes(&v(&["Needs-Fix", "verified"]), State::Incomplete, dup);
         assert_eq!(c.add, ["duplicate"]);
         assert_eq!(c.remove, ["verified"]);
-        let c = l.changes(&v(&["duplicate", "needs-fix"]), State::Incomplete, false);
+        let c = l.changes(&v(&["duplicate", "needs-fix"]), State::Incomplete, none);
         assert_eq!(c.remove, ["duplicate"]);
+        // Two state labels (a race) leave one; fasttrack goes when not earned.
+        let c = l.changes(
+            &v(&["needs-verification", "denied", "fasttrack", "bug"]),
+            State::Denied,
+            none,
+        );
+        assert!(c.add.is_empty());
+        assert_eq!(c.remove, ["needs-verification", "fasttrack"]);
+        assert_eq!(
+            l.wanted(
+                State::Verified,
+                Flags {
+                    duplicate: true,
+                    fasttrack: true
+                }
+            ),
+            ["verified", "duplicate", "fasttrack"]
+        );
     }
 
     #[test]

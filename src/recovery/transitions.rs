@@ -6,6 +6,10 @@ use crate::commands::{Command, ParseError};
 
 use super::state::State;
 
+/// The check that an emailed link proves (and that `/confirm` may record by
+/// hand only with a note).
+pub const EMAIL_CHECK: &str = "email";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckStatus {
     Sent,
@@ -71,6 +75,9 @@ pub struct Situation {
     /// What the account directory said about the requested account (looked
     /// up only for `/verify-email`).
     pub account: AccountCheck,
+    /// The form was read and has no problem: only then may the request be
+    /// pending, verified or approved.
+    pub form_valid: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +95,29 @@ impl Situation {
         self.checks
             .iter()
             .any(|(n, s)| n == name && *s == CheckStatus::Passed)
+    }
+
+    /// `target`, unless the form is invalid: then the request stays
+    /// incomplete. Every transition goes through here.
+    pub fn settle(&self, target: State) -> State {
+        match target {
+            State::Pending | State::Verified | State::Approved if !self.form_valid => {
+                State::Incomplete
+            }
+            other => other,
+        }
+    }
+
+    /// The state a closed request returns to when it is reopened (by
+    /// `/reopen` or by hand): the one it had, except that a decided request
+    /// is pending again; incomplete whenever the form is invalid.
+    pub fn reopened_state(&self) -> State {
+        let back = if self.state.is_final() {
+            State::Pending
+        } else {
+            self.state
+        };
+        self.settle(back)
     }
 
     pub fn missing_checks(&self) -> Vec<String> {
@@ -130,6 +160,12 @@ pub enum Reply {
     },
     MissingChecks {
         missing: Vec<String>,
+    },
+    /// `/approve` while the form has problems.
+    FormInvalid,
+    /// `/confirm` of a check that proves ownership needs a note.
+    NoteRequired {
+        check: String,
     },
     EmailUnavailable,
     NoSuchAccount,
@@ -231,7 +267,7 @@ pub fn command(sit: &Situation, actor: &Actor, cmd: &Result<Command, ParseError>
             ..Outcome::done("status")
         },
         Command::VerifyEmail => {
-            if !active || sit.state == State::Incomplete {
+            if !active || sit.state == State::Incomplete || !sit.form_valid {
                 return not_in_state("/verify-email");
             }
             if own {
@@ -284,11 +320,21 @@ pub fn command(sit: &Situation, actor: &Actor, cmd: &Result<Command, ParseError>
                     },
                 );
             }
+            let needs_note = check == EMAIL_CHECK || sit.required.iter().any(|r| r == check);
+            if needs_note && note.is_none() {
+                return Outcome::refused(
+                    "command_refused",
+                    Reply::NoteRequired {
+                        check: check.clone(),
+                    },
+                );
+            }
             let mut after = sit.clone();
             after.checks.retain(|(n, _)| n != check);
             after.checks.push((check.clone(), CheckStatus::Passed));
             let verified = after.missing_checks().is_empty()
-                && matches!(sit.state, State::Pending | State::AwaitingUser);
+                && matches!(sit.state, State::Pending | State::AwaitingUser)
+                && sit.settle(State::Verified) == State::Verified;
             Outcome {
                 to: verified.then_some((State::Verified, None)),
                 check: Some((check.clone(), CheckStatus::Passed, note.clone())),
@@ -310,6 +356,9 @@ pub fn command(sit: &Situation, actor: &Actor, cmd: &Result<Command, ParseError>
                         command: "/approve",
                     },
                 );
+            }
+            if !sit.form_valid {
+                return Outcome::refused("command_refused", Reply::FormInvalid);
             }
             let missing = sit.missing_checks();
             if !missing.is_empty() {
@@ -339,13 +388,10 @@ pub fn command(sit: &Situation, actor: &Actor, cmd: &Result<Command, ParseError>
             if active {
                 return not_in_state("/reopen");
             }
-            let state = if sit.state.is_final() {
-                State::Pending
-            } else {
-                sit.state
-            };
+            let state = sit.reopened_state();
+            let awaiting = sit.awaiting.filter(|_| state == State::AwaitingUser);
             Outcome {
-                to: Some((state, None)),
+                to: Some((state, awaiting)),
                 issue: (!sit.issue_open).then_some(IssueChange::Reopen),
                 reply: Some(Reply::Reopened { state }),
                 ..Outcome::done("reopen")
@@ -361,7 +407,8 @@ pub fn check_passed(sit: &Situation, check: &str, note: &str, action: &'static s
     after.checks.retain(|(n, _)| n != check);
     after.checks.push((check.to_owned(), CheckStatus::Passed));
     let open = sit.issue_open && matches!(sit.state, State::Pending | State::AwaitingUser);
-    let verified = open && after.missing_checks().is_empty();
+    let verified =
+        open && after.missing_checks().is_empty() && sit.settle(State::Verified) == State::Verified;
     let to = if verified {
         Some((State::Verified, None))
     } else if open
@@ -404,7 +451,7 @@ pub fn reply_from(sit: &Situation, commenter_id: u64) -> Option<Outcome> {
         && sit.awaiting == Some(Awaiting::Info)
         && commenter_id == sit.author_id;
     answers.then(|| Outcome {
-        to: Some((State::Pending, None)),
+        to: Some((sit.settle(State::Pending), None)),
         ..Outcome::done("requester_replied")
     })
 }
@@ -428,6 +475,7 @@ mod tests {
             required: vec!["email".into()],
             email_available: true,
             account: AccountCheck::Found,
+            form_valid: state != State::Incomplete,
         }
     }
 
@@ -450,7 +498,7 @@ mod tests {
     fn confirm(check: &str) -> Command {
         Command::Confirm {
             check: check.into(),
-            note: None,
+            note: Some("seen on a call".into()),
         }
     }
 
@@ -542,7 +590,11 @@ mod tests {
         assert_eq!(o.to, None);
         assert_eq!(
             o.check,
-            Some(("project-ownership".into(), CheckStatus::Passed, None))
+            Some((
+                "project-ownership".into(),
+                CheckStatus::Passed,
+                Some("seen on a call".into())
+            ))
         );
         let o = run(
             &sit(State::Incomplete, true, &[]),
@@ -617,7 +669,7 @@ mod tests {
             &admin(),
             Command::Reopen,
         );
-        assert_eq!(o.to, Some((State::AwaitingUser, None)));
+        assert_eq!(o.to, Some((State::AwaitingUser, Some(Awaiting::Info))));
         assert!(!run(&sit(State::Pending, true, &[]), &admin(), Command::Reopen).ok);
 
         let waiting = sit(State::AwaitingUser, true, &[]);
@@ -643,5 +695,63 @@ mod tests {
         assert_eq!(email_confirmed(&s).to, Some((State::Pending, None)));
         let closed = sit(State::Denied, false, &[]);
         assert_eq!(email_confirmed(&closed).to, None);
+    }
+
+    #[test]
+    fn no_transition_moves_an_invalid_form_out_of_incomplete() {
+        let invalid = |state: State| Situation {
+            form_valid: false,
+            ..sit(state, true, &["email"])
+        };
+        // /reopen and a reopen by hand of a decided request.
+        let closed = Situation {
+            issue_open: false,
+            ..invalid(State::Denied)
+        };
+        assert_eq!(closed.reopened_state(), State::Incomplete);
+        let o = run(&closed, &admin(), Command::Reopen);
+        assert_eq!(o.to, Some((State::Incomplete, None)));
+        let valid_closed = sit(State::Approved, false, &["email"]);
+        assert_eq!(valid_closed.reopened_state(), State::Pending);
+        // The requester's reply.
+        let waiting = invalid(State::AwaitingUser);
+        assert_eq!(
+            reply_from(&waiting, AUTHOR).and_then(|o| o.to),
+            Some((State::Incomplete, None))
+        );
+        // /confirm records the check, but the request is not verified.
+        let o = run(&invalid(State::AwaitingUser), &admin(), confirm("email"));
+        assert!(o.ok && o.to.is_none(), "{o:?}");
+        // /approve is refused.
+        let o = run(&invalid(State::Verified), &admin(), approve());
+        assert_eq!(o.reply, Some(Reply::FormInvalid));
+        assert!(!o.ok && o.to.is_none() && o.issue.is_none());
+        // A check passed by the link or the evidence does not verify it either.
+        let mut s = invalid(State::AwaitingUser);
+        s.checks.clear();
+        s.awaiting = Some(Awaiting::Email);
+        assert_ne!(email_confirmed(&s).to, Some((State::Verified, None)));
+    }
+
+    #[test]
+    fn confirming_a_check_that_proves_ownership_needs_a_note() {
+        let bare = |check: &str| Command::Confirm {
+            check: check.into(),
+            note: None,
+        };
+        let s = sit(State::Pending, true, &[]);
+        let o = run(&s, &admin(), bare("email"));
+        assert_eq!(
+            o.reply,
+            Some(Reply::NoteRequired {
+                check: "email".into()
+            })
+        );
+        assert!(!o.ok && o.check.is_none());
+        let mut s2 = s.clone();
+        s2.required = vec!["project-ownership".into()];
+        assert!(!run(&s2, &admin(), bare("project-ownership")).ok);
+        // A check no rule needs may be recorded without one.
+        assert!(run(&s, &admin(), bare("extra-review")).ok);
     }
 }

@@ -5,10 +5,26 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{FromRow, PgConnection, PgExecutor};
 
+/// The key that orders jobs: one issue's jobs run one at a time, in order.
+/// Made of the repository id (which survives renames and transfers of the
+/// repository) and the issue number, here and nowhere else.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IssueKey(String);
+
+impl IssueKey {
+    pub fn new(repository_id: i64, issue_number: i64) -> Self {
+        Self(format!("{repository_id}#{issue_number}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewJob {
     pub kind: String,
-    pub issue_key: Option<String>,
+    pub issue_key: Option<IssueKey>,
     pub delivery_id: Option<i64>,
     pub args: serde_json::Value,
     pub max_attempts: i32,
@@ -34,7 +50,8 @@ pub struct Job {
 /// advisory lock on the issue key makes ids follow commit order for one
 /// issue, so "older id first" really is "received first".
 pub async fn enqueue(conn: &mut PgConnection, job: &NewJob) -> sqlx::Result<i64> {
-    if let Some(key) = &job.issue_key {
+    let key = job.issue_key.as_ref().map(IssueKey::as_str);
+    if let Some(key) = key {
         sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
             .bind(key)
             .execute(&mut *conn)
@@ -46,7 +63,7 @@ pub async fn enqueue(conn: &mut PgConnection, job: &NewJob) -> sqlx::Result<i64>
          RETURNING id",
     )
     .bind(&job.kind)
-    .bind(&job.issue_key)
+    .bind(key)
     .bind(job.delivery_id)
     .bind(&job.args)
     .bind(job.max_attempts)

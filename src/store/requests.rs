@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{FromRow, PgConnection, PgExecutor};
 
+use super::tokens::{self, Revocation};
 use crate::recovery::state::State;
+use crate::recovery::transitions::EMAIL_CHECK;
 
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct Request {
@@ -29,11 +31,35 @@ pub struct Request {
     pub installation_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The issue's `updated_at` of the newest version whose body was read.
+    pub issue_updated_at: Option<DateTime<Utc>>,
+    /// The same, for the newest closed/reopened delivery applied.
+    pub issue_state_at: Option<DateTime<Utc>>,
+    /// The username changed; admins are warned until their next command.
+    pub username_changed: bool,
+    /// The issue was deleted or transferred away.
+    pub removed_at: Option<DateTime<Utc>>,
+    /// The ownership evidence shown to admins (`recovery::ownership::Evidence`).
+    pub ownership: Option<serde_json::Value>,
+    pub fasttrack: bool,
 }
 
 impl Request {
     pub fn state(&self) -> State {
         State::parse(&self.state).unwrap_or(State::Incomplete)
+    }
+
+    /// The form was read from the template and has no problem.
+    pub fn form_valid(&self) -> bool {
+        self.problems["from_form"].as_bool().unwrap_or(false)
+            && self.problems["items"]
+                .as_array()
+                .is_none_or(|items| items.is_empty())
+    }
+
+    /// Still one of the repository's open requests.
+    pub fn in_open_set(&self) -> bool {
+        self.issue_open && self.removed_at.is_none()
     }
 }
 
@@ -211,19 +237,22 @@ pub async fn insert(
     Ok(request)
 }
 
-/// Stores a new reading of the form, and the state it leads to.
+/// Stores a new reading of the form, and the state it leads to. A new
+/// username ends the request's rounds: its links are revoked, and admins are
+/// warned until their next command.
 pub async fn update_form(
     conn: &mut PgConnection,
     request: &Request,
     form: &FormData,
     state: State,
-    duplicate_of: Option<i64>,
+    username_changed: bool,
     audit: &Audit,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE requests
          SET username = $2, fields = $3, problems = $4, body_hash = $5, state = $6,
-             duplicate_of = $7, updated_at = now(),
+             updated_at = now(),
+             username_changed = username_changed OR $7,
              awaiting_reason = CASE WHEN $6 = 'awaiting_user' THEN awaiting_reason END
          WHERE id = $1",
     )
@@ -233,10 +262,115 @@ pub async fn update_form(
     .bind(&form.problems)
     .bind(&form.body_hash)
     .bind(state.as_str())
-    .bind(duplicate_of)
+    .bind(username_changed)
     .execute(&mut *conn)
     .await?;
+    if username_changed {
+        tokens::revoke(&mut *conn, request.id, None, Revocation::UsernameChanged).await?;
+    }
     log(conn, request.id, Some(request.state()), Some(state), audit).await
+}
+
+/// Remembers the newest version of the issue whose body was read (never
+/// goes back).
+pub async fn seen_version(
+    e: impl PgExecutor<'_>,
+    id: i64,
+    updated_at: Option<DateTime<Utc>>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE requests SET issue_updated_at = GREATEST(issue_updated_at, $2)
+         WHERE id = $1 AND $2::timestamptz IS NOT NULL",
+    )
+    .bind(id)
+    .bind(updated_at)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+/// Remembers the newest closed/reopened delivery applied (never goes back).
+pub async fn seen_state_version(
+    e: impl PgExecutor<'_>,
+    id: i64,
+    updated_at: Option<DateTime<Utc>>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE requests SET issue_state_at = GREATEST(issue_state_at, $2)
+         WHERE id = $1 AND $2::timestamptz IS NOT NULL",
+    )
+    .bind(id)
+    .bind(updated_at)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+/// An admin acted on the request: the username warning has been seen.
+pub async fn clear_username_warning(e: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE requests SET username_changed = FALSE WHERE id = $1 AND username_changed")
+        .bind(id)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+/// Stores the ownership evidence and whether it puts the request on the
+/// fast track.
+pub async fn set_ownership(
+    e: impl PgExecutor<'_>,
+    id: i64,
+    evidence: Option<&serde_json::Value>,
+    fasttrack: bool,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE requests SET ownership = $2, fasttrack = $3 WHERE id = $1")
+        .bind(id)
+        .bind(evidence)
+        .bind(fasttrack)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+/// Points the request at the earlier open request for the same account (or
+/// at none), with its audit row.
+pub async fn set_duplicate(
+    conn: &mut PgConnection,
+    request: &Request,
+    duplicate_of: Option<i64>,
+    audit: &Audit,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE requests SET duplicate_of = $2, updated_at = now() WHERE id = $1")
+        .bind(request.id)
+        .bind(duplicate_of)
+        .execute(&mut *conn)
+        .await?;
+    record(conn, request, audit).await
+}
+
+/// The issue was deleted or transferred away: it leaves the open requests,
+/// and its links stop working.
+pub async fn mark_removed(
+    conn: &mut PgConnection,
+    request: &Request,
+    audit: &Audit,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE requests SET issue_open = FALSE, removed_at = now(), updated_at = now() WHERE id = $1",
+    )
+    .bind(request.id)
+    .execute(&mut *conn)
+    .await?;
+    tokens::revoke(&mut *conn, request.id, None, Revocation::Removed).await?;
+    record(conn, request, audit).await
+}
+
+/// The requests flagged as duplicates of `id`.
+pub async fn duplicates_of(e: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Vec<Request>> {
+    sqlx::query_as("SELECT * FROM requests WHERE duplicate_of = $1 ORDER BY id")
+        .bind(id)
+        .fetch_all(e)
+        .await
 }
 
 /// Moves a request to `to` (and records whether its issue is open).
@@ -258,6 +392,11 @@ pub async fn set_state(
     .bind(issue_open)
     .execute(&mut *conn)
     .await?;
+    if to.is_final() {
+        tokens::revoke(&mut *conn, request.id, None, Revocation::Decided).await?;
+    } else if !issue_open {
+        tokens::revoke(&mut *conn, request.id, None, Revocation::Closed).await?;
+    }
     log(conn, request.id, Some(request.state()), Some(to), audit).await
 }
 
@@ -280,7 +419,7 @@ pub async fn issue_number_of(e: impl PgExecutor<'_>, request_id: i64) -> sqlx::R
 pub async fn ahead_of(e: impl PgExecutor<'_>, request: &Request) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "SELECT count(*) FROM requests
-         WHERE repository_id = $1 AND issue_open AND issue_number < $2
+         WHERE repository_id = $1 AND issue_open AND removed_at IS NULL AND issue_number < $2
            AND state IN ('pending', 'awaiting_user', 'verified')",
     )
     .bind(request.repository_id)
@@ -303,7 +442,7 @@ pub async fn set_status_comment(
     Ok(())
 }
 
-/// The oldest other open request for the same account (names compare
+/// The oldest earlier open request for the same account (names compare
 /// case-insensitively), as (request id, issue number).
 pub async fn find_open_duplicate(
     e: impl PgExecutor<'_>,
@@ -313,8 +452,8 @@ pub async fn find_open_duplicate(
 ) -> sqlx::Result<Option<(i64, i64)>> {
     sqlx::query_as(
         "SELECT id, issue_number FROM requests
-         WHERE repository_id = $1 AND issue_open AND lower(username) = lower($2)
-           AND issue_number <> $3
+         WHERE repository_id = $1 AND issue_open AND removed_at IS NULL
+           AND lower(username) = lower($2) AND issue_number < $3
          ORDER BY issue_number LIMIT 1",
     )
     .bind(repository_id)
@@ -356,10 +495,15 @@ pub async fn set_check(
     .bind(note)
     .execute(&mut *conn)
     .await?;
+    if name == EMAIL_CHECK && status == "passed" {
+        // The link that passed it is already used; any other ends here.
+        tokens::revoke(&mut *conn, request.id, None, Revocation::RecordedByHand).await?;
+    }
     record(conn, request, audit).await
 }
 
-/// Forgets every check (the account named in the request changed).
+/// Forgets every check and the ownership evidence, and revokes every link
+/// (the account named in the request changed).
 pub async fn reset_checks(
     conn: &mut PgConnection,
     request: &Request,
@@ -369,6 +513,11 @@ pub async fn reset_checks(
         .bind(request.id)
         .execute(&mut *conn)
         .await?;
+    sqlx::query("UPDATE requests SET ownership = NULL, fasttrack = FALSE WHERE id = $1")
+        .bind(request.id)
+        .execute(&mut *conn)
+        .await?;
+    tokens::revoke(&mut *conn, request.id, None, Revocation::ChecksReset).await?;
     record(conn, request, audit).await
 }
 

@@ -1,19 +1,54 @@
 //! The `verification_tokens` table: hashes of emailed single-use links.
+//! A token belongs to one round: the request, the username as read when it
+//! was sent, and (as a hash) the address it went to. Revoking a request's
+//! links is written here once; callers in `requests` revoke on the changes
+//! that end a round.
 
 use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgConnection, PgExecutor};
 
+/// A stored token. It holds only the hash of the link's secret.
 #[derive(Debug, Clone, FromRow)]
 pub struct Token {
     pub id: i64,
     pub request_id: i64,
     pub check_name: String,
+    /// The username the round was for.
+    pub username: Option<String>,
     pub expires_at: DateTime<Utc>,
     pub mailed_at: Option<DateTime<Utc>>,
     pub used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "id, request_id, check_name, expires_at, mailed_at, used_at";
+const COLUMNS: &str =
+    "id, request_id, check_name, username, expires_at, mailed_at, used_at, revoked_at";
+
+/// Why a request's links stop working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocation {
+    UsernameChanged,
+    Superseded,
+    RecordedByHand,
+    Decided,
+    Closed,
+    Removed,
+    ChecksReset,
+}
+
+impl Revocation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Revocation::UsernameChanged => "username_changed",
+            Revocation::Superseded => "superseded",
+            Revocation::RecordedByHand => "recorded_by_hand",
+            Revocation::Decided => "decided",
+            Revocation::Closed => "closed",
+            Revocation::Removed => "removed",
+            Revocation::ChecksReset => "checks_reset",
+        }
+    }
+}
 
 /// The token a command already created (an earlier attempt of its job).
 pub async fn by_command(e: impl PgExecutor<'_>, command_key: &str) -> sqlx::Result<Option<Token>> {
@@ -25,31 +60,63 @@ pub async fn by_command(e: impl PgExecutor<'_>, command_key: &str) -> sqlx::Resu
     .await
 }
 
-/// Stores a new token's hash, replacing one of the same command that was
-/// never mailed.
-pub async fn create(
-    e: impl PgExecutor<'_>,
-    request_id: i64,
-    check_name: &str,
-    token_hash: &str,
-    command_key: &str,
-    valid_for: std::time::Duration,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "INSERT INTO verification_tokens (request_id, check_name, token_hash, command_key, expires_at)
-         VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
+/// What a new token is bound to.
+pub struct NewToken<'a> {
+    pub request_id: i64,
+    pub check_name: &'a str,
+    pub token_hash: &'a str,
+    pub command_key: &'a str,
+    pub username: &'a str,
+    pub address_hash: &'a str,
+    pub valid_for: std::time::Duration,
+}
+
+/// Stores a new token's hash (replacing one of the same command that was
+/// never mailed) and revokes every other live link of the request: a newer
+/// round supersedes the older ones.
+pub async fn create(conn: &mut PgConnection, t: &NewToken<'_>) -> sqlx::Result<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO verification_tokens
+             (request_id, check_name, token_hash, command_key, expires_at, username, address_hash)
+         VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6, $7)
          ON CONFLICT (command_key) DO UPDATE
-         SET token_hash = EXCLUDED.token_hash, expires_at = EXCLUDED.expires_at, created_at = now()
+         SET token_hash = EXCLUDED.token_hash, expires_at = EXCLUDED.expires_at,
+             username = EXCLUDED.username, address_hash = EXCLUDED.address_hash,
+             created_at = now()
          WHERE verification_tokens.mailed_at IS NULL
          RETURNING id",
     )
+    .bind(t.request_id)
+    .bind(t.check_name)
+    .bind(t.token_hash)
+    .bind(t.command_key)
+    .bind(t.valid_for.as_secs_f64())
+    .bind(t.username)
+    .bind(t.address_hash)
+    .fetch_one(&mut *conn)
+    .await?;
+    revoke(&mut *conn, t.request_id, Some(id), Revocation::Superseded).await?;
+    Ok(id)
+}
+
+/// Revokes every live (unused, unrevoked) link of a request, but `except`.
+pub async fn revoke(
+    e: impl PgExecutor<'_>,
+    request_id: i64,
+    except: Option<i64>,
+    why: Revocation,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE verification_tokens SET revoked_at = now(), revoked_reason = $3
+         WHERE request_id = $1 AND used_at IS NULL AND revoked_at IS NULL
+           AND ($2::int8 IS NULL OR id <> $2)",
+    )
     .bind(request_id)
-    .bind(check_name)
-    .bind(token_hash)
-    .bind(command_key)
-    .bind(valid_for.as_secs_f64())
-    .fetch_one(e)
-    .await
+    .bind(except)
+    .bind(why.as_str())
+    .execute(e)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 pub async fn mark_mailed(e: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
@@ -79,6 +146,23 @@ pub async fn find_by_hash(e: impl PgExecutor<'_>, token_hash: &str) -> sqlx::Res
     ))
     .bind(token_hash)
     .fetch_optional(e)
+    .await
+}
+
+/// The id of the request's newest mailed link for `check_name`: the round
+/// the request waits for.
+pub async fn latest_mailed(
+    e: impl PgExecutor<'_>,
+    request_id: i64,
+    check_name: &str,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "SELECT max(id) FROM verification_tokens
+         WHERE request_id = $1 AND check_name = $2 AND mailed_at IS NOT NULL",
+    )
+    .bind(request_id)
+    .bind(check_name)
+    .fetch_one(e)
     .await
 }
 

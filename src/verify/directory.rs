@@ -8,13 +8,24 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 pub struct Email {
     pub address: String,
     #[serde(default)]
     pub verified: bool,
     #[serde(default)]
     pub primary: bool,
+}
+
+impl std::fmt::Debug for Email {
+    // The address never reaches a log, not even through Debug.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Email")
+            .field("address", &"[redacted]")
+            .field("verified", &self.verified)
+            .field("primary", &self.primary)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -45,13 +56,12 @@ impl std::fmt::Debug for Account {
 }
 
 impl Account {
-    /// The address to write to: the verified primary one, else any
-    /// verified one.
+    /// The address to write to: the primary one, and only when it is
+    /// verified (a secondary address is never used).
     pub fn address(&self) -> Option<&str> {
         self.emails
             .iter()
-            .filter(|e| e.verified)
-            .max_by_key(|e| e.primary)
+            .find(|e| e.primary && e.verified)
             .map(|e| e.address.as_str())
     }
 }
@@ -62,6 +72,7 @@ pub enum DirectoryError {
     Unreachable(String),
     #[error("the account directory answered {0}")]
     Status(u16),
+    /// Says where and what kind of error, never the value that caused it.
     #[error("the account directory's answer cannot be read: {0}")]
     Malformed(String),
 }
@@ -73,6 +84,18 @@ pub enum Directory {
         token: Option<SecretString>,
     },
     File(PathBuf),
+}
+
+/// serde's own message quotes the offending value (an address, a name):
+/// keep only its kind and position.
+fn malformed(e: &serde_json::Error) -> DirectoryError {
+    let kind = match e.classify() {
+        serde_json::error::Category::Io => "read error",
+        serde_json::error::Category::Syntax => "not JSON",
+        serde_json::error::Category::Data => "unexpected field type or missing field",
+        serde_json::error::Category::Eof => "cut short",
+    };
+    DirectoryError::Malformed(format!("{kind} at line {} column {}", e.line(), e.column()))
 }
 
 impl Directory {
@@ -115,11 +138,14 @@ impl Directory {
                     .map_err(|e| DirectoryError::Unreachable(e.without_url().to_string()))?;
                 match resp.status().as_u16() {
                     404 => Ok(None),
-                    200 => resp
-                        .json::<Account>()
-                        .await
-                        .map(Some)
-                        .map_err(|e| DirectoryError::Malformed(e.without_url().to_string())),
+                    200 => {
+                        let body = resp.bytes().await.map_err(|e| {
+                            DirectoryError::Unreachable(e.without_url().to_string())
+                        })?;
+                        serde_json::from_slice::<Account>(&body)
+                            .map(Some)
+                            .map_err(|e| malformed(&e))
+                    }
                     other => Err(DirectoryError::Status(other)),
                 }
             }
@@ -127,8 +153,8 @@ impl Directory {
                 let text = tokio::fs::read_to_string(path)
                     .await
                     .map_err(|e| DirectoryError::Unreachable(format!("{}: {e}", path.display())))?;
-                let accounts: Vec<Account> = serde_json::from_str(&text)
-                    .map_err(|e| DirectoryError::Malformed(e.to_string()))?;
+                let accounts: Vec<Account> =
+                    serde_json::from_str(&text).map_err(|e| malformed(&e))?;
                 Ok(accounts
                     .into_iter()
                     .find(|a| a.username.eq_ignore_ascii_case(username)))
@@ -160,11 +186,22 @@ mod tests {
             projects: vec![],
         };
         assert_eq!(a.address(), Some("main@x.io"));
+        // An unverified primary: no address, even with a verified secondary.
         a.emails[1].verified = false;
-        assert_eq!(a.address(), Some("old@x.io"));
-        a.emails[0].verified = false;
         assert_eq!(a.address(), None);
         assert!(!format!("{a:?}").contains("x.io"));
+        assert!(!format!("{:?}", a.emails[0]).contains("x.io"));
+    }
+
+    #[test]
+    fn a_bad_answer_is_described_without_its_values() {
+        let bad =
+            r#"{"username": "alice", "emails": [{"address": "secret@x.io", "verified": "yes"}]}"#;
+        let e = serde_json::from_str::<Account>(bad).unwrap_err();
+        assert!(e.to_string().contains("yes"), "serde quotes the value");
+        let ours = malformed(&e).to_string();
+        assert!(!ours.contains("yes") && !ours.contains("secret"), "{ours}");
+        assert!(ours.contains("line 1"), "{ours}");
     }
 
     #[tokio::test]

@@ -31,6 +31,8 @@ impl Mailer {
             .from(self.from.clone())
             .reply_to(self.from.clone())
             .to(to)
+            // A fresh `<random@host>` id, as mail servers and filters expect.
+            .message_id(None)
             .subject(subject)
             .header(ContentType::TEXT_PLAIN)
             .body(body)?;

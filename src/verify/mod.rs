@@ -25,7 +25,39 @@ pub struct Verifier {
     public_url: String,
     valid_for: Duration,
     contact: String,
+    index_name: String,
     pool: PgPool,
+}
+
+/// One round of `/verify-email`: what the link is bound to. Its `Debug`
+/// never shows the address.
+pub struct Round<'a> {
+    pub request_id: i64,
+    /// The account's verified primary address, as the directory gave it.
+    pub address: &'a str,
+    /// The command that asked for it (delivery and position), so that a
+    /// retried job does not email twice.
+    pub command_key: &'a str,
+    /// The username as read when the link is sent.
+    pub username: &'a str,
+    /// The issue's web address.
+    pub issue_url: &'a str,
+}
+
+impl std::fmt::Debug for Round<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Round")
+            .field("request_id", &self.request_id)
+            .field("address", &"[redacted]")
+            .field("command_key", &self.command_key)
+            .field("username", &self.username)
+            .finish()
+    }
+}
+
+/// The hash that binds a link to the address it went to.
+pub fn hash_address(address: &str) -> String {
+    hex::encode(Sha256::digest(address.trim().to_lowercase().as_bytes()))
 }
 
 /// A fresh token (64 hex digits, 256 bits) and its hash.
@@ -67,21 +99,16 @@ impl Verifier {
             public_url: public.trim_end_matches('/').to_owned(),
             valid_for: settings.verify_link_valid_for,
             contact: from.clone(),
+            index_name: settings.index_name.clone(),
             pool,
         }))
     }
 
-    /// Emails a link for `check` on request `request_id` to `address`, once
-    /// per command (`command_key`), even when the job is retried.
-    pub async fn send_link(
-        &self,
-        request_id: i64,
-        address: &str,
-        command_key: &str,
-        username: &str,
-        issue: &str,
-    ) -> Result<(), JobError> {
-        if let Some(t) = tokens::by_command(&self.pool, command_key).await?
+    /// Emails a link for one round to the account's address, once per
+    /// command (`round.command_key`), even when the job is retried. Every
+    /// older link of the request is revoked: a newer round supersedes it.
+    pub async fn send_link(&self, round: &Round<'_>) -> Result<(), JobError> {
+        if let Some(t) = tokens::by_command(&self.pool, round.command_key).await?
             && t.mailed_at.is_some()
         {
             return Ok(());
@@ -89,21 +116,32 @@ impl Verifier {
         let (token, hash) = new_token();
         // Committed on its own, before the mail leaves, so the link in the
         // mail works even if this job fails later and is retried.
+        let mut tx = self.pool.begin().await?;
         let id = tokens::create(
-            &self.pool,
-            request_id,
-            "email",
-            &hash,
-            command_key,
-            self.valid_for,
+            &mut tx,
+            &tokens::NewToken {
+                request_id: round.request_id,
+                check_name: crate::recovery::transitions::EMAIL_CHECK,
+                token_hash: &hash,
+                command_key: round.command_key,
+                username: round.username,
+                address_hash: &hash_address(round.address),
+                valid_for: self.valid_for,
+            },
         )
         .await?;
+        tx.commit().await?;
         let link = format!("{}/verify/{token}", self.public_url);
-        let hours = self.valid_for.as_secs() / 3600;
-        let (subject, body) =
-            messages::verification_email(username, issue, &link, hours, &self.contact);
+        let (subject, body) = messages::verification_email(&messages::VerificationEmail {
+            index_name: &self.index_name,
+            username: round.username,
+            issue_url: round.issue_url,
+            link: &link,
+            hours: self.valid_for.as_secs() / 3600,
+            contact: &self.contact,
+        });
         self.mailer
-            .send(address, &subject, body)
+            .send(round.address, &subject, body)
             .await
             .map_err(JobError::retry)?;
         tokens::mark_mailed(&self.pool, id).await?;

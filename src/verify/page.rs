@@ -1,23 +1,42 @@
 //! `GET /verify/{token}` shows what is being confirmed and a Confirm button;
 //! `POST /verify/{token}` records the confirmation. A GET changes nothing,
-//! because mail scanners open links.
+//! because mail scanners open links. A link confirms only its own round
+//! (`recovery::rounds`); every other case gets one neutral page.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use base64::Engine as _;
 use chrono::Utc;
+use sha2::{Digest, Sha256};
+use sqlx::PgConnection;
 use tracing::{info, warn};
 
 use super::hash_token;
 use crate::jobs::{EMAIL_CONFIRMED, situation, store_outcome};
-use crate::recovery::messages::{VerifyPage, verify_page};
-use crate::recovery::transitions::{self, AccountCheck};
+use crate::recovery::messages::{VERIFY_PAGE_STYLE, VerifyPage, verify_page};
+use crate::recovery::rounds::{self, LinkFacts, Refusal};
+use crate::recovery::transitions::{self, AccountCheck, Awaiting, CheckStatus, EMAIL_CHECK};
 use crate::server::AppState;
-use crate::store::jobs::{self, NewJob};
-use crate::store::requests::{self, Audit};
+use crate::store::jobs::{self, IssueKey, NewJob};
+use crate::store::requests::{self, Audit, Request};
 use crate::store::tokens::{self, Token};
+
+/// Nothing but the page's own inline style; no script, no frames, forms
+/// post only back here.
+fn content_security_policy() -> &'static str {
+    static CSP: OnceLock<String> = OnceLock::new();
+    CSP.get_or_init(|| {
+        let hash = base64::engine::general_purpose::STANDARD
+            .encode(Sha256::digest(VERIFY_PAGE_STYLE.as_bytes()));
+        format!(
+            "default-src 'none'; style-src 'sha256-{hash}'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'"
+        )
+    })
+}
 
 fn page(status: StatusCode, p: VerifyPage<'_>) -> Response {
     (
@@ -25,75 +44,116 @@ fn page(status: StatusCode, p: VerifyPage<'_>) -> Response {
         [
             ("cache-control", "no-store"),
             ("referrer-policy", "no-referrer"),
+            ("content-security-policy", content_security_policy()),
+            ("x-frame-options", "DENY"),
+            ("x-content-type-options", "nosniff"),
         ],
         Html(verify_page(&p)),
     )
         .into_response()
 }
 
-fn refused(t: &Token) -> Option<Response> {
-    if t.used_at.is_some() {
-        Some(page(StatusCode::GONE, VerifyPage::Used))
-    } else if t.expires_at <= Utc::now() {
-        Some(page(StatusCode::GONE, VerifyPage::Expired))
-    } else {
-        None
-    }
+/// The one answer for a link that cannot confirm: it says nothing about why.
+fn no_longer_valid() -> Response {
+    page(StatusCode::GONE, VerifyPage::NoLongerValid)
+}
+
+fn unavailable(e: &sqlx::Error) -> Response {
+    warn!(error = %e, "verify page: database unavailable");
+    page(StatusCode::SERVICE_UNAVAILABLE, VerifyPage::Unavailable)
+}
+
+/// Gathers what the verdict needs about the link and its request.
+async fn facts_of(
+    conn: &mut PgConnection,
+    t: &Token,
+    request: &Request,
+) -> sqlx::Result<Result<(), Refusal>> {
+    let checks = requests::checks(&mut *conn, request.id).await?;
+    let email_check = checks
+        .iter()
+        .find(|c| c.name == EMAIL_CHECK)
+        .and_then(|c| CheckStatus::parse(&c.status));
+    let latest_round = tokens::latest_mailed(&mut *conn, request.id, EMAIL_CHECK).await?;
+    Ok(rounds::verdict(&LinkFacts {
+        token_id: t.id,
+        used: t.used_at.is_some(),
+        revoked: t.revoked_at.is_some(),
+        expired: t.expires_at <= Utc::now(),
+        latest_round,
+        sent_for: t.username.as_deref(),
+        username_now: request.username.as_deref(),
+        state: request.state(),
+        awaiting: request.awaiting_reason.as_deref().and_then(Awaiting::parse),
+        in_open_set: request.in_open_set(),
+        form_valid: request.form_valid(),
+        email_check,
+    }))
 }
 
 pub async fn show(State(app): State<Arc<AppState>>, Path(token): Path<String>) -> Response {
     let hash = hash_token(&token);
-    let t = match tokens::find_by_hash(&app.pool, &hash).await {
-        Ok(Some(t)) => t,
-        Ok(None) => return page(StatusCode::NOT_FOUND, VerifyPage::Unknown),
-        Err(e) => {
-            warn!(error = %e, "verify page: database unavailable");
-            return page(StatusCode::SERVICE_UNAVAILABLE, VerifyPage::Unavailable);
-        }
+    let mut conn = match app.pool.acquire().await {
+        Ok(c) => c,
+        Err(e) => return unavailable(&e),
     };
-    if let Some(r) = refused(&t) {
-        return r;
+    let found = async {
+        let Some(t) = tokens::find_by_hash(&mut *conn, &hash).await? else {
+            return Ok(None);
+        };
+        let Some(request) = requests::get(&mut *conn, t.request_id).await? else {
+            return Ok(None);
+        };
+        let verdict = facts_of(&mut conn, &t, &request).await?;
+        Ok::<_, sqlx::Error>(Some((t, request, verdict)))
     }
-    match requests::get(&app.pool, t.request_id).await {
-        Ok(Some(r)) => {
-            let issue = app.settings.issue_url(&r.repository, r.issue_number);
-            let username = r.username.unwrap_or_default();
+    .await;
+    match found {
+        Ok(Some((_, request, Ok(())))) => {
+            let issue = app
+                .settings
+                .issue_url(&request.repository, request.issue_number);
             page(
                 StatusCode::OK,
                 VerifyPage::Ask {
-                    username: &username,
+                    index_name: &app.settings.index_name,
+                    username: request.username.as_deref().unwrap_or_default(),
                     issue: &issue,
                 },
             )
         }
-        Ok(None) => page(StatusCode::NOT_FOUND, VerifyPage::Unknown),
-        Err(_) => page(StatusCode::SERVICE_UNAVAILABLE, VerifyPage::Unavailable),
+        Ok(_) => no_longer_valid(),
+        Err(e) => unavailable(&e),
     }
 }
 
 pub async fn confirm(State(app): State<Arc<AppState>>, Path(token): Path<String>) -> Response {
     match record(&app, &hash_token(&token)).await {
         Ok(r) => r,
-        Err(e) => {
-            warn!(error = %e, "verify page: cannot record the confirmation");
-            page(StatusCode::SERVICE_UNAVAILABLE, VerifyPage::Unavailable)
-        }
+        Err(e) => unavailable(&e),
     }
 }
 
 /// Marks the token used, records the check and the state it leads to, and
-/// enqueues the job that tells the tracker: one transaction.
+/// enqueues the job that tells the tracker: one transaction. A link that may
+/// not confirm changes nothing.
 async fn record(app: &AppState, hash: &str) -> sqlx::Result<Response> {
     let mut tx = app.pool.begin().await?;
     let Some(t) = tokens::lock_by_hash(&mut tx, hash).await? else {
-        return Ok(page(StatusCode::NOT_FOUND, VerifyPage::Unknown));
+        return Ok(no_longer_valid());
     };
-    if let Some(r) = refused(&t) {
-        return Ok(r);
-    }
     let Some(request) = requests::lock(&mut tx, t.request_id).await? else {
-        return Ok(page(StatusCode::NOT_FOUND, VerifyPage::Unknown));
+        return Ok(no_longer_valid());
     };
+    if let Err(why) = facts_of(&mut tx, &t, &request).await? {
+        info!(
+            request = request.id,
+            token = t.id,
+            why = why.as_str(),
+            "email link refused"
+        );
+        return Ok(no_longer_valid());
+    }
     let checks = requests::checks(&mut *tx, request.id).await?;
     let sit = situation(
         &request,
@@ -111,7 +171,7 @@ async fn record(app: &AppState, hash: &str) -> sqlx::Result<Response> {
         ),
         action: outcome.action.to_owned(),
         delivery_id: None,
-        details: serde_json::json!({ "token_id": t.id }),
+        details: serde_json::json!({ "token_id": t.id, "username": t.username }),
     };
     tokens::mark_used(&mut tx, t.id).await?;
     store_outcome(&mut tx, &request, &outcome, &audit).await?;
@@ -119,10 +179,7 @@ async fn record(app: &AppState, hash: &str) -> sqlx::Result<Response> {
         &mut tx,
         &NewJob {
             kind: EMAIL_CONFIRMED.to_owned(),
-            issue_key: Some(format!(
-                "{}#{}",
-                request.repository_id, request.issue_number
-            )),
+            issue_key: Some(IssueKey::new(request.repository_id, request.issue_number)),
             delivery_id: None,
             args: serde_json::json!({ "request_id": request.id, "token_id": t.id }),
             max_attempts: app.settings.jobs.max_attempts,
@@ -130,12 +187,15 @@ async fn record(app: &AppState, hash: &str) -> sqlx::Result<Response> {
     )
     .await?;
     tx.commit().await?;
-    info!(request = request.id, "email link confirmed");
+    info!(request = request.id, token = t.id, "email link confirmed");
     let issue = app
         .settings
         .issue_url(&request.repository, request.issue_number);
     Ok(page(
         StatusCode::OK,
-        VerifyPage::Confirmed { issue: &issue },
+        VerifyPage::Confirmed {
+            index_name: &app.settings.index_name,
+            issue: &issue,
+        },
     ))
 }

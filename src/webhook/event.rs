@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use crate::store::deliveries::NewDelivery;
+use crate::store::jobs::IssueKey;
 
 /// `issues` actions that can change a request.
 const ISSUE_ACTIONS: &[&str] = &[
@@ -98,10 +99,9 @@ pub fn decide(
     })))
 }
 
-/// The key that orders jobs: one issue's events run one at a time, in order.
-/// The repository id survives renames and transfers of the repository.
-pub fn issue_key(d: &NewDelivery) -> Option<String> {
-    Some(format!("{}#{}", d.repository_id?, d.issue_number?))
+/// The key that orders the delivery's job among its issue's.
+pub fn issue_key(d: &NewDelivery) -> Option<IssueKey> {
+    Some(IssueKey::new(d.repository_id?, d.issue_number?))
 }
 
 #[cfg(test)]
@@ -119,7 +119,7 @@ mod tests {
         assert_eq!(d.repository.as_deref(), Some("pypi/support"));
         assert_eq!(d.issue_number, Some(7));
         assert_eq!(d.installation_id, Some(9));
-        assert_eq!(issue_key(&d).as_deref(), Some("42#7"));
+        assert_eq!(issue_key(&d), Some(IssueKey::new(42, 7)));
     }
 
     #[test]

@@ -1,18 +1,24 @@
 //! Email verification set-up shared by tests: SMTP sink, account directory.
 
+use std::sync::Arc;
+
 use sqlx::PgPool;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::TestBot;
 use super::smtp::SmtpSink;
+use super::{REQUESTER, TestBot};
 
 pub const ADDRESS: &str = "alice.private@example.net";
+pub const SECONDARY: &str = "second.verified@example.net";
+pub const BOB_ADDRESS: &str = "bob.private@example.net";
 
 pub struct Env {
     pub bot: TestBot,
     pub smtp: SmtpSink,
-    pub directory: MockServer,
+    /// Also held by the bot: dropping this field (`let Env { bot, .. }`)
+    /// must not hand the server back to wiremock's pool mid-test.
+    pub directory: Arc<MockServer>,
 }
 
 /// A bot with mail (a real SMTP server on loopback), an account directory
@@ -23,7 +29,7 @@ pub async fn start(
     tweak: impl FnOnce(&mut recovery_bot::config::Settings),
 ) -> Env {
     let smtp = SmtpSink::start().await;
-    let directory = MockServer::start().await;
+    let directory = Arc::new(MockServer::start().await);
     Mock::given(method("GET"))
         .and(path("/alice"))
         .and(header("authorization", "Bearer dir-token"))
@@ -37,10 +43,58 @@ pub async fn start(
         })))
         .mount(&directory)
         .await;
+    // The primary address is not verified; a verified secondary is never
+    // used instead.
     Mock::given(method("GET"))
         .and(path("/noaddress"))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
-            "username": "noaddress", "emails": [{"address": "x@example.net", "verified": false, "primary": true}], "projects": []
+            "username": "noaddress",
+            "emails": [
+                {"address": "x@example.net", "verified": false, "primary": true},
+                {"address": SECONDARY, "verified": true, "primary": false}
+            ],
+            "projects": []
+        })))
+        .mount(&directory)
+        .await;
+    // Someone else's account: the victim of a username swap.
+    Mock::given(method("GET"))
+        .and(path("/bob"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "username": "bob",
+            "emails": [{"address": BOB_ADDRESS, "verified": true, "primary": true}],
+            "projects": [{"name": "bobs-lib", "repository_url": "https://github.com/bob/bobs-lib"}]
+        })))
+        .mount(&directory)
+        .await;
+    // Hostile project names and URLs from the directory.
+    Mock::given(method("GET"))
+        .and(path("/pipes"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "username": "pipes",
+            "emails": [{"address": "pipes@example.net", "verified": true, "primary": true}],
+            "projects": [
+                {"name": "a|b @pypi/admins <b>x</b>", "repository_url": "https://github.com/locked-out/x|y"},
+                {"name": "tools", "repository_url": "https://github.com/locked-out/alice-tools"}
+            ]
+        })))
+        .mount(&directory)
+        .await;
+    // An answer that does not fit the directory's shape, quoting a value.
+    Mock::given(method("GET"))
+        .and(path("/garbled"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "username": "garbled",
+            "emails": [{"address": "garbled-secret@example.net", "verified": "garbled-secret-value"}]
+        })))
+        .mount(&directory)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/noprojects"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "username": "noprojects",
+            "emails": [{"address": "np@example.net", "verified": true, "primary": true}],
+            "projects": []
         })))
         .mount(&directory)
         .await;
@@ -54,6 +108,12 @@ pub async fn start(
         tweak(s);
     })
     .await;
+    let mut bot = bot;
+    bot.keep_alive.push(directory.clone());
+    // alice's project is in the requester's own repository (by user id).
+    bot.github
+        .add_repo("locked-out/alice-tools", REQUESTER.login, REQUESTER.id);
+    bot.github.add_repo("bob/bobs-lib", "bob", 4004);
     Env {
         bot,
         smtp,
@@ -65,7 +125,17 @@ pub async fn start(
 pub fn link_path(smtp: &SmtpSink, public_url: &str) -> String {
     let mails = smtp.mails();
     assert_eq!(mails.len(), 1, "mails: {mails:?}");
-    let text = mails[0].text();
+    link_in(&mails[0], public_url)
+}
+
+/// The path of the link in the `n`th mail (0 = first).
+pub fn nth_link_path(smtp: &SmtpSink, public_url: &str, n: usize) -> String {
+    let mails = smtp.mails();
+    link_in(&mails[n], public_url)
+}
+
+fn link_in(mail: &super::smtp::Mail, public_url: &str) -> String {
+    let text = mail.text();
     let start = text
         .find(&format!("{public_url}/verify/"))
         .expect("no link in the mail");

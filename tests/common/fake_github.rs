@@ -36,10 +36,14 @@ pub struct IssueModel {
     pub state_reason: Option<String>,
     pub comments: Vec<CommentModel>,
     pub reactions: Vec<String>,
+    /// Bumped on every change, as GitHub's `updated_at`.
+    pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Debug, Default)]
 pub struct RepoModel {
+    /// The owner's login and user id (`GET /repos/{owner}/{repo}`).
+    pub owner: Option<(String, u64)>,
     pub issues: BTreeMap<u64, IssueModel>,
     /// login → role name (`admin`, `maintain`, `write`, `triage`, `read`)
     pub roles: HashMap<String, String>,
@@ -60,6 +64,9 @@ struct Failure {
     body_contains: Option<String>,
     status: u16,
     headers: Vec<(String, String)>,
+    /// Carry the request out first, then answer `status` (a 5xx after the
+    /// work was done, as a proxy timing out does).
+    after_applying: bool,
 }
 
 #[derive(Debug, Default)]
@@ -67,6 +74,8 @@ pub struct Model {
     pub repos: BTreeMap<String, RepoModel>,
     /// `org/team` → member logins
     pub teams: HashMap<String, Vec<String>>,
+    /// login → user id: who holds each login now (`GET /users/{login}`).
+    pub users: BTreeMap<String, u64>,
     pub requests: Vec<Recorded>,
     failures: VecDeque<Failure>,
     next_id: u64,
@@ -76,6 +85,22 @@ impl Model {
     fn id(&mut self) -> u64 {
         self.next_id += 1;
         5_000_000 + self.next_id
+    }
+
+    /// Registers a user met on an issue or comment; the first user seen with
+    /// a login keeps it (`add_user` hands a login to someone else).
+    fn saw_user(&mut self, login: &str, user_id: u64) {
+        if self.user(login).is_none() {
+            self.users.insert(login.to_owned(), user_id);
+        }
+    }
+
+    /// Who holds `login` (logins are case-insensitive on GitHub).
+    fn user(&self, login: &str) -> Option<(&str, u64)> {
+        self.users
+            .iter()
+            .find(|(l, _)| l.eq_ignore_ascii_case(login))
+            .map(|(l, id)| (l.as_str(), *id))
     }
 }
 
@@ -120,6 +145,7 @@ impl FakeGitHub {
         labels: &[&str],
     ) {
         let mut m = self.model();
+        m.saw_user(login, user_id);
         m.repos.entry(repo.to_owned()).or_default().issues.insert(
             number,
             IssueModel {
@@ -133,6 +159,7 @@ impl FakeGitHub {
                 state_reason: None,
                 comments: Vec::new(),
                 reactions: Vec::new(),
+                updated_at: chrono::Utc::now(),
             },
         );
     }
@@ -144,6 +171,14 @@ impl FakeGitHub {
             .or_default()
             .roles
             .insert(login.to_owned(), role.to_owned());
+    }
+
+    /// `login` is now held by the user `id` (a new account, or a rename):
+    /// `GET /users/{login}` answers with `id` from now on.
+    pub fn add_user(&self, login: &str, id: u64) {
+        let mut m = self.model();
+        m.users.retain(|l, _| !l.eq_ignore_ascii_case(login));
+        m.users.insert(login.to_owned(), id);
     }
 
     pub fn add_team_member(&self, team: &str, login: &str) {
@@ -164,6 +199,7 @@ impl FakeGitHub {
         body: &str,
     ) -> u64 {
         let mut m = self.model();
+        m.saw_user(login, user_id);
         let id = m.id();
         let issue = m
             .repos
@@ -216,6 +252,7 @@ impl FakeGitHub {
                     .iter()
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
+                after_applying: false,
             });
         }
     }
@@ -237,8 +274,43 @@ impl FakeGitHub {
                 body_contains: Some(body_contains.to_owned()),
                 status,
                 headers: Vec::new(),
+                after_applying: false,
             });
         }
+    }
+
+    /// The next request matching `method` and `path_contains` is carried
+    /// out, and then answered `status` anyway: the caller cannot tell
+    /// whether it landed.
+    pub fn fail_after_applying(&self, method: &str, path_contains: &str, status: u16) {
+        self.model().failures.push_back(Failure {
+            method: method.to_owned(),
+            path_contains: path_contains.to_owned(),
+            body_contains: None,
+            status,
+            headers: Vec::new(),
+            after_applying: true,
+        });
+    }
+
+    /// A repository owned by the user `owner_login` / `owner_id`, as a
+    /// project's source repository.
+    pub fn add_repo(&self, full_name: &str, owner_login: &str, owner_id: u64) {
+        self.model()
+            .repos
+            .entry(full_name.to_owned())
+            .or_default()
+            .owner = Some((owner_login.to_owned(), owner_id));
+    }
+
+    /// The issue is gone (deleted): every call on it answers 404.
+    pub fn delete_issue(&self, repo: &str, number: u64) {
+        self.model()
+            .repos
+            .get_mut(repo)
+            .unwrap()
+            .issues
+            .remove(&number);
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -267,6 +339,8 @@ struct Routes {
     permission: Regex,
     team_membership: Regex,
     access_token: Regex,
+    issue_prefix: Regex,
+    user: Regex,
 }
 
 impl Routes {
@@ -285,6 +359,8 @@ impl Routes {
             permission: r(r"^/repos/([^/]+/[^/]+)/collaborators/([^/]+)/permission$"),
             team_membership: r(r"^/orgs/([^/]+)/teams/([^/]+)/memberships/([^/]+)$"),
             access_token: r(r"^/app/installations/(\d+)/access_tokens$"),
+            issue_prefix: r(r"^/repos/([^/]+/[^/]+)/issues/(\d+)"),
+            user: r(r"^/users/([^/]+)$"),
         }
     }
 }
@@ -324,6 +400,7 @@ fn comment_json(repo: &str, number: u64, c: &CommentModel) -> Value {
 
 fn issue_json(repo: &str, i: &IssueModel) -> Value {
     json!({
+        "updated_at": i.updated_at.to_rfc3339(),
         "number": i.number,
         "title": i.title,
         "body": i.body,
@@ -392,13 +469,27 @@ impl Respond for Responder {
                 })
         }) {
             let f = m.failures.remove(pos).unwrap();
+            if f.after_applying {
+                let done = self.route(&mut m, &method, &path, req, body);
+                drop(done);
+            }
             let mut t = error(f.status, "injected failure");
             for (k, v) in f.headers {
                 t = t.insert_header(k.as_str(), v.as_str());
             }
             return t;
         }
-        self.route(&mut m, &method, &path, req, body)
+        let answer = self.route(&mut m, &method, &path, req, body);
+        if method != "GET"
+            && let Some(c) = self.routes.issue_prefix.captures(&path)
+            && let Some(issue) = m
+                .repos
+                .get_mut(&c[1])
+                .and_then(|r| r.issues.get_mut(&c[2].parse::<u64>().unwrap_or(0)))
+        {
+            issue.updated_at = chrono::Utc::now();
+        }
+        answer
     }
 }
 
@@ -420,9 +511,15 @@ impl Responder {
             "GET" if r.repo.is_match(path) => {
                 let name = &r.repo.captures(path).unwrap()[1];
                 return match m.repos.get(name) {
-                    Some(_) => ResponseTemplate::new(200).set_body_json(json!({
-                        "id": super::REPO_ID, "full_name": name, "name": name.split('/').nth(1),
-                    })),
+                    Some(repo) => {
+                        let (owner, owner_id) = repo.owner.clone().unwrap_or_else(|| {
+                            (name.split('/').next().unwrap_or("").to_owned(), 1)
+                        });
+                        ResponseTemplate::new(200).set_body_json(json!({
+                            "id": super::REPO_ID, "full_name": name, "name": name.split('/').nth(1),
+                            "owner": user_json(&owner, owner_id),
+                        }))
+                    }
                     None => not_found(),
                 };
             }
@@ -461,6 +558,15 @@ impl Responder {
                     .map(|i| issue_json(&name, i))
                     .collect();
                 return ResponseTemplate::new(200).set_body_json(Value::Array(items));
+            }
+            "GET" if r.user.is_match(path) => {
+                let login = decode(&r.user.captures(path).unwrap()[1]);
+                return match m.user(&login) {
+                    Some((login, id)) => {
+                        ResponseTemplate::new(200).set_body_json(user_json(login, id))
+                    }
+                    None => not_found(),
+                };
             }
             "GET" if path == "/app" => {
                 return ResponseTemplate::new(200)

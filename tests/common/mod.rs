@@ -75,6 +75,9 @@ pub struct TestBot {
     shutdown: CancellationToken,
     workers: Option<JoinHandle<()>>,
     deliveries: AtomicU64,
+    /// Servers the bot talks to (an account directory), kept for as long as
+    /// the bot runs.
+    pub keep_alive: Vec<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl TestBot {
@@ -110,6 +113,7 @@ impl TestBot {
             shutdown,
             workers: Some(workers),
             deliveries: AtomicU64::new(0),
+            keep_alive: Vec::new(),
         }
     }
 
@@ -119,6 +123,18 @@ impl TestBot {
         let status = resp.status();
         let body = resp.into_body().collect().await.unwrap().to_bytes();
         (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    /// Like `request`, with the answer's headers.
+    pub async fn request_with_headers(
+        &self,
+        req: Request<Body>,
+    ) -> (StatusCode, http::HeaderMap, String) {
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, String::from_utf8_lossy(&body).into_owned())
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, String) {
@@ -255,6 +271,8 @@ pub fn issue_event(
     p["repository"]["full_name"] = REPO.into();
     p["repository"]["id"] = REPO_ID.into();
     p["sender"] = user_json(sender);
+    // As of now: GitHub sends each version of the issue as it is then.
+    p["issue"]["updated_at"] = chrono::Utc::now().to_rfc3339().into();
     p
 }
 
@@ -304,37 +322,49 @@ impl TestBot {
     pub async fn open(&self, number: u64, author: Person, body: Option<&str>) {
         self.github
             .add_issue(REPO, number, author.login, author.id, body, &[INTAKE]);
-        let (status, text) = self
-            .send(
-                "issues",
-                &issue_event("opened", number, author, author, body, &[INTAKE]),
-            )
-            .await;
+        let mut event = issue_event("opened", number, author, author, body, &[INTAKE]);
+        event["issue"]["updated_at"] = self
+            .github
+            .issue(REPO, number)
+            .updated_at
+            .to_rfc3339()
+            .into();
+        let (status, text) = self.send("issues", &event).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{text}");
         self.drain().await;
     }
 
     /// The requester edits the body.
     pub async fn edit(&self, number: u64, author: Person, body: &str) {
-        let labels = self.github.issue(REPO, number).labels;
-        self.github
-            .model()
-            .repos
-            .get_mut(REPO)
-            .unwrap()
-            .issues
-            .get_mut(&number)
-            .unwrap()
-            .body = Some(body.to_owned());
-        let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
-        let (status, text) = self
-            .send(
-                "issues",
-                &issue_event("edited", number, author, author, Some(body), &labels),
-            )
-            .await;
+        let event = self.edited(number, author, body);
+        let (status, text) = self.send("issues", &event).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{text}");
         self.drain().await;
+    }
+
+    /// Edits the body on the fake GitHub and returns the `issues.edited`
+    /// delivery GitHub would send for it (not sent yet).
+    pub fn edited(&self, number: u64, author: Person, body: &str) -> Value {
+        let updated_at = {
+            let mut m = self.github.model();
+            let issue = m
+                .repos
+                .get_mut(REPO)
+                .unwrap()
+                .issues
+                .get_mut(&number)
+                .unwrap();
+            issue.body = Some(body.to_owned());
+            // Distinct, increasing versions even within one clock tick.
+            issue.updated_at =
+                (issue.updated_at + chrono::Duration::milliseconds(1)).max(chrono::Utc::now());
+            issue.updated_at
+        };
+        let issue = self.github.issue(REPO, number);
+        let labels: Vec<&str> = issue.labels.iter().map(String::as_str).collect();
+        let mut event = issue_event("edited", number, author, author, Some(body), &labels);
+        event["issue"]["updated_at"] = updated_at.to_rfc3339().into();
+        event
     }
 
     /// `commenter` comments `body` on issue `number`; returns the comment id.

@@ -1,0 +1,57 @@
+//! Bringing one request's issue in line with the database when something
+//! else changed it: the earlier request it duplicated closed, left, or names
+//! another account now.
+
+use sqlx::PgConnection;
+
+use super::effects::Issue;
+use super::{Job, JobError, bot::Bot};
+use crate::store::jobs::{self, IssueKey, NewJob};
+use crate::store::requests::{self, Request};
+
+pub const REFRESH_ISSUE: &str = "refresh_issue";
+
+/// Queues a refresh of `request`'s issue, in that issue's order.
+pub async fn enqueue(
+    conn: &mut PgConnection,
+    request: &Request,
+    max_attempts: i32,
+) -> sqlx::Result<i64> {
+    jobs::enqueue(
+        conn,
+        &NewJob {
+            kind: REFRESH_ISSUE.to_owned(),
+            issue_key: Some(IssueKey::new(request.repository_id, request.issue_number)),
+            delivery_id: None,
+            args: serde_json::json!({ "request_id": request.id }),
+            max_attempts,
+        },
+    )
+    .await
+}
+
+pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
+    let Some(id) = job.args["request_id"].as_i64() else {
+        return Err(JobError::Permanent(anyhow::anyhow!(
+            "the job names no request"
+        )));
+    };
+    let Some(request) = requests::lock(&mut *conn, id).await? else {
+        return Ok(());
+    };
+    if request.removed_at.is_some() {
+        return Ok(());
+    }
+    let gh = bot.github.repo(request.installation_id).await?;
+    let key = format!("refresh-{}", job.id);
+    let mut issue = Issue::new(
+        bot,
+        gh,
+        &request.repository,
+        u64::try_from(request.issue_number).unwrap_or_default(),
+        &key,
+        job.attempts > 1,
+        request.installation_id,
+    );
+    issue.sync_tracker(conn, &request).await
+}

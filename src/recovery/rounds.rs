@@ -1,0 +1,207 @@
+//! Whether an emailed link may still confirm its round (pure). A link proves
+//! one thing: that whoever reads the mailbox of the account named when the
+//! link was sent agrees to this request. It confirms only while the request
+//! still waits for that very round; any other case gets one neutral answer.
+
+use super::state::State;
+use super::transitions::{Awaiting, CheckStatus};
+
+/// What the link and its request look like now.
+#[derive(Debug, Clone)]
+pub struct LinkFacts<'a> {
+    pub token_id: i64,
+    pub used: bool,
+    pub revoked: bool,
+    pub expired: bool,
+    /// The newest mailed link of the request for this check.
+    pub latest_round: Option<i64>,
+    /// The username the link was sent for.
+    pub sent_for: Option<&'a str>,
+    /// The username the request names now.
+    pub username_now: Option<&'a str>,
+    pub state: State,
+    pub awaiting: Option<Awaiting>,
+    pub in_open_set: bool,
+    pub form_valid: bool,
+    /// The `email` check as recorded now.
+    pub email_check: Option<CheckStatus>,
+}
+
+/// Why a link cannot confirm (for the log and the audit, never the page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Used,
+    Revoked,
+    Expired,
+    Superseded,
+    UsernameChanged,
+    NotWaiting,
+}
+
+impl Refusal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refusal::Used => "used",
+            Refusal::Revoked => "revoked",
+            Refusal::Expired => "expired",
+            Refusal::Superseded => "superseded",
+            Refusal::UsernameChanged => "username_changed",
+            Refusal::NotWaiting => "not_waiting",
+        }
+    }
+}
+
+/// `Ok` when pressing Confirm may record the check.
+pub fn verdict(f: &LinkFacts<'_>) -> Result<(), Refusal> {
+    if f.used {
+        return Err(Refusal::Used);
+    }
+    if f.revoked {
+        return Err(Refusal::Revoked);
+    }
+    if f.expired {
+        return Err(Refusal::Expired);
+    }
+    if f.latest_round != Some(f.token_id) {
+        return Err(Refusal::Superseded);
+    }
+    let same_name = match (f.sent_for, f.username_now) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        _ => false,
+    };
+    if !same_name {
+        return Err(Refusal::UsernameChanged);
+    }
+    let waiting = f.in_open_set
+        && f.form_valid
+        && f.state == State::AwaitingUser
+        && f.awaiting == Some(Awaiting::Email)
+        && f.email_check == Some(CheckStatus::Sent);
+    if !waiting {
+        return Err(Refusal::NotWaiting);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good() -> LinkFacts<'static> {
+        LinkFacts {
+            token_id: 7,
+            used: false,
+            revoked: false,
+            expired: false,
+            latest_round: Some(7),
+            sent_for: Some("alice"),
+            username_now: Some("Alice"),
+            state: State::AwaitingUser,
+            awaiting: Some(Awaiting::Email),
+            in_open_set: true,
+            form_valid: true,
+            email_check: Some(CheckStatus::Sent),
+        }
+    }
+
+    #[test]
+    fn a_link_confirms_only_its_own_waiting_round() {
+        assert_eq!(verdict(&good()), Ok(()));
+        let cases: Vec<(LinkFacts<'static>, Refusal)> = vec![
+            (
+                LinkFacts {
+                    used: true,
+                    ..good()
+                },
+                Refusal::Used,
+            ),
+            (
+                LinkFacts {
+                    revoked: true,
+                    ..good()
+                },
+                Refusal::Revoked,
+            ),
+            (
+                LinkFacts {
+                    expired: true,
+                    ..good()
+                },
+                Refusal::Expired,
+            ),
+            (
+                LinkFacts {
+                    latest_round: Some(8),
+                    ..good()
+                },
+                Refusal::Superseded,
+            ),
+            (
+                LinkFacts {
+                    username_now: Some("bob"),
+                    ..good()
+                },
+                Refusal::UsernameChanged,
+            ),
+            (
+                LinkFacts {
+                    username_now: None,
+                    ..good()
+                },
+                Refusal::UsernameChanged,
+            ),
+            (
+                LinkFacts {
+                    sent_for: None,
+                    ..good()
+                },
+                Refusal::UsernameChanged,
+            ),
+            (
+                LinkFacts {
+                    state: State::Pending,
+                    ..good()
+                },
+                Refusal::NotWaiting,
+            ),
+            (
+                LinkFacts {
+                    awaiting: Some(Awaiting::Info),
+                    ..good()
+                },
+                Refusal::NotWaiting,
+            ),
+            (
+                LinkFacts {
+                    in_open_set: false,
+                    ..good()
+                },
+                Refusal::NotWaiting,
+            ),
+            (
+                LinkFacts {
+                    form_valid: false,
+                    ..good()
+                },
+                Refusal::NotWaiting,
+            ),
+            (
+                LinkFacts {
+                    email_check: Some(CheckStatus::Passed),
+                    ..good()
+                },
+                Refusal::NotWaiting,
+            ),
+            (
+                LinkFacts {
+                    email_check: None,
+                    ..good()
+                },
+                Refusal::NotWaiting,
+            ),
+        ];
+        for (facts, why) in cases {
+            assert_eq!(verdict(&facts), Err(why), "{facts:?}");
+        }
+    }
+}
