@@ -8,9 +8,10 @@ use tracing::info;
 
 use super::JobError;
 use super::effects::{Issue, check_lines, situation, store_outcome};
+use super::intake;
 use crate::commands::{Command, ParseError, parse_commands};
 use crate::github::Reaction;
-use crate::github::payload::IssueCommentEvent;
+use crate::github::payload::{IssueCommentEvent, IssuesEvent};
 use crate::recovery::messages::{self, HistoryLine};
 use crate::recovery::transitions::{self, AccountCheck, Actor, IssueChange, Outcome, Reply};
 use crate::store::requests::{self, Audit, Request};
@@ -36,7 +37,22 @@ pub async fn handle(
         return Ok(());
     }
     let number = i64::try_from(ev.issue.number).unwrap_or_default();
-    let Some(request) = requests::lock_by_issue(&mut *conn, ev.repository.id, number).await? else {
+    let mut found = requests::lock_by_issue(&mut *conn, ev.repository.id, number).await?;
+    if found.is_none() && ev.issue.has_label(&bot.labels.intake) {
+        // The comment overtook the issue's own delivery (or that one was
+        // lost): take the issue in first, from the comment's copy of it,
+        // so the command is not lost. The late `opened` changes nothing.
+        let opened = IssuesEvent {
+            action: "opened".to_owned(),
+            issue: ev.issue.clone(),
+            repository: ev.repository.clone(),
+            sender: ev.issue.user.clone(),
+            label: None,
+        };
+        intake::handle(issue, conn, &opened).await?;
+        found = requests::lock_by_issue(&mut *conn, ev.repository.id, number).await?;
+    }
+    let Some(request) = found else {
         return Ok(());
     };
     if request.removed_at.is_some() {

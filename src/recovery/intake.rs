@@ -53,12 +53,17 @@ pub fn read_form(template: &Template, rules: &Rules, body: Option<&str>) -> Form
         .problems
         .iter()
         .any(|p| p.kind == form::ProblemKind::UsernameIsEmail);
+    let mut fields = validation.fields_json();
+    if username_is_email {
+        // An address typed where the username belongs is not kept.
+        fields[form::validate::USERNAME_FIELD] = serde_json::Value::Null;
+    }
     FormReading {
         from_form: response.from_form,
         username: validation.username.clone(),
         username_read: validation.username_as_read.clone(),
         username_is_email,
-        fields: validation.fields_json(),
+        fields,
         problems,
     }
 }
