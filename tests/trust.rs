@@ -7,10 +7,9 @@
 
 mod common;
 
-use axum::body::Body;
 use common::email::{ADDRESS, BOB_ADDRESS, Env, link_path, nth_link_path, start};
 use common::*;
-use http::{Request, StatusCode};
+use http::StatusCode;
 use sqlx::PgPool;
 
 const PUBLIC: &str = "https://recovery.example.org";
@@ -24,21 +23,11 @@ const STATE_LABELS: &[&str] = &[
     "denied",
 ];
 
-async fn get(bot: &TestBot, path: &str) -> (StatusCode, String) {
-    bot.request(Request::get(path).body(Body::empty()).unwrap())
-        .await
-}
-
-async fn post(bot: &TestBot, path: &str) -> (StatusCode, String) {
-    bot.request(Request::post(path).body(Body::empty()).unwrap())
-        .await
-}
-
 /// The link is refused with the one neutral page, and changes nothing.
 async fn assert_refused(bot: &TestBot, link: &str, number: u64) {
     let state = bot.state(number).await;
     let passed = passed_checks(bot, number).await;
-    for (status, html) in [get(bot, link).await, post(bot, link).await] {
+    for (status, html) in [bot.get(link).await, bot.post(link).await] {
         assert_eq!(status, StatusCode::GONE, "{html}");
         assert!(html.contains(NEUTRAL), "{html}");
         assert!(!html.contains("<form"), "{html}");
@@ -81,7 +70,7 @@ async fn a_link_sent_for_ones_own_account_cannot_confirm_someone_elses(pool: PgP
     assert_eq!(bot.state(1).await, "pending");
     // ...and opens the link already in their inbox: it names nobody, and
     // Confirm records nothing.
-    let (status, html) = get(&bot, &link).await;
+    let (status, html) = bot.get(&link).await;
     assert_eq!(status, StatusCode::GONE);
     assert!(
         !html.contains("bob") && !html.contains("alice"),
@@ -140,7 +129,7 @@ async fn a_newer_round_a_check_by_hand_a_denial_and_a_close_each_revoke_the_link
     );
     assert_ne!(first, second);
     assert_refused(&bot, &first, 1).await;
-    let (status, html) = post(&bot, &second).await;
+    let (status, html) = bot.post(&second).await;
     assert_eq!(status, StatusCode::OK, "{html}");
     bot.drain().await;
     assert_eq!(bot.state(1).await, "verified");
@@ -157,7 +146,7 @@ async fn a_newer_round_a_check_by_hand_a_denial_and_a_close_each_revoke_the_link
         "a note is required"
     );
     assert!(bot.replies(2).last().unwrap().contains("needs a note"));
-    assert_eq!(get(&bot, &link).await.0, StatusCode::OK, "still live");
+    assert_eq!(bot.get(&link).await.0, StatusCode::OK, "still live");
     bot.comment(2, ADMIN, "/confirm email the owner called us")
         .await;
     assert_eq!(bot.state(2).await, "verified");

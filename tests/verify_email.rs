@@ -10,16 +10,6 @@ use common::*;
 use http::{Request, StatusCode};
 use sqlx::PgPool;
 
-async fn get(bot: &TestBot, path: &str) -> (StatusCode, String) {
-    bot.request(Request::get(path).body(Body::empty()).unwrap())
-        .await
-}
-
-async fn post(bot: &TestBot, path: &str) -> (StatusCode, String) {
-    bot.request(Request::post(path).body(Body::empty()).unwrap())
-        .await
-}
-
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn the_owner_confirms_from_the_emailed_link(pool: PgPool) {
     let Env { bot, smtp, .. } = start(pool.clone(), "https://recovery.example.org", |_| {}).await;
@@ -116,11 +106,11 @@ async fn the_owner_confirms_from_the_emailed_link(pool: PgPool) {
     }
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     assert_eq!(headers["x-frame-options"], "DENY");
-    get(&bot, &link).await;
+    bot.get(&link).await;
     assert_eq!(bot.state(1).await, "awaiting_user");
 
     // Pressing Confirm records the check; the tracker is told.
-    let (status, html) = post(&bot, &link).await;
+    let (status, html) = bot.post(&link).await;
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("your request is confirmed"), "{html}");
     bot.drain().await;
@@ -137,11 +127,11 @@ async fn the_owner_confirms_from_the_emailed_link(pool: PgPool) {
     assert!(bot.status_comment(1).contains("✅ passed"));
 
     // Single use: afterwards the neutral page, and nothing changes.
-    let (status, html) = post(&bot, &link).await;
+    let (status, html) = bot.post(&link).await;
     assert_eq!(status, StatusCode::GONE);
     assert!(html.contains("This link is no longer valid; ask on the issue for a new one."));
     assert!(!html.contains("alice"), "reveals nothing: {html}");
-    assert_eq!(get(&bot, &link).await.0, StatusCode::GONE);
+    assert_eq!(bot.get(&link).await.0, StatusCode::GONE);
     assert_eq!(
         count(
             &pool,
@@ -242,14 +232,14 @@ async fn expired_and_unknown_links_are_refused(pool: PgPool) {
     bot.open(4, REQUESTER, Some(&form_body("alice", "r"))).await;
     bot.comment(4, ADMIN, "/verify-email").await;
     let link = link_path(&smtp, "https://recovery.example.org");
-    let (status, expired) = post(&bot, &link).await;
+    let (status, expired) = bot.post(&link).await;
     assert_eq!(status, StatusCode::GONE);
     assert!(expired.contains("no longer valid"), "{expired}");
     assert_eq!(bot.state(4).await, "awaiting_user");
     // Unknown links get the very same page: it tells nothing apart.
-    let (status, unknown) = get(&bot, &format!("/verify/{}", "0".repeat(64))).await;
+    let (status, unknown) = bot.get(&format!("/verify/{}", "0".repeat(64))).await;
     assert_eq!((status, &unknown), (StatusCode::GONE, &expired));
-    let (status, garbage) = post(&bot, "/verify/not-even-hex").await;
+    let (status, garbage) = bot.post("/verify/not-even-hex").await;
     assert_eq!((status, &garbage), (StatusCode::GONE, &expired));
 }
 

@@ -7,7 +7,7 @@ use sqlx::PgConnection;
 use tracing::info;
 
 use super::JobError;
-use super::effects::{Issue, check_lines, situation, store_outcome};
+use super::effects::{Issue, check_lines, situation_now, store_outcome};
 use super::intake;
 use crate::commands::{Command, ParseError, parse_commands};
 use crate::github::Reaction;
@@ -103,7 +103,7 @@ async fn plain_comment(
     commenter_id: u64,
     audit_base: &Audit,
 ) -> Result<(), JobError> {
-    let sit = situation_now(conn, issue, &request, AccountCheck::NotLookedUp).await?;
+    let sit = situation_now(conn, issue.bot, &request, AccountCheck::NotLookedUp).await?;
     let Some(outcome) = transitions::reply_from(&sit, commenter_id) else {
         return Ok(());
     };
@@ -192,7 +192,7 @@ async fn run_commands(
                 },
             };
         }
-        let sit = situation_now(conn, issue, &request, account).await?;
+        let sit = situation_now(conn, issue.bot, &request, account).await?;
         let outcome = transitions::command(&sit, actor, command);
         info!(action = outcome.action, ok = outcome.ok, "command");
         all_ok &= outcome.ok;
@@ -237,22 +237,6 @@ async fn run_commands(
         issue.sync_tracker(conn, &request).await?;
     }
     Ok(all_ok && skipped == 0)
-}
-
-async fn situation_now(
-    conn: &mut PgConnection,
-    issue: &Issue<'_>,
-    request: &Request,
-    account: AccountCheck,
-) -> Result<transitions::Situation, JobError> {
-    let checks = requests::checks(&mut *conn, request.id).await?;
-    Ok(situation(
-        request,
-        checks,
-        &issue.bot.required_checks,
-        issue.bot.verifier.is_some(),
-        account,
-    ))
 }
 
 /// Stores what the outcome changes (with its audit rows) and opens or closes

@@ -80,6 +80,23 @@ pub fn situation(
     }
 }
 
+/// The request as the state machine sees it now, with its stored checks.
+pub async fn situation_now(
+    conn: &mut PgConnection,
+    bot: &Bot,
+    request: &Request,
+    account: AccountCheck,
+) -> Result<Situation, JobError> {
+    let checks = requests::checks(&mut *conn, request.id).await?;
+    Ok(situation(
+        request,
+        checks,
+        &bot.required_checks,
+        bot.verifier.is_some(),
+        account,
+    ))
+}
+
 /// One issue being worked on by one job.
 pub struct Issue<'a> {
     pub bot: &'a Bot,

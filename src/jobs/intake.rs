@@ -9,14 +9,14 @@ use sqlx::PgConnection;
 use tracing::info;
 
 use super::JobError;
-use super::effects::{Issue, StoredProblems, situation, store_outcome};
+use super::effects::{Issue, StoredProblems, situation_now, store_outcome};
 use super::refresh;
 use crate::github::payload::{self, IssuesEvent};
 use crate::recovery::intake::{self, Decision, Existing, Reading, Trigger};
 use crate::recovery::ownership::{self, Project};
 use crate::recovery::state::State;
 use crate::recovery::transitions::{self, AccountCheck};
-use crate::store::requests::{self, Audit, FormData, NewRequest, Request};
+use crate::store::requests::{self, Audit, FormData, NewRequest, Request, Version};
 use crate::verify::directory::Account;
 
 pub async fn handle(
@@ -190,7 +190,7 @@ async fn take_in(
     let mut request = requests::lock_by_issue(&mut *conn, ev.repository.id, number)
         .await?
         .ok_or_else(|| JobError::retry(anyhow::anyhow!("request vanished")))?;
-    requests::seen_version(&mut *conn, request.id, current.updated_at).await?;
+    requests::seen_version(&mut *conn, request.id, Version::Body, current.updated_at).await?;
     requests::set_installation(&mut *conn, request.id, issue.installation_id).await?;
     info!(state = %state, problems = form.problems.len(), "intake");
 
@@ -251,14 +251,7 @@ async fn ownership_evidence(
     requests::set_ownership(&mut *conn, request.id, Some(&json), evidence.fasttrack()).await?;
     requests::record(&mut *conn, &request, &audit).await?;
     if evidence.all_owned {
-        let checks = requests::checks(&mut *conn, request.id).await?;
-        let sit = situation(
-            &request,
-            checks,
-            &bot.required_checks,
-            bot.verifier.is_some(),
-            AccountCheck::NotLookedUp,
-        );
+        let sit = situation_now(conn, bot, &request, AccountCheck::NotLookedUp).await?;
         let note = format!(
             "every project's repository belongs to {} (by user id)",
             request.author_login
@@ -291,18 +284,17 @@ async fn closed_or_reopened(
         return Ok(());
     }
     let open = ev.action == "reopened";
-    requests::seen_state_version(&mut *conn, request.id, ev.issue.updated_at).await?;
+    requests::seen_version(
+        &mut *conn,
+        request.id,
+        Version::OpenState,
+        ev.issue.updated_at,
+    )
+    .await?;
     if request.issue_open == open || request.removed_at.is_some() {
         return Ok(());
     }
-    let checks = requests::checks(&mut *conn, request.id).await?;
-    let sit = situation(
-        &request,
-        checks,
-        &bot.required_checks,
-        bot.verifier.is_some(),
-        AccountCheck::NotLookedUp,
-    );
+    let sit = situation_now(conn, bot, &request, AccountCheck::NotLookedUp).await?;
     let state = if open {
         sit.reopened_state()
     } else {

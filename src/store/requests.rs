@@ -271,38 +271,38 @@ pub async fn update_form(
     log(conn, request.id, Some(request.state()), Some(state), audit).await
 }
 
-/// Remembers the newest version of the issue whose body was read (never
-/// goes back).
+/// Which of the issue's versions a delivery carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// Its body was read (intake).
+    Body,
+    /// Its open/closed state was applied (closed, reopened).
+    OpenState,
+}
+
+/// Remembers the newest version of the issue of that kind (never goes
+/// back), by GitHub's `updated_at`.
 pub async fn seen_version(
     e: impl PgExecutor<'_>,
     id: i64,
+    kind: Version,
     updated_at: Option<DateTime<Utc>>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE requests SET issue_updated_at = GREATEST(issue_updated_at, $2)
-         WHERE id = $1 AND $2::timestamptz IS NOT NULL",
-    )
-    .bind(id)
-    .bind(updated_at)
-    .execute(e)
-    .await?;
-    Ok(())
-}
-
-/// Remembers the newest closed/reopened delivery applied (never goes back).
-pub async fn seen_state_version(
-    e: impl PgExecutor<'_>,
-    id: i64,
-    updated_at: Option<DateTime<Utc>>,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE requests SET issue_state_at = GREATEST(issue_state_at, $2)
-         WHERE id = $1 AND $2::timestamptz IS NOT NULL",
-    )
-    .bind(id)
-    .bind(updated_at)
-    .execute(e)
-    .await?;
+    let sql = match kind {
+        Version::Body => {
+            "UPDATE requests SET issue_updated_at = GREATEST(issue_updated_at, $2)
+             WHERE id = $1 AND $2::timestamptz IS NOT NULL"
+        }
+        Version::OpenState => {
+            "UPDATE requests SET issue_state_at = GREATEST(issue_state_at, $2)
+             WHERE id = $1 AND $2::timestamptz IS NOT NULL"
+        }
+    };
+    sqlx::query(sql)
+        .bind(id)
+        .bind(updated_at)
+        .execute(e)
+        .await?;
     Ok(())
 }
 

@@ -142,6 +142,11 @@ impl TestBot {
             .await
     }
 
+    pub async fn post(&self, path: &str) -> (StatusCode, String) {
+        self.request(Request::post(path).body(Body::empty()).unwrap())
+            .await
+    }
+
     /// A fresh delivery id for each call.
     pub fn next_delivery_id(&self) -> String {
         format!(
