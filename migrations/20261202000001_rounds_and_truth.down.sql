@@ -1,3 +1,4 @@
+DROP TABLE IF EXISTS shadow_effects;
 DROP INDEX IF EXISTS requests_duplicate_of;
 ALTER TABLE requests
     DROP COLUMN IF EXISTS issue_updated_at,

@@ -24,3 +24,16 @@ ALTER TABLE requests
     ADD COLUMN fasttrack BOOLEAN NOT NULL DEFAULT FALSE;
 
 CREATE INDEX requests_duplicate_of ON requests (duplicate_of) WHERE duplicate_of IS NOT NULL;
+
+-- Shadow mode (`serve --dry-run`): each write to GitHub or mail the bot
+-- would have made, stored by the job that decided it.
+CREATE TABLE shadow_effects (
+    id            BIGSERIAL PRIMARY KEY,
+    repository    TEXT        NOT NULL,
+    issue_number  BIGINT,
+    job_id        BIGINT      NOT NULL,
+    kind          TEXT        NOT NULL,
+    detail        JSONB       NOT NULL DEFAULT '{}',
+    created_at    TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX shadow_effects_issue ON shadow_effects (lower(repository), issue_number, id);

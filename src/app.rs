@@ -42,6 +42,11 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             "email verification off: set SMTP_URL, MAIL_FROM, ACCOUNT_DIRECTORY_URL and PUBLIC_URL to turn it on"
         );
     }
+    if settings.dry_run {
+        info!(
+            "shadow mode (--dry-run): decisions are made and stored; nothing is written to GitHub and no mail is sent"
+        );
+    }
     let bot = Arc::new(Bot::new(&settings, github, identity.login, verifier)?);
     let workers = WorkerPool::new(pool.clone(), DeliveryHandler { bot }, settings.jobs.clone());
     let worker_count = settings.workers;

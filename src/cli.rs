@@ -24,7 +24,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the HTTP server and the job workers.
-    Serve,
+    Serve(ServeArgs),
     /// Apply the database migrations and exit.
     Migrate,
     /// Parse and validate issue bodies offline (no database, no network).
@@ -35,6 +35,21 @@ pub enum Command {
     /// Inspect recovery requests, their checks and their history.
     #[command(subcommand)]
     Requests(RequestsCommand),
+}
+
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ServeArgs {
+    /// Shadow mode, for a trial beside admins working by hand: take
+    /// deliveries, decide and store everything, but make no write call to
+    /// GitHub and send no mail; `requests show` lists what would have been
+    /// written.
+    #[arg(
+        long,
+        env = "RECOVERY_BOT_DRY_RUN",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub dry_run: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -128,7 +143,11 @@ pub fn main() -> ExitCode {
 
 async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve => app::serve(settings).await?,
+        Command::Serve(args) => {
+            let mut settings = settings;
+            settings.dry_run = args.dry_run;
+            app::serve(settings).await?
+        }
         // Handled in `main`, before any runtime or log set-up.
         Command::Check(_) => anyhow::bail!("check runs on its own"),
         Command::Migrate => {
@@ -217,8 +236,12 @@ async fn requests_command(pool: &sqlx::PgPool, cmd: RequestsCommand) -> anyhow::
             };
             let checks = requests::checks(pool, r.id).await?;
             let history = requests::history(pool, r.id).await?;
+            let effects =
+                crate::store::shadow::for_issue(pool, &r.repository, r.issue_number).await?;
             if json {
-                let v = serde_json::json!({ "request": r, "checks": checks, "history": history });
+                let v = serde_json::json!({
+                    "request": r, "checks": checks, "history": history, "would_be_effects": effects,
+                });
                 println!("{}", serde_json::to_string_pretty(&v)?);
                 return Ok(ExitCode::SUCCESS);
             }
@@ -261,7 +284,65 @@ async fn requests_command(pool: &sqlx::PgPool, cmd: RequestsCommand) -> anyhow::
                     h.delivery_id.as_deref().unwrap_or("-")
                 );
             }
+            if !effects.is_empty() {
+                println!("\nwould have written (dry run):");
+                for e in &effects {
+                    println!(
+                        "  {}  job {:<6} {}",
+                        e.created_at.format("%Y-%m-%d %H:%M:%S"),
+                        e.job_id,
+                        describe_effect(&e.kind, &e.detail)
+                    );
+                }
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One line for a would-be effect; a comment's text follows, indented.
+fn describe_effect(kind: &str, detail: &serde_json::Value) -> String {
+    let text = |key: &str| detail[key].as_str().unwrap_or("").to_owned();
+    let list = |key: &str| {
+        detail[key]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
+    let indented = |body: String| {
+        body.lines()
+            .map(|l| format!("      | {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    match kind {
+        "add_labels" => format!("add labels: {}", list("labels")),
+        "remove_label" => format!("remove label: {}", text("label")),
+        "create_comment" => format!("comment:\n{}", indented(text("body"))),
+        "update_comment" => format!(
+            "edit comment {}:\n{}",
+            detail["comment_id"],
+            indented(text("body"))
+        ),
+        "react" => format!(
+            "react {} to comment {}",
+            text("content"),
+            detail["comment_id"]
+        ),
+        "set_issue_state" => format!(
+            "set the issue {} {}",
+            text("state"),
+            detail["state_reason"].as_str().unwrap_or("")
+        ),
+        "mail" => format!(
+            "email a confirmation link for the account {}",
+            text("username")
+        ),
+        other => format!("{other}: {detail}"),
+    }
 }

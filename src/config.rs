@@ -274,6 +274,9 @@ pub struct Settings {
     pub admin_cache: Duration,
     /// The index's name in emails, the confirmation page and comments.
     pub index_name: String,
+    /// Shadow mode (`serve --dry-run`): decide and store everything, write
+    /// nothing to GitHub, send no mail.
+    pub dry_run: bool,
 }
 
 pub const DEFAULT_GITHUB_API_URL: &str = "https://api.github.com";
@@ -401,6 +404,7 @@ impl Settings {
                 .index_name
                 .filter(|n| !n.trim().is_empty())
                 .unwrap_or_else(|| "PyPI".to_owned()),
+            dry_run: false,
         })
     }
 

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{FakeGitHub, SECRET, count, payload};
+use common::{FakeGitHub, SECRET, count, database_url, payload};
 use recovery_bot::store::MIGRATOR;
 use recovery_bot::webhook::signature;
 use sqlx::PgPool;
@@ -38,17 +38,6 @@ impl std::ops::DerefMut for Serve {
     fn deref_mut(&mut self) -> &mut Self::Target {
         &mut self.0
     }
-}
-
-/// The URL of the test's own database.
-async fn database_url(pool: &PgPool) -> String {
-    let db: String = sqlx::query_scalar("SELECT current_database()")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    let mut url = url::Url::parse(&std::env::var("DATABASE_URL").unwrap()).unwrap();
-    url.set_path(&db);
-    url.to_string()
 }
 
 fn free_port() -> u16 {
@@ -388,4 +377,64 @@ async fn serve_catches_up_at_start_on_issues_opened_while_it_was_down(pool: PgPo
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn serve_in_shadow_mode_from_the_environment_writes_nothing(pool: PgPool) {
+    let github = FakeGitHub::start().await;
+    github.add_issue(
+        common::REPO,
+        42,
+        common::REQUESTER.login,
+        common::REQUESTER.id,
+        Some(&common::form_body("alice", "Lost my phone.")),
+        &[common::INTAKE],
+    );
+    let port = free_port();
+    let mut config = tempfile::NamedTempFile::new().unwrap();
+    writeln!(config, "[jobs]\npoll_interval_ms = 100").unwrap();
+    let log_file = tempfile::NamedTempFile::new().unwrap();
+    let mut child = Serve(
+        Command::new(BIN)
+            .arg("serve")
+            .env("RECOVERY_BOT_DRY_RUN", "1")
+            .env("DATABASE_URL", database_url(&pool).await)
+            .env("GITHUB_WEBHOOK_SECRET", SECRET)
+            .env("GITHUB_TOKEN", "ghp_x")
+            .env("GITHUB_API_URL", github.uri())
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .env("RECOVERY_BOT_REPOS", common::REPO)
+            .env("RECOVERY_BOT_CONFIG", config.path())
+            .stdout(Stdio::null())
+            .stderr(log_file.reopen().unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    // The sweep at start takes the issue in: decided and stored, with the
+    // status comment it would have written.
+    let started = Instant::now();
+    while count(
+        &pool,
+        "SELECT count(*) FROM shadow_effects WHERE kind = 'create_comment' AND issue_number = 42",
+    )
+    .await
+        != 1
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the sweep did not take the issue in"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "serve exited early");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let state: String = sqlx::query_scalar("SELECT state FROM requests WHERE issue_number = 42")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(state, "pending");
+    assert!(github.writes().is_empty(), "{:#?}", github.writes());
+    assert_eq!(github.issue(common::REPO, 42).labels, [common::INTAKE]);
+    let logs = std::fs::read_to_string(log_file.path()).unwrap();
+    assert!(logs.contains("shadow mode (--dry-run)"), "{logs}");
+    assert!(logs.contains("dry run: not written"), "{logs}");
 }

@@ -34,7 +34,7 @@ async fn identity_comments_labels_reactions_and_state() {
 
     let repo = github.repo(None).await.unwrap();
     let c = repo.create_comment(REPO, 7, "hello").await.unwrap();
-    repo.update_comment(REPO, c.id, "hello again")
+    repo.update_comment(REPO, 7, c.id, "hello again")
         .await
         .unwrap();
     repo.add_labels(REPO, 7, &["needs-fix"]).await.unwrap();
@@ -43,7 +43,7 @@ async fn identity_comments_labels_reactions_and_state() {
         .unwrap();
     // Removing a label that is not there is fine.
     repo.remove_label(REPO, 7, "not there").await.unwrap();
-    repo.react_to_comment(REPO, c.id, Reaction::Rocket)
+    repo.react_to_comment(REPO, 7, c.id, Reaction::Rocket)
         .await
         .unwrap();
     repo.set_issue_state(REPO, 7, false, Some("not_planned"))

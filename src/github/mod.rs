@@ -5,6 +5,7 @@
 pub mod admins;
 mod client;
 pub mod payload;
+pub mod shadow;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -65,6 +66,8 @@ pub struct GitHub {
     root: Octocrab,
     is_app: bool,
     installations: Arc<Mutex<HashMap<i64, Octocrab>>>,
+    /// Shadow mode: writes are recorded, not made.
+    dry_run: bool,
 }
 
 impl GitHub {
@@ -100,6 +103,7 @@ impl GitHub {
             root,
             is_app,
             installations: Arc::default(),
+            dry_run: settings.dry_run,
         })
     }
 
@@ -153,7 +157,25 @@ impl GitHub {
                 ));
             }
         };
-        Ok(Repo { client })
+        Ok(Repo {
+            client,
+            dry_run: self.dry_run,
+        })
+    }
+
+    /// The installation to call `repo` with: none with a token; as an App,
+    /// the one installed on it (`GET /repos/{owner}/{repo}/installation`).
+    pub async fn installation_for(&self, repo: &str) -> Result<Option<i64>, ApiError> {
+        #[derive(Deserialize)]
+        struct Installation {
+            id: i64,
+        }
+        if !self.is_app {
+            return Ok(None);
+        }
+        let path = format!("/repos/{repo}/installation");
+        let i: Installation = client::call(&self.root, Method::Get, &path, None).await?;
+        Ok(Some(i.id))
     }
 }
 
@@ -161,6 +183,7 @@ impl GitHub {
 #[derive(Clone)]
 pub struct Repo {
     client: Octocrab,
+    dry_run: bool,
 }
 
 fn issue_path(repo: &str, number: u64) -> String {
@@ -168,6 +191,15 @@ fn issue_path(repo: &str, number: u64) -> String {
 }
 
 impl Repo {
+    fn not_written(&self, kind: &'static str, repo: &str, number: u64, detail: serde_json::Value) {
+        shadow::push(shadow::Effect {
+            kind,
+            repository: repo.to_owned(),
+            issue_number: Some(number),
+            detail,
+        });
+    }
+
     /// The labels on an issue now.
     pub async fn issue_labels(&self, repo: &str, number: u64) -> Result<Vec<String>, ApiError> {
         #[derive(Deserialize)]
@@ -190,6 +222,17 @@ impl Repo {
         #[derive(Deserialize)]
         struct Label {
             name: String,
+        }
+        if self.dry_run {
+            // What the answer would list: the labels now, and these.
+            let mut now = self.issue_labels(repo, number).await?;
+            for l in labels {
+                if !now.iter().any(|n| n.eq_ignore_ascii_case(l)) {
+                    now.push((*l).to_owned());
+                }
+            }
+            self.not_written("add_labels", repo, number, json!({ "labels": labels }));
+            return Ok(now);
         }
         let path = format!("{}/labels", issue_path(repo, number));
         let now: Vec<Label> = client::call(
@@ -232,6 +275,10 @@ impl Repo {
 
     /// Removes a label; a label that is not there is not an error.
     pub async fn remove_label(&self, repo: &str, number: u64, label: &str) -> Result<(), ApiError> {
+        if self.dry_run {
+            self.not_written("remove_label", repo, number, json!({ "label": label }));
+            return Ok(());
+        }
         let path = format!(
             "{}/labels/{}",
             issue_path(repo, number),
@@ -250,6 +297,15 @@ impl Repo {
         number: u64,
         body: &str,
     ) -> Result<Comment, ApiError> {
+        if self.dry_run {
+            self.not_written("create_comment", repo, number, json!({ "body": body }));
+            return Ok(Comment {
+                id: shadow::synthetic_comment_id(),
+                body: Some(body.to_owned()),
+                user: None,
+                html_url: None,
+            });
+        }
         let path = format!("{}/comments", issue_path(repo, number));
         client::call_once(
             &self.client,
@@ -260,12 +316,25 @@ impl Repo {
         .await
     }
 
+    /// Edits a comment on issue `number` (the number only names the issue
+    /// in shadow mode's record; GitHub's call takes the comment id).
     pub async fn update_comment(
         &self,
         repo: &str,
+        number: u64,
         comment_id: u64,
         body: &str,
     ) -> Result<Comment, ApiError> {
+        if self.dry_run {
+            let detail = json!({ "comment_id": comment_id, "body": body });
+            self.not_written("update_comment", repo, number, detail);
+            return Ok(Comment {
+                id: comment_id,
+                body: Some(body.to_owned()),
+                user: None,
+                html_url: None,
+            });
+        }
         let path = format!("/repos/{repo}/issues/comments/{comment_id}");
         client::call(
             &self.client,
@@ -310,6 +379,28 @@ impl Repo {
         Ok(all)
     }
 
+    /// One page (100, oldest first) of the open issues carrying `label`,
+    /// pull requests left out, and whether it is the last page.
+    pub async fn open_issues_page(
+        &self,
+        repo: &str,
+        label: &str,
+        page: u32,
+    ) -> Result<(Vec<payload::Issue>, bool), ApiError> {
+        let path = format!(
+            "/repos/{repo}/issues?state=open&labels={}&sort=created&direction=asc&per_page=100&page={page}",
+            client::encode_path_segment(label)
+        );
+        let batch: Vec<payload::Issue> =
+            client::call(&self.client, Method::Get, &path, None).await?;
+        let last = batch.len() < 100;
+        let issues = batch
+            .into_iter()
+            .filter(|i| i.pull_request.is_none())
+            .collect();
+        Ok((issues, last))
+    }
+
     /// Every comment on an issue, oldest first (all pages).
     pub async fn list_comments(&self, repo: &str, number: u64) -> Result<Vec<Comment>, ApiError> {
         let mut all = Vec::new();
@@ -328,12 +419,19 @@ impl Repo {
         Ok(all)
     }
 
+    /// Reacts to a comment on issue `number` (see `update_comment`).
     pub async fn react_to_comment(
         &self,
         repo: &str,
+        number: u64,
         comment_id: u64,
         reaction: Reaction,
     ) -> Result<(), ApiError> {
+        if self.dry_run {
+            let detail = json!({ "comment_id": comment_id, "content": reaction.content() });
+            self.not_written("react", repo, number, detail);
+            return Ok(());
+        }
         let path = format!("/repos/{repo}/issues/comments/{comment_id}/reactions");
         client::call_unit(
             &self.client,
@@ -355,6 +453,10 @@ impl Repo {
         let mut body = json!({ "state": if open { "open" } else { "closed" } });
         if let Some(reason) = state_reason {
             body["state_reason"] = json!(reason);
+        }
+        if self.dry_run {
+            self.not_written("set_issue_state", repo, number, body);
+            return Ok(());
         }
         client::call_unit(
             &self.client,

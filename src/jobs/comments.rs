@@ -210,6 +210,8 @@ async fn run_commands(
                     address,
                     command_key: &key,
                     username,
+                    repository: &request.repository,
+                    issue_number: request.issue_number,
                     issue_url: &issue_url,
                 })
                 .await?;

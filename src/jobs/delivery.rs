@@ -13,7 +13,8 @@ use super::{
     EMAIL_CONFIRMED, Job, JobError, JobHandler, comments, confirmed, intake, refresh, sweep,
 };
 use crate::github::payload::{IssueCommentEvent, IssuesEvent};
-use crate::store::deliveries;
+use crate::github::shadow;
+use crate::store::{self, deliveries};
 
 #[derive(Clone)]
 pub struct DeliveryHandler {
@@ -26,6 +27,20 @@ fn malformed(e: serde_json::Error) -> JobError {
 
 impl JobHandler for DeliveryHandler {
     async fn run(&self, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
+        if !self.bot.dry_run {
+            return self.dispatch(job, conn).await;
+        }
+        // Shadow mode: what the job would have written is stored with the
+        // job's own writes (so a failed attempt leaves none behind).
+        let (result, effects) = shadow::record(self.dispatch(job, conn)).await;
+        result?;
+        store::shadow::insert(conn, job.id, &effects).await?;
+        Ok(())
+    }
+}
+
+impl DeliveryHandler {
+    async fn dispatch(&self, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
         match job.kind.as_str() {
             EMAIL_CONFIRMED => return confirmed::handle(&self.bot, job, conn).await,
             sweep::SWEEP_REPO => return sweep::sweep_repo(&self.bot, job, conn).await,

@@ -184,7 +184,11 @@ impl<'a> Issue<'a> {
             None => None,
         };
         let id = match known {
-            Some(id) => match self.gh.update_comment(self.repo, id, &body).await {
+            Some(id) => match self
+                .gh
+                .update_comment(self.repo, self.number, id, &body)
+                .await
+            {
                 Ok(c) => c.id,
                 // Deleted by someone: write a new one.
                 Err(e) if e.status() == Some(404) => {
@@ -284,7 +288,7 @@ impl<'a> Issue<'a> {
     pub async fn react(&self, comment_id: u64, reaction: Reaction) -> Result<(), JobError> {
         Ok(self
             .gh
-            .react_to_comment(self.repo, comment_id, reaction)
+            .react_to_comment(self.repo, self.number, comment_id, reaction)
             .await?)
     }
 }

@@ -5,6 +5,7 @@
 pub mod deliveries;
 pub mod jobs;
 pub mod requests;
+pub mod shadow;
 pub mod tokens;
 
 use std::time::Duration;

@@ -26,6 +26,8 @@ pub struct Verifier {
     valid_for: Duration,
     contact: String,
     index_name: String,
+    /// Shadow mode: record the mail, send nothing, make no link.
+    dry_run: bool,
     pool: PgPool,
 }
 
@@ -40,7 +42,9 @@ pub struct Round<'a> {
     pub command_key: &'a str,
     /// The username as read when the link is sent.
     pub username: &'a str,
-    /// The issue's web address.
+    /// The issue: `owner/name`, its number and its web address.
+    pub repository: &'a str,
+    pub issue_number: i64,
     pub issue_url: &'a str,
 }
 
@@ -100,6 +104,7 @@ impl Verifier {
             valid_for: settings.verify_link_valid_for,
             contact: from.clone(),
             index_name: settings.index_name.clone(),
+            dry_run: settings.dry_run,
             pool,
         }))
     }
@@ -108,6 +113,19 @@ impl Verifier {
     /// command (`round.command_key`), even when the job is retried. Every
     /// older link of the request is revoked: a newer round supersedes it.
     pub async fn send_link(&self, round: &Round<'_>) -> Result<(), JobError> {
+        if self.dry_run {
+            crate::github::shadow::push(crate::github::shadow::Effect {
+                kind: "mail",
+                repository: round.repository.to_owned(),
+                issue_number: u64::try_from(round.issue_number).ok(),
+                detail: serde_json::json!({
+                    "username": round.username,
+                    "to": "the account's verified primary address",
+                    "issue": round.issue_url,
+                }),
+            });
+            return Ok(());
+        }
         if let Some(t) = tokens::by_command(&self.pool, round.command_key).await?
             && t.mailed_at.is_some()
         {

@@ -1,0 +1,85 @@
+//! Shadow mode (`serve --dry-run`): a whole request's life beside admins
+//! working by hand. Every decision is made and stored; no write call reaches
+//! GitHub and no mail is sent; `requests show` lists what would have been
+//! written.
+
+mod common;
+
+use std::process::Command;
+
+use common::email::{Env, start};
+use common::*;
+use sqlx::PgPool;
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn a_whole_request_in_shadow_mode_writes_nothing(pool: PgPool) {
+    let Env { bot, smtp, .. } = start(pool.clone(), "https://recovery.example.org", |s| {
+        s.dry_run = true;
+    })
+    .await;
+    bot.open(1, REQUESTER, Some(&form_body("alice", "Lost my phone.")))
+        .await;
+    assert_eq!(bot.state(1).await, "pending");
+    bot.comment(1, ADMIN, "/verify-email").await;
+    assert_eq!(bot.state(1).await, "awaiting_user");
+    bot.comment(1, ADMIN, "/confirm email the owner called us")
+        .await;
+    assert_eq!(bot.state(1).await, "verified");
+    bot.comment(1, OTHER_ADMIN, "/approve").await;
+    assert_eq!(bot.state(1).await, "approved");
+
+    // Nothing was written, nothing was mailed; reads were still made.
+    assert_eq!(bot.github.writes().len(), 0, "{:#?}", bot.github.writes());
+    assert!(smtp.mails().is_empty());
+    assert!(!bot.github.requests().is_empty());
+    let issue = bot.github.issue(REPO, 1);
+    assert_eq!(issue.labels, [INTAKE]);
+    assert_eq!(issue.state, "open");
+    assert!(bot.github.bot_comments(REPO, 1).is_empty());
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM verification_tokens").await,
+        0,
+        "no link exists"
+    );
+
+    // What would have been written is stored, job by job.
+    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM shadow_effects ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    for kind in [
+        "add_labels",
+        "create_comment",
+        "update_comment",
+        "react",
+        "mail",
+        "set_issue_state",
+    ] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind} in {kinds:?}");
+    }
+    let creates = kinds.iter().filter(|k| *k == "create_comment").count();
+    // The status comment once, and one reply per command comment.
+    assert_eq!(creates, 1 + 3, "{kinds:?}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_recovery-bot"))
+        .args(["requests", "show", "pypi/support#1"])
+        .env("DATABASE_URL", database_url(&pool).await)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("would have written (dry run):"), "{text}");
+    assert!(text.contains("add labels: needs-verification"), "{text}");
+    assert!(text.contains("add labels: approved"), "{text}");
+    assert!(
+        text.contains("comment:")
+            && text.contains("| ### Account recovery: waiting for verification"),
+        "{text}"
+    );
+    assert!(
+        text.contains("email a confirmation link for the account alice"),
+        "{text}"
+    );
+    assert!(text.contains("set the issue closed completed"), "{text}");
+    assert!(!text.contains(common::email::ADDRESS), "{text}");
+}
