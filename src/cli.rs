@@ -29,6 +29,9 @@ pub enum Command {
     Migrate,
     /// Parse and validate issue bodies offline (no database, no network).
     Check(crate::check::CheckArgs),
+    /// Read a repository's open intake issues and print what the bot would
+    /// decide for each; writes nothing (no database needed).
+    Triage(crate::triage::TriageArgs),
     /// Inspect and revive queued jobs.
     #[command(subcommand)]
     Jobs(JobsCommand),
@@ -124,6 +127,9 @@ pub fn main() -> ExitCode {
         );
         return ExitCode::from(code);
     }
+    if let Command::Triage(args) = &cli.command {
+        return ExitCode::from(crate::triage::main(args, &settings));
+    }
     telemetry::init_logs(settings.log_format);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -150,6 +156,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         }
         // Handled in `main`, before any runtime or log set-up.
         Command::Check(_) => anyhow::bail!("check runs on its own"),
+        Command::Triage(_) => anyhow::bail!("triage runs on its own"),
         Command::Migrate => {
             let pool = store::connect(settings.require_database_url()?, 2).await?;
             store::migrate(&pool).await?;

@@ -16,5 +16,6 @@ pub mod recovery;
 pub mod server;
 pub mod store;
 pub mod telemetry;
+pub mod triage;
 pub mod verify;
 pub mod webhook;
