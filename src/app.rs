@@ -9,7 +9,7 @@ use tracing::info;
 
 use crate::config::Settings;
 use crate::github::GitHub;
-use crate::jobs::{Bot, DeliveryHandler, WorkerPool, sweep};
+use crate::jobs::{self, Bot, DeliveryHandler, WorkerPool, sweep};
 use crate::server::{AppState, router};
 use crate::store;
 use crate::verify::Verifier;
@@ -46,6 +46,15 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         info!(
             "shadow mode (--dry-run): decisions are made and stored; nothing is written to GitHub and no mail is sent"
         );
+    }
+    if !settings.dry_run {
+        let n = jobs::hand_over_from_shadow(&pool, settings.jobs.max_attempts).await?;
+        if n > 0 {
+            info!(
+                requests = n,
+                "leaving shadow mode: bringing the tracker in line for the open requests"
+            );
+        }
     }
     let bot = Arc::new(Bot::new(&settings, github, identity.login, verifier)?);
     let workers = WorkerPool::new(pool.clone(), DeliveryHandler { bot }, settings.jobs.clone());

@@ -83,3 +83,33 @@ async fn a_whole_request_in_shadow_mode_writes_nothing(pool: PgPool) {
     assert!(text.contains("set the issue closed completed"), "{text}");
     assert!(!text.contains(common::email::ADDRESS), "{text}");
 }
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn leaving_shadow_mode_brings_the_tracker_in_line(pool: PgPool) {
+    let bot = TestBot::start_with(pool.clone(), |s| s.dry_run = true).await;
+    bot.open(1, REQUESTER, Some(&form_body("alice", "r"))).await;
+    bot.open(2, STRANGER, Some(&form_body("bob@example.com", "r")))
+        .await;
+    assert!(bot.github.writes().is_empty());
+    // Switched on: the open requests get their labels and status comment.
+    let bot = bot.restart_with(|s| s.dry_run = false).await;
+    let queued = recovery_bot::jobs::hand_over_from_shadow(&pool, 3)
+        .await
+        .unwrap();
+    assert_eq!(queued, 2);
+    bot.drain().await;
+    assert_eq!(bot.labels(1), sorted(&[INTAKE, "needs-verification"]));
+    assert_eq!(bot.labels(2), sorted(&[INTAKE, "needs-fix"]));
+    assert!(bot.status_comment(1).contains("waits for an admin"));
+    assert!(bot.status_comment(2).contains("not an email address"));
+    // Once: a second start has nothing left to hand over.
+    assert_eq!(
+        recovery_bot::jobs::hand_over_from_shadow(&pool, 3)
+            .await
+            .unwrap(),
+        0
+    );
+    // And from now on the bot writes as usual.
+    bot.comment(1, ADMIN, "/request-info Which projects?").await;
+    assert_eq!(bot.labels(1), sorted(&[INTAKE, "awaiting-user"]));
+}

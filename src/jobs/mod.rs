@@ -24,6 +24,7 @@ pub use crate::store::jobs::Job;
 pub use bot::Bot;
 pub use delivery::DeliveryHandler;
 pub use effects::{situation, store_outcome};
+pub use refresh::hand_over_from_shadow;
 pub use worker::{WorkerPool, backoff_delay, wait_until_drained};
 
 /// Job kinds.

@@ -30,6 +30,20 @@ pub async fn enqueue(
     .await
 }
 
+/// Leaving shadow mode: every open request shadow mode kept gets its
+/// labels and a real status comment on the tracker, through the queue.
+pub async fn hand_over_from_shadow(pool: &sqlx::PgPool, max_attempts: i32) -> sqlx::Result<usize> {
+    let mut tx = pool.begin().await?;
+    let shadowed = requests::forget_shadow_comments(&mut tx).await?;
+    let mut queued = 0;
+    for request in shadowed.iter().filter(|r| r.in_open_set()) {
+        enqueue(&mut tx, request, max_attempts).await?;
+        queued += 1;
+    }
+    tx.commit().await?;
+    Ok(queued)
+}
+
 pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
     let Some(id) = job.args["request_id"].as_i64() else {
         return Err(JobError::Permanent(anyhow::anyhow!(

@@ -365,6 +365,19 @@ pub async fn mark_removed(
     record(conn, request, audit).await
 }
 
+/// Forgets the status comments shadow mode pretended to write (their ids
+/// have bit 62 set: `github::shadow::synthetic_comment_id`) and returns the
+/// requests that had one.
+pub async fn forget_shadow_comments(conn: &mut PgConnection) -> sqlx::Result<Vec<Request>> {
+    sqlx::query_as(
+        "UPDATE requests SET status_comment_id = NULL
+         WHERE status_comment_id >= 4611686018427387904
+         RETURNING *",
+    )
+    .fetch_all(conn)
+    .await
+}
+
 /// The requests flagged as duplicates of `id`.
 pub async fn duplicates_of(e: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Vec<Request>> {
     sqlx::query_as("SELECT * FROM requests WHERE duplicate_of = $1 ORDER BY id")

@@ -90,6 +90,27 @@ impl TestBot {
         let github = FakeGitHub::start().await;
         let mut settings = settings(&github.uri());
         tweak(&mut settings);
+        Self::start_on(pool, github, settings)
+    }
+
+    /// Stops this bot's workers and starts another on the same database and
+    /// the same fake GitHub, with its settings changed by `tweak` (a
+    /// restart, say out of shadow mode).
+    pub async fn restart_with(mut self, tweak: impl FnOnce(&mut Settings)) -> Self {
+        self.shutdown.cancel();
+        if let Some(w) = self.workers.take() {
+            w.await.unwrap();
+        }
+        let mut settings = self.settings.clone();
+        tweak(&mut settings);
+        let mut next = Self::start_on(self.pool.clone(), self.github.clone(), settings);
+        next.keep_alive = std::mem::take(&mut self.keep_alive);
+        // Delivery ids go on where they were: GitHub's never repeat.
+        next.deliveries = AtomicU64::new(self.deliveries.load(Ordering::SeqCst));
+        next
+    }
+
+    fn start_on(pool: PgPool, github: FakeGitHub, settings: Settings) -> Self {
         let client = GitHub::new(&settings).unwrap();
         let verifier = Verifier::from_settings(&settings, pool.clone()).unwrap();
         let bot = Arc::new(
