@@ -44,8 +44,10 @@ pub fn run(
         None => Template::default_recovery(),
         Some(path) => match std::fs::read_to_string(path)
             .map_err(|e| e.to_string())
-            .and_then(|t| Template::from_yaml(&t).map_err(|e| e.to_string()))
-        {
+            .and_then(|t| {
+                Template::from_yaml_with(&t, rules.username_field.as_deref())
+                    .map_err(|e| e.to_string())
+            }) {
             Ok(t) => t,
             Err(e) => {
                 let _ = writeln!(err, "recovery-bot check: template {}: {e}", path.display());

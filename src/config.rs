@@ -151,6 +151,9 @@ pub struct FormSettings {
     /// The index's profile URL up to the name; a pasted profile URL with
     /// this prefix is read as the name [default: `https://pypi.org/user/`].
     pub profile_url_prefix: Option<String>,
+    /// The key of the username field, for a form with no field keyed
+    /// `username` and no input whose label says "username".
+    pub username_field: Option<String>,
 }
 
 /// Repository roles, lowest first.

@@ -524,9 +524,472 @@ body:
     let body = "### account\n\nbob\n\n### What was lost\n\nPhone, and codes";
     let v = form::validate(&t, &form::parse(&t, Some(body)), &rules);
     assert!(v.is_valid(), "{:?}", v.problems);
-    assert_eq!(v.fields["lost"].text(), Some("Phone, and codes"));
+    assert_eq!(v.fields["lost"].ticked(), ["Phone, and codes"]);
     let body = "### Account\n\nBob\n\n### What was lost\n\nA dog";
     let v = form::validate(&t, &form::parse(&t, Some(body)), &rules);
     assert_eq!(v.problems.len(), 2, "{:?}", v.problems);
     assert!(Rules::new("(", 3, "https://pypi.org/user/").is_err());
+}
+
+// Any issue form: pypi/support's own, and one with every kind of field
+// (fixtures in tests/data/forms/, described in its README).
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/tests/data/forms/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+fn text(s: &str) -> FieldValue {
+    FieldValue::Text(Some(s.to_owned()))
+}
+
+fn chosen(list: &[&str]) -> FieldValue {
+    FieldValue::Options(Some(list.iter().map(|s| (*s).to_owned()).collect()))
+}
+
+const EMPTY_TEXT: FieldValue = FieldValue::Text(None);
+const EMPTY_LIST: FieldValue = FieldValue::Options(None);
+
+/// The values as read, before validation, by key.
+fn values(t: &Template, body: &str) -> Vec<(String, FieldValue)> {
+    form::parse(t, Some(body)).fields.into_iter().collect()
+}
+
+fn expect(pairs: &[(&str, FieldValue)]) -> Vec<(String, FieldValue)> {
+    let mut v: Vec<(String, FieldValue)> = pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+fn problems(t: &Template, body: &str) -> Vec<(String, ProblemKind)> {
+    let v = form::validate(t, &form::parse(t, Some(body)), &Rules::default());
+    v.problems.into_iter().map(|p| (p.field, p.kind)).collect()
+}
+
+fn pypi_support() -> Template {
+    Template::from_yaml(&fixture("pypi-support-account-recovery.yml")).unwrap()
+}
+
+const PYPI_ACK: &str = "I understand that it may take a significant amount of time to process my account recovery request.";
+
+#[test]
+fn pypi_supports_form_loads_with_no_settings() {
+    let t = pypi_support();
+    let keys: Vec<&str> = t.fields.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "pypi_username",
+            "reason_for_request",
+            "code_of_conduct",
+            "acknowledgement"
+        ]
+    );
+    assert_eq!(t.username_field(), "pypi_username");
+    assert_eq!(t.labels, ["account-recovery"]);
+    assert_eq!(t.name, "Account Recovery");
+    assert!(t.field("pypi_username").unwrap().required);
+    assert!(t.field("acknowledgement").unwrap().options[0].required);
+}
+
+#[test]
+fn pypi_supports_bodies() {
+    let t = pypi_support();
+    let body = fixture("pypi-support-valid.md");
+    assert_eq!(
+        values(&t, &body),
+        expect(&[
+            ("pypi_username", text("`pmeier-lab`")),
+            (
+                "reason_for_request",
+                text(
+                    "Hello,\n\nI lost access to the 2FA authentication app. I still have access to the email address registered on my PyPI account.\n\n- [x] tried my old recovery codes\n- [ ] found the backup phone\n\n### What I tried\n\nLogging in with a recovery code says \"Invalid recovery code.\""
+                )
+            ),
+            (
+                "code_of_conduct",
+                chosen(&["I agree to follow the PSF Code of Conduct"])
+            ),
+            ("acknowledgement", chosen(&[PYPI_ACK])),
+        ])
+    );
+    assert_eq!(problems(&t, &body), []);
+    let r = form::parse(&t, Some(&body));
+    assert_eq!(r.extra_headings, ["What I tried"]);
+    assert!(r.missing.is_empty());
+    let v = form::validate(&t, &r, &Rules::default());
+    assert_eq!(v.username.as_deref(), Some("pmeier-lab"));
+
+    let body = fixture("pypi-support-no-response.md");
+    assert_eq!(
+        values(&t, &body),
+        expect(&[
+            ("pypi_username", EMPTY_TEXT),
+            (
+                "reason_for_request",
+                text("Lost my phone, and the codes were on it.")
+            ),
+            (
+                "code_of_conduct",
+                chosen(&["I agree to follow the PSF Code of Conduct"])
+            ),
+            ("acknowledgement", chosen(&[])),
+        ])
+    );
+    assert_eq!(
+        problems(&t, &body),
+        [
+            ("pypi_username".to_owned(), ProblemKind::Missing),
+            (
+                "acknowledgement".to_owned(),
+                ProblemKind::Unticked {
+                    option: PYPI_ACK.to_owned()
+                }
+            ),
+        ]
+    );
+
+    let body = fixture("pypi-support-crlf.md");
+    assert!(body.contains("\r\n"), "the fixture keeps its CRLF");
+    let v = form::validate(&t, &form::parse(&t, Some(&body)), &Rules::default());
+    assert!(v.is_valid(), "{:?}", v.problems);
+    assert_eq!(v.username.as_deref(), Some("jane.doe"));
+    assert_eq!(
+        v.fields["reason_for_request"].text(),
+        Some(
+            "My phone was stolen. The log from the login page:\n\n```\n### Code of Conduct\nError: invalid TOTP code\n```"
+        )
+    );
+}
+
+#[test]
+fn the_built_in_forms_requests_read_with_pypi_supports_form() {
+    // The Recovery Codes section is no field of pypi/support's form: its
+    // heading stays text in the reason, and nothing is missing.
+    let t = pypi_support();
+    let v = form::validate(
+        &t,
+        &form::parse(&t, Some(&fixture("seed-request.md"))),
+        &Rules::default(),
+    );
+    assert!(v.is_valid(), "{:?}", v.problems);
+    assert!(
+        v.fields["reason_for_request"]
+            .text()
+            .unwrap()
+            .ends_with("### Recovery Codes\n\n- [X] I never generated or have lost access to the recovery codes for my account")
+    );
+}
+
+fn every_field() -> Template {
+    Template::from_yaml(&fixture("every-field.yml")).unwrap()
+}
+
+#[test]
+fn every_kind_of_field() {
+    let t = every_field();
+    let keys: Vec<(&str, form::FieldKind, bool)> = t
+        .fields
+        .iter()
+        .map(|f| (f.id.as_str(), f.kind, f.required))
+        .collect();
+    use form::FieldKind::*;
+    assert_eq!(
+        keys,
+        [
+            ("username", Input, true),
+            ("contact_optional", Input, false),
+            ("what-happened", Textarea, true),
+            ("shell_output", Textarea, false),
+            ("version", Dropdown, true),
+            ("operating_systems", Dropdown, false),
+            ("is_the_thing_a_thing", Checkboxes, false),
+        ]
+    );
+    assert_eq!(t.labels, ["test", "another label"]);
+
+    let body = fixture("every-field-full.md");
+    assert_eq!(
+        values(&t, &body),
+        expect(&[
+            ("username", text("`alice`")),
+            ("contact_optional", text("alice on Matrix")),
+            (
+                "what-happened",
+                text("It broke.\n\n### My own heading\n\n- [x] tried turning it off and on")
+            ),
+            (
+                "shell_output",
+                text("$ thing --version\n### not a heading\nthing 2.0")
+            ),
+            ("version", chosen(&["2.0"])),
+            (
+                "operating_systems",
+                chosen(&["Linux, or another Unix", "Windows"])
+            ),
+            (
+                "is_the_thing_a_thing",
+                chosen(&["I agree to the terms", "Send me the newsletter"])
+            ),
+        ])
+    );
+    assert_eq!(problems(&t, &body), []);
+
+    let body = fixture("every-field-empty.md");
+    assert_eq!(
+        values(&t, &body),
+        expect(&[
+            ("username", text("alice")),
+            ("contact_optional", EMPTY_TEXT),
+            ("what-happened", text("Nothing else to say.")),
+            ("shell_output", EMPTY_TEXT),
+            ("version", chosen(&["1.0"])),
+            ("operating_systems", EMPTY_LIST),
+            ("is_the_thing_a_thing", chosen(&["I agree to the terms"])),
+        ])
+    );
+    assert_eq!(problems(&t, &body), []);
+
+    let body = fixture("every-field-invalid-crlf.md");
+    assert!(body.contains("\r\n"), "the fixture keeps its CRLF");
+    assert_eq!(
+        values(&t, &body),
+        expect(&[
+            ("username", EMPTY_TEXT),
+            ("contact_optional", EMPTY_TEXT),
+            ("what-happened", EMPTY_TEXT),
+            ("shell_output", text("$ thing")),
+            ("version", text("3.0")),
+            ("operating_systems", text("macOS, Plan 9")),
+            ("is_the_thing_a_thing", chosen(&["Send me the newsletter"])),
+        ])
+    );
+    assert_eq!(
+        problems(&t, &body),
+        [
+            ("username".to_owned(), ProblemKind::Missing),
+            ("what-happened".to_owned(), ProblemKind::Missing),
+            (
+                "version".to_owned(),
+                ProblemKind::NotAChoice {
+                    value: "3.0".into()
+                }
+            ),
+            (
+                "operating_systems".to_owned(),
+                ProblemKind::NotAChoice {
+                    value: "macOS, Plan 9".into()
+                }
+            ),
+            (
+                "is_the_thing_a_thing".to_owned(),
+                ProblemKind::Unticked {
+                    option: "I agree to the terms".into()
+                }
+            ),
+        ]
+    );
+}
+
+/// The every-field body with one section's value replaced.
+fn every_field_with(label: &str, value: &str) -> String {
+    let body = fixture("every-field-full.md");
+    let start = body.find(&format!("### {label}\n\n")).unwrap() + label.len() + 6;
+    let end = body[start..]
+        .find("\n\n### ")
+        .map_or(body.len(), |e| start + e);
+    format!("{}{value}{}", &body[..start], &body[end..])
+}
+
+#[test]
+fn dropdown_values() {
+    let t = every_field();
+    let read = |label: &str, value: &str, key: &str| {
+        form::parse(&t, Some(&every_field_with(label, value))).fields[key].clone()
+    };
+    let os = |value: &str| read("Operating systems", value, "operating_systems");
+    // Chosen options in template order, whatever order the body has.
+    assert_eq!(
+        os("Windows, macOS, Linux, or another Unix"),
+        chosen(&["Linux, or another Unix", "macOS", "Windows"])
+    );
+    assert_eq!(
+        os("Linux, or another Unix"),
+        chosen(&["Linux, or another Unix"])
+    );
+    assert_eq!(os("windows"), chosen(&["Windows"]));
+    assert_eq!(os("None"), EMPTY_LIST);
+    assert_eq!(os("_No response_"), EMPTY_LIST);
+    // An option's own comma never splits it into pieces that are no options.
+    assert_eq!(os("Linux"), text("Linux"));
+    assert_eq!(
+        os("or another Unix, Windows"),
+        text("or another Unix, Windows")
+    );
+    // A missing section is empty too.
+    let body =
+        every_field_with("Operating systems", "x").replace("### Operating systems\n\nx\n\n", "");
+    let r = form::parse(&t, Some(&body));
+    assert_eq!(r.fields["operating_systems"], EMPTY_LIST);
+    assert_eq!(r.missing, ["operating_systems"]);
+
+    let version = |value: &str| read("Version", value, "version");
+    assert_eq!(version("2.0"), chosen(&["2.0"]));
+    assert_eq!(version("None of these"), chosen(&["None of these"]));
+    assert_eq!(version("None"), EMPTY_LIST);
+    // A single dropdown takes one option.
+    assert_eq!(version("1.0, 2.0"), text("1.0, 2.0"));
+    let v = form::validate(
+        &t,
+        &form::parse(&t, Some(&every_field_with("Version", "None"))),
+        &Rules::default(),
+    );
+    assert_eq!(
+        v.problems
+            .iter()
+            .map(|p| (p.field.as_str(), p.kind.clone()))
+            .collect::<Vec<_>>(),
+        [("version", ProblemKind::Missing)]
+    );
+}
+
+#[test]
+fn a_dropdown_can_have_none_as_an_option() {
+    let yaml = "body:\n  - type: input\n    id: username\n    attributes: {label: Username}\n  - type: dropdown\n    id: extra\n    attributes: {label: Extras, options: [None, Some]}\n";
+    let t = Template::from_yaml(yaml).unwrap();
+    let r = form::parse(&t, Some("### Username\n\nbob\n\n### Extras\n\nNone"));
+    assert_eq!(r.fields["extra"], chosen(&["None"]));
+    let r = form::parse(
+        &t,
+        Some("### Username\n\nbob\n\n### Extras\n\n_No response_"),
+    );
+    assert_eq!(r.fields["extra"], EMPTY_LIST);
+}
+
+#[test]
+fn render_values_are_the_text_inside_the_fence() {
+    let t = every_field();
+    let shell = |value: &str| {
+        form::parse(&t, Some(&every_field_with("Shell output", value))).fields["shell_output"]
+            .clone()
+    };
+    assert_eq!(shell("```shell\n$ ls\na  b\n```"), text("$ ls\na  b"));
+    // The requester's own fence inside: GitHub still adds one around it.
+    assert_eq!(
+        shell("```shell\n$ cat x.md\n```\ninner\n```\n```"),
+        text("$ cat x.md\n```\ninner\n```")
+    );
+    assert_eq!(
+        shell("```shell\n$ cat x.md\n```\nafter\n```"),
+        text("$ cat x.md\n```\nafter")
+    );
+    assert_eq!(shell("```shell\n    indented\n\n```"), text("    indented"));
+    assert_eq!(shell("```shell\n```"), EMPTY_TEXT);
+    assert_eq!(shell("_No response_"), EMPTY_TEXT);
+    // An edit that took the fence away.
+    assert_eq!(shell("$ ls"), text("$ ls"));
+    // The fields after it are still read, though its last fence opens a
+    // block that markdown never sees closed.
+    let body = every_field_with("Shell output", "```shell\n$ cat x.md\n```\nafter\n```");
+    let r = form::parse(&t, Some(&body));
+    assert_eq!(r.fields["version"], chosen(&["2.0"]));
+    assert!(r.missing.is_empty(), "{:?}", r.missing);
+}
+
+#[test]
+fn a_block_the_requester_never_closed_hides_no_field() {
+    let t = Template::default_recovery();
+    for opened in [
+        "```",
+        "~~~~ text",
+        "<!-- note to self",
+        "<pre>",
+        "```python\nprint('### Code of Conduct')",
+    ] {
+        let reason = format!("My log:\n\n{opened}\nTraceback (most recent call last):");
+        let body = ok("alice", &reason);
+        let r = form::parse(&t, Some(&body));
+        assert!(r.missing.is_empty(), "{opened}: {:?}", r.missing);
+        let v = form::validate(&t, &r, &Rules::default());
+        assert!(v.is_valid(), "{opened}: {:?}", v.problems);
+        assert_eq!(v.fields["reason"].text(), Some(reason.as_str()), "{opened}");
+    }
+    // Two never closed, in two fields: the second closes the first.
+    let body =
+        ok("alice", "```\nlog").replace(&format!("- [X] {COC}"), &format!("- [X] {COC}\n\n```"));
+    let r = form::parse(&t, Some(&body));
+    assert!(r.missing.is_empty(), "{:?}", r.missing);
+    assert_eq!(r.fields["reason"].text(), Some("```\nlog"));
+    assert_eq!(
+        r.fields["acknowledgement"],
+        FieldValue::Options(Some(vec![ACK.to_owned()]))
+    );
+}
+
+#[test]
+fn a_copy_of_a_later_heading_stays_text() {
+    let t = Template::default_recovery();
+    // Top level, in the reason, with the real sections after it.
+    for reason in [
+        "My old request:\n\n### Code of Conduct\n\n- [X] I agree to follow the PSF Code of Conduct",
+        "### Acknowledgement\n\nI know.",
+        "```\n### Recovery Codes\n```",
+    ] {
+        let r = form::parse(&t, Some(&ok("alice", reason)));
+        assert!(r.missing.is_empty(), "{reason}: {:?}", r.missing);
+        assert_eq!(r.fields["reason"].text(), Some(reason));
+    }
+    // A fenced copy is taken only when its field has no other heading (a
+    // body GitHub would not write).
+    let reason = "```\n### Recovery Codes\n- [X] x\n```";
+    let body = format!(
+        "### PyPI Username\n\nalice\n\n### Reason for request\n\n{reason}\n\n### Code of Conduct\n\n- [X] {COC}"
+    );
+    let r = form::parse(&t, Some(&body));
+    assert_eq!(r.fields["reason"].text(), Some("```"));
+    assert_eq!(r.missing, ["acknowledgement"]);
+}
+
+#[test]
+fn checkboxes_without_an_id_and_other_peer_cases() {
+    let yaml = "body:\n  - type: input\n    attributes: {label: GitHub username}\n  - type: checkboxes\n    attributes:\n      label: Checkbox without an id?\n      options:\n        - label: IDs are great\n        - label: IDs are bad\n        - label: Another item\n";
+    let t = Template::from_yaml(yaml).unwrap();
+    assert_eq!(t.username_field(), "github_username");
+    let body = "### GitHub username\n\nme\n\n### Checkbox without an id?\n\n- [x] Another item\n- [] IDs are great\n- [X] IDs are bad\n";
+    let r = form::parse(&t, Some(body));
+    assert_eq!(
+        r.fields["checkbox_without_an_id"],
+        chosen(&["IDs are bad", "Another item"])
+    );
+    let body = "### GitHub username\n\nme\n\n### Checkbox without an id?\n\n- [ ] IDs are great\n- [ ] IDs are bad\n- [ ] Another item\n";
+    let v = form::validate(&t, &form::parse(&t, Some(body)), &Rules::default());
+    assert_eq!(v.fields["checkbox_without_an_id"], chosen(&[]));
+    assert!(v.is_valid());
+}
+
+#[test]
+fn a_configured_username_field() {
+    let yaml = "body:\n  - type: input\n    id: account\n    attributes: {label: Account}\n    validations: {required: true}\n  - type: input\n    attributes: {label: Email}\n";
+    assert_eq!(
+        Template::from_yaml(yaml).unwrap_err(),
+        form::TemplateError::NoUsernameField
+    );
+    let t = Template::from_yaml_with(yaml, Some("account")).unwrap();
+    assert_eq!(t.username_field(), "account");
+    let body = "### Account\n\n`https://pypi.org/user/bob/`\n\n### Email\n\nbob@example.com";
+    let v = form::validate(&t, &form::parse(&t, Some(body)), &Rules::default());
+    assert!(v.is_valid(), "{:?}", v.problems);
+    assert_eq!(v.username.as_deref(), Some("bob"));
+    // Only the username field is read as a name.
+    assert_eq!(v.fields["email"].text(), Some("bob@example.com"));
+    let body = "### Account\n\nbob@example.com\n\n### Email\n\nx";
+    let v = form::validate(&t, &form::parse(&t, Some(body)), &Rules::default());
+    assert_eq!(v.problems[0].field, "account");
+    assert_eq!(v.problems[0].kind, ProblemKind::UsernameIsEmail);
 }

@@ -9,5 +9,5 @@ pub mod username;
 pub mod validate;
 
 pub use parse::{FieldValue, FormResponse, parse};
-pub use template::{Field, FieldKind, Template};
+pub use template::{Field, FieldKind, Template, TemplateError};
 pub use validate::{Problem, ProblemKind, Rules, Validation, validate};

@@ -1,29 +1,38 @@
 //! An issue body, as GitHub renders an issue form, read back into the form's
 //! fields. GitHub writes each field as `### <label>`, a blank line, and the
-//! value (`_No response_` when empty, `- [X] option` for checkboxes).
+//! value: `_No response_` when empty, `None` for a dropdown with no choice,
+//! the chosen options joined by `, ` for a dropdown, `- [X] option` lines for
+//! checkboxes, and a code fence around a textarea with `render:`.
 //!
-//! The body is parsed as markdown with pulldown-cmark, and only top-level
-//! level-3 ATX headings whose text is a template label (in template order)
-//! are field boundaries. So `###` inside code blocks, a user's own
-//! `### Details` inside a textarea, headings in quotes or lists and `C###`
-//! mid-line all stay part of the value they were typed in.
+//! Field boundaries are `### <label>` lines of template labels, in template
+//! order, and the body is parsed as markdown with pulldown-cmark to tell
+//! which of them are top-level headings: those are preferred. So `###` inside
+//! code blocks, a user's own `### Details` or copy of a later label inside a
+//! textarea, headings in quotes or lists and `C###` mid-line all stay part of
+//! the value they were typed in; and a code fence or HTML comment a user
+//! opened and never closed, which hides every later heading from markdown,
+//! hides no field (see `field_boundaries`).
 
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag};
 use serde::Serialize;
 
-use super::template::{FieldKind, Template, normalize_label};
+use super::template::{CheckboxOption, Field, FieldKind, Template, heading_text, normalize_label};
 
 /// A field's value as read from the body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum FieldValue {
-    /// Input, textarea or dropdown: `None` when empty or `_No response_`.
+    /// Input or textarea (for a textarea with `render:`, the text inside
+    /// GitHub's code fence): `None` when empty or `_No response_`. Also a
+    /// dropdown's value when it is none of the dropdown's options (which
+    /// validation reports).
     Text(Option<String>),
-    /// Checkboxes: the template labels of the ticked options; `None` when
-    /// the section is missing or `_No response_`.
+    /// Checkboxes: the template labels of the ticked options; dropdown: the
+    /// chosen options; both in template order. `None` when the section is
+    /// missing, `_No response_`, or (dropdown) `None`.
     Options(Option<Vec<String>>),
 }
 
@@ -35,6 +44,7 @@ impl FieldValue {
         }
     }
 
+    /// The ticked (checkboxes) or chosen (dropdown) options.
     pub fn ticked(&self) -> &[String] {
         match self {
             FieldValue::Options(Some(list)) => list,
@@ -51,15 +61,18 @@ impl FieldValue {
 pub struct FormResponse {
     /// At least one field heading was found: the body came from the form.
     pub from_form: bool,
-    /// Every template field by id, in template order of ids.
+    /// Every template field by key.
     pub fields: BTreeMap<String, FieldValue>,
-    /// Template field ids with no heading in the body.
+    /// Template field keys with no heading in the body.
     pub missing: Vec<String>,
     /// Top-level `###` headings that are no template label (kept as text).
     pub extra_headings: Vec<String>,
 }
 
 const NO_RESPONSE: &str = "_no response_";
+
+/// What GitHub writes for a dropdown with no choice.
+const NO_CHOICE: &str = "none";
 
 /// Reads `body` as a response to `template`. Never fails: what cannot be
 /// read is reported as missing or empty.
@@ -81,32 +94,38 @@ pub fn parse(template: &Template, body: Option<&str>) -> FormResponse {
         if raw.is_none() {
             missing.push(field.id.clone());
         }
-        let value = match field.kind {
-            FieldKind::Checkboxes => FieldValue::Options(raw.and_then(|r| {
-                if is_no_response(r) {
-                    None
-                } else {
-                    Some(ticked_options(r, &field.options))
-                }
-            })),
-            FieldKind::Dropdown => FieldValue::Text(raw.and_then(|r| {
-                clean_text(r).map(|v| {
-                    field
-                        .options
-                        .iter()
-                        .find(|o| normalize_label(&o.label) == normalize_label(&v))
-                        .map_or(v, |o| o.label.clone())
-                })
-            })),
-            FieldKind::Input | FieldKind::Textarea => FieldValue::Text(raw.and_then(clean_text)),
-        };
-        fields.insert(field.id.clone(), value);
+        fields.insert(field.id.clone(), value(field, raw));
     }
     FormResponse {
         from_form: !boundaries.is_empty(),
         fields,
         missing,
         extra_headings,
+    }
+}
+
+/// One field's value from the text under its heading (`None`: no heading).
+fn value(field: &Field, raw: Option<&str>) -> FieldValue {
+    match field.kind {
+        FieldKind::Checkboxes => FieldValue::Options(raw.and_then(|r| {
+            if is_no_response(r) {
+                None
+            } else {
+                Some(ticked_options(r, &field.options))
+            }
+        })),
+        FieldKind::Dropdown => match raw.and_then(clean_text) {
+            None => FieldValue::Options(None),
+            Some(v) => match chosen_options(&v, field) {
+                Some(chosen) => FieldValue::Options(Some(chosen)),
+                None if v.eq_ignore_ascii_case(NO_CHOICE) => FieldValue::Options(None),
+                None => FieldValue::Text(Some(v)),
+            },
+        },
+        FieldKind::Textarea if field.render.is_some() => {
+            FieldValue::Text(raw.and_then(clean_text).and_then(unfence))
+        }
+        FieldKind::Input | FieldKind::Textarea => FieldValue::Text(raw.and_then(clean_text)),
     }
 }
 
@@ -124,10 +143,65 @@ struct Boundary {
     heading: Range<usize>,
 }
 
-/// The top-level `###` headings that start fields, in order, and the text
-/// of the other top-level `###` headings.
+/// A line `### <label>` of a template field, wherever it stands.
+struct Candidate {
+    field: usize,
+    line: Range<usize>,
+    /// A top-level heading of the markdown (not inside a code block, an
+    /// HTML block, a quote or a list).
+    top: bool,
+}
+
+/// The headings that start fields, in order, and the text of the top-level
+/// `###` headings that are no template label.
+///
+/// GitHub writes one heading per field, in template order. Of every
+/// `### <label>` line, the ones taken are those that read the most fields
+/// in template order; among as many, the most top-level headings; then the
+/// earliest. So a heading inside a code fence or a user's copy of a label
+/// stays text, unless the field has no other heading; and a fence or HTML
+/// comment a user opened and never closed hides no field after it.
 fn field_boundaries(template: &Template, text: &str) -> (Vec<Boundary>, Vec<String>) {
-    let mut boundaries: Vec<Boundary> = Vec::new();
+    let (top_lines, extra) = top_level_headings(template, text);
+    let mut candidates = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let at = offset;
+        offset += line.len();
+        let Some(heading) = atx3(line) else { continue };
+        if let Some(field) = template.field_index_by_heading(&heading_text(heading)) {
+            candidates.push(Candidate {
+                field,
+                line: at..offset,
+                top: top_lines.binary_search(&at).is_ok(),
+            });
+        }
+    }
+    let chosen = best_chain(&candidates, template.fields.len());
+    let boundaries = chosen
+        .into_iter()
+        .map(|c| Boundary {
+            field: candidates[c].field,
+            heading: candidates[c].line.clone(),
+        })
+        .collect();
+    (boundaries, extra)
+}
+
+/// `### text` (at most three spaces before it) → the heading from `###` on.
+fn atx3(line: &str) -> Option<&str> {
+    let rest = line.trim_start_matches(' ');
+    if line.len() - rest.len() > 3 {
+        return None;
+    }
+    let after = rest.strip_prefix("###")?;
+    (after.is_empty() || after.starts_with([' ', '\t', '\n'])).then_some(rest)
+}
+
+/// The line starts of the top-level level-3 headings (sorted), and the text
+/// of those that are no template label.
+fn top_level_headings(template: &Template, text: &str) -> (Vec<usize>, Vec<String>) {
+    let mut lines = Vec::new();
     let mut extra = Vec::new();
     let mut depth = 0usize;
     for (event, range) in Parser::new_ext(text, Options::empty()).into_offset_iter() {
@@ -137,40 +211,59 @@ fn field_boundaries(template: &Template, text: &str) -> (Vec<Boundary>, Vec<Stri
                 ..
             }) if depth == 0 => {
                 let heading = heading_text(text.get(range.clone()).unwrap_or(""));
-                let next_allowed = boundaries.last().map_or(0, |b| b.field + 1);
-                match template.field_index_by_heading(&heading) {
-                    // A label can only start a field after the fields before
-                    // it: a user's own copy of an earlier heading is text.
-                    Some(field) if field >= next_allowed => boundaries.push(Boundary {
-                        field,
-                        heading: range.clone(),
-                    }),
-                    Some(_) => {}
-                    None => extra.push(heading),
+                if template.field_index_by_heading(&heading).is_none() {
+                    extra.push(heading);
                 }
+                let line_start = text
+                    .get(..range.start)
+                    .and_then(|t| t.rfind('\n'))
+                    .map_or(0, |i| i + 1);
+                lines.push(line_start);
                 depth += 1;
             }
             Event::Start(_) => depth += 1,
-            Event::End(TagEnd::Heading(_)) | Event::End(_) => depth = depth.saturating_sub(1),
+            Event::End(_) => depth = depth.saturating_sub(1),
             _ => {}
         }
     }
-    (boundaries, extra)
+    (lines, extra)
 }
 
-/// `### Label ###` → `Label`.
-fn heading_text(source: &str) -> String {
-    let line = source.lines().next().unwrap_or("").trim();
-    let line = line.trim_start_matches('#');
-    let line = line.trim_end();
-    let without_close = line.trim_end_matches('#');
-    // A closing sequence must be preceded by a space; otherwise it is text.
-    let line = if without_close.ends_with([' ', '\t']) || without_close.is_empty() {
-        without_close
-    } else {
-        line
-    };
-    line.trim().to_owned()
+/// The candidates to take, in order: a chain of strictly increasing fields
+/// with the most fields, then the most top-level headings, then the
+/// earliest. Linear in candidates times fields.
+fn best_chain(candidates: &[Candidate], fields: usize) -> Vec<usize> {
+    type Score = (usize, usize);
+    // best[f]: the best chain whose last heading is one of field f's.
+    let mut best: Vec<Option<(Score, usize)>> = vec![None; fields];
+    let mut previous: Vec<Option<usize>> = vec![None; candidates.len()];
+    for (c, candidate) in candidates.iter().enumerate() {
+        let mut base: (Score, Option<usize>) = ((0, 0), None);
+        for (score, last) in best[..candidate.field].iter().flatten() {
+            if *score > base.0 || *score == base.0 && base.1.is_some_and(|b| *last < b) {
+                base = (*score, Some(*last));
+            }
+        }
+        let score = (base.0.0 + 1, base.0.1 + usize::from(candidate.top));
+        previous[c] = base.1;
+        if best[candidate.field].is_none_or(|(s, _)| score > s) {
+            best[candidate.field] = Some((score, c));
+        }
+    }
+    let mut end: Option<(Score, usize)> = None;
+    for (score, last) in best.iter().flatten() {
+        if end.is_none_or(|(s, e)| *score > s || *score == s && *last < e) {
+            end = Some((*score, *last));
+        }
+    }
+    let mut chain = Vec::new();
+    let mut at = end.map(|(_, c)| c);
+    while let Some(c) = at {
+        chain.push(c);
+        at = previous[c];
+    }
+    chain.reverse();
+    chain
 }
 
 fn is_no_response(raw: &str) -> bool {
@@ -186,8 +279,108 @@ fn clean_text(raw: &str) -> Option<String> {
     }
 }
 
+/// The text inside the one code fence GitHub puts around a `render:`
+/// textarea; a value without that fence (an edited body) is kept as it is.
+/// Blank lines at either end are dropped; the first line keeps its indent.
+fn unfence(value: String) -> Option<String> {
+    let Some((open, rest)) = value.split_once('\n') else {
+        return Some(value);
+    };
+    let fence = open.chars().next().unwrap_or(' ');
+    let width = open.chars().take_while(|c| *c == fence).count();
+    if !matches!(fence, '`' | '~') || width < 3 {
+        return Some(value);
+    }
+    let (inner, close) = rest.rsplit_once('\n').unwrap_or(("", rest));
+    let close = close.trim();
+    if close.len() < width || !close.chars().all(|c| c == fence) {
+        return Some(value);
+    }
+    let mut inner = inner.trim_end();
+    while let Some((line, rest)) = inner.split_once('\n') {
+        if !line.trim().is_empty() {
+            break;
+        }
+        inner = rest;
+    }
+    (!inner.trim().is_empty()).then(|| inner.to_owned())
+}
+
+/// A dropdown's value as its options, in template order: one option, or
+/// (`multiple`) options joined by `, `, matched against the option list so
+/// that an option holding a comma stays one. `None` when the value is not
+/// made of options.
+fn chosen_options(value: &str, field: &Field) -> Option<Vec<String>> {
+    let v = normalize_label(value);
+    let options: Vec<String> = field
+        .options
+        .iter()
+        .map(|o| normalize_label(&o.label))
+        .collect();
+    let mut chosen: Vec<usize> = match options.iter().position(|o| *o == v) {
+        Some(i) => vec![i],
+        None if field.multiple => split_options(&v, &options)?,
+        None => return None,
+    };
+    chosen.sort_unstable();
+    chosen.dedup();
+    Some(
+        chosen
+            .into_iter()
+            .map(|i| field.options[i].label.clone())
+            .collect(),
+    )
+}
+
+/// `v` as options joined by `, `: the option indices, or `None`. Each
+/// position after a separator is reached once, so this is linear in the
+/// value's length times the number of options.
+fn split_options(v: &str, options: &[String]) -> Option<Vec<usize>> {
+    const SEPARATOR: &str = ", ";
+    let n = v.len();
+    // came_from[p]: the option that ends just before position p (p == n, or
+    // p follows a separator) and where that option started.
+    let mut came_from: Vec<Option<(usize, usize)>> = vec![None; n + 1];
+    let mut reached = vec![false; n + 1];
+    reached[0] = true;
+    for p in 0..n {
+        if !reached[p] {
+            continue;
+        }
+        let rest = &v[p..];
+        for (i, o) in options.iter().enumerate() {
+            if o.is_empty() || !rest.starts_with(o.as_str()) {
+                continue;
+            }
+            let end = p + o.len();
+            let next = if end == n {
+                n
+            } else if v[end..].starts_with(SEPARATOR) {
+                end + SEPARATOR.len()
+            } else {
+                continue;
+            };
+            if next < n && reached[next] || next == n && came_from[n].is_some() {
+                continue;
+            }
+            reached[next] = next < n;
+            came_from[next] = Some((p, i));
+        }
+    }
+    let mut chosen = Vec::new();
+    let mut at = n;
+    while let Some((start, option)) = came_from[at] {
+        chosen.push(option);
+        if start == 0 {
+            return Some(chosen);
+        }
+        at = start;
+    }
+    None
+}
+
 /// The template labels of the ticked options among `- [X] label` lines.
-fn ticked_options(raw: &str, options: &[super::template::CheckboxOption]) -> Vec<String> {
+fn ticked_options(raw: &str, options: &[CheckboxOption]) -> Vec<String> {
     let mut ticked = Vec::new();
     for line in raw.lines() {
         let Some((mark, label)) = checkbox_line(line) else {
@@ -203,6 +396,8 @@ fn ticked_options(raw: &str, options: &[super::template::CheckboxOption]) -> Vec
             ticked.push(o.label.clone());
         }
     }
+    // In template order, whatever order the lines came in.
+    ticked.sort_by_key(|t| options.iter().position(|o| o.label == *t));
     ticked
 }
 
@@ -240,12 +435,85 @@ mod tests {
     }
 
     #[test]
-    fn heading_texts() {
-        assert_eq!(heading_text("### PyPI Username"), "PyPI Username");
+    fn fences_are_taken_off_render_values() {
+        let un = |s: &str| unfence(s.to_owned());
         assert_eq!(
-            heading_text("###   Reason for request  ###"),
-            "Reason for request"
+            un("```shell\n$ pip install x\n```").as_deref(),
+            Some("$ pip install x")
         );
-        assert_eq!(heading_text("### C#"), "C#");
+        assert_eq!(
+            un("```\n\n  indented\nmore  \n\n```").as_deref(),
+            Some("  indented\nmore")
+        );
+        assert_eq!(
+            un("````text\n```\ninner fence\n```\n````").as_deref(),
+            Some("```\ninner fence\n```")
+        );
+        assert_eq!(un("~~~sh\nx\n~~~").as_deref(), Some("x"));
+        assert_eq!(un("```shell\n```"), None);
+        assert_eq!(un("```shell\n\n```"), None);
+        // No fence, or not closed: the value as it is.
+        assert_eq!(un("plain text").as_deref(), Some("plain text"));
+        assert_eq!(un("```shell\nx").as_deref(), Some("```shell\nx"));
+        assert_eq!(un("``\nx\n``").as_deref(), Some("``\nx\n``"));
+    }
+
+    fn dropdown(options: &[&str], multiple: bool) -> Field {
+        Field {
+            id: "d".into(),
+            label: "D".into(),
+            kind: FieldKind::Dropdown,
+            required: false,
+            options: options
+                .iter()
+                .map(|o| CheckboxOption {
+                    label: (*o).to_owned(),
+                    required: false,
+                })
+                .collect(),
+            multiple,
+            render: None,
+        }
+    }
+
+    #[test]
+    fn dropdown_values_are_matched_against_the_options() {
+        let f = dropdown(&["Linux, or BSD", "macOS", "Windows", "Linux"], true);
+        let chosen = |v: &str| chosen_options(v, &f);
+        assert_eq!(chosen("macOS"), Some(vec!["macOS".to_owned()]));
+        assert_eq!(
+            chosen("Windows, Linux, or BSD"),
+            Some(vec!["Linux, or BSD".to_owned(), "Windows".to_owned()])
+        );
+        assert_eq!(
+            chosen("linux, MACOS"),
+            Some(vec!["macOS".to_owned(), "Linux".to_owned()])
+        );
+        assert_eq!(
+            chosen("Linux, or BSD, Linux"),
+            Some(vec!["Linux, or BSD".to_owned(), "Linux".to_owned()])
+        );
+        assert_eq!(chosen("macOS, macOS"), Some(vec!["macOS".to_owned()]));
+        assert_eq!(chosen("or BSD"), None);
+        assert_eq!(chosen("macOS,"), None);
+        assert_eq!(chosen("macOS, "), None);
+        assert_eq!(chosen("macOS,Windows"), None);
+        assert_eq!(chosen("Plan 9"), None);
+        // A single dropdown takes one option only.
+        let f = dropdown(&["a", "b"], false);
+        assert_eq!(chosen_options("a", &f), Some(vec!["a".to_owned()]));
+        assert_eq!(chosen_options("a, b", &f), None);
+    }
+
+    #[test]
+    fn splitting_a_long_value_stays_cheap() {
+        let f = dropdown(&["alpha", "beta, gamma", "beta"], true);
+        let v = vec!["alpha, beta, gamma"; 10_000].join(", ");
+        assert_eq!(
+            chosen_options(&v, &f),
+            Some(vec!["alpha".to_owned(), "beta, gamma".to_owned()])
+        );
+        let v = format!("{v}, gamma");
+        assert_eq!(chosen_options(&v, &f), None);
     }
 }

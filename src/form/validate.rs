@@ -9,7 +9,8 @@ use super::parse::{FieldValue, FormResponse};
 use super::template::{FieldKind, Template};
 use super::username::{self, DEFAULT_PROFILE_URL_PREFIX, Username};
 
-/// The id of the field that names the account.
+/// The key of the username field in the built-in form. Another form's is
+/// [`Template::username_field`].
 pub const USERNAME_FIELD: &str = "username";
 
 /// PyPI's rule: ASCII letters and digits, `.`, `_`, `-`, starting and
@@ -24,6 +25,10 @@ pub struct Rules {
     /// The index's profile URL up to the name; a pasted profile URL with
     /// this prefix is read as the name in it.
     pub profile_url_prefix: String,
+    /// `[form] username_field`: the key of the username field of a form
+    /// that has no field keyed `username` and no input labelled with it;
+    /// used when a template is loaded ([`Template::from_yaml_with`]).
+    pub username_field: Option<String>,
 }
 
 impl Default for Rules {
@@ -32,6 +37,7 @@ impl Default for Rules {
             username_pattern: Regex::new(PYPI_USERNAME_PATTERN).expect("valid pattern"),
             username_max_len: PYPI_USERNAME_MAX_LEN,
             profile_url_prefix: DEFAULT_PROFILE_URL_PREFIX.to_owned(),
+            username_field: None,
         }
     }
 }
@@ -46,6 +52,7 @@ impl Rules {
             username_pattern: Regex::new(pattern)?,
             username_max_len: max_len,
             profile_url_prefix: profile_url_prefix.to_owned(),
+            username_field: None,
         })
     }
 }
@@ -115,6 +122,7 @@ pub fn validate(template: &Template, response: &FormResponse, rules: &Rules) -> 
     let mut problems = Vec::new();
     let mut bare_username = None;
     let mut username_as_read = None;
+    let username_field = template.username_field();
     for field in &template.fields {
         let value = fields
             .get(&field.id)
@@ -131,50 +139,56 @@ pub fn validate(template: &Template, response: &FormResponse, rules: &Rules) -> 
                     problems.push(problem(ProblemKind::Missing));
                     continue;
                 }
-                for o in required {
+                for o in &required {
                     if !value.ticked().contains(&o.label) {
                         problems.push(problem(ProblemKind::Unticked {
                             option: o.label.clone(),
                         }));
                     }
                 }
+                if field.required && required.is_empty() && value.ticked().is_empty() {
+                    problems.push(problem(ProblemKind::Missing));
+                }
             }
-            _ => {
+            FieldKind::Dropdown => match &value {
+                FieldValue::Text(Some(text)) => problems.push(problem(ProblemKind::NotAChoice {
+                    value: text.clone(),
+                })),
+                _ if field.required && value.ticked().is_empty() => {
+                    problems.push(problem(ProblemKind::Missing))
+                }
+                _ => {}
+            },
+            FieldKind::Input | FieldKind::Textarea => {
                 let Some(text) = value.text() else {
                     if field.required {
                         problems.push(problem(ProblemKind::Missing));
                     }
                     continue;
                 };
-                if field.id == USERNAME_FIELD {
-                    match username::read(text, &rules.profile_url_prefix) {
-                        Username::Email(_) => problems.push(problem(ProblemKind::UsernameIsEmail)),
-                        Username::Name(name) if name.is_empty() => {
-                            problems.push(problem(ProblemKind::Missing))
-                        }
-                        Username::Name(name) => {
-                            if name.chars().count() > rules.username_max_len {
-                                problems.push(problem(ProblemKind::UsernameTooLong {
-                                    max: rules.username_max_len,
-                                }));
-                            } else if !rules.username_pattern.is_match(&name) {
-                                problems.push(problem(ProblemKind::UsernameInvalid {
-                                    value: name.clone(),
-                                }));
-                            } else {
-                                bare_username = Some(name.clone());
-                            }
-                            username_as_read = Some(name.clone());
-                            fields.insert(field.id.clone(), FieldValue::Text(Some(name)));
-                        }
+                if field.id != username_field {
+                    continue;
+                }
+                match username::read(text, &rules.profile_url_prefix) {
+                    Username::Email(_) => problems.push(problem(ProblemKind::UsernameIsEmail)),
+                    Username::Name(name) if name.is_empty() => {
+                        problems.push(problem(ProblemKind::Missing))
                     }
-                } else if field.kind == FieldKind::Dropdown
-                    && !field.options.is_empty()
-                    && !field.options.iter().any(|o| o.label == text)
-                {
-                    problems.push(problem(ProblemKind::NotAChoice {
-                        value: text.to_owned(),
-                    }));
+                    Username::Name(name) => {
+                        if name.chars().count() > rules.username_max_len {
+                            problems.push(problem(ProblemKind::UsernameTooLong {
+                                max: rules.username_max_len,
+                            }));
+                        } else if !rules.username_pattern.is_match(&name) {
+                            problems.push(problem(ProblemKind::UsernameInvalid {
+                                value: name.clone(),
+                            }));
+                        } else {
+                            bare_username = Some(name.clone());
+                        }
+                        username_as_read = Some(name.clone());
+                        fields.insert(field.id.clone(), FieldValue::Text(Some(name)));
+                    }
                 }
             }
         }
@@ -244,6 +258,37 @@ mod tests {
         assert_eq!(
             Rules::default().profile_url_prefix,
             "https://pypi.org/user/"
+        );
+    }
+
+    #[test]
+    fn dropdowns_and_required_checkboxes() {
+        let yaml = "body:\n  - type: input\n    id: username\n    attributes: {label: Username}\n  - type: dropdown\n    id: os\n    attributes: {label: OS, options: [Linux, macOS]}\n    validations: {required: true}\n  - type: checkboxes\n    id: pick\n    attributes: {label: Pick, options: [{label: a}, {label: b}]}\n    validations: {required: true}\n";
+        let t = Template::from_yaml(yaml).unwrap();
+        let check = |body: &str| -> Vec<(String, ProblemKind)> {
+            validate(&t, &parse(&t, Some(body)), &Rules::default())
+                .problems
+                .into_iter()
+                .map(|p| (p.field, p.kind))
+                .collect()
+        };
+        let ok = "### Username\n\nbob\n\n### OS\n\nmacOS\n\n### Pick\n\n- [ ] a\n- [X] b";
+        assert_eq!(check(ok), []);
+        assert_eq!(
+            check(&ok.replace("macOS", "BeOS")),
+            [(
+                "os".to_owned(),
+                ProblemKind::NotAChoice {
+                    value: "BeOS".into()
+                }
+            )]
+        );
+        assert_eq!(
+            check(&ok.replace("macOS", "None").replace("[X]", "[ ]")),
+            [
+                ("os".to_owned(), ProblemKind::Missing),
+                ("pick".to_owned(), ProblemKind::Missing)
+            ]
         );
     }
 }

@@ -82,7 +82,7 @@ pub fn load_template(settings: &Settings) -> anyhow::Result<Template> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read the issue form {}", path.display()))?;
-            Template::from_yaml(&text)
+            Template::from_yaml_with(&text, settings.form.username_field.as_deref())
                 .with_context(|| format!("invalid issue form {}", path.display()))
         }
     }
@@ -90,14 +90,18 @@ pub fn load_template(settings: &Settings) -> anyhow::Result<Template> {
 
 pub fn load_rules(settings: &Settings) -> anyhow::Result<Rules> {
     let form = &settings.form;
+    let username_field = form.username_field.clone();
     if form.username_pattern.is_none()
         && form.username_max_length.is_none()
         && form.profile_url_prefix.is_none()
     {
-        return Ok(Rules::default());
+        return Ok(Rules {
+            username_field,
+            ..Rules::default()
+        });
     }
     let default = Rules::default();
-    Rules::new(
+    let rules = Rules::new(
         form.username_pattern
             .as_deref()
             .unwrap_or(default.username_pattern.as_str()),
@@ -106,5 +110,9 @@ pub fn load_rules(settings: &Settings) -> anyhow::Result<Rules> {
             .as_deref()
             .unwrap_or(default.profile_url_prefix.as_str()),
     )
-    .context("invalid [form] username rule")
+    .context("invalid [form] username rule")?;
+    Ok(Rules {
+        username_field,
+        ..rules
+    })
 }

@@ -25,7 +25,7 @@ pub struct FormReading {
 
 /// The problem for a username the account directory does not know.
 pub fn account_missing(template: &Template, username: &str) -> ProblemLine {
-    let field = form::validate::USERNAME_FIELD;
+    let field = template.username_field();
     ProblemLine {
         field: field.to_owned(),
         label: template
@@ -56,7 +56,7 @@ pub fn read_form(template: &Template, rules: &Rules, body: Option<&str>) -> Form
     let mut fields = validation.fields_json();
     if username_is_email {
         // An address typed where the username belongs is not kept.
-        fields[form::validate::USERNAME_FIELD] = serde_json::Value::Null;
+        fields[template.username_field()] = serde_json::Value::Null;
     }
     FormReading {
         from_form: response.from_form,

@@ -397,7 +397,7 @@ pub fn problem(p: &Problem, template: &Template) -> String {
             Some(FieldKind::Checkboxes) => {
                 "this section is missing; tick its box(es) in the form.".to_owned()
             }
-            _ if p.field == crate::form::validate::USERNAME_FIELD => {
+            _ if p.field == template.username_field() => {
                 "write the username of the account you want to recover (your username, not your email address).".to_owned()
             }
             _ => "this field is empty; please fill it in.".to_owned(),
