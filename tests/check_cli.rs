@@ -266,7 +266,7 @@ fn pypi_supports_own_form_with_no_settings() {
             },
             "problems": [
                 {"field": "pypi_username", "message": "write the username of the account you want to recover (your username, not your email address)."},
-                {"field": "acknowledgement", "message": format!("tick “{ACK}”.")},
+                {"field": "acknowledgement", "message": format!("tick “{ACK}”")},
             ],
         })
     );

@@ -415,7 +415,15 @@ pub fn problem(p: &Problem, template: &Template) -> String {
         ProblemKind::UsernameTooLong { max } => {
             format!("this is longer than any username can be (at most {max} characters); write just the username.")
         }
-        ProblemKind::Unticked { option } => format!("tick “{}”.", plain(option)),
+        ProblemKind::Unticked { option } => {
+            // An option that is a sentence already ends with its own stop.
+            let stop = if option.trim_end().ends_with(['.', '!', '?']) {
+                ""
+            } else {
+                "."
+            };
+            format!("tick “{}”{stop}", plain(option))
+        }
         ProblemKind::NotAChoice { value } => format!(
             "{} is not one of the choices; pick one from the list.",
             code(value)
