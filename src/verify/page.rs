@@ -139,10 +139,16 @@ pub async fn confirm(State(app): State<Arc<AppState>>, Path(token): Path<String>
 /// not confirm changes nothing.
 async fn record(app: &AppState, hash: &str) -> sqlx::Result<Response> {
     let mut tx = app.pool.begin().await?;
-    let Some(t) = tokens::lock_by_hash(&mut tx, hash).await? else {
+    // The request first, then the token: the order jobs lock them in (a
+    // job holds its request while `/verify-email` revokes older tokens), so
+    // a Confirm pressed meanwhile waits for the job instead of blocking it.
+    let Some(found) = tokens::find_by_hash(&mut *tx, hash).await? else {
         return Ok(no_longer_valid());
     };
-    let Some(request) = requests::lock(&mut tx, t.request_id).await? else {
+    let Some(request) = requests::lock(&mut tx, found.request_id).await? else {
+        return Ok(no_longer_valid());
+    };
+    let Some(t) = tokens::lock_by_hash(&mut tx, hash).await? else {
         return Ok(no_longer_valid());
     };
     if let Err(why) = facts_of(&mut tx, &t, &request).await? {
