@@ -1,3 +1,4 @@
+ALTER TABLE jobs DROP COLUMN IF EXISTS revived;
 DROP TABLE IF EXISTS shadow_effects;
 DROP INDEX IF EXISTS requests_duplicate_of;
 ALTER TABLE requests

@@ -37,3 +37,7 @@ CREATE TABLE shadow_effects (
     created_at    TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE INDEX shadow_effects_issue ON shadow_effects (lower(repository), issue_number, id);
+
+-- A job an operator revived (`jobs retry`) may have done part of its work
+-- before it died: it is a retry, whatever its fresh attempt count says.
+ALTER TABLE jobs ADD COLUMN revived BOOLEAN NOT NULL DEFAULT FALSE;

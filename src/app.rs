@@ -36,7 +36,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     info!(addr = %listener.local_addr()?, "listening");
 
     let shutdown = CancellationToken::new();
-    let verifier = Verifier::from_settings(&settings, pool.clone())?;
+    let verifier = Verifier::from_settings(&settings)?;
     if verifier.is_none() {
         info!(
             "email verification off: set SMTP_URL, MAIL_FROM, ACCOUNT_DIRECTORY_URL and PUBLIC_URL to turn it on"

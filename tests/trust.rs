@@ -396,9 +396,16 @@ async fn a_retried_dead_job_does_not_replay_a_stale_body(pool: PgPool) {
         .fetch_one(&pool)
         .await
         .unwrap();
-    // A newer edit goes through.
-    bot.edit(1, REQUESTER, &form_body("carol", "r")).await;
-    // The operator retries the dead job: it reads the issue as it is now.
+    // The issue is edited again while the bot is away: no delivery.
+    let _lost = bot.edited(1, REQUESTER, &form_body("carol", "r"));
+    let gets_before = bot
+        .github
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == "/repos/pypi/support/issues/1")
+        .count();
+    // The operator revives the dead job: it reads the issue as it is now,
+    // not the body its delivery carried.
     let mut conn = pool.acquire().await.unwrap();
     assert!(
         recovery_bot::store::jobs::retry(&mut conn, dead)
@@ -412,12 +419,16 @@ async fn a_retried_dead_job_does_not_replay_a_stale_body(pool: PgPool) {
         .unwrap();
     assert_eq!(username, "carol");
     assert!(
-        bot.github
-            .requests()
-            .iter()
-            .any(|r| r.method == "GET" && r.path == "/repos/pypi/support/issues/1"),
-        "the retry asked GitHub for the issue as it is now"
+        bot.status_comment(1)
+            .contains("**Username read from the form:** `carol`")
     );
+    let gets_after = bot
+        .github
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == "/repos/pypi/support/issues/1")
+        .count();
+    assert_eq!(gets_after, gets_before + 1, "the revived job asked GitHub");
 }
 
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
@@ -663,5 +674,52 @@ async fn a_deleted_issue_leaves_the_open_requests(pool: PgPool) {
         bot.status_comment(4).contains("1 request was ahead"),
         "{}",
         bot.status_comment(4)
+    );
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn a_round_is_sent_by_the_same_job_that_changed_the_request(pool: PgPool) {
+    let Env { bot, smtp, .. } = start(pool.clone(), PUBLIC, |_| {}).await;
+    // The comment overtakes its issue's delivery: the request is stored by
+    // the very job that sends the link.
+    bot.github.add_issue(
+        REPO,
+        1,
+        REQUESTER.login,
+        REQUESTER.id,
+        Some(&form_body("alice", "r")),
+        &[INTAKE],
+    );
+    let id = bot
+        .github
+        .add_comment(REPO, 1, ADMIN.login, ADMIN.id, "/verify-email");
+    let mut comment = comment_event(
+        1,
+        REQUESTER,
+        ADMIN,
+        id,
+        "/verify-email",
+        &[INTAKE.to_owned()],
+    );
+    comment["issue"]["body"] = form_body("alice", "r").into();
+    bot.send("issue_comment", &comment).await;
+    bot.drain().await;
+    assert_eq!(bot.state(1).await, "awaiting_user");
+    assert_eq!(smtp.mails().len(), 1);
+    let first = nth_link_path(&smtp, PUBLIC, 0);
+    // One comment that revokes the links and sends a new one.
+    bot.comment(1, ADMIN, "/deny Wrong account.\n/reopen\n/verify-email")
+        .await;
+    assert_eq!(bot.state(1).await, "awaiting_user");
+    assert_eq!(smtp.mails().len(), 2, "the new round was mailed");
+    assert_refused(&bot, &first, 1).await;
+    let second = nth_link_path(&smtp, PUBLIC, 1);
+    let (status, html) = bot.post(&second).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    bot.drain().await;
+    assert_eq!(bot.state(1).await, "verified");
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM jobs WHERE status = 'dead'").await,
+        0
     );
 }

@@ -29,7 +29,10 @@ const WRAPPERS: &[char] = &['`', '"', '\'', '“', '”', '‘', '’', '«', '�
 /// up to the name, such as `https://pypi.org/user/`.
 pub fn read(raw: &str, profile_url_prefix: &str) -> Username {
     let s = peel(raw);
-    if contains_email(raw) {
+    // An `@` past the first character: an address, or near enough to one
+    // (`alice@example.com。`, `alice@@example.com`) that it is never
+    // repeated. No index's usernames contain one.
+    if contains_email(raw) || s.char_indices().any(|(i, c)| c == '@' && i > 0) {
         return Username::Email(s.to_owned());
     }
     if let Some(name) = from_profile_url(s, profile_url_prefix) {
@@ -307,12 +310,37 @@ mod tests {
     }
 
     #[test]
-    fn an_at_sign_alone_is_not_an_email_address() {
+    fn a_leading_at_sign_alone_is_not_an_email_address() {
         assert_eq!(pypi("@carol"), name("@carol"));
-        assert_eq!(pypi("carol@"), name("carol@"));
-        assert_eq!(pypi("a@@b"), name("a@@b"));
         assert_eq!(pypi("@"), name("@"));
+        // Past the first character, an `@` is never repeated.
+        assert_eq!(pypi("carol@"), Username::Email("carol@".into()));
+        assert_eq!(pypi("a@@b"), Username::Email("a@@b".into()));
         // The crate takes a domain without a dot; it is not echoed either.
         assert_eq!(pypi("alice@home"), Username::Email("alice@home".into()));
+    }
+
+    #[test]
+    fn near_addresses_are_never_echoed_as_names() {
+        for near in [
+            "alice@example.com。",
+            "alice@example.com…",
+            "alice@example.com&",
+            "alice.@docomo.ne.jp",
+            "a..b@x.jp",
+            "alice@@example.com",
+            "alice@example..com",
+            "alice @example.com",
+            "ca@rol",
+        ] {
+            assert!(
+                matches!(read(near, DEFAULT_PROFILE_URL_PREFIX), Username::Email(_)),
+                "{near}"
+            );
+        }
+        assert_eq!(
+            read("@carol", DEFAULT_PROFILE_URL_PREFIX),
+            Username::Name("@carol".into())
+        );
     }
 }

@@ -205,15 +205,18 @@ async fn run_commands(
             let key = format!("{}:{index}", issue.delivery_id);
             let issue_url = bot.issue_url(&request.repository, request.issue_number);
             verifier
-                .send_link(&Round {
-                    request_id: request.id,
-                    address,
-                    command_key: &key,
-                    username,
-                    repository: &request.repository,
-                    issue_number: request.issue_number,
-                    issue_url: &issue_url,
-                })
+                .send_link(
+                    &mut *conn,
+                    &Round {
+                        request_id: request.id,
+                        address,
+                        command_key: &key,
+                        username,
+                        repository: &request.repository,
+                        issue_number: request.issue_number,
+                        issue_url: &issue_url,
+                    },
+                )
                 .await?;
         }
         if let Some(reply) = &outcome.reply {

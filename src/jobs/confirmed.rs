@@ -30,7 +30,7 @@ pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(),
         &request.repository,
         number,
         &key,
-        job.attempts > 1,
+        job.retrying(),
         request.installation_id,
     );
     issue.sync_tracker(conn, &request).await?;

@@ -70,7 +70,7 @@ impl DeliveryHandler {
             &repo,
             number,
             &delivery.delivery_id,
-            job.attempts > 1,
+            job.retrying(),
             delivery.installation_id,
         );
         let span = info_span!(

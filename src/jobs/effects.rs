@@ -229,7 +229,9 @@ impl<'a> Issue<'a> {
                 .user
                 .as_ref()
                 .is_some_and(|u| u.login.eq_ignore_ascii_case(login));
-            (own && c.body.as_deref().is_some_and(|b| b.contains(marker))).then_some(c.id)
+            // The bot writes its marker first; a marker anywhere else (a
+            // username echoed in a code span) is someone else's text.
+            (own && c.body.as_deref().is_some_and(|b| b.starts_with(marker))).then_some(c.id)
         }))
     }
 

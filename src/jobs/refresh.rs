@@ -64,7 +64,7 @@ pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(),
         &request.repository,
         u64::try_from(request.issue_number).unwrap_or_default(),
         &key,
-        job.attempts > 1,
+        job.retrying(),
         request.installation_id,
     );
     issue.sync_tracker(conn, &request).await

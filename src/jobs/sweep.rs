@@ -139,7 +139,7 @@ pub async fn sync_issue(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result
         &repo,
         ev.issue.number,
         &key,
-        job.attempts > 1,
+        job.retrying(),
         installation_id,
     );
     intake::handle(&mut issue, conn, &ev).await

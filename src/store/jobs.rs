@@ -44,6 +44,16 @@ pub struct Job {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Made runnable again by an operator after it died.
+    pub revived: bool,
+}
+
+impl Job {
+    /// An earlier start of this job may have done part of its work: a
+    /// failed attempt, or a life before an operator revived it.
+    pub fn retrying(&self) -> bool {
+        self.attempts > 1 || self.revived
+    }
 }
 
 /// Enqueues a job inside the caller's transaction. The transaction-scoped
@@ -166,7 +176,8 @@ pub async fn retry(conn: &mut PgConnection, job_id: i64) -> sqlx::Result<bool> {
         .execute(&mut *conn)
         .await?;
     let done = sqlx::query(
-        "UPDATE jobs SET status = 'pending', attempts = 0, run_at = now(), updated_at = now()
+        "UPDATE jobs SET status = 'pending', attempts = 0, run_at = now(), updated_at = now(),
+             revived = TRUE
          WHERE id = $1",
     )
     .bind(job_id)

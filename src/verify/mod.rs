@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::PgPool;
+use sqlx::PgConnection;
 
 use crate::config::Settings;
 use crate::jobs::JobError;
@@ -28,7 +28,6 @@ pub struct Verifier {
     index_name: String,
     /// Shadow mode: record the mail, send nothing, make no link.
     dry_run: bool,
-    pool: PgPool,
 }
 
 /// One round of `/verify-email`: what the link is bound to. Its `Debug`
@@ -89,7 +88,7 @@ impl From<DirectoryError> for JobError {
 impl Verifier {
     /// `None` unless mail, the account directory and the public URL are all
     /// set.
-    pub fn from_settings(settings: &Settings, pool: PgPool) -> anyhow::Result<Option<Self>> {
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Option<Self>> {
         let (Some(smtp), Some(from), Some(_), Some(public)) = (
             &settings.smtp_url,
             &settings.mail_from,
@@ -105,14 +104,17 @@ impl Verifier {
             contact: from.clone(),
             index_name: settings.index_name.clone(),
             dry_run: settings.dry_run,
-            pool,
         }))
     }
 
     /// Emails a link for one round to the account's address, once per
     /// command (`round.command_key`), even when the job is retried. Every
     /// older link of the request is revoked: a newer round supersedes it.
-    pub async fn send_link(&self, round: &Round<'_>) -> Result<(), JobError> {
+    pub async fn send_link(
+        &self,
+        conn: &mut PgConnection,
+        round: &Round<'_>,
+    ) -> Result<(), JobError> {
         if self.dry_run {
             crate::github::shadow::push(crate::github::shadow::Effect {
                 kind: "mail",
@@ -126,17 +128,19 @@ impl Verifier {
             });
             return Ok(());
         }
-        if let Some(t) = tokens::by_command(&self.pool, round.command_key).await?
+        if let Some(t) = tokens::by_command(&mut *conn, round.command_key).await?
             && t.mailed_at.is_some()
         {
             return Ok(());
         }
         let (token, hash) = new_token();
-        // Committed on its own, before the mail leaves, so the link in the
-        // mail works even if this job fails later and is retried.
-        let mut tx = self.pool.begin().await?;
+        // In the job's own transaction, which holds the request and may
+        // have just stored it or revoked its older links: the link exists
+        // only if the job commits. A mail sent by an attempt that fails
+        // later carries a link that no longer works, and the retry sends a
+        // fresh one.
         let id = tokens::create(
-            &mut tx,
+            &mut *conn,
             &tokens::NewToken {
                 request_id: round.request_id,
                 check_name: crate::recovery::transitions::EMAIL_CHECK,
@@ -148,7 +152,6 @@ impl Verifier {
             },
         )
         .await?;
-        tx.commit().await?;
         let link = format!("{}/verify/{token}", self.public_url);
         let (subject, body) = messages::verification_email(&messages::VerificationEmail {
             index_name: &self.index_name,
@@ -162,7 +165,7 @@ impl Verifier {
             .send(round.address, &subject, body)
             .await
             .map_err(JobError::retry)?;
-        tokens::mark_mailed(&self.pool, id).await?;
+        tokens::mark_mailed(&mut *conn, id).await?;
         Ok(())
     }
 }

@@ -112,7 +112,7 @@ impl TestBot {
 
     fn start_on(pool: PgPool, github: FakeGitHub, settings: Settings) -> Self {
         let client = GitHub::new(&settings).unwrap();
-        let verifier = Verifier::from_settings(&settings, pool.clone()).unwrap();
+        let verifier = Verifier::from_settings(&settings).unwrap();
         let bot = Arc::new(
             Bot::new(
                 &settings,
