@@ -410,13 +410,7 @@ async fn team_members_and_maintainers_are_admins(pool: PgPool) {
 async fn closed_and_reopened_by_hand(pool: PgPool) {
     let bot = TestBot::start(pool.clone()).await;
     pending_request(&bot, 15).await;
-    let labels = [INTAKE, "needs-verification"];
-    bot.send(
-        "issues",
-        &issue_event("closed", 15, REQUESTER, ADMIN, None, &labels),
-    )
-    .await;
-    bot.drain().await;
+    bot.set_open_by_hand(15, ADMIN, false).await;
     let open: bool = sqlx::query_scalar("SELECT issue_open FROM requests")
         .fetch_one(&pool)
         .await
@@ -431,12 +425,7 @@ async fn closed_and_reopened_by_hand(pool: PgPool) {
         ["eyes", "confused"],
         "a closed request takes no checks"
     );
-    bot.send(
-        "issues",
-        &issue_event("reopened", 15, REQUESTER, ADMIN, None, &labels),
-    )
-    .await;
-    bot.drain().await;
+    bot.set_open_by_hand(15, ADMIN, true).await;
     let open: bool = sqlx::query_scalar("SELECT issue_open FROM requests")
         .fetch_one(&pool)
         .await

@@ -178,14 +178,14 @@ async fn requester_text_cannot_ping_or_inject(pool: sqlx::PgPool) {
     bot.open(
         7,
         REQUESTER,
-        Some(&form_body("x @pypi/x <b>hi</b> #1 `x", "r")),
+        Some(&form_body("@pypi/x <b>hi</b> #1 `x", "r")),
     )
     .await;
     let status = bot.status_comment(7);
     assert_eq!(bot.state(7).await, "incomplete");
     // The name is quoted in a code span, whose fence is longer than any
     // backtick run inside it.
-    assert!(status.contains("``x @pypi/x <b>hi</b> #1 `x``"), "{status}");
+    assert!(status.contains("``@pypi/x <b>hi</b> #1 `x``"), "{status}");
     let outside_code: String = status.split("``").step_by(2).collect();
     assert!(!outside_code.contains("@pypi"), "{status}");
     assert!(!outside_code.contains("<b>"), "{status}");

@@ -170,14 +170,7 @@ async fn a_newer_round_a_check_by_hand_a_denial_and_a_close_each_revoke_the_link
     bot.open(4, REQUESTER, Some(&form_body("pipes", "r"))).await;
     bot.comment(4, ADMIN, "/verify-email").await;
     let link = nth_link_path(&smtp, PUBLIC, 4);
-    let labels: Vec<String> = bot.labels(4);
-    let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
-    bot.send(
-        "issues",
-        &issue_event("closed", 4, REQUESTER, ADMIN, None, &labels),
-    )
-    .await;
-    bot.drain().await;
+    bot.set_open_by_hand(4, ADMIN, false).await;
     assert_refused(&bot, &link, 4).await;
     assert_eq!(bot.state(4).await, "awaiting_user");
     let revoked: Vec<String> = sqlx::query_scalar(
@@ -456,12 +449,7 @@ async fn an_invalid_form_stays_incomplete_whatever_the_transition(pool: PgPool) 
     bot.open(2, REQUESTER, Some(&form_body("bob", "r"))).await;
     bot.comment(2, ADMIN, "/deny No.").await;
     bot.edit(2, REQUESTER, &invalid).await;
-    bot.send(
-        "issues",
-        &issue_event("reopened", 2, REQUESTER, ADMIN, Some(&invalid), &[INTAKE]),
-    )
-    .await;
-    bot.drain().await;
+    bot.set_open_by_hand(2, ADMIN, true).await;
     assert_eq!(bot.state(2).await, "incomplete");
     assert_eq!(state_labels(&bot, 2), ["needs-fix"]);
 
@@ -722,4 +710,53 @@ async fn a_round_is_sent_by_the_same_job_that_changed_the_request(pool: PgPool) 
         count(&pool, "SELECT count(*) FROM jobs WHERE status = 'dead'").await,
         0
     );
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn a_close_and_a_reopen_out_of_order_leave_the_issues_state_now(pool: PgPool) {
+    let bot = TestBot::start(pool.clone()).await;
+    bot.open(1, REQUESTER, Some(&form_body("alice", "r"))).await;
+    // Closed, then reopened, on GitHub; the deliveries arrive reversed.
+    let closed = issue_event("closed", 1, REQUESTER, ADMIN, None, &[INTAKE]);
+    let reopened = issue_event("reopened", 1, REQUESTER, ADMIN, None, &[INTAKE]);
+    bot.send("issues", &reopened).await;
+    bot.drain().await;
+    bot.send("issues", &closed).await;
+    bot.drain().await;
+    let open: bool = sqlx::query_scalar("SELECT issue_open FROM requests")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(open, "GitHub says the issue is open");
+    assert_eq!(bot.state(1).await, "pending");
+    // Closed now: the same late delivery closes it.
+    bot.set_open_by_hand(1, ADMIN, false).await;
+    let open: bool = sqlx::query_scalar("SELECT issue_open FROM requests")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(!open);
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn two_edits_within_one_second_are_settled_by_github(pool: PgPool) {
+    let bot = TestBot::start(pool.clone()).await;
+    bot.open(1, REQUESTER, Some(&form_body("alice", "r"))).await;
+    // GitHub's timestamps have whole seconds: both edits carry the same.
+    let second = (chrono::Utc::now() + chrono::Duration::seconds(10))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let mut older = bot.edited(1, REQUESTER, &form_body("bob", "r"));
+    let mut newer = bot.edited(1, REQUESTER, &form_body("carol", "r"));
+    older["issue"]["updated_at"] = second.clone().into();
+    newer["issue"]["updated_at"] = second.into();
+    bot.send("issues", &newer).await;
+    bot.drain().await;
+    bot.send("issues", &older).await;
+    bot.drain().await;
+    let username: String = sqlx::query_scalar("SELECT username FROM requests")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(username, "carol", "the body on GitHub now wins");
 }

@@ -4,7 +4,6 @@
 //! account directory), then one decision (`recovery::intake`), then the
 //! store, then the tracker brought in line.
 
-use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 use tracing::info;
 
@@ -74,6 +73,23 @@ pub async fn handle(
     } else {
         ev.issue.clone()
     };
+    // GitHub's `updated_at` has whole seconds: two edits within one second
+    // cannot be ordered by it, so a body that differs from the one read at
+    // that same second is read again from GitHub.
+    let current = match &existing {
+        Some(r)
+            if !issue.retrying
+                && r.issue_updated_at.is_some()
+                && r.issue_updated_at == current.updated_at
+                && r.body_hash != intake::body_hash(current.body.as_deref()) =>
+        {
+            match issue.gh.issue(issue.repo, issue.number).await? {
+                Some(now) => now,
+                None => return removed(conn, issue, ev, r).await,
+            }
+        }
+        _ => current,
+    };
     if !current.has_label(&bot.labels.intake) {
         info!("not an intake issue; ignored");
         return Ok(());
@@ -93,7 +109,7 @@ async fn take_in(
     let number = i64::try_from(current.number).unwrap_or_default();
     let body = current.body.as_deref();
     let mut form = intake::read_form(&bot.template, &bot.rules, body);
-    let body_hash = hex::encode(Sha256::digest(body.unwrap_or("").as_bytes()));
+    let body_hash = intake::body_hash(body);
     let changed = existing.as_ref().is_none_or(|r| r.body_hash != body_hash);
     // With an account directory, the account must exist.
     let mut account = None;
@@ -266,7 +282,7 @@ async fn ownership_evidence(
 }
 
 /// Someone closed or reopened the issue by hand (the bot's own closes are
-/// recorded when it makes them).
+/// recorded when it makes them). Costs one read: the issue's state now.
 async fn closed_or_reopened(
     issue: &mut Issue<'_>,
     conn: &mut PgConnection,
@@ -277,20 +293,13 @@ async fn closed_or_reopened(
     if ev.sender.login.eq_ignore_ascii_case(&bot.login) {
         return Ok(());
     }
-    if let (Some(seen), Some(now)) = (request.issue_state_at, ev.issue.updated_at)
-        && now < seen
-    {
-        info!("an older close or reopen than the one already applied; ignored");
-        return Ok(());
-    }
-    let open = ev.action == "reopened";
-    requests::seen_version(
-        &mut *conn,
-        request.id,
-        Version::OpenState,
-        ev.issue.updated_at,
-    )
-    .await?;
+    // Whatever order the closes and reopens arrive in, and however late a
+    // retry runs, the issue's state now is what counts.
+    let Some(now) = issue.gh.issue(issue.repo, issue.number).await? else {
+        return removed(conn, issue, ev, &request).await;
+    };
+    let open = now.state.as_deref() != Some("closed");
+    requests::seen_version(&mut *conn, request.id, Version::OpenState, now.updated_at).await?;
     if request.issue_open == open || request.removed_at.is_some() {
         return Ok(());
     }

@@ -5,7 +5,6 @@
 //! it. A sweep only enqueues per-issue jobs, which run in order with the
 //! issue's deliveries.
 
-use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use tracing::info;
 
@@ -53,10 +52,6 @@ pub async fn enqueue_sweeps(
     Ok(repos.len())
 }
 
-fn body_hash(body: Option<&str>) -> String {
-    hex::encode(Sha256::digest(body.unwrap_or("").as_bytes()))
-}
-
 /// Lists the repository's open intake issues and enqueues a sync for each
 /// one the bot has not read as it is now.
 pub async fn sweep_repo(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
@@ -73,7 +68,9 @@ pub async fn sweep_repo(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result
     for issue in issues {
         let number = i64::try_from(issue.number).unwrap_or_default();
         let known = requests::get_by_issue(&mut *conn, repo, number).await?;
-        if known.is_some_and(|r| r.body_hash == body_hash(issue.body.as_deref())) {
+        if known.is_some_and(|r| {
+            r.body_hash == crate::recovery::intake::body_hash(issue.body.as_deref())
+        }) {
             continue;
         }
         stale += 1;

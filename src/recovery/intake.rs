@@ -23,6 +23,12 @@ pub struct FormReading {
     pub problems: Vec<ProblemLine>,
 }
 
+/// What tells two versions of a body apart (stored with the request).
+pub fn body_hash(body: Option<&str>) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(body.unwrap_or("").as_bytes()))
+}
+
 /// The problem for a username the account directory does not know.
 pub fn account_missing(template: &Template, username: &str) -> ProblemLine {
     let field = template.username_field();

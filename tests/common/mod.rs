@@ -404,6 +404,45 @@ impl TestBot {
         event
     }
 
+    /// `sender` closes (`open` false) or reopens issue `number` by hand on
+    /// GitHub, which then sends the delivery.
+    pub async fn set_open_by_hand(&self, number: u64, sender: Person, open: bool) {
+        let issue = self.github.issue(REPO, number);
+        {
+            let mut m = self.github.model();
+            let i = m
+                .repos
+                .get_mut(REPO)
+                .unwrap()
+                .issues
+                .get_mut(&number)
+                .unwrap();
+            i.state = if open { "open" } else { "closed" }.to_owned();
+            i.updated_at = chrono::Utc::now();
+        }
+        let author = Person {
+            login: Box::leak(issue.login.clone().into_boxed_str()),
+            id: issue.user_id,
+        };
+        let labels: Vec<&str> = issue.labels.iter().map(String::as_str).collect();
+        let action = if open { "reopened" } else { "closed" };
+        let (status, text) = self
+            .send(
+                "issues",
+                &issue_event(
+                    action,
+                    number,
+                    author,
+                    sender,
+                    issue.body.as_deref(),
+                    &labels,
+                ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{text}");
+        self.drain().await;
+    }
+
     /// `commenter` comments `body` on issue `number`; returns the comment id.
     pub async fn comment(&self, number: u64, commenter: Person, body: &str) -> u64 {
         let issue = self.github.issue(REPO, number);
