@@ -17,14 +17,23 @@ use crate::{store, telemetry, verify, webhook};
 pub struct AppState {
     pub pool: PgPool,
     pub settings: Settings,
+    /// The account directory, for the confirmation page's check that the
+    /// address a link went to is still the account's.
+    pub directory: Option<verify::directory::Directory>,
     metrics: PrometheusHandle,
 }
 
 impl AppState {
     pub fn new(pool: PgPool, settings: Settings) -> Self {
+        // An unusable directory URL stops `serve` before this (the bot
+        // builds the same directory); here it only means no links confirm.
+        let directory = settings.account_directory_url.as_deref().and_then(|url| {
+            verify::directory::Directory::new(url, settings.account_directory_token.clone()).ok()
+        });
         Self {
             pool,
             settings,
+            directory,
             metrics: telemetry::metrics(),
         }
     }

@@ -760,3 +760,31 @@ async fn two_edits_within_one_second_are_settled_by_github(pool: PgPool) {
         .unwrap();
     assert_eq!(username, "carol", "the body on GitHub now wins");
 }
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn a_link_stops_when_the_accounts_address_is_no_longer_the_one_it_went_to(pool: PgPool) {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, ResponseTemplate};
+    let Env {
+        bot,
+        smtp,
+        directory,
+    } = start(pool.clone(), PUBLIC, |_| {}).await;
+    bot.open(1, REQUESTER, Some(&form_body("alice", "r"))).await;
+    bot.comment(1, ADMIN, "/verify-email").await;
+    let link = link_path(&smtp, PUBLIC);
+    assert_eq!(bot.get(&link).await.0, StatusCode::OK);
+    // The account's primary address changes before the link is used.
+    Mock::given(method("GET"))
+        .and(path("/alice"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "username": "alice",
+            "emails": [{"address": "new.owner@example.net", "verified": true, "primary": true}],
+            "projects": []
+        })))
+        .with_priority(1)
+        .mount(&directory)
+        .await;
+    assert_refused(&bot, &link, 1).await;
+    assert_eq!(bot.state(1).await, "awaiting_user");
+}

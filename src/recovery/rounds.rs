@@ -1,6 +1,7 @@
 //! Whether an emailed link may still confirm its round (pure). A link proves
 //! one thing: that whoever reads the mailbox of the account named when the
-//! link was sent agrees to this request. It confirms only while the request
+//! link was sent (still its verified primary address) agrees to this
+//! request. It confirms only while the request
 //! still waits for that very round; any other case gets one neutral answer.
 
 use super::state::State;
@@ -25,6 +26,9 @@ pub struct LinkFacts<'a> {
     pub form_valid: bool,
     /// The `email` check as recorded now.
     pub email_check: Option<CheckStatus>,
+    /// The account's verified primary address now is the one the link
+    /// went to.
+    pub same_address: bool,
 }
 
 /// Why a link cannot confirm (for the log and the audit, never the page).
@@ -35,6 +39,7 @@ pub enum Refusal {
     Expired,
     Superseded,
     UsernameChanged,
+    AddressChanged,
     NotWaiting,
 }
 
@@ -46,6 +51,7 @@ impl Refusal {
             Refusal::Expired => "expired",
             Refusal::Superseded => "superseded",
             Refusal::UsernameChanged => "username_changed",
+            Refusal::AddressChanged => "address_changed",
             Refusal::NotWaiting => "not_waiting",
         }
     }
@@ -71,6 +77,9 @@ pub fn verdict(f: &LinkFacts<'_>) -> Result<(), Refusal> {
     };
     if !same_name {
         return Err(Refusal::UsernameChanged);
+    }
+    if !f.same_address {
+        return Err(Refusal::AddressChanged);
     }
     let waiting = f.in_open_set
         && f.form_valid
@@ -101,6 +110,7 @@ mod tests {
             in_open_set: true,
             form_valid: true,
             email_check: Some(CheckStatus::Sent),
+            same_address: true,
         }
     }
 
@@ -156,6 +166,13 @@ mod tests {
                     ..good()
                 },
                 Refusal::UsernameChanged,
+            ),
+            (
+                LinkFacts {
+                    same_address: false,
+                    ..good()
+                },
+                Refusal::AddressChanged,
             ),
             (
                 LinkFacts {

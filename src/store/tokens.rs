@@ -15,14 +15,16 @@ pub struct Token {
     pub check_name: String,
     /// The username the round was for.
     pub username: Option<String>,
+    /// The hash of the address the link went to (`verify::hash_address`).
+    pub address_hash: Option<String>,
     pub expires_at: DateTime<Utc>,
     pub mailed_at: Option<DateTime<Utc>>,
     pub used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str =
-    "id, request_id, check_name, username, expires_at, mailed_at, used_at, revoked_at";
+const COLUMNS: &str = "id, request_id, check_name, username, address_hash, expires_at, mailed_at, \
+                       used_at, revoked_at";
 
 /// Why a request's links stop working.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

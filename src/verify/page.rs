@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 use tracing::{info, warn};
 
-use super::hash_token;
+use super::{hash_address, hash_token};
 use crate::jobs::{EMAIL_CONFIRMED, situation, store_outcome};
 use crate::recovery::messages::{VERIFY_PAGE_STYLE, VerifyPage, verify_page};
 use crate::recovery::rounds::{self, LinkFacts, Refusal};
@@ -63,11 +63,33 @@ fn unavailable(e: &sqlx::Error) -> Response {
     page(StatusCode::SERVICE_UNAVAILABLE, VerifyPage::Unavailable)
 }
 
+/// Whether the address the link went to is still the account's verified
+/// primary address, asked of the account directory before any lock is
+/// taken. `Err` when the directory cannot answer now.
+async fn same_address(app: &AppState, t: &Token) -> Result<bool, ()> {
+    let (Some(directory), Some(username), Some(sent_to)) =
+        (&app.directory, &t.username, &t.address_hash)
+    else {
+        return Ok(false);
+    };
+    match directory.lookup(username).await {
+        Ok(Some(account)) => Ok(account
+            .address()
+            .is_some_and(|now| hash_address(now) == *sent_to)),
+        Ok(None) => Ok(false),
+        Err(e) => {
+            warn!(error = %e, "verify page: the account directory cannot answer");
+            Err(())
+        }
+    }
+}
+
 /// Gathers what the verdict needs about the link and its request.
 async fn facts_of(
     conn: &mut PgConnection,
     t: &Token,
     request: &Request,
+    same_address: bool,
 ) -> sqlx::Result<Result<(), Refusal>> {
     let checks = requests::checks(&mut *conn, request.id).await?;
     let email_check = checks
@@ -88,6 +110,7 @@ async fn facts_of(
         in_open_set: request.in_open_set(),
         form_valid: request.form_valid(),
         email_check,
+        same_address,
     }))
 }
 
@@ -104,12 +127,20 @@ pub async fn show(State(app): State<Arc<AppState>>, Path(token): Path<String>) -
         let Some(request) = requests::get(&mut *conn, t.request_id).await? else {
             return Ok(None);
         };
-        let verdict = facts_of(&mut conn, &t, &request).await?;
-        Ok::<_, sqlx::Error>(Some((t, request, verdict)))
+        // Only a link that is otherwise good costs a directory look-up.
+        let verdict = match facts_of(&mut conn, &t, &request, true).await? {
+            Ok(()) => match same_address(&app, &t).await {
+                Ok(same) => facts_of(&mut conn, &t, &request, same).await?,
+                Err(()) => return Ok(Some((t, request, Err(Refusal::NotWaiting), true))),
+            },
+            refused => refused,
+        };
+        Ok::<_, sqlx::Error>(Some((t, request, verdict, false)))
     }
     .await;
     match found {
-        Ok(Some((_, request, Ok(())))) => {
+        Ok(Some((_, _, _, true))) => page(StatusCode::SERVICE_UNAVAILABLE, VerifyPage::Unavailable),
+        Ok(Some((_, request, Ok(()), _))) => {
             let issue = app
                 .settings
                 .issue_url(&request.repository, request.issue_number);
@@ -138,20 +169,30 @@ pub async fn confirm(State(app): State<Arc<AppState>>, Path(token): Path<String>
 /// enqueues the job that tells the tracker: one transaction. A link that may
 /// not confirm changes nothing.
 async fn record(app: &AppState, hash: &str) -> sqlx::Result<Response> {
+    let Some(found) = tokens::find_by_hash(&app.pool, hash).await? else {
+        return Ok(no_longer_valid());
+    };
+    // Asked before any lock: the network is slow, locks should not be.
+    let Ok(same) = same_address(app, &found).await else {
+        return Ok(page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            VerifyPage::Unavailable,
+        ));
+    };
     let mut tx = app.pool.begin().await?;
     // The request first, then the token: the order jobs lock them in (a
     // job holds its request while `/verify-email` revokes older tokens), so
     // a Confirm pressed meanwhile waits for the job instead of blocking it.
-    let Some(found) = tokens::find_by_hash(&mut *tx, hash).await? else {
-        return Ok(no_longer_valid());
-    };
     let Some(request) = requests::lock(&mut tx, found.request_id).await? else {
         return Ok(no_longer_valid());
     };
     let Some(t) = tokens::lock_by_hash(&mut tx, hash).await? else {
         return Ok(no_longer_valid());
     };
-    if let Err(why) = facts_of(&mut tx, &t, &request).await? {
+    if t.address_hash != found.address_hash || t.username != found.username {
+        return Ok(no_longer_valid());
+    }
+    if let Err(why) = facts_of(&mut tx, &t, &request, same).await? {
         info!(
             request = request.id,
             token = t.id,
