@@ -77,3 +77,45 @@ async fn an_edit_missed_while_down_is_read_and_repositories_with_requests_are_sw
     assert_eq!(bot.github.bot_comments(REPO, 31).len(), 1);
     assert_eq!(bot.state(32).await, "pending");
 }
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn closes_and_deletions_missed_while_down_are_caught_up(pool: PgPool) {
+    let bot = TestBot::start(pool.clone()).await;
+    bot.open(1, REQUESTER, Some(&form_body("alice", "r"))).await;
+    bot.open(2, STRANGER, Some(&form_body("bob", "r"))).await;
+    bot.open(3, STRANGER, Some(&form_body("carol", "r"))).await;
+    // While no delivery reached the bot: #1 closed, #2 deleted; #3 open.
+    bot.github
+        .model()
+        .repos
+        .get_mut(REPO)
+        .unwrap()
+        .issues
+        .get_mut(&1)
+        .unwrap()
+        .state = "closed".into();
+    bot.github.delete_issue(REPO, 2);
+    sweep(&bot, &[REPO]).await;
+    let open: Vec<i64> = sqlx::query_scalar(
+        "SELECT issue_number FROM requests WHERE issue_open AND removed_at IS NULL ORDER BY 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(open, [3]);
+    let removed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM requests WHERE issue_number = 2 AND removed_at IS NOT NULL",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(removed, 1);
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM audit_log WHERE actor_login = '(catch-up sweep)'"
+        )
+        .await,
+        2
+    );
+}

@@ -45,6 +45,7 @@ impl DeliveryHandler {
             EMAIL_CONFIRMED => return confirmed::handle(&self.bot, job, conn).await,
             sweep::SWEEP_REPO => return sweep::sweep_repo(&self.bot, job, conn).await,
             sweep::SYNC_ISSUE => return sweep::sync_issue(&self.bot, job, conn).await,
+            sweep::CHECK_ISSUE => return sweep::check_issue(&self.bot, job, conn).await,
             refresh::REFRESH_ISSUE => return refresh::handle(&self.bot, job, conn).await,
             _ => {}
         }

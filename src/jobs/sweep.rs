@@ -16,6 +16,7 @@ use crate::store::requests;
 
 pub const SWEEP_REPO: &str = "sweep_repo";
 pub const SYNC_ISSUE: &str = "sync_issue";
+pub const CHECK_ISSUE: &str = "check_issue";
 
 /// Enqueues one sweep per known repository.
 pub async fn enqueue_sweeps(
@@ -64,6 +65,33 @@ pub async fn sweep_repo(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result
     let gh = bot.github.repo(installation_id).await?;
     let repo_id = gh.repository_id(repo).await?;
     let issues = gh.open_issues_with_label(repo, &bot.labels.intake).await?;
+    // Open requests whose issue is not among the open intake issues were
+    // closed, deleted or moved while no delivery reached the bot: each gets
+    // a look at its issue as it is now.
+    let listed: std::collections::HashSet<u64> = issues.iter().map(|i| i.number).collect();
+    let mut gone = 0;
+    for r in requests::open_in_repository(&mut *conn, repo_id).await? {
+        if u64::try_from(r.issue_number).is_ok_and(|n| listed.contains(&n)) {
+            continue;
+        }
+        gone += 1;
+        jobs::enqueue(
+            &mut *conn,
+            &NewJob {
+                kind: CHECK_ISSUE.to_owned(),
+                issue_key: Some(IssueKey::new(repo_id, r.issue_number)),
+                delivery_id: None,
+                args: serde_json::json!({
+                    "repo": repo,
+                    "repo_id": repo_id,
+                    "installation_id": installation_id,
+                    "number": r.issue_number,
+                }),
+                max_attempts: job.max_attempts,
+            },
+        )
+        .await?;
+    }
     let mut stale = 0;
     for issue in issues {
         let number = i64::try_from(issue.number).unwrap_or_default();
@@ -98,8 +126,71 @@ pub async fn sweep_repo(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result
         )
         .await?;
     }
-    info!(repo, stale, "sweep");
+    info!(repo, stale, gone, "sweep");
     Ok(())
+}
+
+/// An open request whose issue the sweep did not find open: read the issue
+/// now and apply what happened to it (closed, or gone), as if its delivery
+/// had arrived.
+pub async fn check_issue(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
+    let parse = || -> Option<(String, i64, u64)> {
+        Some((
+            job.args["repo"].as_str()?.to_owned(),
+            job.args["repo_id"].as_i64()?,
+            u64::try_from(job.args["number"].as_i64()?).ok()?,
+        ))
+    };
+    let Some((repo, repo_id, number)) = parse() else {
+        return Err(JobError::Permanent(anyhow::anyhow!("malformed check job")));
+    };
+    let installation_id = job.args["installation_id"].as_i64();
+    let gh = bot.github.repo(installation_id).await?;
+    let now = gh.issue(&repo, number).await?;
+    let sweep = crate::github::payload::User {
+        login: "(catch-up sweep)".to_owned(),
+        id: 0,
+        kind: None,
+    };
+    let (action, issue) = match now {
+        None => (
+            "deleted",
+            crate::github::payload::Issue {
+                number,
+                body: None,
+                user: sweep.clone(),
+                labels: Vec::new(),
+                state: None,
+                pull_request: None,
+                html_url: None,
+                updated_at: None,
+            },
+        ),
+        Some(issue) if issue.state.as_deref() == Some("closed") => ("closed", issue),
+        // Open, only no longer labelled for intake: nothing to apply.
+        Some(_) => return Ok(()),
+    };
+    let ev = IssuesEvent {
+        action: action.to_owned(),
+        sender: sweep,
+        repository: Repository {
+            id: repo_id,
+            full_name: repo.clone(),
+        },
+        label: None,
+        issue,
+    };
+    let key = format!("check-{}", job.id);
+    let mut issue = Issue::new(
+        bot,
+        gh,
+        &repo,
+        number,
+        &key,
+        job.retrying(),
+        installation_id,
+    );
+    intake::handle(&mut issue, conn, &ev).await
 }
 
 /// Takes in one issue found by a sweep, as if its latest edit had arrived.

@@ -378,6 +378,21 @@ pub async fn forget_shadow_comments(conn: &mut PgConnection) -> sqlx::Result<Vec
     .await
 }
 
+/// The repository's requests that are still open (issue open, not
+/// removed).
+pub async fn open_in_repository(
+    e: impl PgExecutor<'_>,
+    repository_id: i64,
+) -> sqlx::Result<Vec<Request>> {
+    sqlx::query_as(
+        "SELECT * FROM requests WHERE repository_id = $1 AND issue_open AND removed_at IS NULL
+         ORDER BY issue_number",
+    )
+    .bind(repository_id)
+    .fetch_all(e)
+    .await
+}
+
 /// The requests flagged as duplicates of `id`.
 pub async fn duplicates_of(e: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Vec<Request>> {
     sqlx::query_as("SELECT * FROM requests WHERE duplicate_of = $1 ORDER BY id")
