@@ -3,7 +3,6 @@ DROP TABLE IF EXISTS shadow_effects;
 DROP INDEX IF EXISTS requests_duplicate_of;
 ALTER TABLE requests
     DROP COLUMN IF EXISTS issue_updated_at,
-    DROP COLUMN IF EXISTS issue_state_at,
     DROP COLUMN IF EXISTS username_changed,
     DROP COLUMN IF EXISTS removed_at,
     DROP COLUMN IF EXISTS ownership,

@@ -10,9 +10,6 @@ ALTER TABLE requests
     -- the issue's updated_at of the newest version the bot has read: an
     -- older delivery never overrides it
     ADD COLUMN issue_updated_at TIMESTAMPTZ,
-    -- the same for the issue's open/closed state (closed and reopened
-    -- deliveries), ordered apart from the body's versions
-    ADD COLUMN issue_state_at TIMESTAMPTZ,
     -- the username changed after the request was read: shown to admins in
     -- the status comment until an admin's next command
     ADD COLUMN username_changed BOOLEAN NOT NULL DEFAULT FALSE,

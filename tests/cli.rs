@@ -40,6 +40,26 @@ impl std::ops::DerefMut for Serve {
     }
 }
 
+/// `recovery-bot serve` against the test's database and the fake GitHub, on
+/// `port`, with `config`; stdout discarded. Callers add what is theirs.
+fn serve_command(
+    db_url: &str,
+    github: &FakeGitHub,
+    port: u16,
+    config: &std::path::Path,
+) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("serve")
+        .env("DATABASE_URL", db_url)
+        .env("GITHUB_WEBHOOK_SECRET", SECRET)
+        .env("GITHUB_TOKEN", "ghp_x")
+        .env("GITHUB_API_URL", github.uri())
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("RECOVERY_BOT_CONFIG", config)
+        .stdout(Stdio::null());
+    cmd
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -93,17 +113,10 @@ async fn serve_takes_a_delivery_and_stops_cleanly_on_sigterm(pool: PgPool) {
     // Logs go to a file: a pipe nobody reads could fill up and stall serve.
     let log_file = tempfile::NamedTempFile::new().unwrap();
     let mut child = Serve(
-        Command::new(BIN)
-            .arg("serve")
-            .env("DATABASE_URL", database_url(&pool).await)
-            .env("GITHUB_WEBHOOK_SECRET", SECRET)
+        serve_command(&database_url(&pool).await, &github, port, config.path())
             .env("GITHUB_TOKEN", "ghp_token_that_must_not_be_logged")
-            .env("GITHUB_API_URL", github.uri())
-            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-            .env("RECOVERY_BOT_CONFIG", config.path())
             .env("LOG_FORMAT", "json")
             .env("RUST_LOG", "debug")
-            .stdout(Stdio::null())
             .stderr(log_file.reopen().unwrap())
             .spawn()
             .unwrap(),
@@ -328,16 +341,8 @@ async fn serve_catches_up_at_start_on_issues_opened_while_it_was_down(pool: PgPo
     let mut config = tempfile::NamedTempFile::new().unwrap();
     writeln!(config, "[jobs]\npoll_interval_ms = 100").unwrap();
     let mut child = Serve(
-        Command::new(BIN)
-            .arg("serve")
-            .env("DATABASE_URL", database_url(&pool).await)
-            .env("GITHUB_WEBHOOK_SECRET", SECRET)
-            .env("GITHUB_TOKEN", "ghp_x")
-            .env("GITHUB_API_URL", github.uri())
-            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        serve_command(&database_url(&pool).await, &github, port, config.path())
             .env("RECOVERY_BOT_REPOS", common::REPO)
-            .env("RECOVERY_BOT_CONFIG", config.path())
-            .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
@@ -395,17 +400,9 @@ async fn serve_in_shadow_mode_from_the_environment_writes_nothing(pool: PgPool) 
     writeln!(config, "[jobs]\npoll_interval_ms = 100").unwrap();
     let log_file = tempfile::NamedTempFile::new().unwrap();
     let mut child = Serve(
-        Command::new(BIN)
-            .arg("serve")
+        serve_command(&database_url(&pool).await, &github, port, config.path())
             .env("RECOVERY_BOT_DRY_RUN", "1")
-            .env("DATABASE_URL", database_url(&pool).await)
-            .env("GITHUB_WEBHOOK_SECRET", SECRET)
-            .env("GITHUB_TOKEN", "ghp_x")
-            .env("GITHUB_API_URL", github.uri())
-            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
             .env("RECOVERY_BOT_REPOS", common::REPO)
-            .env("RECOVERY_BOT_CONFIG", config.path())
-            .stdout(Stdio::null())
             .stderr(log_file.reopen().unwrap())
             .spawn()
             .unwrap(),

@@ -128,15 +128,7 @@ async fn a_blank_issue_labeled_by_an_admin_gets_the_form_to_fill_in(pool: sqlx::
     assert!(bot.github.writes().is_empty());
     // An admin adds the intake label.
     bot.github
-        .model()
-        .repos
-        .get_mut(REPO)
-        .unwrap()
-        .issues
-        .get_mut(&5)
-        .unwrap()
-        .labels
-        .push(INTAKE.into());
+        .update_issue(REPO, 5, |i| i.labels.push(INTAKE.into()));
     let mut labeled = issue_event("labeled", 5, REQUESTER, ADMIN, Some(body), &[INTAKE]);
     labeled["label"] = serde_json::json!({"name": INTAKE});
     bot.send("issues", &labeled).await;
@@ -221,16 +213,7 @@ async fn a_deleted_status_comment_is_written_again(pool: sqlx::PgPool) {
     let bot = TestBot::start(pool.clone()).await;
     bot.open(9, REQUESTER, Some(&form_body("alice@example.com", "r")))
         .await;
-    bot.github
-        .model()
-        .repos
-        .get_mut(REPO)
-        .unwrap()
-        .issues
-        .get_mut(&9)
-        .unwrap()
-        .comments
-        .clear();
+    bot.github.update_issue(REPO, 9, |i| i.comments.clear());
     bot.edit(9, REQUESTER, &form_body("alice", "r")).await;
     assert!(bot.status_comment(9).contains("waits for an admin"));
 }

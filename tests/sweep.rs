@@ -54,14 +54,7 @@ async fn an_edit_missed_while_down_is_read_and_repositories_with_requests_are_sw
     assert_eq!(bot.state(31).await, "incomplete");
     // Edited on GitHub while the bot was down; and a new issue opened.
     bot.github
-        .model()
-        .repos
-        .get_mut(REPO)
-        .unwrap()
-        .issues
-        .get_mut(&31)
-        .unwrap()
-        .body = Some(form_body("alice", "r"));
+        .update_issue(REPO, 31, |i| i.body = Some(form_body("alice", "r")));
     bot.github.add_issue(
         REPO,
         32,
@@ -86,14 +79,7 @@ async fn closes_and_deletions_missed_while_down_are_caught_up(pool: PgPool) {
     bot.open(3, STRANGER, Some(&form_body("carol", "r"))).await;
     // While no delivery reached the bot: #1 closed, #2 deleted; #3 open.
     bot.github
-        .model()
-        .repos
-        .get_mut(REPO)
-        .unwrap()
-        .issues
-        .get_mut(&1)
-        .unwrap()
-        .state = "closed".into();
+        .update_issue(REPO, 1, |i| i.state = "closed".into());
     bot.github.delete_issue(REPO, 2);
     sweep(&bot, &[REPO]).await;
     let open: Vec<i64> = sqlx::query_scalar(

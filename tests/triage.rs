@@ -117,14 +117,7 @@ fn backlog(fake: &FakeGitHub) {
         let labels: &[&str] = if n == 50 { &["bug"] } else { &[INTAKE] };
         fake.add_issue(REPO, n, &login, 10_000 + n, body.as_deref(), labels);
     }
-    fake.model()
-        .repos
-        .get_mut(REPO)
-        .unwrap()
-        .issues
-        .get_mut(&60)
-        .unwrap()
-        .state = "closed".into();
+    fake.update_issue(REPO, 60, |i| i.state = "closed".into());
 }
 
 #[tokio::test]

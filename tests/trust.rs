@@ -266,14 +266,7 @@ async fn commands_racing_intake_leave_exactly_one_state_label(pool: PgPool) {
             Some(&form_body("alice", "r")),
             &[INTAKE],
         );
-        let opened = issue_event(
-            "opened",
-            number,
-            REQUESTER,
-            REQUESTER,
-            Some(&form_body("alice", "r")),
-            &[INTAKE],
-        );
+        let opened = bot.delivery_of("opened", number, REQUESTER);
         let body = "/deny Not an account-recovery request.";
         let id = bot
             .github
@@ -334,18 +327,8 @@ async fn a_command_that_overtakes_its_issue_is_not_lost(pool: PgPool) {
     assert_eq!(bot.state(1).await, "awaiting_user");
     // The issue's own delivery, late: nothing more happens.
     let writes = bot.github.writes().len();
-    bot.send(
-        "issues",
-        &issue_event(
-            "opened",
-            1,
-            REQUESTER,
-            REQUESTER,
-            Some(&form_body("alice", "r")),
-            &[INTAKE],
-        ),
-    )
-    .await;
+    bot.send("issues", &bot.delivery_of("opened", 1, REQUESTER))
+        .await;
     bot.drain().await;
     assert_eq!(bot.github.writes().len(), writes);
     assert_eq!(bot.state(1).await, "awaiting_user");
@@ -513,18 +496,8 @@ async fn a_marker_typed_by_someone_else_counts_for_nothing(pool: PgPool) {
     // The first attempt fails after GitHub made the status comment: the
     // retry must look for the bot's own comment, not take the stranger's.
     bot.github.fail_after_applying("POST", "/comments", 502);
-    bot.send(
-        "issues",
-        &issue_event(
-            "opened",
-            1,
-            REQUESTER,
-            REQUESTER,
-            Some(&form_body("alice", "r")),
-            &[INTAKE],
-        ),
-    )
-    .await;
+    bot.send("issues", &bot.delivery_of("opened", 1, REQUESTER))
+        .await;
     bot.drain().await;
     let status = bot.status_comment(1);
     assert!(status.contains("waits for an admin"), "{status}");

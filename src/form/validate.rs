@@ -9,10 +9,6 @@ use super::parse::{FieldValue, FormResponse};
 use super::template::{FieldKind, Template};
 use super::username::{self, DEFAULT_PROFILE_URL_PREFIX, Username};
 
-/// The key of the username field in the built-in form. Another form's is
-/// [`Template::username_field`].
-pub const USERNAME_FIELD: &str = "username";
-
 /// PyPI's rule: ASCII letters and digits, `.`, `_`, `-`, starting and
 /// ending with a letter or digit.
 pub const PYPI_USERNAME_PATTERN: &str = r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$";

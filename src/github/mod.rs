@@ -364,15 +364,9 @@ impl Repo {
     ) -> Result<Vec<payload::Issue>, ApiError> {
         let mut all = Vec::new();
         for page in 1u32.. {
-            let path = format!(
-                "/repos/{repo}/issues?state=open&labels={}&per_page=100&page={page}",
-                client::encode_path_segment(label)
-            );
-            let batch: Vec<payload::Issue> =
-                client::call(&self.client, Method::Get, &path, None).await?;
-            let done = batch.len() < 100;
-            all.extend(batch.into_iter().filter(|i| i.pull_request.is_none()));
-            if done {
+            let (batch, last) = self.open_issues_page(repo, label, page).await?;
+            all.extend(batch);
+            if last {
                 break;
             }
         }

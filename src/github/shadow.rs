@@ -56,14 +56,17 @@ pub fn push(effect: Effect) {
 /// out, so the status comment "edited in place" stays one comment.
 pub fn synthetic_comment_id() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(0);
-    const BASE: u64 = 1 << 62;
+    const BASE: u64 = SYNTHETIC_BIT;
     let seed = u64::try_from(chrono::Utc::now().timestamp_micros()).unwrap_or(0) << 8;
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     BASE | (seed.wrapping_add(n) & (BASE - 1))
 }
 
+/// Set in every synthetic comment id, and in no id GitHub hands out.
+pub const SYNTHETIC_BIT: u64 = 1 << 62;
+
 pub fn is_synthetic(comment_id: u64) -> bool {
-    comment_id & (1 << 62) != 0
+    comment_id & SYNTHETIC_BIT != 0
 }
 
 #[cfg(test)]

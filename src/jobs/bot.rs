@@ -30,7 +30,6 @@ pub struct Bot {
     /// hourly.
     pub repo_owners: moka::sync::Cache<String, Option<u64>>,
     pub max_attempts: i32,
-    pub index_name: String,
     /// Shadow mode: writes to GitHub and mail are recorded, not made.
     pub dry_run: bool,
     github_api_url: String,
@@ -64,7 +63,6 @@ impl Bot {
                 .time_to_live(std::time::Duration::from_secs(3600))
                 .build(),
             max_attempts: settings.jobs.max_attempts,
-            index_name: settings.index_name.clone(),
             dry_run: settings.dry_run,
             github_api_url: settings.github_api_url.clone(),
         })

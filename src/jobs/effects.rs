@@ -337,7 +337,7 @@ async fn settle_duplicate(
 /// Requests flagged as duplicates of `request` whose flag no longer holds
 /// (it closed, left, or names another account now) are brought in line by
 /// a job of their own, in their issue's order.
-async fn refresh_duplicates_of(
+pub(super) async fn refresh_duplicates_of(
     conn: &mut PgConnection,
     request: &Request,
     bot: &Bot,

@@ -8,14 +8,13 @@ use sqlx::PgConnection;
 use tracing::info;
 
 use super::JobError;
-use super::effects::{Issue, StoredProblems, situation_now, store_outcome};
-use super::refresh;
+use super::effects::{Issue, StoredProblems, refresh_duplicates_of, situation_now, store_outcome};
 use crate::github::payload::{self, IssuesEvent};
 use crate::recovery::intake::{self, Decision, Existing, Reading, Trigger};
 use crate::recovery::ownership::{self, Project};
 use crate::recovery::state::State;
 use crate::recovery::transitions::{self, AccountCheck};
-use crate::store::requests::{self, Audit, FormData, NewRequest, Request, Version};
+use crate::store::requests::{self, Audit, FormData, NewRequest, Request};
 use crate::verify::directory::Account;
 
 pub async fn handle(
@@ -206,7 +205,7 @@ async fn take_in(
     let mut request = requests::lock_by_issue(&mut *conn, ev.repository.id, number)
         .await?
         .ok_or_else(|| JobError::retry(anyhow::anyhow!("request vanished")))?;
-    requests::seen_version(&mut *conn, request.id, Version::Body, current.updated_at).await?;
+    requests::seen_version(&mut *conn, request.id, current.updated_at).await?;
     requests::set_installation(&mut *conn, request.id, issue.installation_id).await?;
     info!(state = %state, problems = form.problems.len(), "intake");
 
@@ -299,7 +298,6 @@ async fn closed_or_reopened(
         return removed(conn, issue, ev, &request).await;
     };
     let open = now.state.as_deref() != Some("closed");
-    requests::seen_version(&mut *conn, request.id, Version::OpenState, now.updated_at).await?;
     if request.issue_open == open || request.removed_at.is_some() {
         return Ok(());
     }
@@ -353,9 +351,10 @@ async fn removed(
         details: serde_json::json!({ "event": ev.action }),
     };
     requests::mark_removed(&mut *conn, request, &audit).await?;
-    for dependent in requests::duplicates_of(&mut *conn, request.id).await? {
-        refresh::enqueue(&mut *conn, &dependent, issue.bot.max_attempts).await?;
-    }
+    let request = requests::lock(&mut *conn, request.id)
+        .await?
+        .unwrap_or_else(|| request.clone());
+    refresh_duplicates_of(conn, &request, issue.bot).await?;
     info!("the issue left the repository's requests");
     Ok(())
 }

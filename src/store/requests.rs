@@ -33,8 +33,6 @@ pub struct Request {
     pub updated_at: DateTime<Utc>,
     /// The issue's `updated_at` of the newest version whose body was read.
     pub issue_updated_at: Option<DateTime<Utc>>,
-    /// The same, for the newest closed/reopened delivery applied.
-    pub issue_state_at: Option<DateTime<Utc>>,
     /// The username changed; admins are warned until their next command.
     pub username_changed: bool,
     /// The issue was deleted or transferred away.
@@ -271,38 +269,21 @@ pub async fn update_form(
     log(conn, request.id, Some(request.state()), Some(state), audit).await
 }
 
-/// Which of the issue's versions a delivery carried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Version {
-    /// Its body was read (intake).
-    Body,
-    /// Its open/closed state was applied (closed, reopened).
-    OpenState,
-}
-
-/// Remembers the newest version of the issue of that kind (never goes
-/// back), by GitHub's `updated_at`.
+/// Remembers the newest version of the issue whose body was read (never
+/// goes back), by GitHub's `updated_at`.
 pub async fn seen_version(
     e: impl PgExecutor<'_>,
     id: i64,
-    kind: Version,
     updated_at: Option<DateTime<Utc>>,
 ) -> sqlx::Result<()> {
-    let sql = match kind {
-        Version::Body => {
-            "UPDATE requests SET issue_updated_at = GREATEST(issue_updated_at, $2)
-             WHERE id = $1 AND $2::timestamptz IS NOT NULL"
-        }
-        Version::OpenState => {
-            "UPDATE requests SET issue_state_at = GREATEST(issue_state_at, $2)
-             WHERE id = $1 AND $2::timestamptz IS NOT NULL"
-        }
-    };
-    sqlx::query(sql)
-        .bind(id)
-        .bind(updated_at)
-        .execute(e)
-        .await?;
+    sqlx::query(
+        "UPDATE requests SET issue_updated_at = GREATEST(issue_updated_at, $2)
+         WHERE id = $1 AND $2::timestamptz IS NOT NULL",
+    )
+    .bind(id)
+    .bind(updated_at)
+    .execute(e)
+    .await?;
     Ok(())
 }
 
@@ -366,14 +347,15 @@ pub async fn mark_removed(
 }
 
 /// Forgets the status comments shadow mode pretended to write (their ids
-/// have bit 62 set: `github::shadow::synthetic_comment_id`) and returns the
-/// requests that had one.
+/// have `github::shadow::SYNTHETIC_BIT` set) and returns the requests that
+/// had one.
 pub async fn forget_shadow_comments(conn: &mut PgConnection) -> sqlx::Result<Vec<Request>> {
     sqlx::query_as(
         "UPDATE requests SET status_comment_id = NULL
-         WHERE status_comment_id >= 4611686018427387904
+         WHERE status_comment_id >= $1
          RETURNING *",
     )
+    .bind(i64::try_from(crate::github::shadow::SYNTHETIC_BIT).unwrap_or(i64::MAX))
     .fetch_all(conn)
     .await
 }

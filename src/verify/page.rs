@@ -21,7 +21,7 @@ use crate::recovery::rounds::{self, LinkFacts, Refusal};
 use crate::recovery::transitions::{self, AccountCheck, Awaiting, CheckStatus, EMAIL_CHECK};
 use crate::server::AppState;
 use crate::store::jobs::{self, IssueKey, NewJob};
-use crate::store::requests::{self, Audit, Request};
+use crate::store::requests::{self, Audit, Check, Request};
 use crate::store::tokens::{self, Token};
 
 /// Nothing but the page's own inline style; no script, no frames, forms
@@ -89,9 +89,9 @@ async fn facts_of(
     conn: &mut PgConnection,
     t: &Token,
     request: &Request,
+    checks: &[Check],
     same_address: bool,
 ) -> sqlx::Result<Result<(), Refusal>> {
-    let checks = requests::checks(&mut *conn, request.id).await?;
     let email_check = checks
         .iter()
         .find(|c| c.name == EMAIL_CHECK)
@@ -115,47 +115,46 @@ async fn facts_of(
 }
 
 pub async fn show(State(app): State<Arc<AppState>>, Path(token): Path<String>) -> Response {
-    let hash = hash_token(&token);
-    let mut conn = match app.pool.acquire().await {
-        Ok(c) => c,
-        Err(e) => return unavailable(&e),
-    };
-    let found = async {
-        let Some(t) = tokens::find_by_hash(&mut *conn, &hash).await? else {
-            return Ok(None);
-        };
-        let Some(request) = requests::get(&mut *conn, t.request_id).await? else {
-            return Ok(None);
-        };
-        // Only a link that is otherwise good costs a directory look-up.
-        let verdict = match facts_of(&mut conn, &t, &request, true).await? {
-            Ok(()) => match same_address(&app, &t).await {
-                Ok(same) => facts_of(&mut conn, &t, &request, same).await?,
-                Err(()) => return Ok(Some((t, request, Err(Refusal::NotWaiting), true))),
-            },
-            refused => refused,
-        };
-        Ok::<_, sqlx::Error>(Some((t, request, verdict, false)))
-    }
-    .await;
-    match found {
-        Ok(Some((_, _, _, true))) => page(StatusCode::SERVICE_UNAVAILABLE, VerifyPage::Unavailable),
-        Ok(Some((_, request, Ok(()), _))) => {
-            let issue = app
-                .settings
-                .issue_url(&request.repository, request.issue_number);
-            page(
-                StatusCode::OK,
-                VerifyPage::Ask {
-                    index_name: &app.settings.index_name,
-                    username: request.username.as_deref().unwrap_or_default(),
-                    issue: &issue,
-                },
-            )
-        }
-        Ok(_) => no_longer_valid(),
+    match ask(&app, &hash_token(&token)).await {
+        Ok(r) => r,
         Err(e) => unavailable(&e),
     }
+}
+
+/// The page for a link that may confirm: what is being confirmed, and the
+/// button. Changes nothing.
+async fn ask(app: &AppState, hash: &str) -> sqlx::Result<Response> {
+    let Some(t) = tokens::find_by_hash(&app.pool, hash).await? else {
+        return Ok(no_longer_valid());
+    };
+    let Ok(same) = same_address(app, &t).await else {
+        return Ok(page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            VerifyPage::Unavailable,
+        ));
+    };
+    let mut conn = app.pool.acquire().await?;
+    let Some(request) = requests::get(&mut *conn, t.request_id).await? else {
+        return Ok(no_longer_valid());
+    };
+    let checks = requests::checks(&mut *conn, request.id).await?;
+    if facts_of(&mut conn, &t, &request, &checks, same)
+        .await?
+        .is_err()
+    {
+        return Ok(no_longer_valid());
+    }
+    let issue = app
+        .settings
+        .issue_url(&request.repository, request.issue_number);
+    Ok(page(
+        StatusCode::OK,
+        VerifyPage::Ask {
+            index_name: &app.settings.index_name,
+            username: request.username.as_deref().unwrap_or_default(),
+            issue: &issue,
+        },
+    ))
 }
 
 pub async fn confirm(State(app): State<Arc<AppState>>, Path(token): Path<String>) -> Response {
@@ -192,7 +191,8 @@ async fn record(app: &AppState, hash: &str) -> sqlx::Result<Response> {
     if t.address_hash != found.address_hash || t.username != found.username {
         return Ok(no_longer_valid());
     }
-    if let Err(why) = facts_of(&mut tx, &t, &request, same).await? {
+    let checks = requests::checks(&mut *tx, request.id).await?;
+    if let Err(why) = facts_of(&mut tx, &t, &request, &checks, same).await? {
         info!(
             request = request.id,
             token = t.id,
@@ -201,7 +201,6 @@ async fn record(app: &AppState, hash: &str) -> sqlx::Result<Response> {
         );
         return Ok(no_longer_valid());
     }
-    let checks = requests::checks(&mut *tx, request.id).await?;
     let sit = situation(
         &request,
         checks,

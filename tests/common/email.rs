@@ -45,59 +45,56 @@ pub async fn start(
         .await;
     // The primary address is not verified; a verified secondary is never
     // used instead.
-    Mock::given(method("GET"))
-        .and(path("/noaddress"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+    account(
+        &directory,
+        "noaddress",
+        serde_json::json!({
             "username": "noaddress",
             "emails": [
                 {"address": "x@example.net", "verified": false, "primary": true},
                 {"address": SECONDARY, "verified": true, "primary": false}
             ],
             "projects": []
-        })))
-        .mount(&directory)
-        .await;
+        }),
+    )
+    .await;
     // Someone else's account: the victim of a username swap.
-    Mock::given(method("GET"))
-        .and(path("/bob"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+    account(
+        &directory,
+        "bob",
+        serde_json::json!({
             "username": "bob",
             "emails": [{"address": BOB_ADDRESS, "verified": true, "primary": true}],
             "projects": [{"name": "bobs-lib", "repository_url": "https://github.com/bob/bobs-lib"}]
-        })))
-        .mount(&directory)
-        .await;
+        }),
+    )
+    .await;
     // Hostile project names and URLs from the directory.
-    Mock::given(method("GET"))
-        .and(path("/pipes"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+    account(&directory, "pipes", serde_json::json!({
             "username": "pipes",
             "emails": [{"address": "pipes@example.net", "verified": true, "primary": true}],
             "projects": [
                 {"name": "a|b @pypi/admins <b>x</b>", "repository_url": "https://github.com/locked-out/x|y"},
                 {"name": "tools", "repository_url": "https://github.com/locked-out/alice-tools"}
             ]
-        })))
-        .mount(&directory)
+        }))
         .await;
     // An answer that does not fit the directory's shape, quoting a value.
-    Mock::given(method("GET"))
-        .and(path("/garbled"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+    account(&directory, "garbled", serde_json::json!({
             "username": "garbled",
             "emails": [{"address": "garbled-secret@example.net", "verified": "garbled-secret-value"}]
-        })))
-        .mount(&directory)
+        }))
         .await;
-    Mock::given(method("GET"))
-        .and(path("/noprojects"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+    account(
+        &directory,
+        "noprojects",
+        serde_json::json!({
             "username": "noprojects",
             "emails": [{"address": "np@example.net", "verified": true, "primary": true}],
             "projects": []
-        })))
-        .mount(&directory)
-        .await;
+        }),
+    )
+    .await;
     let (smtp_url, dir_url) = (smtp.url(), directory.uri());
     let bot = TestBot::start_with(pool, |s| {
         s.smtp_url = Some(smtp_url.into());
@@ -119,6 +116,15 @@ pub async fn start(
         smtp,
         directory,
     }
+}
+
+/// The directory answers `GET /{name}` with `body`.
+pub async fn account(directory: &MockServer, name: &str, body: serde_json::Value) {
+    Mock::given(method("GET"))
+        .and(path(format!("/{name}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(directory)
+        .await;
 }
 
 /// The path of the link in the one mail sent so far.

@@ -227,6 +227,17 @@ impl FakeGitHub {
             .collect()
     }
 
+    /// Changes an issue on GitHub by hand: no delivery is sent for it.
+    pub fn update_issue(&self, repo: &str, number: u64, change: impl FnOnce(&mut IssueModel)) {
+        let mut m = self.model();
+        let issue = m
+            .repos
+            .get_mut(repo)
+            .and_then(|r| r.issues.get_mut(&number))
+            .unwrap_or_else(|| panic!("no issue {repo}#{number}"));
+        change(issue);
+    }
+
     pub fn issue(&self, repo: &str, number: u64) -> IssueModel {
         self.model().repos[repo].issues[&number].clone()
     }

@@ -359,13 +359,7 @@ impl TestBot {
     pub async fn open(&self, number: u64, author: Person, body: Option<&str>) {
         self.github
             .add_issue(REPO, number, author.login, author.id, body, &[INTAKE]);
-        let mut event = issue_event("opened", number, author, author, body, &[INTAKE]);
-        event["issue"]["updated_at"] = self
-            .github
-            .issue(REPO, number)
-            .updated_at
-            .to_rfc3339()
-            .into();
+        let event = self.delivery_of("opened", number, author);
         let (status, text) = self.send("issues", &event).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{text}");
         self.drain().await;
@@ -379,65 +373,47 @@ impl TestBot {
         self.drain().await;
     }
 
-    /// Edits the body on the fake GitHub and returns the `issues.edited`
-    /// delivery GitHub would send for it (not sent yet).
-    pub fn edited(&self, number: u64, author: Person, body: &str) -> Value {
-        let updated_at = {
-            let mut m = self.github.model();
-            let issue = m
-                .repos
-                .get_mut(REPO)
-                .unwrap()
-                .issues
-                .get_mut(&number)
-                .unwrap();
-            issue.body = Some(body.to_owned());
-            // Distinct, increasing versions even within one clock tick.
-            issue.updated_at =
-                (issue.updated_at + chrono::Duration::milliseconds(1)).max(chrono::Utc::now());
-            issue.updated_at
-        };
+    /// The `issues` delivery GitHub sends for issue `number` as it is on
+    /// the fake now (author, body, labels, `updated_at`), sent by `sender`.
+    pub fn delivery_of(&self, action: &str, number: u64, sender: Person) -> Value {
         let issue = self.github.issue(REPO, number);
-        let labels: Vec<&str> = issue.labels.iter().map(String::as_str).collect();
-        let mut event = issue_event("edited", number, author, author, Some(body), &labels);
-        event["issue"]["updated_at"] = updated_at.to_rfc3339().into();
-        event
-    }
-
-    /// `sender` closes (`open` false) or reopens issue `number` by hand on
-    /// GitHub, which then sends the delivery.
-    pub async fn set_open_by_hand(&self, number: u64, sender: Person, open: bool) {
-        let issue = self.github.issue(REPO, number);
-        {
-            let mut m = self.github.model();
-            let i = m
-                .repos
-                .get_mut(REPO)
-                .unwrap()
-                .issues
-                .get_mut(&number)
-                .unwrap();
-            i.state = if open { "open" } else { "closed" }.to_owned();
-            i.updated_at = chrono::Utc::now();
-        }
         let author = Person {
             login: Box::leak(issue.login.clone().into_boxed_str()),
             id: issue.user_id,
         };
         let labels: Vec<&str> = issue.labels.iter().map(String::as_str).collect();
+        let mut event = issue_event(
+            action,
+            number,
+            author,
+            sender,
+            issue.body.as_deref(),
+            &labels,
+        );
+        event["issue"]["updated_at"] = issue.updated_at.to_rfc3339().into();
+        event
+    }
+
+    /// Edits the body on the fake GitHub and returns the `issues.edited`
+    /// delivery GitHub would send for it (not sent yet).
+    pub fn edited(&self, number: u64, author: Person, body: &str) -> Value {
+        self.github.update_issue(REPO, number, |issue| {
+            issue.body = Some(body.to_owned());
+            bump(issue);
+        });
+        self.delivery_of("edited", number, author)
+    }
+
+    /// `sender` closes (`open` false) or reopens issue `number` by hand on
+    /// GitHub, which then sends the delivery.
+    pub async fn set_open_by_hand(&self, number: u64, sender: Person, open: bool) {
+        self.github.update_issue(REPO, number, |issue| {
+            issue.state = if open { "open" } else { "closed" }.to_owned();
+            bump(issue);
+        });
         let action = if open { "reopened" } else { "closed" };
         let (status, text) = self
-            .send(
-                "issues",
-                &issue_event(
-                    action,
-                    number,
-                    author,
-                    sender,
-                    issue.body.as_deref(),
-                    &labels,
-                ),
-            )
+            .send("issues", &self.delivery_of(action, number, sender))
             .await;
         assert_eq!(status, StatusCode::ACCEPTED, "{text}");
         self.drain().await;
@@ -513,6 +489,13 @@ impl TestBot {
         .await
         .unwrap()
     }
+}
+
+/// A new version of an issue: distinct, increasing `updated_at` values,
+/// even within one clock tick.
+fn bump(issue: &mut fake_github::IssueModel) {
+    issue.updated_at =
+        (issue.updated_at + chrono::Duration::milliseconds(1)).max(chrono::Utc::now());
 }
 
 pub fn sorted(labels: &[&str]) -> Vec<String> {
