@@ -346,6 +346,7 @@ fn describe_effect(kind: &str, detail: &serde_json::Value) -> String {
             text("state"),
             detail["state_reason"].as_str().unwrap_or("")
         ),
+        "set_issue_body" => "replace the issue's body, with a secret redacted".to_owned(),
         "mail" => format!(
             "email a confirmation link for the account {}",
             text("username")

@@ -13,6 +13,9 @@ use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use std::collections::BTreeMap;
+
+use crate::recovery::replies::{Replies, ReplyConfig};
 use crate::recovery::state::Labels;
 
 /// Flags shared by every subcommand that talks to the database or GitHub.
@@ -140,6 +143,10 @@ struct FileSettings {
     admin_min_permission: Option<Permission>,
     admin_cache_secs: Option<u64>,
     index_name: Option<String>,
+    #[serde(default)]
+    replies: BTreeMap<String, ReplyConfig>,
+    redact_secrets: Option<bool>,
+    support_contact: Option<String>,
 }
 
 /// The username rule (TOML `[form]`); PyPI's when unset.
@@ -277,6 +284,13 @@ pub struct Settings {
     pub admin_cache: Duration,
     /// The index's name in emails, the confirmation page and comments.
     pub index_name: String,
+    /// Canned replies for `/reply <name>`: the defaults and `[replies.*]`.
+    pub replies: Replies,
+    /// Replace a secret pasted in public with `[redacted]` [default: true].
+    pub redact_secrets: bool,
+    /// Where someone who lost the account's address writes (`{contact}` in
+    /// replies) [default: `MAIL_FROM`].
+    pub support_contact: String,
     /// Shadow mode (`serve --dry-run`): decide and store everything, write
     /// nothing to GitHub, send no mail.
     pub dry_run: bool,
@@ -360,6 +374,14 @@ impl Settings {
             }
         }
 
+        let replies = Replies::new(&file.replies)?;
+        let mail_from = args.mail_from.or(file.mail_from);
+        let support_contact = file
+            .support_contact
+            .or_else(|| mail_from.clone())
+            .filter(|c| !c.trim().is_empty())
+            .unwrap_or_else(|| "the index's support address".to_owned());
+
         let workers = args.workers.or(file.workers).unwrap_or(4);
         if workers == 0 {
             bail!("RECOVERY_BOT_WORKERS must be at least 1");
@@ -380,7 +402,7 @@ impl Settings {
             admins,
             repos,
             smtp_url: args.smtp_url.or(file.smtp_url),
-            mail_from: args.mail_from.or(file.mail_from),
+            mail_from,
             account_directory_url: args.account_directory_url.or(file.account_directory_url),
             account_directory_token: args
                 .account_directory_token
@@ -407,6 +429,9 @@ impl Settings {
                 .index_name
                 .filter(|n| !n.trim().is_empty())
                 .unwrap_or_else(|| "PyPI".to_owned()),
+            replies,
+            redact_secrets: file.redact_secrets.unwrap_or(true),
+            support_contact,
             dry_run: false,
         })
     }
@@ -539,6 +564,23 @@ mod tests {
             ..Default::default()
         };
         assert!(Settings::resolve(args, FileSettings::default()).is_err());
+    }
+
+    #[test]
+    fn canned_replies_are_read_and_checked() {
+        let s = Settings::resolve(
+            SettingsArgs::default(),
+            file("[replies.thanks]\ntext = \"Thanks {requester}\"\nstate = \"pending\"\n"),
+        )
+        .unwrap();
+        assert!(s.replies.get("thanks").is_some() && s.replies.get("duplicate").is_some());
+        assert!(s.redact_secrets);
+        let err = Settings::resolve(
+            SettingsArgs::default(),
+            file("[replies.bad]\ntext = \"x\"\nstate = \"approved\"\n"),
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("[replies.bad]"), "{err:#}");
     }
 
     #[test]

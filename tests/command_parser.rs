@@ -177,7 +177,13 @@ fn commands_among_text_and_in_order() {
     );
     assert_eq!(
         parse_commands("> /deny quoted\n\n/approve\n```\n/deny code\n```\n/status"),
-        vec![Ok(Command::Approve { note: None }), Ok(Command::Status)]
+        // The lines after a command are its argument, code and all.
+        vec![
+            Ok(Command::Approve {
+                note: Some("```\n/deny code\n```".into())
+            }),
+            Ok(Command::Status)
+        ]
     );
     assert_eq!(
         parse_commands("/approve\r\n/status\r\n"),
@@ -213,10 +219,53 @@ fn help_covers_every_command() {
         let sample = match kind {
             CommandKind::RequestInfo | CommandKind::Deny => format!("/{} text", kind.name()),
             CommandKind::Confirm => format!("/{} email", kind.name()),
+            CommandKind::Reply => format!("/{} duplicate", kind.name()),
             _ => format!("/{}", kind.name()),
         };
         assert_eq!(one(&sample).map(|c| c.kind()), Ok(kind));
     }
+}
+
+#[test]
+fn arguments_run_over_the_following_lines_up_to_the_next_command() {
+    assert_eq!(
+        parse_commands("/request-info Hi,\n\nwhich projects are yours?\n\n- one\n- two\n/status\n"),
+        vec![
+            Ok(Command::RequestInfo {
+                text: "Hi,\n\nwhich projects are yours?\n\n- one\n- two".into()
+            }),
+            Ok(Command::Status)
+        ]
+    );
+    // A reason may start on the next line.
+    assert_eq!(
+        parse_commands("/deny\nNot the owner:\nthe projects belong to someone else."),
+        vec![Ok(Command::Deny {
+            reason: "Not the owner:\nthe projects belong to someone else.".into()
+        })]
+    );
+    // A command without an argument ignores the admin's words after it.
+    assert_eq!(
+        parse_commands("/verify-email\n\nThanks, mail is on its way."),
+        vec![Ok(Command::VerifyEmail)]
+    );
+    assert_eq!(
+        parse_commands("/reply duplicate see also\nthe other one\n/withdraw"),
+        vec![
+            Ok(Command::Reply {
+                name: "duplicate".into(),
+                extra: Some("see also\nthe other one".into())
+            }),
+            Ok(Command::Withdraw)
+        ]
+    );
+    assert_eq!(
+        parse_commands("/reply"),
+        vec![Err(ParseError::MissingArgument {
+            command: "/reply",
+            argument: "the name of a canned reply"
+        })]
+    );
 }
 
 proptest! {

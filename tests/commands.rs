@@ -222,7 +222,19 @@ async fn near_misses_and_unknown_commands_point_to_help(pool: PgPool) {
     assert_eq!(bot.state(6).await, "pending");
     bot.comment(6, STRANGER, "/help").await;
     let help = bot.replies(6).pop().unwrap();
+    // Anyone may ask; each is told what they may run.
+    assert!(
+        help.contains("`/help`") && !help.contains("/approve"),
+        "{help}"
+    );
+    bot.comment(6, ADMIN, "/help").await;
+    let help = bot.replies(6).pop().unwrap();
+    assert!(
+        help.contains("`duplicate`"),
+        "the canned replies are listed: {help}"
+    );
     for cmd in [
+        "/reply <name> [more]",
         "/verify-email",
         "/request-info <text>",
         "/confirm <check> [note]",

@@ -605,7 +605,10 @@ async fn a_deleted_issue_leaves_the_open_requests(pool: PgPool) {
         sorted(&[INTAKE, "duplicate", "needs-verification"])
     );
     assert!(bot.status_comment(2).contains("#1"));
-    assert!(bot.status_comment(1).contains("no other request was ahead"));
+    assert!(
+        bot.status_comment(1)
+            .contains("no request that an admin has not answered yet was ahead")
+    );
     // #1 is deleted: #2 is nobody's duplicate any more.
     bot.github.delete_issue(REPO, 1);
     bot.send(
@@ -619,7 +622,8 @@ async fn a_deleted_issue_leaves_the_open_requests(pool: PgPool) {
     // ...and counts in nobody's queue position.
     bot.open(3, STRANGER, Some(&form_body("carol", "r"))).await;
     assert!(
-        bot.status_comment(3).contains("1 request was ahead"),
+        bot.status_comment(3)
+            .contains("1 request that no admin has answered yet was ahead"),
         "{}",
         bot.status_comment(3)
     );
@@ -632,7 +636,8 @@ async fn a_deleted_issue_leaves_the_open_requests(pool: PgPool) {
     bot.drain().await;
     bot.open(4, STRANGER, Some(&form_body("dave", "r"))).await;
     assert!(
-        bot.status_comment(4).contains("1 request was ahead"),
+        bot.status_comment(4)
+            .contains("1 request that no admin has answered yet was ahead"),
         "{}",
         bot.status_comment(4)
     );

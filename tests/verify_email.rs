@@ -26,7 +26,7 @@ async fn the_owner_confirms_from_the_emailed_link(pool: PgPool) {
     // The evidence is folded in the one status comment, not a comment of its own.
     assert!(
         bot.status_comment(1)
-            .contains("<details><summary>Ownership evidence (for admins)</summary>"),
+            .contains("<details><summary>Triage facts (for admins)</summary>"),
         "{}",
         bot.status_comment(1)
     );

@@ -2,4 +2,6 @@
 
 mod parser;
 
-pub use parser::{Command, CommandKind, ParseError, help_table, parse_commands, usage};
+pub use parser::{
+    Command, CommandKind, ParseError, Who, help_table, help_table_of, parse_commands, usage,
+};

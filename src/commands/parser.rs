@@ -1,7 +1,9 @@
 //! A command is a line of the comment's text that starts with `/name`,
 //! outside code (fenced, indented, inline), block quotes and HTML (comments
 //! and blocks). The comment is parsed as markdown with pulldown-cmark to
-//! find what to skip; the rest is read line by line.
+//! find what to skip; the rest is read line by line. A command's argument is
+//! the rest of its line and every following line up to the next command line
+//! (or the end), so a question or a reason may span paragraphs.
 
 use std::ops::Range;
 
@@ -10,13 +12,28 @@ use pulldown_cmark::{Event, Options, Parser, Tag};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     VerifyEmail,
-    RequestInfo { text: String },
-    Confirm { check: String, note: Option<String> },
-    Approve { note: Option<String> },
-    Deny { reason: String },
+    RequestInfo {
+        text: String,
+    },
+    Confirm {
+        check: String,
+        note: Option<String>,
+    },
+    Approve {
+        note: Option<String>,
+    },
+    Deny {
+        reason: String,
+    },
     Reopen,
     Status,
     Help,
+    /// A canned reply from the config, with the admin's own words after it.
+    Reply {
+        name: String,
+        extra: Option<String>,
+    },
+    Withdraw,
 }
 
 /// The commands without their arguments, for help and dispatch.
@@ -30,19 +47,60 @@ pub enum CommandKind {
     Reopen,
     Status,
     Help,
+    Reply,
+    Withdraw,
+}
+
+/// Who may run a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    Anyone,
+    /// The person who opened the request (admin or not).
+    Requester,
+    Admins,
+    /// Admins get the full answer, the requester a short plain one.
+    AdminsAndRequester,
 }
 
 impl CommandKind {
-    pub const ALL: [CommandKind; 8] = [
+    pub const ALL: [CommandKind; 10] = [
         CommandKind::VerifyEmail,
         CommandKind::RequestInfo,
         CommandKind::Confirm,
         CommandKind::Approve,
         CommandKind::Deny,
         CommandKind::Reopen,
+        CommandKind::Reply,
         CommandKind::Status,
+        CommandKind::Withdraw,
         CommandKind::Help,
     ];
+
+    pub fn who(self) -> Who {
+        match self {
+            CommandKind::Help => Who::Anyone,
+            CommandKind::Withdraw => Who::Requester,
+            CommandKind::Status => Who::AdminsAndRequester,
+            CommandKind::VerifyEmail
+            | CommandKind::RequestInfo
+            | CommandKind::Confirm
+            | CommandKind::Approve
+            | CommandKind::Deny
+            | CommandKind::Reopen
+            | CommandKind::Reply => Who::Admins,
+        }
+    }
+
+    /// Whether someone who is (or is not) an admin, and is (or is not) the
+    /// requester, may run it.
+    pub fn allowed(self, is_admin: bool, is_requester: bool) -> bool {
+        match self.who() {
+            Who::Anyone => true,
+            Who::Requester => is_requester,
+            Who::Admins => is_admin,
+            Who::AdminsAndRequester => is_admin || is_requester,
+        }
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -54,6 +112,8 @@ impl CommandKind {
             CommandKind::Reopen => "reopen",
             CommandKind::Status => "status",
             CommandKind::Help => "help",
+            CommandKind::Reply => "reply",
+            CommandKind::Withdraw => "withdraw",
         }
     }
 }
@@ -69,6 +129,8 @@ impl Command {
             Command::Reopen => CommandKind::Reopen,
             Command::Status => CommandKind::Status,
             Command::Help => CommandKind::Help,
+            Command::Reply { .. } => CommandKind::Reply,
+            Command::Withdraw => CommandKind::Withdraw,
         }
     }
 
@@ -99,15 +161,31 @@ pub fn usage(kind: CommandKind) -> (&'static str, &'static str) {
         ),
         CommandKind::Deny => ("/deny <reason>", "deny and close as not planned"),
         CommandKind::Reopen => ("/reopen", "reopen a closed request: back to pending"),
-        CommandKind::Status => ("/status", "show the checks and the history"),
-        CommandKind::Help => ("/help", "list the commands"),
+        CommandKind::Status => (
+            "/status",
+            "show the checks and the history (the requester: where the request stands)",
+        ),
+        CommandKind::Help => ("/help", "list the commands you may run"),
+        CommandKind::Reply => (
+            "/reply <name> [more]",
+            "post the canned reply `<name>` from the config, with your own words after it",
+        ),
+        CommandKind::Withdraw => (
+            "/withdraw",
+            "the requester only: withdraw the request and close the issue",
+        ),
     }
 }
 
 /// A markdown table of every command.
 pub fn help_table() -> String {
+    help_table_of(&CommandKind::ALL)
+}
+
+/// A markdown table of the given commands.
+pub fn help_table_of(kinds: &[CommandKind]) -> String {
     let mut s = String::from("| command | what it does |\n|---|---|\n");
-    for kind in CommandKind::ALL {
+    for &kind in kinds {
         let (syntax, help) = usage(kind);
         s.push_str(&format!("| `{syntax}` | {help} |\n"));
     }
@@ -133,7 +211,9 @@ pub enum ParseError {
 pub fn parse_commands(comment: &str) -> Vec<Result<Command, ParseError>> {
     let text = comment.replace("\r\n", "\n").replace('\r', "\n");
     let skip = ignored_ranges(&text);
-    let mut out = Vec::new();
+    // Each command line: its name, the rest of its line, and where the
+    // following lines (its argument's continuation) start.
+    let mut found: Vec<(&str, &str, usize, usize)> = Vec::new();
     let mut offset = 0;
     for line in text.split('\n') {
         let start = offset;
@@ -143,9 +223,15 @@ pub fn parse_commands(comment: &str) -> Vec<Result<Command, ParseError>> {
         if !trimmed.starts_with('/') || skip.iter().any(|r| r.contains(&at)) {
             continue;
         }
-        if let Some(parsed) = parse_line(&trimmed[1..]) {
-            out.push(parsed);
+        if let Some((name, rest)) = command_line(&trimmed[1..]) {
+            found.push((name, rest, start, offset.min(text.len())));
         }
+    }
+    let mut out = Vec::with_capacity(found.len());
+    for (i, &(name, rest, _, after)) in found.iter().enumerate() {
+        let end = found.get(i + 1).map_or(text.len(), |next| next.2);
+        let following = text.get(after..end.max(after)).unwrap_or("");
+        out.push(parse_command(name, rest, following));
     }
     out
 }
@@ -169,24 +255,36 @@ fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || c == '_'
 }
 
-/// `rest` is the line after its `/`. `None`: not a command at all.
-fn parse_line(rest: &str) -> Option<Result<Command, ParseError>> {
+/// `rest` is the line after its `/`: the command's name and the rest of
+/// its line. `None`: not a command at all (`/usr/bin`, `/ text`).
+fn command_line(rest: &str) -> Option<(&str, &str)> {
     let name_len = rest.find(|c: char| !is_name_char(c)).unwrap_or(rest.len());
     let (name, after) = rest.split_at(name_len);
     if name.is_empty() || !after.is_empty() && !after.starts_with(char::is_whitespace) {
         return None;
     }
-    let arg = after.trim();
-    let arg = (!arg.is_empty()).then(|| arg.to_owned());
-    let no_arg = |command: &'static str, cmd: Command| match &arg {
-        Some(_) => Err(ParseError::UnexpectedArgument { command }),
-        None => Ok(cmd),
+    Some((name, after))
+}
+
+/// One command from its name, the rest of its line and the lines that
+/// follow it. Commands without an argument only look at their own line: the
+/// lines after it are the admin's own words.
+fn parse_command(name: &str, line: &str, following: &str) -> Result<Command, ParseError> {
+    let whole = format!("{line}\n{following}");
+    let arg = Some(whole.trim().to_owned()).filter(|a| !a.is_empty());
+    let no_arg = |command: &'static str, cmd: Command| {
+        if line.trim().is_empty() {
+            Ok(cmd)
+        } else {
+            Err(ParseError::UnexpectedArgument { command })
+        }
     };
-    Some(match name {
+    match name {
         "verify-email" => no_arg("/verify-email", Command::VerifyEmail),
         "reopen" => no_arg("/reopen", Command::Reopen),
         "status" => no_arg("/status", Command::Status),
         "help" => no_arg("/help", Command::Help),
+        "withdraw" => no_arg("/withdraw", Command::Withdraw),
         "request-info" => {
             arg.map(|text| Command::RequestInfo { text })
                 .ok_or(ParseError::MissingArgument {
@@ -202,9 +300,28 @@ fn parse_line(rest: &str) -> Option<Result<Command, ParseError>> {
             }),
         "approve" => Ok(Command::Approve { note: arg }),
         "confirm" => confirm(arg.as_deref()),
+        "reply" => reply(line, following),
         other => Err(ParseError::Unknown {
             name: other.to_owned(),
         }),
+    }
+}
+
+/// `/reply <name> [more]`: the name is the first word of the command's own
+/// line; everything after it is the admin's addition.
+fn reply(line: &str, following: &str) -> Result<Command, ParseError> {
+    let line = line.trim_start();
+    let (name, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    if name.is_empty() {
+        return Err(ParseError::MissingArgument {
+            command: "/reply",
+            argument: "the name of a canned reply",
+        });
+    }
+    let extra = format!("{rest}\n{following}");
+    Ok(Command::Reply {
+        name: name.to_owned(),
+        extra: Some(extra.trim().to_owned()).filter(|e| !e.is_empty()),
     })
 }
 

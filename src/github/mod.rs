@@ -461,6 +461,37 @@ impl Repo {
         .await
     }
 
+    /// Replaces the issue's body (a secret redacted from it).
+    pub async fn set_issue_body(
+        &self,
+        repo: &str,
+        number: u64,
+        body: &str,
+    ) -> Result<(), ApiError> {
+        let body = json!({ "body": body });
+        if self.dry_run {
+            self.not_written("set_issue_body", repo, number, body);
+            return Ok(());
+        }
+        client::call_unit(
+            &self.client,
+            Method::Patch,
+            &issue_path(repo, number),
+            Some(body),
+        )
+        .await
+    }
+
+    /// One comment as it is now; `None` when it was deleted.
+    pub async fn comment(&self, repo: &str, comment_id: u64) -> Result<Option<Comment>, ApiError> {
+        let path = format!("/repos/{repo}/issues/comments/{comment_id}");
+        match client::call(&self.client, Method::Get, &path, None).await {
+            Ok(c) => Ok(Some(c)),
+            Err(e) if matches!(e.status(), Some(404 | 410)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Whether `login` is an active member of the team `org/team`.
     pub async fn is_team_member(
         &self,

@@ -8,6 +8,7 @@ use crate::form::template::Template;
 use crate::form::validate::Rules;
 use crate::github::GitHub;
 use crate::github::admins::Admins;
+use crate::recovery::replies::Replies;
 use crate::recovery::state::Labels;
 use crate::verify::Verifier;
 use crate::verify::directory::Directory;
@@ -32,6 +33,13 @@ pub struct Bot {
     pub max_attempts: i32,
     /// Shadow mode: writes to GitHub and mail are recorded, not made.
     pub dry_run: bool,
+    /// Canned replies for `/reply <name>`.
+    pub replies: Replies,
+    /// Replace secrets pasted in public with `[redacted]`.
+    pub redact_secrets: bool,
+    /// `{contact}` in canned replies.
+    pub support_contact: String,
+    pub index_name: String,
     github_api_url: String,
 }
 
@@ -64,6 +72,10 @@ impl Bot {
                 .build(),
             max_attempts: settings.jobs.max_attempts,
             dry_run: settings.dry_run,
+            replies: settings.replies.clone(),
+            redact_secrets: settings.redact_secrets,
+            support_contact: settings.support_contact.clone(),
+            index_name: settings.index_name.clone(),
             github_api_url: settings.github_api_url.clone(),
         })
     }

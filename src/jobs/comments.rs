@@ -8,11 +8,12 @@ use tracing::info;
 
 use super::JobError;
 use super::effects::{Issue, check_lines, situation_now, store_outcome};
-use super::intake;
+use super::{intake, secrets};
 use crate::commands::{Command, ParseError, parse_commands};
 use crate::github::Reaction;
 use crate::github::payload::{IssueCommentEvent, IssuesEvent};
 use crate::recovery::messages::{self, HistoryLine};
+use crate::recovery::replies::{self, Placeholders};
 use crate::recovery::transitions::{self, AccountCheck, Actor, IssueChange, Outcome, Reply};
 use crate::store::requests::{self, Audit, Request};
 use crate::verify::Round;
@@ -52,7 +53,7 @@ pub async fn handle(
         intake::handle(issue, conn, &opened).await?;
         found = requests::lock_by_issue(&mut *conn, ev.repository.id, number).await?;
     }
-    let Some(request) = found else {
+    let Some(mut request) = found else {
         return Ok(());
     };
     if request.removed_at.is_some() {
@@ -65,10 +66,28 @@ pub async fn handle(
         delivery_id: Some(issue.delivery_id.to_owned()),
         details: serde_json::json!({ "comment_id": ev.comment.id }),
     };
+    let body = ev.comment.body.as_deref().unwrap_or("");
+    let mut replies = Vec::new();
+    let mut changed = false;
+    if let Some(warning) =
+        secrets::in_comment(issue, conn, &request, ev.comment.id, &author.login, body).await?
+    {
+        replies.push(warning);
+        changed = true;
+        request = reload(conn, request).await?;
+    }
 
-    let commands = parse_commands(ev.comment.body.as_deref().unwrap_or(""));
+    let commands = parse_commands(body);
+    let is_requester = author.id == u64::try_from(request.author_id).unwrap_or_default();
     if commands.is_empty() {
-        return plain_comment(issue, conn, request, author.id, &audit_base).await;
+        changed |= plain_comment(issue, conn, &mut request, author, &audit_base).await?;
+        if !replies.is_empty() {
+            issue.reply_once(&messages::combined(&replies, 0)).await?;
+        }
+        if changed {
+            issue.sync_tracker(conn, &request).await?;
+        }
+        return Ok(());
     }
 
     issue.react(ev.comment.id, Reaction::Eyes).await?;
@@ -76,17 +95,49 @@ pub async fn handle(
         .admins
         .is_admin(&issue.gh, issue.repo, &author.login, author.id)
         .await?;
-    let ok = if is_admin {
-        let actor = Actor {
-            id: author.id,
-            login: author.login.clone(),
-            is_admin,
-        };
-        run_commands(issue, conn, request, &actor, &commands, &audit_base).await?
-    } else {
-        refuse_commands(issue, conn, &request, &author.login, &commands, &audit_base).await?
+    let actor = Actor {
+        id: author.id,
+        login: author.login.clone(),
+        is_admin,
     };
-    let done = if ok {
+    // Someone who is not an admin runs what is theirs to run (`/help`, and
+    // the requester's `/status` and `/withdraw`); however many other
+    // commands the comment holds, they get one answer and one audit row.
+    let (allowed, refused): (Vec<_>, Vec<_>) = commands.iter().partition(|c| {
+        is_admin
+            || c.as_ref()
+                .is_ok_and(|c| c.kind().allowed(false, is_requester))
+    });
+    let run = run_commands(issue, conn, &mut request, &actor, &allowed, &audit_base).await?;
+    replies.extend(run.replies);
+    changed |= run.changed;
+    let mut ok = run.ok;
+    if !refused.is_empty() {
+        ok = false;
+        if let Some(text) = refuse(
+            conn,
+            &request,
+            &actor,
+            is_requester,
+            refused.len(),
+            &audit_base,
+        )
+        .await?
+        {
+            replies.push(text);
+        }
+    }
+    replies.dedup();
+    let skipped = allowed.len().saturating_sub(MAX_COMMANDS);
+    if !replies.is_empty() || skipped > 0 {
+        issue
+            .reply_once(&messages::combined(&replies, skipped))
+            .await?;
+    }
+    if changed {
+        issue.sync_tracker(conn, &request).await?;
+    }
+    let done = if ok && skipped == 0 {
         Reaction::Rocket
     } else {
         Reaction::Confused
@@ -94,87 +145,104 @@ pub async fn handle(
     issue.react(ev.comment.id, done).await
 }
 
-/// A comment with no command: the requester answering `/request-info`
-/// moves the request back.
+async fn reload(conn: &mut PgConnection, request: Request) -> Result<Request, JobError> {
+    Ok(requests::lock(&mut *conn, request.id)
+        .await?
+        .unwrap_or(request))
+}
+
+/// A comment with no command. The requester answering `/request-info`
+/// moves the request back; an admin's comment answers the request (it
+/// leaves the queue requesters are told about). True when the request
+/// changed.
 async fn plain_comment(
     issue: &mut Issue<'_>,
     conn: &mut PgConnection,
-    mut request: Request,
-    commenter_id: u64,
-    audit_base: &Audit,
-) -> Result<(), JobError> {
-    let sit = situation_now(conn, issue.bot, &request, AccountCheck::NotLookedUp).await?;
-    let Some(outcome) = transitions::reply_from(&sit, commenter_id) else {
-        return Ok(());
-    };
-    apply(issue, conn, &mut request, &outcome, audit_base).await?;
-    issue.sync_tracker(conn, &request).await
-}
-
-/// Someone who is not an admin: nothing changes, and however many commands
-/// the comment holds, it gets one short reply and one audit row.
-async fn refuse_commands(
-    issue: &mut Issue<'_>,
-    conn: &mut PgConnection,
-    request: &Request,
-    login: &str,
-    commands: &[Result<Command, ParseError>],
+    request: &mut Request,
+    author: &crate::github::payload::User,
     audit_base: &Audit,
 ) -> Result<bool, JobError> {
-    let asked_help = commands.iter().any(|c| matches!(c, Ok(Command::Help)));
-    let refused = commands
-        .iter()
-        .filter(|c| !matches!(c, Ok(Command::Help)))
-        .count();
-    let mut replies = Vec::new();
-    if asked_help {
-        replies.push(messages::reply(
-            &Reply::Help,
-            &request.author_login,
-            login,
-            None,
-        ));
+    if request.admin_answered_at.is_none()
+        && author.id != u64::try_from(request.author_id).unwrap_or_default()
+        && issue
+            .bot
+            .admins
+            .is_admin(&issue.gh, issue.repo, &author.login, author.id)
+            .await?
+    {
+        requests::mark_admin_answered(&mut *conn, request.id).await?;
     }
-    if refused > 0 {
-        replies.push(messages::reply(
-            &Reply::NotAdmin,
-            &request.author_login,
-            login,
-            None,
-        ));
-        let audit = Audit {
-            action: "command_refused".to_owned(),
-            details: serde_json::json!({
-                "comment_id": audit_base.details["comment_id"],
-                "commands": refused,
-            }),
-            ..audit_base.clone()
-        };
-        requests::record(&mut *conn, request, &audit).await?;
-    }
-    issue.reply_once(&messages::combined(&replies, 0)).await?;
-    Ok(refused == 0)
+    let sit = situation_now(conn, issue.bot, request, AccountCheck::NotLookedUp).await?;
+    let Some(outcome) = transitions::reply_from(&sit, author.id) else {
+        return Ok(false);
+    };
+    apply(issue, conn, request, &outcome, audit_base).await?;
+    Ok(true)
 }
 
-/// An admin's commands, in order, up to [`MAX_COMMANDS`]; one reply for all.
+/// The answer to commands someone may not run: nothing changes, one audit
+/// row. The requester is told once per request that admins decide; anyone
+/// else is told each time (once per comment).
+async fn refuse(
+    conn: &mut PgConnection,
+    request: &Request,
+    actor: &Actor,
+    is_requester: bool,
+    count: usize,
+    audit_base: &Audit,
+) -> Result<Option<String>, JobError> {
+    let (reply, action) = if is_requester {
+        (Reply::OnlyAdminsDecide, "requester_refused")
+    } else {
+        (Reply::NotAdmin, "command_refused")
+    };
+    let told = is_requester && requests::has_action(&mut *conn, request.id, action).await?;
+    let audit = Audit {
+        action: action.to_owned(),
+        details: serde_json::json!({
+            "comment_id": audit_base.details["comment_id"],
+            "commands": count,
+            "told": !told,
+        }),
+        ..audit_base.clone()
+    };
+    requests::record(&mut *conn, request, &audit).await?;
+    Ok((!told).then(|| messages::reply(&reply, &request.author_login, &actor.login, None)))
+}
+
+/// What running a comment's commands gave: the replies, in order.
+struct Run {
+    replies: Vec<String>,
+    ok: bool,
+    /// The request changed: the tracker must be brought in line.
+    changed: bool,
+}
+
+/// Commands, in order, up to [`MAX_COMMANDS`].
 async fn run_commands(
     issue: &mut Issue<'_>,
     conn: &mut PgConnection,
-    mut request: Request,
+    request: &mut Request,
     actor: &Actor,
-    commands: &[Result<Command, ParseError>],
+    commands: &[&Result<Command, ParseError>],
     audit_base: &Audit,
-) -> Result<bool, JobError> {
+) -> Result<Run, JobError> {
     let bot = issue.bot;
-    // The admin has seen the username warning, if there was one.
-    let mut changed = request.username_changed;
-    if changed {
-        requests::clear_username_warning(&mut *conn, request.id).await?;
+    let mut changed = false;
+    if actor.is_admin && !commands.is_empty() {
+        // The admin has seen the username warning, if there was one.
+        if request.username_changed {
+            requests::clear_username_warning(&mut *conn, request.id).await?;
+            changed = true;
+        }
+        if request.admin_answered_at.is_none() {
+            requests::mark_admin_answered(&mut *conn, request.id).await?;
+            changed = true;
+        }
     }
     let mut all_ok = true;
     let mut replies = Vec::new();
-    let run = commands.iter().take(MAX_COMMANDS);
-    for (index, command) in run.enumerate() {
+    for (index, &command) in commands.iter().take(MAX_COMMANDS).enumerate() {
         // `/verify-email` needs the account's address, from the directory.
         let mut address = None;
         let mut account = AccountCheck::NotLookedUp;
@@ -192,12 +260,12 @@ async fn run_commands(
                 },
             };
         }
-        let sit = situation_now(conn, issue.bot, &request, account).await?;
-        let outcome = transitions::command(&sit, actor, command);
+        let sit = situation_now(conn, issue.bot, request, account).await?;
+        let outcome = transitions::command(&sit, actor, command, &bot.replies);
         info!(action = outcome.action, ok = outcome.ok, "command");
         all_ok &= outcome.ok;
         changed |= outcome.to.is_some() || outcome.check.is_some();
-        apply(issue, conn, &mut request, &outcome, audit_base).await?;
+        apply(issue, conn, request, &outcome, audit_base).await?;
         if outcome.send_email
             && let (Some(verifier), Some(address), Some(username)) =
                 (&bot.verifier, &address, &request.username)
@@ -220,28 +288,60 @@ async fn run_commands(
                 .await?;
         }
         if let Some(reply) = &outcome.reply {
-            let status = match reply {
-                Reply::Status => Some(status_text(conn, issue, &request).await?),
+            let computed = match reply {
+                Reply::Status => Some(status_text(conn, issue, request).await?),
+                Reply::RequesterStatus => Some(messages::requester_status(
+                    request.state(),
+                    request.awaiting_reason.as_deref() == Some("email"),
+                    request.issue_open,
+                    requests::ahead_of(&mut *conn, request).await?,
+                )),
+                Reply::Canned { name, .. } => {
+                    Some(canned_text(conn, issue, request, name, &actor.login).await?)
+                }
                 _ => None,
             };
             replies.push(messages::reply(
                 reply,
                 &request.author_login,
                 &actor.login,
-                status.as_deref(),
+                computed.as_deref(),
             ));
         }
     }
-    let skipped = commands.len().saturating_sub(MAX_COMMANDS);
-    if !replies.is_empty() || skipped > 0 {
-        issue
-            .reply_once(&messages::combined(&replies, skipped))
-            .await?;
-    }
-    if changed {
-        issue.sync_tracker(conn, &request).await?;
-    }
-    Ok(all_ok && skipped == 0)
+    Ok(Run {
+        replies,
+        ok: all_ok,
+        changed,
+    })
+}
+
+/// A canned reply's text with its placeholders filled in for this request.
+async fn canned_text(
+    conn: &mut PgConnection,
+    issue: &Issue<'_>,
+    request: &Request,
+    name: &str,
+    admin: &str,
+) -> Result<String, JobError> {
+    let bot = issue.bot;
+    let duplicate_of = match request.duplicate_of {
+        Some(id) => requests::issue_number_of(&mut *conn, id).await?,
+        None => None,
+    };
+    let text = bot.replies.get(name).map(|r| r.text.as_str()).unwrap_or("");
+    Ok(replies::render(
+        text,
+        &Placeholders {
+            requester: &request.author_login,
+            admin,
+            username: request.username.as_deref(),
+            issue: request.issue_number,
+            duplicate_of,
+            index: &bot.index_name,
+            contact: &bot.support_contact,
+        },
+    ))
 }
 
 /// Stores what the outcome changes (with its audit rows) and opens or closes

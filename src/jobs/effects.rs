@@ -77,6 +77,7 @@ pub fn situation(
         email_available,
         account,
         form_valid: request.form_valid(),
+        state_before: request.state_before(),
     }
 }
 
@@ -254,6 +255,11 @@ impl<'a> Issue<'a> {
             .ownership
             .as_ref()
             .and_then(|v| serde_json::from_value(v.clone()).ok());
+        let account = request.account_facts();
+        let sightings = request.secret_sightings();
+        let mut secrets: Vec<_> = sightings.iter().flat_map(|s| s.kinds.clone()).collect();
+        secrets.sort();
+        secrets.dedup();
         Ok(messages::status_comment(&StatusView {
             state: request.state(),
             awaiting_email: request.awaiting_reason.as_deref() == Some("email"),
@@ -267,6 +273,9 @@ impl<'a> Issue<'a> {
             username_is_email: stored.username_is_email,
             username_changed: request.username_changed,
             ownership: ownership.as_ref(),
+            account: account.as_ref(),
+            secrets: &secrets,
+            secrets_redacted: sightings.iter().all(|s| s.redacted),
             checks: &checks,
             required: &self.bot.required_checks,
             labels: &self.bot.labels,

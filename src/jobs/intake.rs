@@ -9,6 +9,7 @@ use tracing::info;
 
 use super::JobError;
 use super::effects::{Issue, StoredProblems, refresh_duplicates_of, situation_now, store_outcome};
+use super::secrets;
 use crate::github::payload::{self, IssuesEvent};
 use crate::recovery::intake::{self, Decision, Existing, Reading, Trigger};
 use crate::recovery::ownership::{self, Project};
@@ -209,11 +210,24 @@ async fn take_in(
     requests::set_installation(&mut *conn, request.id, issue.installation_id).await?;
     info!(state = %state, problems = form.problems.len(), "intake");
 
+    if let Some(account) = &account {
+        requests::set_account_facts(&mut *conn, request.id, Some(&account.facts())).await?;
+    } else if username_changed || form.username.is_none() {
+        requests::set_account_facts(&mut *conn, request.id, None).await?;
+    }
     // Valid, and no evidence yet for the account named: gather it.
     if let (Some(account), State::Pending, None) = (&account, state, &request.ownership) {
         request = ownership_evidence(issue, conn, request, account, current.user.id).await?;
     }
-    issue.sync_tracker(conn, &request).await
+    let warning = secrets::in_body(issue, conn, &request, body).await?;
+    let request = requests::lock(&mut *conn, request.id)
+        .await?
+        .unwrap_or(request);
+    issue.sync_tracker(conn, &request).await?;
+    if let Some(warning) = warning {
+        issue.reply_once(&warning).await?;
+    }
+    Ok(())
 }
 
 /// The ownership evidence for admins: each project's repository's owner, by
@@ -302,27 +316,26 @@ async fn closed_or_reopened(
         return Ok(());
     }
     let sit = situation_now(conn, bot, &request, AccountCheck::NotLookedUp).await?;
-    let state = if open {
-        sit.reopened_state()
+    // The requester closing their own open request withdraws it.
+    let by_requester = i64::try_from(ev.sender.id).ok() == Some(request.author_id);
+    let (state, action) = if open {
+        (sit.reopened_state(), "reopened_by_hand")
+    } else if by_requester && !request.state().is_closed() {
+        (State::Withdrawn, "withdrawn_by_closing")
     } else {
-        request.state()
+        (request.state(), "closed_by_hand")
     };
     let audit = Audit {
         actor_id: i64::try_from(ev.sender.id).ok(),
         actor_login: ev.sender.login.clone(),
-        action: if open {
-            "reopened_by_hand"
-        } else {
-            "closed_by_hand"
-        }
-        .to_owned(),
+        action: action.to_owned(),
         delivery_id: Some(issue.delivery_id.to_owned()),
         details: serde_json::json!({}),
     };
     let awaiting = request
         .awaiting_reason
         .as_deref()
-        .filter(|_| state == State::AwaitingUser);
+        .filter(|_| matches!(state, State::AwaitingUser | State::Withdrawn));
     requests::set_state(&mut *conn, &request, state, awaiting, open, &audit).await?;
     let request = requests::lock(&mut *conn, request.id)
         .await?

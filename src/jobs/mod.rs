@@ -12,6 +12,7 @@ mod delivery;
 mod effects;
 mod intake;
 mod refresh;
+mod secrets;
 pub mod sweep;
 mod worker;
 

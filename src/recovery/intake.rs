@@ -156,9 +156,9 @@ pub fn decide(trigger: Trigger, existing: Option<&Existing>, reading: &Reading) 
     }
     let username_changed = !same_account(existing.username.as_deref(), reading.username.as_deref())
         && (existing.username.is_some() || existing.has_checks);
-    // A decided request keeps its decision; the new reading counts if it is
-    // reopened.
-    let state = if existing.state.is_final() {
+    // A decided or withdrawn request keeps its state; the new reading
+    // counts if it is reopened.
+    let state = if existing.state.is_closed() {
         existing.state
     } else if !reading.valid {
         State::Incomplete

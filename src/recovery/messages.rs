@@ -3,12 +3,13 @@
 
 use std::fmt::Write as _;
 
-use crate::commands::{self, ParseError};
+use crate::commands::{self, CommandKind, ParseError};
 use crate::form::template::FieldKind;
 use crate::form::{Problem, ProblemKind, Template};
 
 use super::echo::{self, cell, code, plain};
-use super::ownership::Evidence;
+use super::ownership::{AccountFacts, Evidence};
+use super::secrets::SecretKind;
 use super::state::{Labels, State};
 use super::transitions::{CheckStatus, Reply};
 
@@ -45,7 +46,8 @@ pub struct StatusView<'a> {
     /// The empty form, to paste into an issue that was not made from it.
     pub skeleton: Option<&'a str>,
     pub duplicate_of: Option<u64>,
-    /// Undecided requests opened before this one, when it was written.
+    /// Open requests opened before this one that no admin has answered
+    /// yet, when it was written.
     pub ahead: i64,
     /// The username as read from the form (valid or not; never an address).
     pub username_read: Option<&'a str>,
@@ -55,6 +57,11 @@ pub struct StatusView<'a> {
     pub username_changed: bool,
     /// The account's projects and whose their repositories are.
     pub ownership: Option<&'a Evidence>,
+    /// What the account directory said (when it was asked).
+    pub account: Option<&'a AccountFacts>,
+    /// Secrets pasted in public on the issue, and whether all were redacted.
+    pub secrets: &'a [SecretKind],
+    pub secrets_redacted: bool,
     pub checks: &'a [CheckLine],
     pub required: &'a [String],
     pub labels: &'a Labels,
@@ -116,12 +123,7 @@ pub fn status_comment(v: &StatusView<'_>) -> String {
                  You do not need to do anything now; you will be told here what happens next.",
                 v.author
             );
-            let ahead = match v.ahead {
-                0 => "no other request was".to_owned(),
-                1 => "1 request was".to_owned(),
-                n => format!("{n} requests were"),
-            };
-            let _ = writeln!(s, "\nWhen this was written, {ahead} ahead of yours.");
+            let _ = writeln!(s, "\nWhen this was written, {}", ahead(v.ahead));
         }
         State::AwaitingUser if v.awaiting_email => {
             let _ = writeln!(
@@ -150,6 +152,35 @@ pub fn status_comment(v: &StatusView<'_>) -> String {
         State::Denied => {
             let _ = writeln!(s, "This request was denied and is closed.");
         }
+        State::Withdrawn => {
+            let _ = writeln!(
+                s,
+                "@{}, you withdrew this request and it is closed. To continue it, reopen the issue.",
+                v.author
+            );
+        }
+    }
+    if v.account.is_some_and(AccountFacts::has_unused_codes) && !v.state.is_closed() {
+        let _ = writeln!(
+            s,
+            "\n> [!IMPORTANT]\n> @{}, the account still has unused recovery codes. If you can find one (they were \
+             shown when you set up two-factor authentication, often saved as a file), use it to log in instead: \
+             it is much faster than a recovery. If you have truly lost all of them, say so in a comment.",
+            v.author
+        );
+    }
+    if !v.secrets.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n> [!CAUTION]\n> Admins: a secret was pasted in public on this issue ({}). The requester was told \
+             to revoke it{}. It is never repeated here.",
+            secret_names(v.secrets),
+            if v.secrets_redacted {
+                "; it was replaced with `[redacted]`, but GitHub's edit history still shows it"
+            } else {
+                ""
+            }
+        );
     }
     if let Some(n) = v.duplicate_of {
         let _ = writeln!(
@@ -169,12 +200,8 @@ pub fn status_comment(v: &StatusView<'_>) -> String {
     if !v.checks.is_empty() || v.state != State::Incomplete {
         let _ = writeln!(s, "\n{}", checks_table(v.checks, v.required));
     }
-    if let Some(e) = v.ownership {
-        let _ = writeln!(
-            s,
-            "\n{}",
-            ownership_details(e, v.author, &v.labels.fasttrack)
-        );
+    if v.account.is_some() || v.ownership.is_some() {
+        let _ = writeln!(s, "\n{}", triage_details(v));
     }
     let _ = writeln!(
         s,
@@ -192,6 +219,16 @@ fn state_title(state: State) -> &'static str {
         State::Verified => "verified",
         State::Approved => "approved",
         State::Denied => "denied",
+        State::Withdrawn => "withdrawn",
+    }
+}
+
+/// How many requests wait ahead of one, as a sentence's end.
+fn ahead(n: i64) -> String {
+    match n {
+        0 => "no request that an admin has not answered yet was ahead of yours.".to_owned(),
+        1 => "1 request that no admin has answered yet was ahead of yours.".to_owned(),
+        n => format!("{n} requests that no admin has answered yet were ahead of yours."),
     }
 }
 
@@ -269,11 +306,25 @@ pub fn status_reply(
     echo::fit(s)
 }
 
-pub fn help() -> String {
-    format!(
-        "Commands (admins only, except `/help`; one per line, several per comment run in order):\n\n{}",
-        commands::help_table()
-    )
+/// The commands the asker may run, and the canned replies' names.
+pub fn help(kinds: &[CommandKind], replies: &[String]) -> String {
+    let mut s = format!(
+        "The commands you may run here (each at the start of a line; several per comment run in order; \
+         an argument may go on over the following lines, up to the next command):\n\n{}",
+        commands::help_table_of(kinds)
+    );
+    if !replies.is_empty() {
+        let _ = write!(
+            s,
+            "\nCanned replies for `/reply <name>`: {}.",
+            replies
+                .iter()
+                .map(|n| code(n))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    s
 }
 
 fn parse_error(e: &ParseError) -> String {
@@ -295,13 +346,38 @@ fn parse_error(e: &ParseError) -> String {
     }
 }
 
-/// The words of a reply. `status` is the rendered `/status` answer.
-pub fn reply(r: &Reply, requester: &str, actor: &str, status: Option<&str>) -> String {
+/// The words of a reply. `computed` is the text the job made for it: the
+/// `/status` answers and a canned reply's filled-in text.
+pub fn reply(r: &Reply, requester: &str, actor: &str, computed: Option<&str>) -> String {
     let text = match r {
-        Reply::Help => help(),
-        Reply::Status => status.unwrap_or_default().to_owned(),
+        Reply::Help { kinds, replies } => help(kinds, replies),
+        Reply::Status | Reply::RequesterStatus => computed.unwrap_or_default().to_owned(),
         Reply::NotAdmin => format!(
             "@{actor}, only the tracker's admins can run commands here; nothing was changed."
+        ),
+        Reply::OnlyAdminsDecide => format!(
+            "@{actor}, thank you; only the tracker's admins can move a request forward or decide it, so \
+             nothing was changed. You may run `/status` (where your request stands), `/withdraw` (withdraw it) \
+             and `/help`. I say this once; later admin commands from you get no answer."
+        ),
+        Reply::OnlyRequester => "`/withdraw` is for the requester; to close someone's request, use \
+             `/deny <reason>`. Nothing was changed."
+            .to_owned(),
+        Reply::Withdrawn => format!(
+            "@{requester}, your request is withdrawn and the issue is closed. If you change your mind, \
+             reopen the issue and it continues where it was."
+        ),
+        Reply::Canned { extra, .. } => {
+            let mut s = computed.unwrap_or_default().to_owned();
+            if let Some(extra) = extra {
+                let _ = write!(s, "\n\n{}", echo::paragraph(extra, 4_000));
+            }
+            s
+        }
+        Reply::UnknownReply { name, names } => format!(
+            "There is no canned reply named {}. The replies are: {}. Nothing was changed.",
+            code(name),
+            names.iter().map(|n| code(n)).collect::<Vec<_>>().join(", ")
         ),
         Reply::OwnRequest { command } => format!(
             "@{actor}, `{command}` cannot be used on your own request; another admin has to do it. Nothing was changed."
@@ -309,7 +385,7 @@ pub fn reply(r: &Reply, requester: &str, actor: &str, status: Option<&str>) -> S
         Reply::Invalid(e) => parse_error(e),
         Reply::NotInState { command, state, open } => {
             let why = match (state, open) {
-                (_, false) | (State::Approved | State::Denied, _) => {
+                (_, false) | (State::Approved | State::Denied | State::Withdrawn, _) => {
                     "the request is closed (use `/reopen` first)".to_owned()
                 }
                 (State::Incomplete, _) => "the form is not complete yet".to_owned(),
@@ -573,44 +649,241 @@ pub fn no_such_account(username: &str) -> String {
     )
 }
 
-/// The ownership evidence, for admins, folded in the status comment.
-fn ownership_details(e: &Evidence, author: &str, fasttrack: &str) -> String {
+/// The triage facts for admins, folded in the status comment: what the
+/// account directory said, and the ownership evidence.
+fn triage_details(v: &StatusView<'_>) -> String {
+    let mut s = String::from("<details><summary>Triage facts (for admins)</summary>\n\n");
+    if let Some(facts) = v.account {
+        s.push_str("- Account: found in the account directory.\n");
+        match facts.unused_recovery_codes {
+            Some(0) => s.push_str("- Recovery codes: none unused.\n"),
+            Some(n) => {
+                let _ = writeln!(
+                    s,
+                    "- Recovery codes: **{n} unused**. The requester was told to use one (`/reply unused-recovery-codes` says it again)."
+                );
+            }
+            None => s.push_str("- Recovery codes: the directory does not say.\n"),
+        }
+    }
+    if let Some(e) = v.ownership {
+        if e.rows.is_empty() {
+            let _ = writeln!(
+                s,
+                "- The account has no projects: PyPI's fast path, label {} added (not a failed check).",
+                code(&v.labels.fasttrack)
+            );
+        } else {
+            let _ = write!(
+                s,
+                "\nThe account's projects and their source repositories, compared with the issue's author {} \
+                 by GitHub user id.\n\n| project | repository | the author's |\n|---|---|---|\n",
+                code(v.author)
+            );
+            for r in &e.rows {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} |",
+                    cell(&r.project),
+                    r.repository_url
+                        .as_deref()
+                        .map(cell)
+                        .unwrap_or_else(|| "(none)".to_owned()),
+                    if r.owned { "✅ yes" } else { "❌ no" }
+                );
+            }
+            if e.all_owned {
+                let _ = write!(
+                    s,
+                    "\nEvery project's repository belongs to the author: check `project-ownership` recorded as \
+                     passed, label {} added.\n",
+                    code(&v.labels.fasttrack)
+                );
+            } else {
+                s.push_str(
+                    "\nNot every project's repository belongs to the author: ownership needs another check.\n",
+                );
+            }
+        }
+    }
+    s.push_str("\n</details>");
+    s
+}
+
+/// The kinds of secret, as words.
+fn secret_names(kinds: &[SecretKind]) -> String {
+    kinds
+        .iter()
+        .map(|k| match k {
+            SecretKind::RecoveryCode => "a recovery code",
+            SecretKind::PypiToken => "an API token",
+            SecretKind::GithubToken => "a GitHub token",
+            SecretKind::PrivateKey => "a private key",
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Where a secret was pasted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretPlace {
+    Issue,
+    Comment,
+}
+
+/// Tells whoever pasted secrets in public what to do now; the secret itself
+/// is never repeated.
+pub fn secret_warning(
+    who: &str,
+    kinds: &[SecretKind],
+    place: SecretPlace,
+    redacted: bool,
+    index_name: &str,
+) -> String {
+    let place = match place {
+        SecretPlace::Issue => "the issue",
+        SecretPlace::Comment => "your comment",
+    };
     let mut s = format!(
-        "<details><summary>Ownership evidence (for admins)</summary>\n\n\
-         The account's projects and their source repositories, compared with the issue's author {} \
-         by GitHub user id.\n\n| project | repository | the author's |\n|---|---|---|\n",
-        code(author)
+        "@{who}, {place} contains {}. This tracker is public: anyone can read it, so treat it as known to \
+         others and act now:\n",
+        secret_names(kinds)
     );
-    for r in &e.rows {
+    for kind in kinds {
         let _ = writeln!(
             s,
-            "| {} | {} | {} |",
-            cell(&r.project),
-            r.repository_url
-                .as_deref()
-                .map(cell)
-                .unwrap_or_else(|| "(none)".to_owned()),
-            if r.owned { "✅ yes" } else { "❌ no" }
+            "- {}",
+            match kind {
+                SecretKind::RecoveryCode => format!(
+                    "**Recovery code**: if it is still unused, use it yourself right away to log in to \
+                     {index_name}, then generate new recovery codes in your account settings (that replaces \
+                     every old one). Once you are logged in you may not need this request at all: say so here."
+                ),
+                SecretKind::PypiToken => format!(
+                    "**API token**: revoke it in your {index_name} account settings (API tokens) and create a \
+                     new one if you need it. Until it is revoked, anyone can upload to your projects with it."
+                ),
+                SecretKind::GithubToken => "**GitHub token**: revoke it now in GitHub's settings \
+                     (Developer settings → Personal access tokens, or the app that made it) and make a new one."
+                    .to_owned(),
+                SecretKind::PrivateKey => "**Private key**: consider it compromised. Make a new key pair, \
+                     remove the old public key wherever it is trusted, and stop using the old key."
+                    .to_owned(),
+            }
         );
     }
-    if e.rows.is_empty() {
+    if redacted {
         let _ = write!(
             s,
-            "| (no projects) | | |\n\nThe account has no projects: PyPI's fast path, label {} added.",
-            code(fasttrack)
-        );
-    } else if e.all_owned {
-        let _ = write!(
-            s,
-            "\nEvery project's repository belongs to the author: check `project-ownership` recorded as passed, \
-             label {} added.",
-            code(fasttrack)
+            "\nI replaced it with `[redacted]` in {place}, but GitHub keeps the edit history, where it can still be \
+             read: revoking it is the only fix. Never post codes, tokens or keys here; admins never need them."
         );
     } else {
-        s.push_str("\nNot every project's repository belongs to the author: ownership needs another check.");
+        let _ = write!(
+            s,
+            "\nPlease edit {place} to remove it. GitHub keeps the edit history, so revoke it anyway. Never post \
+             codes, tokens or keys here; admins never need them."
+        );
     }
-    s.push_str("\n\n</details>");
+    echo::fit(s)
+}
+
+/// Where a request stands and what comes next, for its requester's own
+/// `/status`: short and plain.
+pub fn requester_status(
+    state: State,
+    awaiting_email: bool,
+    open: bool,
+    ahead_count: i64,
+) -> String {
+    let (now, next) = match state {
+        State::Incomplete => (
+            "the form needs a fix",
+            "edit the issue to fix what the status comment lists; I check it again on every save.",
+        ),
+        State::Pending => (
+            "complete, waiting for an admin",
+            "nothing for now: an admin will verify it and say here what they need.",
+        ),
+        State::AwaitingUser if awaiting_email => (
+            "waiting for you to confirm the emailed link",
+            "open the link sent to the account's email address and press Confirm; if it never came or \
+             expired, say so here.",
+        ),
+        State::AwaitingUser => (
+            "waiting for your answer",
+            "answer the admin's question in a comment on this issue.",
+        ),
+        State::Verified => (
+            "verified, waiting for an admin's decision",
+            "nothing for now: an admin will decide soon.",
+        ),
+        State::Approved => (
+            "approved and closed",
+            "follow the instructions in the approval comment.",
+        ),
+        State::Denied => (
+            "denied and closed",
+            "if you think this is a mistake, reply here.",
+        ),
+        State::Withdrawn => (
+            "withdrawn by you, and closed",
+            "to continue it, reopen the issue.",
+        ),
+    };
+    let mut s = format!("Your request is **{now}**. What happens next: {next}");
+    if open && !state.is_closed() {
+        let _ = write!(s, "\n\nRight now, {}", ahead(ahead_count));
+    }
     s
+}
+
+/// The replies shipped with the bot: name, markdown text (placeholders as
+/// in `replies::PLACEHOLDERS`) and the state to move to. The config's
+/// `[replies.<name>]` add to them or replace one.
+pub fn default_replies() -> [(&'static str, &'static str, Option<State>); 5] {
+    [
+        (
+            "unused-recovery-codes",
+            "{requester}, the account {username} still has unused recovery codes. A recovery code lets you \
+             log in without your two-factor device, and is much faster than a recovery:\n\n\
+             1. Look for the codes you saved when you set up two-factor authentication (often a downloaded \
+             file, a password manager entry, or a printout).\n\
+             2. Log in with your password and, when asked for a code, choose to use a recovery code.\n\
+             3. Then set up two-factor authentication again and save the new recovery codes.\n\n\
+             If you have truly lost every code, reply here and say so, and we will continue the recovery.",
+            Some(State::AwaitingUser),
+        ),
+        (
+            "lost-email",
+            "{requester}, we can only confirm an account through the email address registered on it. If you no \
+             longer have access to that address, we cannot verify you here. Please write to {contact} from the \
+             email address you want on the account, name the account {username} and link this issue ({issue}); \
+             the admins will tell you what proof they need. Do not post email addresses on this public issue.",
+            Some(State::AwaitingUser),
+        ),
+        (
+            "username-lookup",
+            "{requester}, there is no {index} account named {username}. Usernames are not email addresses and \
+             are not always the name you publish under: check the username shown on your profile page, or in \
+             an email {index} sent you. Then edit the issue (the `···` menu → Edit) and correct the username; \
+             I check the form again on every save.",
+            None,
+        ),
+        (
+            "duplicate",
+            "{requester}, this is a duplicate of {duplicate_of}, an earlier request for the same account, so \
+             I am closing this one. The recovery continues there; please follow up on that issue.",
+            Some(State::Denied),
+        ),
+        (
+            "not-account-recovery",
+            "{requester}, thank you for writing. This form is only for recovering access to an {index} account \
+             (a lost two-factor device, lost recovery codes). Your request is about something else, so I am \
+             closing it here; please open an issue of the right kind on this tracker, or write to {contact}.",
+            Some(State::Denied),
+        ),
+    ]
 }
 
 /// One comment's answer: the replies to each of its commands, in order.

@@ -6,6 +6,8 @@ pub mod echo;
 pub mod intake;
 pub mod messages;
 pub mod ownership;
+pub mod replies;
 pub mod rounds;
+pub mod secrets;
 pub mod state;
 pub mod transitions;

@@ -58,6 +58,21 @@ pub fn github_repo(url: &str) -> Option<RepoRef> {
     })
 }
 
+/// What the account directory said about the account when the request was
+/// read, for admins (and, for unused recovery codes, for the requester).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AccountFacts {
+    /// `recovery_codes.unused`, when the directory tells.
+    pub unused_recovery_codes: Option<u32>,
+}
+
+impl AccountFacts {
+    /// The account still has recovery codes: the owner can log in with one.
+    pub fn has_unused_codes(&self) -> bool {
+        self.unused_recovery_codes.is_some_and(|n| n > 0)
+    }
+}
+
 /// One project of the account and what its repository says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Row {

@@ -12,16 +12,19 @@ pub enum State {
     Verified,
     Approved,
     Denied,
+    /// The requester withdrew it (`/withdraw`, or closed the issue).
+    Withdrawn,
 }
 
 impl State {
-    pub const ALL: [State; 6] = [
+    pub const ALL: [State; 7] = [
         State::Incomplete,
         State::Pending,
         State::AwaitingUser,
         State::Verified,
         State::Approved,
         State::Denied,
+        State::Withdrawn,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -32,6 +35,7 @@ impl State {
             State::Verified => "verified",
             State::Approved => "approved",
             State::Denied => "denied",
+            State::Withdrawn => "withdrawn",
         }
     }
 
@@ -39,9 +43,15 @@ impl State {
         State::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
-    /// Approved and denied requests are closed issues.
+    /// Approved and denied requests are decided (and closed issues).
     pub fn is_final(self) -> bool {
         matches!(self, State::Approved | State::Denied)
+    }
+
+    /// The states of a closed issue: decided, or withdrawn. A reopen leaves
+    /// them (`Situation::reopened_state`).
+    pub fn is_closed(self) -> bool {
+        self.is_final() || self == State::Withdrawn
     }
 }
 
@@ -65,6 +75,7 @@ pub struct Labels {
     pub verified: String,
     pub approved: String,
     pub denied: String,
+    pub withdrawn: String,
 }
 
 impl Default for Labels {
@@ -79,6 +90,7 @@ impl Default for Labels {
             verified: "verified".into(),
             approved: "approved".into(),
             denied: "denied".into(),
+            withdrawn: "withdrawn".into(),
         }
     }
 }
@@ -92,6 +104,7 @@ impl Labels {
             State::Verified => &self.verified,
             State::Approved => &self.approved,
             State::Denied => &self.denied,
+            State::Withdrawn => &self.withdrawn,
         }
     }
 

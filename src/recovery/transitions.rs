@@ -2,8 +2,9 @@
 //! pure function from (request, actor, command) to what must change and what
 //! the bot says. `crate::jobs` stores the change and carries out the effects.
 
-use crate::commands::{Command, ParseError};
+use crate::commands::{Command, CommandKind, ParseError, Who};
 
+use super::replies::Replies;
 use super::state::State;
 
 /// The check that an emailed link proves (and that `/confirm` may record by
@@ -78,6 +79,8 @@ pub struct Situation {
     /// The form was read and has no problem: only then may the request be
     /// pending, verified or approved.
     pub form_valid: bool,
+    /// The state before the request was withdrawn: where a reopen returns.
+    pub state_before: Option<State>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,10 +115,18 @@ impl Situation {
     /// `/reopen` or by hand): the one it had, except that a decided request
     /// is pending again; incomplete whenever the form is invalid.
     pub fn reopened_state(&self) -> State {
-        let back = if self.state.is_final() {
-            State::Pending
-        } else {
-            self.state
+        let back = match self.state {
+            State::Withdrawn => self
+                .state_before
+                .filter(|s| !s.is_closed())
+                .unwrap_or(State::Pending),
+            s if s.is_final() => State::Pending,
+            s => s,
+        };
+        // The close revoked every emailed link: nothing to wait for.
+        let back = match (back, self.awaiting) {
+            (State::AwaitingUser, Some(Awaiting::Email)) => State::Pending,
+            (s, _) => s,
         };
         self.settle(back)
     }
@@ -146,9 +157,30 @@ pub enum IssueChange {
 /// What the bot answers (the words are in `messages`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
-    Help,
+    /// The commands the asker may run, and (for admins) the canned replies.
+    Help {
+        kinds: Vec<CommandKind>,
+        replies: Vec<String>,
+    },
+    /// The full answer, for admins.
     Status,
+    /// The short plain answer, for the requester.
+    RequesterStatus,
     NotAdmin,
+    /// The requester ran an admin's command (said once per request).
+    OnlyAdminsDecide,
+    /// An admin ran the requester's `/withdraw` on someone else's request.
+    OnlyRequester,
+    Withdrawn,
+    /// `/reply <name>`: the canned text, with the admin's own words.
+    Canned {
+        name: String,
+        extra: Option<String>,
+    },
+    UnknownReply {
+        name: String,
+        names: Vec<String>,
+    },
     OwnRequest {
         command: &'static str,
     },
@@ -236,16 +268,28 @@ impl Outcome {
 }
 
 /// Decides what `actor`'s command does to the request.
-pub fn command(sit: &Situation, actor: &Actor, cmd: &Result<Command, ParseError>) -> Outcome {
+pub fn command(
+    sit: &Situation,
+    actor: &Actor,
+    cmd: &Result<Command, ParseError>,
+    replies: &Replies,
+) -> Outcome {
     let cmd = match cmd {
         Ok(cmd) => cmd,
         Err(e) => return Outcome::refused("command_invalid", Reply::Invalid(e.clone())),
     };
-    // Anyone may ask for help; everything else is for admins.
-    if !actor.is_admin && !matches!(cmd, Command::Help) {
-        return Outcome::refused("command_refused", Reply::NotAdmin);
-    }
     let own = actor.id == sit.author_id;
+    let kind = cmd.kind();
+    if !kind.allowed(actor.is_admin, own) {
+        let reply = if own {
+            Reply::OnlyAdminsDecide
+        } else if actor.is_admin && kind.who() == Who::Requester {
+            Reply::OnlyRequester
+        } else {
+            Reply::NotAdmin
+        };
+        return Outcome::refused("command_refused", reply);
+    }
     let not_in_state = |command: &'static str| {
         Outcome::refused(
             "command_refused",
@@ -256,16 +300,75 @@ pub fn command(sit: &Situation, actor: &Actor, cmd: &Result<Command, ParseError>
             },
         )
     };
-    let active = sit.issue_open && !sit.state.is_final();
+    let active = sit.issue_open && !sit.state.is_closed();
     match cmd {
         Command::Help => Outcome {
-            reply: Some(Reply::Help),
+            reply: Some(Reply::Help {
+                kinds: CommandKind::ALL
+                    .into_iter()
+                    .filter(|k| k.allowed(actor.is_admin, own))
+                    .collect(),
+                replies: if actor.is_admin {
+                    replies.names().into_iter().map(str::to_owned).collect()
+                } else {
+                    Vec::new()
+                },
+            }),
             ..Outcome::done("help")
         },
         Command::Status => Outcome {
-            reply: Some(Reply::Status),
+            reply: Some(if actor.is_admin {
+                Reply::Status
+            } else {
+                Reply::RequesterStatus
+            }),
             ..Outcome::done("status")
         },
+        Command::Withdraw => {
+            if !active {
+                return not_in_state("/withdraw");
+            }
+            Outcome {
+                to: Some((State::Withdrawn, sit.awaiting)),
+                issue: Some(IssueChange::CloseNotPlanned),
+                reply: Some(Reply::Withdrawn),
+                ..Outcome::done("withdraw")
+            }
+        }
+        Command::Reply { name, extra } => {
+            let Some(canned) = replies.get(name) else {
+                return Outcome::refused(
+                    "command_invalid",
+                    Reply::UnknownReply {
+                        name: name.clone(),
+                        names: replies.names().into_iter().map(str::to_owned).collect(),
+                    },
+                );
+            };
+            let reply = Reply::Canned {
+                name: name.to_ascii_lowercase(),
+                extra: extra.clone(),
+            };
+            let (to, issue) = match canned.state {
+                None => (None, None),
+                Some(State::Denied) if sit.state.is_closed() => return not_in_state("/reply"),
+                Some(State::Denied) => (
+                    Some((State::Denied, None)),
+                    Some(IssueChange::CloseNotPlanned),
+                ),
+                Some(_) if !active => return not_in_state("/reply"),
+                Some(State::AwaitingUser) => {
+                    (Some((State::AwaitingUser, Some(Awaiting::Info))), None)
+                }
+                Some(other) => (Some((sit.settle(other), None)), None),
+            };
+            Outcome {
+                to,
+                issue,
+                reply: Some(reply),
+                ..Outcome::done("reply")
+            }
+        }
         Command::VerifyEmail => {
             if !active || sit.state == State::Incomplete || !sit.form_valid {
                 return not_in_state("/verify-email");
@@ -372,7 +475,7 @@ pub fn command(sit: &Situation, actor: &Actor, cmd: &Result<Command, ParseError>
             }
         }
         Command::Deny { reason } => {
-            if sit.state.is_final() {
+            if sit.state.is_closed() {
                 return not_in_state("/deny");
             }
             Outcome {
@@ -476,6 +579,7 @@ mod tests {
             email_available: true,
             account: AccountCheck::Found,
             form_valid: state != State::Incomplete,
+            state_before: None,
         }
     }
 
@@ -488,7 +592,7 @@ mod tests {
     }
 
     fn run(s: &Situation, actor: &Actor, cmd: Command) -> Outcome {
-        command(s, actor, &Ok(cmd))
+        command(s, actor, &Ok(cmd), &Replies::default())
     }
 
     fn approve() -> Command {
@@ -515,15 +619,21 @@ mod tests {
             is_admin: false,
         };
         for state in State::ALL {
-            for actor in [&stranger, &requester] {
+            for (actor, refusal) in [
+                (&stranger, Reply::NotAdmin),
+                (&requester, Reply::OnlyAdminsDecide),
+            ] {
                 for cmd in [
                     approve(),
                     confirm("email"),
                     Command::VerifyEmail,
                     Command::Reopen,
-                    Command::Status,
                     Command::Deny { reason: "r".into() },
                     Command::RequestInfo { text: "t".into() },
+                    Command::Reply {
+                        name: "duplicate".into(),
+                        extra: None,
+                    },
                 ] {
                     let o = run(&sit(state, true, &[]), actor, cmd);
                     assert!(
@@ -533,14 +643,129 @@ mod tests {
                             && o.issue.is_none()
                             && !o.send_email
                     );
-                    assert_eq!(o.reply, Some(Reply::NotAdmin));
+                    assert_eq!(o.reply, Some(refusal.clone()));
                 }
                 assert!(
                     run(&sit(state, true, &[]), actor, Command::Help).ok,
                     "anyone may ask for help"
                 );
             }
+            let o = run(&sit(state, true, &[]), &stranger, Command::Status);
+            assert_eq!(o.reply, Some(Reply::NotAdmin));
+            let o = run(&sit(state, true, &[]), &stranger, Command::Withdraw);
+            assert!(!o.ok && o.to.is_none() && o.issue.is_none());
+            let o = run(&sit(state, true, &[]), &requester, Command::Status);
+            assert_eq!(o.reply, Some(Reply::RequesterStatus));
         }
+    }
+
+    #[test]
+    fn help_lists_what_the_asker_may_run() {
+        let requester = Actor {
+            id: AUTHOR,
+            login: "r".into(),
+            is_admin: false,
+        };
+        let replies = Replies::new(&Default::default()).unwrap();
+        let help = |actor: &Actor| match command(
+            &sit(State::Pending, true, &[]),
+            actor,
+            &Ok(Command::Help),
+            &replies,
+        )
+        .reply
+        {
+            Some(Reply::Help { kinds, replies }) => (kinds, replies),
+            other => panic!("{other:?}"),
+        };
+        let (kinds, names) = help(&requester);
+        assert_eq!(
+            kinds,
+            [
+                CommandKind::Status,
+                CommandKind::Withdraw,
+                CommandKind::Help
+            ]
+        );
+        assert!(names.is_empty());
+        let (kinds, names) = help(&admin());
+        assert!(kinds.contains(&CommandKind::Approve) && !kinds.contains(&CommandKind::Withdraw));
+        assert!(names.contains(&"duplicate".to_owned()));
+    }
+
+    #[test]
+    fn the_requester_withdraws_and_a_reopen_returns_to_the_state_before() {
+        let requester = Actor {
+            id: AUTHOR,
+            login: "r".into(),
+            is_admin: false,
+        };
+        let o = run(
+            &sit(State::AwaitingUser, true, &[]),
+            &requester,
+            Command::Withdraw,
+        );
+        assert_eq!(o.to, Some((State::Withdrawn, Some(Awaiting::Info))));
+        assert_eq!(o.issue, Some(IssueChange::CloseNotPlanned));
+        // Only the requester: an admin is pointed to /deny.
+        let o = run(&sit(State::Pending, true, &[]), &admin(), Command::Withdraw);
+        assert_eq!(o.reply, Some(Reply::OnlyRequester));
+        // Not twice, and not once decided.
+        for state in [State::Withdrawn, State::Approved, State::Denied] {
+            assert!(!run(&sit(state, false, &[]), &requester, Command::Withdraw).ok);
+        }
+        let withdrawn = Situation {
+            state_before: Some(State::Verified),
+            ..sit(State::Withdrawn, false, &["email"])
+        };
+        assert_eq!(withdrawn.reopened_state(), State::Verified);
+        let o = run(&withdrawn, &admin(), Command::Reopen);
+        assert_eq!(
+            (o.to, o.issue),
+            (Some((State::Verified, None)), Some(IssueChange::Reopen))
+        );
+        // An emailed link died with the close: back to pending, not waiting for it.
+        let mut email = Situation {
+            state_before: Some(State::AwaitingUser),
+            ..sit(State::Withdrawn, false, &[])
+        };
+        email.awaiting = Some(Awaiting::Email);
+        assert_eq!(email.reopened_state(), State::Pending);
+        // A withdrawn request is not denied on top.
+        assert!(!run(&withdrawn, &admin(), Command::Deny { reason: "x".into() }).ok);
+    }
+
+    #[test]
+    fn canned_replies_do_what_their_state_does() {
+        let replies = Replies::new(&Default::default()).unwrap();
+        let reply = |s: &Situation, name: &str| {
+            command(
+                s,
+                &admin(),
+                &Ok(Command::Reply {
+                    name: name.into(),
+                    extra: None,
+                }),
+                &replies,
+            )
+        };
+        let o = reply(&sit(State::Pending, true, &[]), "duplicate");
+        assert_eq!(
+            (o.to, o.issue),
+            (
+                Some((State::Denied, None)),
+                Some(IssueChange::CloseNotPlanned)
+            )
+        );
+        let o = reply(&sit(State::Pending, true, &[]), "unused-recovery-codes");
+        assert_eq!(o.to, Some((State::AwaitingUser, Some(Awaiting::Info))));
+        // A reply without a state only posts its text, even on a closed request.
+        let o = reply(&sit(State::Denied, false, &[]), "username-lookup");
+        assert!(o.ok && o.to.is_none() && o.issue.is_none());
+        // A reply that would move a closed request is refused.
+        assert!(!reply(&sit(State::Denied, false, &[]), "duplicate").ok);
+        let o = reply(&sit(State::Pending, true, &[]), "no-such-reply");
+        assert!(matches!(o.reply, Some(Reply::UnknownReply { .. })) && !o.ok);
     }
 
     #[test]

@@ -8,8 +8,20 @@ use serde::Serialize;
 use sqlx::{FromRow, PgConnection, PgExecutor};
 
 use super::tokens::{self, Revocation};
+use crate::recovery::ownership::AccountFacts;
+use crate::recovery::secrets::SecretKind;
 use crate::recovery::state::State;
 use crate::recovery::transitions::EMAIL_CHECK;
+
+/// A secret pasted in public: where, what kinds (never the secret), and
+/// whether the bot replaced it with `[redacted]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Sighting {
+    /// `body`, or `comment:<id>`.
+    pub place: String,
+    pub kinds: Vec<SecretKind>,
+    pub redacted: bool,
+}
 
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct Request {
@@ -40,6 +52,14 @@ pub struct Request {
     /// The ownership evidence shown to admins (`recovery::ownership::Evidence`).
     pub ownership: Option<serde_json::Value>,
     pub fasttrack: bool,
+    /// The state before the request was withdrawn.
+    pub state_before: Option<String>,
+    /// When an admin first acted on the request.
+    pub admin_answered_at: Option<DateTime<Utc>>,
+    /// What the account directory said (`recovery::ownership::AccountFacts`).
+    pub account_facts: Option<serde_json::Value>,
+    /// Secrets pasted in public (`Sighting`s): kinds only.
+    pub secrets: serde_json::Value,
 }
 
 impl Request {
@@ -53,6 +73,20 @@ impl Request {
             && self.problems["items"]
                 .as_array()
                 .is_none_or(|items| items.is_empty())
+    }
+
+    pub fn state_before(&self) -> Option<State> {
+        self.state_before.as_deref().and_then(State::parse)
+    }
+
+    pub fn account_facts(&self) -> Option<AccountFacts> {
+        self.account_facts
+            .as_ref()
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+    }
+
+    pub fn secret_sightings(&self) -> Vec<Sighting> {
+        serde_json::from_value(self.secrets.clone()).unwrap_or_default()
     }
 
     /// Still one of the repository's open requests.
@@ -251,7 +285,7 @@ pub async fn update_form(
          SET username = $2, fields = $3, problems = $4, body_hash = $5, state = $6,
              updated_at = now(),
              username_changed = username_changed OR $7,
-             awaiting_reason = CASE WHEN $6 = 'awaiting_user' THEN awaiting_reason END
+             awaiting_reason = CASE WHEN $6 IN ('awaiting_user', 'withdrawn') THEN awaiting_reason END
          WHERE id = $1",
     )
     .bind(request.id)
@@ -285,6 +319,62 @@ pub async fn seen_version(
     .execute(e)
     .await?;
     Ok(())
+}
+
+/// An admin answered the request (a command or a comment): it leaves the
+/// queue that requesters are told about.
+pub async fn mark_admin_answered(e: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE requests SET admin_answered_at = now() WHERE id = $1 AND admin_answered_at IS NULL",
+    )
+    .bind(id)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+/// What the account directory said about the account now.
+pub async fn set_account_facts(
+    e: impl PgExecutor<'_>,
+    id: i64,
+    facts: Option<&AccountFacts>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE requests SET account_facts = $2 WHERE id = $1")
+        .bind(id)
+        .bind(facts.and_then(|f| serde_json::to_value(f).ok()))
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+/// Records a secret pasted in public (replacing an earlier sighting at the
+/// same place), with its audit row; the kinds only, never the secret.
+pub async fn record_secrets(
+    conn: &mut PgConnection,
+    request: &Request,
+    sighting: &Sighting,
+    audit: &Audit,
+) -> sqlx::Result<()> {
+    let mut all = request.secret_sightings();
+    all.retain(|s| s.place != sighting.place);
+    all.push(sighting.clone());
+    sqlx::query("UPDATE requests SET secrets = $2 WHERE id = $1")
+        .bind(request.id)
+        .bind(serde_json::to_value(&all).unwrap_or_default())
+        .execute(&mut *conn)
+        .await?;
+    record(conn, request, audit).await
+}
+
+/// Whether the request's history has an entry with `action`.
+pub async fn has_action(e: impl PgExecutor<'_>, id: i64, action: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM audit_log WHERE request_id = $1 AND action = $2)",
+    )
+    .bind(id)
+    .bind(action)
+    .fetch_one(e)
+    .await
 }
 
 /// An admin acted on the request: the username warning has been seen.
@@ -392,8 +482,11 @@ pub async fn set_state(
     issue_open: bool,
     audit: &Audit,
 ) -> sqlx::Result<()> {
+    // Withdrawing remembers where a reopen returns to.
     sqlx::query(
-        "UPDATE requests SET state = $2, awaiting_reason = $3, issue_open = $4, updated_at = now()
+        "UPDATE requests SET state = $2, awaiting_reason = $3, issue_open = $4, updated_at = now(),
+             state_before = CASE WHEN $2 = 'withdrawn' AND state <> 'withdrawn' THEN state
+                                 ELSE state_before END
          WHERE id = $1",
     )
     .bind(request.id)
@@ -427,10 +520,12 @@ pub async fn issue_number_of(e: impl PgExecutor<'_>, request_id: i64) -> sqlx::R
 /// How many open, valid requests of the repository were opened before this
 /// one and are not decided yet.
 pub async fn ahead_of(e: impl PgExecutor<'_>, request: &Request) -> sqlx::Result<i64> {
+    // As pypi/support's own workflow counts: the open requests no admin has
+    // answered yet.
     sqlx::query_scalar(
         "SELECT count(*) FROM requests
          WHERE repository_id = $1 AND issue_open AND removed_at IS NULL AND issue_number < $2
-           AND state IN ('pending', 'awaiting_user', 'verified')",
+           AND state IN ('pending', 'awaiting_user', 'verified') AND admin_answered_at IS NULL",
     )
     .bind(request.repository_id)
     .bind(request.issue_number)

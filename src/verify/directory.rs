@@ -35,6 +35,16 @@ pub struct Project {
     pub repository_url: Option<String>,
 }
 
+/// `recovery_codes`: whether the owner made recovery codes, and how many
+/// are still unused (a code logs in without the second factor).
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub struct RecoveryCodes {
+    #[serde(default)]
+    pub generated: bool,
+    #[serde(default)]
+    pub unused: u32,
+}
+
 #[derive(Clone, Deserialize)]
 pub struct Account {
     pub username: String,
@@ -42,6 +52,8 @@ pub struct Account {
     pub emails: Vec<Email>,
     #[serde(default)]
     pub projects: Vec<Project>,
+    #[serde(default)]
+    pub recovery_codes: Option<RecoveryCodes>,
 }
 
 impl std::fmt::Debug for Account {
@@ -51,6 +63,7 @@ impl std::fmt::Debug for Account {
             .field("username", &self.username)
             .field("emails", &self.emails.len())
             .field("projects", &self.projects.len())
+            .field("recovery_codes", &self.recovery_codes)
             .finish()
     }
 }
@@ -63,6 +76,13 @@ impl Account {
             .iter()
             .find(|e| e.primary && e.verified)
             .map(|e| e.address.as_str())
+    }
+
+    /// What admins see of the account in the status comment.
+    pub fn facts(&self) -> crate::recovery::ownership::AccountFacts {
+        crate::recovery::ownership::AccountFacts {
+            unused_recovery_codes: self.recovery_codes.map(|c| c.unused),
+        }
     }
 }
 
@@ -184,6 +204,7 @@ mod tests {
                 email("main@x.io", true, true),
             ],
             projects: vec![],
+            recovery_codes: None,
         };
         assert_eq!(a.address(), Some("main@x.io"));
         // An unverified primary: no address, even with a verified secondary.

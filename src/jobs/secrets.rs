@@ -1,0 +1,120 @@
+//! Secrets pasted in public (a recovery code, an API token, a GitHub token,
+//! a private key) in a request's body or a comment: recorded for admins by
+//! kind only, replaced with `[redacted]` when `redact_secrets` is on (in the
+//! text as it is now, read again from GitHub), and the person told what to
+//! do. The secret itself is never stored, logged or repeated.
+
+use sqlx::PgConnection;
+use tracing::info;
+
+use super::JobError;
+use super::effects::Issue;
+use crate::recovery::messages::{self, SecretPlace};
+use crate::recovery::secrets;
+use crate::store::requests::{self, Audit, Request, Sighting};
+
+/// The issue's body: `body` is the one just read. Answers the warning for
+/// the requester; `None` when the body holds no secret, or when this very
+/// finding was already told.
+pub async fn in_body(
+    issue: &mut Issue<'_>,
+    conn: &mut PgConnection,
+    request: &Request,
+    body: Option<&str>,
+) -> Result<Option<String>, JobError> {
+    let kinds = secrets::kinds(body.unwrap_or(""));
+    if kinds.is_empty() {
+        return Ok(None);
+    }
+    let place = "body".to_owned();
+    // An edit that leaves an already-told, unredacted secret in place is
+    // not told again.
+    let told = request
+        .secret_sightings()
+        .iter()
+        .any(|s| s.place == place && s.kinds == kinds && !s.redacted);
+    if told && !issue.bot.redact_secrets {
+        return Ok(None);
+    }
+    let mut redacted = false;
+    if issue.bot.redact_secrets
+        && let Some(now) = issue.gh.issue(issue.repo, issue.number).await?
+        && let Some(clean) = secrets::redact(now.body.as_deref().unwrap_or(""))
+    {
+        issue
+            .gh
+            .set_issue_body(issue.repo, issue.number, &clean)
+            .await?;
+        redacted = true;
+    }
+    record(issue, conn, request, place, &kinds, redacted).await?;
+    Ok(Some(messages::secret_warning(
+        &request.author_login,
+        &kinds,
+        SecretPlace::Issue,
+        redacted,
+        &issue.bot.index_name,
+    )))
+}
+
+/// A comment just created on the request; answers the warning for its
+/// author.
+pub async fn in_comment(
+    issue: &mut Issue<'_>,
+    conn: &mut PgConnection,
+    request: &Request,
+    comment_id: u64,
+    author: &str,
+    body: &str,
+) -> Result<Option<String>, JobError> {
+    let kinds = secrets::kinds(body);
+    if kinds.is_empty() {
+        return Ok(None);
+    }
+    let mut redacted = false;
+    if issue.bot.redact_secrets
+        && let Some(now) = issue.gh.comment(issue.repo, comment_id).await?
+        && let Some(clean) = secrets::redact(now.body.as_deref().unwrap_or(""))
+    {
+        issue
+            .gh
+            .update_comment(issue.repo, issue.number, comment_id, &clean)
+            .await?;
+        redacted = true;
+    }
+    let place = format!("comment:{comment_id}");
+    record(issue, conn, request, place, &kinds, redacted).await?;
+    Ok(Some(messages::secret_warning(
+        author,
+        &kinds,
+        SecretPlace::Comment,
+        redacted,
+        &issue.bot.index_name,
+    )))
+}
+
+async fn record(
+    issue: &Issue<'_>,
+    conn: &mut PgConnection,
+    request: &Request,
+    place: String,
+    kinds: &[secrets::SecretKind],
+    redacted: bool,
+) -> Result<(), JobError> {
+    let kind_names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    info!(place = %place, kinds = ?kind_names, redacted, "secret pasted in public");
+    let audit = Audit {
+        actor_id: None,
+        actor_login: issue.bot.login.clone(),
+        action: "secret_pasted".to_owned(),
+        delivery_id: Some(issue.delivery_id.to_owned()),
+        details: serde_json::json!({ "place": place, "kinds": kind_names, "redacted": redacted }),
+    };
+    let sighting = Sighting {
+        place,
+        kinds: kinds.to_vec(),
+        redacted,
+    };
+    requests::record_secrets(&mut *conn, request, &sighting, &audit).await?;
+    Ok(())
+}
