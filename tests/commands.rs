@@ -6,20 +6,10 @@ mod common;
 use common::*;
 use sqlx::PgPool;
 
-async fn pending_request(bot: &TestBot, number: u64) {
-    bot.open(
-        number,
-        REQUESTER,
-        Some(&form_body("alice", "Lost my phone.")),
-    )
-    .await;
-    assert_eq!(bot.state(number).await, "pending");
-}
-
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn the_happy_path_from_opened_to_approved(pool: PgPool) {
     let bot = TestBot::start(pool.clone()).await;
-    pending_request(&bot, 1).await;
+    bot.pending_request(1).await;
     assert_eq!(bot.labels(1), sorted(&[INTAKE, "needs-verification"]));
 
     let c = bot
@@ -122,7 +112,7 @@ async fn the_happy_path_from_opened_to_approved(pool: PgPool) {
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn a_non_admins_command_changes_nothing(pool: PgPool) {
     let bot = TestBot::start(pool.clone()).await;
-    pending_request(&bot, 2).await;
+    bot.pending_request(2).await;
     let c = bot.comment(2, STRANGER, "/approve").await;
     assert_eq!(bot.reactions(2, c), ["eyes", "confused"]);
     assert_eq!(bot.state(2).await, "pending");
@@ -168,7 +158,7 @@ async fn approve_says_which_checks_are_missing(pool: PgPool) {
         s.required_checks = vec!["email".into(), "project-ownership".into()]
     })
     .await;
-    pending_request(&bot, 4).await;
+    bot.pending_request(4).await;
     bot.comment(4, ADMIN, "/confirm project-ownership seen on a call")
         .await;
     let c = bot.comment(4, ADMIN, "/approve").await;
@@ -182,7 +172,7 @@ async fn approve_says_which_checks_are_missing(pool: PgPool) {
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn commands_in_code_quotes_and_html_comments_are_not_run(pool: PgPool) {
     let bot = TestBot::start(pool.clone()).await;
-    pending_request(&bot, 5).await;
+    bot.pending_request(5).await;
     let writes = bot.github.writes().len();
     for body in [
         "```\n/confirm email\n```",
@@ -205,7 +195,7 @@ async fn commands_in_code_quotes_and_html_comments_are_not_run(pool: PgPool) {
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn near_misses_and_unknown_commands_point_to_help(pool: PgPool) {
     let bot = TestBot::start(pool.clone()).await;
-    pending_request(&bot, 6).await;
+    bot.pending_request(6).await;
     for (body, needle) in [
         ("/approved", "`/approved`"),
         ("/APPROVE", "`/APPROVE`"),
@@ -251,7 +241,7 @@ async fn near_misses_and_unknown_commands_point_to_help(pool: PgPool) {
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn two_commands_in_one_comment_run_in_order(pool: PgPool) {
     let bot = TestBot::start(pool.clone()).await;
-    pending_request(&bot, 7).await;
+    bot.pending_request(7).await;
     let c = bot
         .comment(
             7,
@@ -262,7 +252,7 @@ async fn two_commands_in_one_comment_run_in_order(pool: PgPool) {
     assert_eq!(bot.reactions(7, c), ["eyes", "rocket"]);
     assert_eq!(bot.state(7).await, "approved");
     // Reversed, the approve comes too early and is refused; the confirm runs.
-    pending_request(&bot, 8).await;
+    bot.pending_request(8).await;
     let c = bot
         .comment(8, ADMIN, "/approve\r\n/confirm email by phone")
         .await;
@@ -273,7 +263,7 @@ async fn two_commands_in_one_comment_run_in_order(pool: PgPool) {
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn deny_then_reopen(pool: PgPool) {
     let bot = TestBot::start(pool.clone()).await;
-    pending_request(&bot, 9).await;
+    bot.pending_request(9).await;
     bot.comment(
         9,
         ADMIN,
@@ -313,7 +303,7 @@ async fn deny_then_reopen(pool: PgPool) {
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn request_info_waits_for_the_requesters_reply(pool: PgPool) {
     let bot = TestBot::start(pool.clone()).await;
-    pending_request(&bot, 10).await;
+    bot.pending_request(10).await;
     bot.comment(
         10,
         ADMIN,
@@ -339,7 +329,7 @@ async fn request_info_waits_for_the_requesters_reply(pool: PgPool) {
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn status_shows_checks_and_history(pool: PgPool) {
     let bot = TestBot::start(pool.clone()).await;
-    pending_request(&bot, 11).await;
+    bot.pending_request(11).await;
     bot.comment(11, ADMIN, "/confirm project-ownership all repos are theirs")
         .await;
     bot.comment(11, ADMIN, "/status").await;
@@ -359,7 +349,7 @@ async fn status_shows_checks_and_history(pool: PgPool) {
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn verify_email_says_when_mail_is_not_configured(pool: PgPool) {
     let bot = TestBot::start(pool.clone()).await;
-    pending_request(&bot, 12).await;
+    bot.pending_request(12).await;
     let c = bot.comment(12, ADMIN, "/verify-email").await;
     assert_eq!(bot.reactions(12, c), ["eyes", "confused"]);
     assert!(
@@ -374,7 +364,7 @@ async fn verify_email_says_when_mail_is_not_configured(pool: PgPool) {
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn bots_and_pull_requests_never_run_commands(pool: PgPool) {
     let bot = TestBot::start(pool.clone()).await;
-    pending_request(&bot, 13).await;
+    bot.pending_request(13).await;
     let writes = bot.github.writes().len();
     // The bot's own comment.
     let own = Person {
@@ -408,7 +398,7 @@ async fn team_members_and_maintainers_are_admins(pool: PgPool) {
     bot.github.add_team_member("pypi/admins", ADMIN.login);
     bot.github.set_role(REPO, OTHER_ADMIN.login, "maintain");
     bot.github.set_role(REPO, STRANGER.login, "triage");
-    pending_request(&bot, 14).await;
+    bot.pending_request(14).await;
     let c = bot.comment(14, STRANGER, "/confirm email").await;
     assert_eq!(bot.reactions(14, c), ["eyes", "confused"]);
     bot.comment(14, ADMIN, "/confirm email checked by phone")
@@ -421,7 +411,7 @@ async fn team_members_and_maintainers_are_admins(pool: PgPool) {
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn closed_and_reopened_by_hand(pool: PgPool) {
     let bot = TestBot::start(pool.clone()).await;
-    pending_request(&bot, 15).await;
+    bot.pending_request(15).await;
     bot.set_open_by_hand(15, ADMIN, false).await;
     let open: bool = sqlx::query_scalar("SELECT issue_open FROM requests")
         .fetch_one(&pool)
@@ -457,7 +447,7 @@ async fn closed_and_reopened_by_hand(pool: PgPool) {
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn a_new_username_after_a_check_resets_the_checks(pool: PgPool) {
     let bot = TestBot::start(pool.clone()).await;
-    pending_request(&bot, 16).await;
+    bot.pending_request(16).await;
     bot.comment(16, ADMIN, "/confirm email checked by phone")
         .await;
     assert_eq!(bot.state(16).await, "verified");
@@ -494,7 +484,7 @@ async fn a_new_username_after_a_check_resets_the_checks(pool: PgPool) {
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn a_retried_command_job_does_not_reply_twice(pool: PgPool) {
     let bot = TestBot::start(pool.clone()).await;
-    pending_request(&bot, 17).await;
+    bot.pending_request(17).await;
     // The final reaction fails past the in-process retries: the job is
     // retried after its reply was already posted.
     bot.github
@@ -540,7 +530,7 @@ async fn with_no_admin_cache_a_failed_team_look_up_is_retried_not_guessed(pool: 
     })
     .await;
     bot.github.add_team_member("pypi/admins", ADMIN.login);
-    pending_request(&bot, 20).await;
+    bot.pending_request(20).await;
     bot.comment(20, ADMIN, "/confirm project-ownership seen on a call")
         .await;
     bot.github
@@ -572,7 +562,7 @@ async fn a_configured_login_held_by_another_user_id_is_not_an_admin(pool: PgPool
     // that login by another account (a renamed and re-registered login) is
     // not theirs.
     bot.github.add_user(ADMIN.login, ADMIN.id);
-    pending_request(&bot, 21).await;
+    bot.pending_request(21).await;
     let impostor = Person {
         login: ADMIN.login,
         id: 9_009,
@@ -609,7 +599,7 @@ async fn a_cached_team_answer_belongs_to_the_user_id_not_the_login(pool: PgPool)
     })
     .await;
     bot.github.add_team_member("pypi/admins", ADMIN.login);
-    pending_request(&bot, 22).await;
+    bot.pending_request(22).await;
     bot.comment(22, ADMIN, "/confirm project-ownership seen on a call")
         .await;
     // ADMIN renames themself; someone else registers the old login, which
@@ -653,7 +643,7 @@ async fn a_stale_team_answer_stands_in_for_a_failed_refresh_only_for_a_while(poo
     })
     .await;
     bot.github.add_team_member("pypi/admins", ADMIN.login);
-    pending_request(&bot, 23).await;
+    bot.pending_request(23).await;
     bot.comment(23, ADMIN, "/confirm project-ownership seen on a call")
         .await;
     // The answer was cached a little before this.

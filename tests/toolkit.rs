@@ -7,20 +7,10 @@ mod common;
 use common::*;
 use sqlx::PgPool;
 
-async fn pending_request(bot: &TestBot, number: u64) {
-    bot.open(
-        number,
-        REQUESTER,
-        Some(&form_body("alice", "Lost my phone.")),
-    )
-    .await;
-    assert_eq!(bot.state(number).await, "pending");
-}
-
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn a_question_over_several_paragraphs_reaches_the_requester_whole(pool: PgPool) {
     let bot = TestBot::start(pool).await;
-    pending_request(&bot, 1).await;
+    bot.pending_request(1).await;
     bot.comment(
         1,
         ADMIN,
@@ -37,7 +27,7 @@ async fn a_question_over_several_paragraphs_reaches_the_requester_whole(pool: Pg
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn canned_replies_post_their_text_and_move_the_state(pool: PgPool) {
     let bot = TestBot::start(pool).await;
-    pending_request(&bot, 1).await;
+    bot.pending_request(1).await;
     bot.comment(1, ADMIN, "/reply unused-recovery-codes").await;
     let reply = bot.replies(1).pop().unwrap();
     assert!(
@@ -69,7 +59,7 @@ async fn canned_replies_post_their_text_and_move_the_state(pool: PgPool) {
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn the_requester_withdraws_and_a_reopen_returns(pool: PgPool) {
     let bot = TestBot::start(pool).await;
-    pending_request(&bot, 1).await;
+    bot.pending_request(1).await;
     bot.comment(1, REQUESTER, "/withdraw").await;
     assert_eq!(bot.state(1).await, "withdrawn");
     assert_eq!(bot.github.issue(REPO, 1).state, "closed");
@@ -80,7 +70,7 @@ async fn the_requester_withdraws_and_a_reopen_returns(pool: PgPool) {
     // Closing their own issue withdraws it too; an admin's close does not.
     bot.set_open_by_hand(1, REQUESTER, false).await;
     assert_eq!(bot.state(1).await, "withdrawn");
-    pending_request(&bot, 2).await;
+    bot.pending_request(2).await;
     bot.set_open_by_hand(2, ADMIN, false).await;
     assert_eq!(bot.state(2).await, "pending");
 }
@@ -88,9 +78,9 @@ async fn the_requester_withdraws_and_a_reopen_returns(pool: PgPool) {
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn the_requester_knows_where_they_stand(pool: PgPool) {
     let bot = TestBot::start(pool).await;
-    pending_request(&bot, 1).await;
-    pending_request(&bot, 2).await;
-    pending_request(&bot, 3).await;
+    bot.pending_request(1).await;
+    bot.pending_request(2).await;
+    bot.pending_request(3).await;
     // An admin answered #1: it no longer counts as waiting ahead.
     bot.comment(1, ADMIN, "/status").await;
     bot.comment(3, REQUESTER, "/status").await;

@@ -448,17 +448,8 @@ impl Repo {
         if let Some(reason) = state_reason {
             body["state_reason"] = json!(reason);
         }
-        if self.dry_run {
-            self.not_written("set_issue_state", repo, number, body);
-            return Ok(());
-        }
-        client::call_unit(
-            &self.client,
-            Method::Patch,
-            &issue_path(repo, number),
-            Some(body),
-        )
-        .await
+        self.patch_issue("set_issue_state", repo, number, body)
+            .await
     }
 
     /// Replaces the issue's body (a secret redacted from it).
@@ -468,9 +459,20 @@ impl Repo {
         number: u64,
         body: &str,
     ) -> Result<(), ApiError> {
-        let body = json!({ "body": body });
+        self.patch_issue("set_issue_body", repo, number, json!({ "body": body }))
+            .await
+    }
+
+    /// `PATCH` an issue, or, in shadow mode, record it as `kind`.
+    async fn patch_issue(
+        &self,
+        kind: &'static str,
+        repo: &str,
+        number: u64,
+        body: serde_json::Value,
+    ) -> Result<(), ApiError> {
         if self.dry_run {
-            self.not_written("set_issue_body", repo, number, body);
+            self.not_written(kind, repo, number, body);
             return Ok(());
         }
         client::call_unit(

@@ -419,6 +419,17 @@ impl TestBot {
         self.drain().await;
     }
 
+    /// `REQUESTER` opens a valid request for `alice` as issue `number`.
+    pub async fn pending_request(&self, number: u64) {
+        self.open(
+            number,
+            REQUESTER,
+            Some(&form_body("alice", "Lost my phone.")),
+        )
+        .await;
+        assert_eq!(self.state(number).await, "pending");
+    }
+
     /// `commenter` comments `body` on issue `number`; returns the comment id.
     pub async fn comment(&self, number: u64, commenter: Person, body: &str) -> u64 {
         let issue = self.github.issue(REPO, number);
