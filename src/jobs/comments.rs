@@ -1,7 +1,7 @@
 //! `issue_comment.created` deliveries: admins' commands, and the requester's
-//! answer to `/request-info`. One comment gets at most one reply from the
-//! bot, covering every command in it, and a bounded amount of work whatever
-//! it holds.
+//! answer to `/request-info`; `issue_comment.edited` ones only for secrets.
+//! One comment gets at most one reply from the bot, covering every command
+//! in it, and a bounded amount of work whatever it holds.
 
 use sqlx::PgConnection;
 use tracing::info;
@@ -29,9 +29,14 @@ pub async fn handle(
 ) -> Result<(), JobError> {
     let bot = issue.bot;
     let author = &ev.comment.user;
-    // Pull requests, the bot itself and other bots never run commands.
-    if ev.action != "created"
-        || ev.issue.pull_request.is_some()
+    // Pull requests, the bot itself and other bots never run commands; an
+    // edited comment is only looked at for secrets.
+    let edited = match ev.action.as_str() {
+        "created" => false,
+        "edited" => true,
+        _ => return Ok(()),
+    };
+    if ev.issue.pull_request.is_some()
         || author.is_bot()
         || author.login.eq_ignore_ascii_case(&bot.login)
     {
@@ -39,7 +44,7 @@ pub async fn handle(
     }
     let number = i64::try_from(ev.issue.number).unwrap_or_default();
     let mut found = requests::lock_by_issue(&mut *conn, ev.repository.id, number).await?;
-    if found.is_none() && ev.issue.has_label(&bot.labels.intake) {
+    if found.is_none() && !edited && ev.issue.has_label(&bot.labels.intake) {
         // The comment overtook the issue's own delivery (or that one was
         // lost): take the issue in first, from the comment's copy of it,
         // so the command is not lost. The late `opened` changes nothing.
@@ -75,6 +80,13 @@ pub async fn handle(
         replies.push(warning);
         changed = true;
         request = reload(conn, request).await?;
+    }
+    if edited {
+        if changed {
+            issue.reply_once(&messages::combined(&replies, 0)).await?;
+            issue.sync_tracker(conn, &request).await?;
+        }
+        return Ok(());
     }
 
     let commands = parse_commands(body);
@@ -235,9 +247,9 @@ async fn run_commands(
             requests::clear_username_warning(&mut *conn, request.id).await?;
             changed = true;
         }
+        // Only other requests' queue positions move: nothing to show here.
         if request.admin_answered_at.is_none() {
             requests::mark_admin_answered(&mut *conn, request.id).await?;
-            changed = true;
         }
     }
     let mut all_ok = true;

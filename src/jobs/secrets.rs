@@ -27,13 +27,7 @@ pub async fn in_body(
         return Ok(None);
     }
     let place = "body".to_owned();
-    // An edit that leaves an already-told, unredacted secret in place is
-    // not told again.
-    let told = request
-        .secret_sightings()
-        .iter()
-        .any(|s| s.place == place && s.kinds == kinds && !s.redacted);
-    if told && !issue.bot.redact_secrets {
+    if already_told(issue, request, &place, &kinds) {
         return Ok(None);
     }
     let mut redacted = false;
@@ -57,8 +51,8 @@ pub async fn in_body(
     )))
 }
 
-/// A comment just created on the request; answers the warning for its
-/// author.
+/// A comment just created or edited on the request; answers the warning
+/// for its author.
 pub async fn in_comment(
     issue: &mut Issue<'_>,
     conn: &mut PgConnection,
@@ -68,7 +62,8 @@ pub async fn in_comment(
     body: &str,
 ) -> Result<Option<String>, JobError> {
     let kinds = secrets::kinds(body);
-    if kinds.is_empty() {
+    let place = format!("comment:{comment_id}");
+    if kinds.is_empty() || already_told(issue, request, &place, &kinds) {
         return Ok(None);
     }
     let mut redacted = false;
@@ -82,7 +77,6 @@ pub async fn in_comment(
             .await?;
         redacted = true;
     }
-    let place = format!("comment:{comment_id}");
     record(issue, conn, request, place, &kinds, redacted).await?;
     Ok(Some(messages::secret_warning(
         author,
@@ -91,6 +85,21 @@ pub async fn in_comment(
         redacted,
         &issue.bot.index_name,
     )))
+}
+
+/// An edit that leaves an already-told secret in place (not redacted: the
+/// operator turned that off) is not told again.
+fn already_told(
+    issue: &Issue<'_>,
+    request: &Request,
+    place: &str,
+    kinds: &[secrets::SecretKind],
+) -> bool {
+    !issue.bot.redact_secrets
+        && request
+            .secret_sightings()
+            .iter()
+            .any(|s| s.place == place && s.kinds == kinds && !s.redacted)
 }
 
 async fn record(

@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 
+use crate::recovery::secrets;
 use crate::store::deliveries::NewDelivery;
 use crate::store::jobs::IssueKey;
 
@@ -39,7 +40,13 @@ struct Envelope {
     action: Option<String>,
     repository: Option<Repository>,
     issue: Option<Issue>,
+    comment: Option<Comment>,
     installation: Option<Installation>,
+}
+
+#[derive(Deserialize)]
+struct Comment {
+    body: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -72,8 +79,17 @@ pub fn decide(
     let action = envelope.action.as_deref().unwrap_or("");
     let wanted = match event {
         "issues" => ISSUE_ACTIONS.contains(&action),
-        // Edits and deletions of comments never run commands.
-        "issue_comment" => action == "created",
+        // Edits and deletions of comments never run commands; an edit is
+        // kept only when it pastes a secret, so that it can be redacted.
+        "issue_comment" => {
+            action == "created"
+                || action == "edited"
+                    && envelope
+                        .comment
+                        .as_ref()
+                        .and_then(|c| c.body.as_deref())
+                        .is_some_and(|body| !secrets::kinds(body).is_empty())
+        }
         _ => return Ok(Decision::Ignore("event not handled")),
     };
     if !wanted {
@@ -137,6 +153,25 @@ mod tests {
         assert!(matches!(
             decide("issue_comment", "1", "d", &comment_edit, |_| true),
             Ok(Decision::Ignore(_))
+        ));
+        // An edited comment is kept only when it now holds a secret.
+        let edited = |body: &str| {
+            serde_json::json!({
+                "action": "edited",
+                "issue": {"number": 7},
+                "comment": {"id": 1, "body": body},
+                "repository": {"id": 42, "full_name": "pypi/support"},
+            })
+            .to_string()
+        };
+        assert!(matches!(
+            decide("issue_comment", "1", "d", &edited("typo fixed"), |_| true),
+            Ok(Decision::Ignore(_))
+        ));
+        let token = format!("my token: ghp_{}", "Zx9".repeat(12));
+        assert!(matches!(
+            decide("issue_comment", "1", "d", &edited(&token), |_| true),
+            Ok(Decision::Keep(_))
         ));
         assert!(matches!(
             decide("issues", "1", "d", OPENED, |_| false),

@@ -451,6 +451,33 @@ impl TestBot {
         id
     }
 
+    /// `commenter` edits their comment `id` on issue `number` to `body`;
+    /// answers the webhook's status (200 for an edit the bot ignores).
+    pub async fn edit_comment(
+        &self,
+        number: u64,
+        commenter: Person,
+        id: u64,
+        body: &str,
+    ) -> StatusCode {
+        let issue = self.github.issue(REPO, number);
+        self.github.update_issue(REPO, number, |i| {
+            if let Some(c) = i.comments.iter_mut().find(|c| c.id == id) {
+                c.body = body.to_owned();
+            }
+        });
+        let author = Person {
+            login: Box::leak(issue.login.clone().into_boxed_str()),
+            id: issue.user_id,
+        };
+        let mut event = comment_event(number, author, commenter, id, body, &issue.labels);
+        event["action"] = "edited".into();
+        let (status, text) = self.send("issue_comment", &event).await;
+        assert!(status.is_success(), "{status}: {text}");
+        self.drain().await;
+        status
+    }
+
     pub fn labels(&self, number: u64) -> Vec<String> {
         let mut l = self.github.issue(REPO, number).labels;
         l.sort();
