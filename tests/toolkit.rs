@@ -4,7 +4,9 @@
 
 mod common;
 
+use common::email::{self, Env};
 use common::*;
+use http::StatusCode;
 use sqlx::PgPool;
 
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
@@ -164,4 +166,204 @@ async fn secrets_pasted_in_public_are_redacted_and_flagged(pool: PgPool) {
             assert!(!c.body.contains(secret));
         }
     }
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn a_secret_edited_into_a_comment_is_caught_and_edits_run_no_commands(pool: PgPool) {
+    let bot = TestBot::start(pool).await;
+    bot.pending_request(1).await;
+    let id = bot
+        .comment(1, REQUESTER, "I will paste my token below")
+        .await;
+    let replies = bot.replies(1).len();
+    // An ordinary edit is acknowledged and ignored.
+    assert_eq!(
+        bot.edit_comment(1, REQUESTER, id, "I can paste my token if needed")
+            .await,
+        StatusCode::OK
+    );
+    let token = format!("pypi-AgEIcHlwaS5vcmc{}", "AbC123_-".repeat(12));
+    let status = bot
+        .edit_comment(1, REQUESTER, id, &format!("here: {token}\n/withdraw"))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let comment = bot
+        .github
+        .issue(REPO, 1)
+        .comments
+        .into_iter()
+        .find(|c| c.id == id)
+        .unwrap();
+    assert!(
+        !comment.body.contains(&token) && comment.body.contains("[redacted]"),
+        "{}",
+        comment.body
+    );
+    let all = bot.replies(1);
+    assert_eq!(all.len(), replies + 1, "one warning: {all:?}");
+    let warning = all.last().unwrap();
+    assert!(
+        warning.contains("revoke") && !warning.contains(&token),
+        "{warning}"
+    );
+    assert!(
+        bot.status_comment(1)
+            .contains("a secret was pasted in public")
+    );
+    // The `/withdraw` in the edit ran nothing.
+    assert_eq!(bot.state(1).await, "pending");
+}
+
+/// The GitHub calls one comment's commands cost, as `METHOD path` with the
+/// repository prefix cut.
+async fn calls_for(bot: &TestBot, commenter: Person, body: &str) -> Vec<String> {
+    let before = bot.github.requests().len();
+    bot.comment(1, commenter, body).await;
+    bot.github.requests()[before..]
+        .iter()
+        .map(|r| {
+            let path = r.path.split("/issues/").nth(1).unwrap_or(&r.path);
+            let path: String = path
+                .split('/')
+                .map(|s| if s.parse::<u64>().is_ok() { "N" } else { s })
+                .collect::<Vec<_>>()
+                .join("/");
+            format!("{} {path}", r.method)
+        })
+        .collect()
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn a_command_that_only_replies_costs_three_calls(pool: PgPool) {
+    let bot = TestBot::start(pool).await;
+    bot.pending_request(1).await;
+    let reply_only = [
+        "POST comments/N/reactions",
+        "POST N/comments",
+        "POST comments/N/reactions",
+    ];
+    // The first command of an admin resolves their configured login to a
+    // user id, once (cached for `admin_cache_secs`).
+    let calls = calls_for(&bot, ADMIN, "/status").await;
+    eprintln!(
+        "first /status by an admin: {} calls: {calls:?}",
+        calls.len()
+    );
+    let mut first = reply_only.to_vec();
+    first.insert(1, "GET /users/the-admin");
+    assert_eq!(calls, first);
+    for (who, body) in [
+        (ADMIN, "/status"),
+        (ADMIN, "/help"),
+        (STRANGER, "/approve"),
+        (ADMIN, "/no-such-command"),
+        (REQUESTER, "/status"),
+    ] {
+        let calls = calls_for(&bot, who, body).await;
+        eprintln!("{body} by {}: {} calls: {calls:?}", who.login, calls.len());
+        assert_eq!(calls, reply_only, "{body} by {}", who.login);
+    }
+    // A command that moves the request also brings the labels and the
+    // status comment in line: two label calls and one edit.
+    let calls = calls_for(&bot, ADMIN, "/request-info Which projects are yours?").await;
+    eprintln!("/request-info: {} calls: {calls:?}", calls.len());
+    assert_eq!(
+        calls,
+        [
+            "POST comments/N/reactions",
+            "POST N/comments",
+            "POST N/labels",
+            "DELETE N/labels/needs-verification",
+            "PATCH comments/N",
+            "POST comments/N/reactions",
+        ]
+    );
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn thirty_projects_and_unused_codes_fit_in_the_one_status_comment(pool: PgPool) {
+    let Env { bot, directory, .. } = email::start(pool, "http://127.0.0.1:9", |_| {}).await;
+    // Long names, as real projects have; every repository the requester's.
+    let projects: Vec<_> = (0..30)
+        .map(|i| {
+            let repo = format!("{}-{i:02}", "repository".repeat(9));
+            bot.github
+                .add_repo(&format!("locked-out/{repo}"), REQUESTER.login, REQUESTER.id);
+            serde_json::json!({
+                "name": format!("{}-{i:02}", "a-rather-long-project-name".repeat(3)),
+                "repository_url": format!("https://github.com/locked-out/{repo}"),
+            })
+        })
+        .collect();
+    email::account(
+        &directory,
+        "many",
+        serde_json::json!({
+            "username": "many",
+            "emails": [{"address": "many@example.net", "verified": true, "primary": true}],
+            "projects": projects,
+            "recovery_codes": {"generated": true, "unused": 3},
+        }),
+    )
+    .await;
+    bot.open(1, REQUESTER, Some(&form_body("many", "Lost my phone.")))
+        .await;
+    let status = bot.status_comment(1);
+    let length = status.chars().count();
+    eprintln!("status comment for 30 projects: {length} characters");
+    assert!(length < 65_536);
+    // The table is folded for admins, every project in it.
+    let (open, close) = (
+        status.find("<details>").unwrap(),
+        status.find("</details>").unwrap(),
+    );
+    let table = status.find("| project | repository |").unwrap();
+    assert!(open < table && table < close, "{status}");
+    assert_eq!(status.matches("| ✅ yes |").count(), 30, "{status}");
+    assert!(bot.labels(1).contains(&"fasttrack".to_owned()));
+    // Unused recovery codes: shown to admins, and the requester is told.
+    assert!(status[open..close].contains("**3 unused**"), "{status}");
+    let note = &status[status.find("[!IMPORTANT]").unwrap()..open];
+    assert!(
+        note.contains("@locked-out") && note.contains("unused recovery codes"),
+        "{note}"
+    );
+    assert!(status.contains("State label:"), "the footer is whole");
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn thousands_of_projects_are_counted_not_listed(pool: PgPool) {
+    let Env { bot, directory, .. } = email::start(pool, "http://127.0.0.1:9", |_| {}).await;
+    // Hosted elsewhere: no repository to look up on GitHub.
+    let projects: Vec<_> = (0..3000)
+        .map(|i| {
+            serde_json::json!({
+                "name": format!("project-{i}"),
+                "repository_url": format!("https://gitlab.com/someone/project-{i}"),
+            })
+        })
+        .collect();
+    email::account(
+        &directory,
+        "huge",
+        serde_json::json!({
+            "username": "huge",
+            "emails": [{"address": "huge@example.net", "verified": true, "primary": true}],
+            "projects": projects,
+        }),
+    )
+    .await;
+    bot.open(1, REQUESTER, Some(&form_body("huge", "Lost my phone.")))
+        .await;
+    let status = bot.status_comment(1);
+    eprintln!(
+        "status comment for 3000 projects: {} characters",
+        status.chars().count()
+    );
+    assert_eq!(status.matches("| ❌ no |").count(), 100, "{status}");
+    assert!(
+        status.contains("… and 2900 more projects | | 0 of them the author's"),
+        "{status}"
+    );
+    assert!(status.contains("</details>") && status.contains("State label:"));
 }

@@ -651,6 +651,11 @@ pub fn no_such_account(username: &str) -> String {
 
 /// The triage facts for admins, folded in the status comment: what the
 /// account directory said, and the ownership evidence.
+/// The most projects listed one per row in the status comment; the rest
+/// are counted, so that the comment stays readable and whole (its state
+/// footer never cut) for an account with thousands of projects.
+const MAX_PROJECT_ROWS: usize = 100;
+
 fn triage_details(v: &StatusView<'_>) -> String {
     let mut s = String::from("<details><summary>Triage facts (for admins)</summary>\n\n");
     if let Some(facts) = v.account {
@@ -680,7 +685,7 @@ fn triage_details(v: &StatusView<'_>) -> String {
                  by GitHub user id.\n\n| project | repository | the author's |\n|---|---|---|\n",
                 code(v.author)
             );
-            for r in &e.rows {
+            for r in e.rows.iter().take(MAX_PROJECT_ROWS) {
                 let _ = writeln!(
                     s,
                     "| {} | {} | {} |",
@@ -690,6 +695,21 @@ fn triage_details(v: &StatusView<'_>) -> String {
                         .map(cell)
                         .unwrap_or_else(|| "(none)".to_owned()),
                     if r.owned { "✅ yes" } else { "❌ no" }
+                );
+            }
+            if let Some(more) = e
+                .rows
+                .len()
+                .checked_sub(MAX_PROJECT_ROWS)
+                .filter(|&n| n > 0)
+            {
+                let owned = e.rows[MAX_PROJECT_ROWS..]
+                    .iter()
+                    .filter(|r| r.owned)
+                    .count();
+                let _ = writeln!(
+                    s,
+                    "| … and {more} more projects | | {owned} of them the author's |"
                 );
             }
             if e.all_owned {
