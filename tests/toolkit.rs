@@ -133,26 +133,12 @@ async fn secrets_pasted_in_public_are_redacted_and_flagged(pool: PgPool) {
         !body.contains(&token) && body.contains("[redacted]"),
         "{body}"
     );
-    let warning = bot.replies(1).pop().unwrap();
-    assert!(
-        warning.contains("revoke") && !warning.contains(&token),
-        "{warning}"
-    );
-    assert!(
-        bot.status_comment(1)
-            .contains("a secret was pasted in public")
-    );
+    assert_told_to_revoke(&bot, &token);
     for secret in [gh.as_str(), code, key] {
         let id = bot
             .comment(1, REQUESTER, &format!("here it is:\n{secret}\n"))
             .await;
-        let comment = bot
-            .github
-            .issue(REPO, 1)
-            .comments
-            .into_iter()
-            .find(|c| c.id == id)
-            .unwrap();
+        let comment = bot.github.comment(REPO, 1, id);
         assert!(!comment.body.contains(secret), "{}", comment.body);
         assert!(comment.body.contains("[redacted]"));
         let warning = bot.replies(1).pop().unwrap();
@@ -166,6 +152,20 @@ async fn secrets_pasted_in_public_are_redacted_and_flagged(pool: PgPool) {
             assert!(!c.body.contains(secret));
         }
     }
+}
+
+/// The bot's last reply on #1 tells the requester to revoke `secret` without
+/// repeating it, and the status comment flags it for admins.
+fn assert_told_to_revoke(bot: &TestBot, secret: &str) {
+    let warning = bot.replies(1).pop().unwrap();
+    assert!(
+        warning.contains("revoke") && !warning.contains(secret),
+        "{warning}"
+    );
+    assert!(
+        bot.status_comment(1)
+            .contains("a secret was pasted in public")
+    );
 }
 
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
@@ -187,29 +187,14 @@ async fn a_secret_edited_into_a_comment_is_caught_and_edits_run_no_commands(pool
         .edit_comment(1, REQUESTER, id, &format!("here: {token}\n/withdraw"))
         .await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    let comment = bot
-        .github
-        .issue(REPO, 1)
-        .comments
-        .into_iter()
-        .find(|c| c.id == id)
-        .unwrap();
+    let comment = bot.github.comment(REPO, 1, id);
     assert!(
         !comment.body.contains(&token) && comment.body.contains("[redacted]"),
         "{}",
         comment.body
     );
-    let all = bot.replies(1);
-    assert_eq!(all.len(), replies + 1, "one warning: {all:?}");
-    let warning = all.last().unwrap();
-    assert!(
-        warning.contains("revoke") && !warning.contains(&token),
-        "{warning}"
-    );
-    assert!(
-        bot.status_comment(1)
-            .contains("a secret was pasted in public")
-    );
+    assert_eq!(bot.replies(1).len(), replies + 1, "one warning only");
+    assert_told_to_revoke(&bot, &token);
     // The `/withdraw` in the edit ran nothing.
     assert_eq!(bot.state(1).await, "pending");
 }

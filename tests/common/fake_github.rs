@@ -227,6 +227,15 @@ impl FakeGitHub {
             .collect()
     }
 
+    /// One comment of an issue, by id, as GitHub holds it now.
+    pub fn comment(&self, repo: &str, number: u64, id: u64) -> CommentModel {
+        self.issue(repo, number)
+            .comments
+            .into_iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("no comment {id} on {repo}#{number}"))
+    }
+
     /// Changes an issue on GitHub by hand: no delivery is sent for it.
     pub fn update_issue(&self, repo: &str, number: u64, change: impl FnOnce(&mut IssueModel)) {
         let mut m = self.model();
