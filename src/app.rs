@@ -69,6 +69,14 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         shutdown.clone(),
     ));
 
+    let clocks = tokio::spawn(jobs::timers::tick_loop(
+        pool.clone(),
+        settings.timers,
+        settings.timer_tick(),
+        settings.jobs.max_attempts,
+        shutdown.clone(),
+    ));
+
     let state = Arc::new(AppState::new(pool.clone(), settings));
     let stop = shutdown.clone();
     axum::serve(listener, router(state))
@@ -82,6 +90,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     shutdown.cancel();
     worker_task.await.context("job workers failed")?;
     let _ = sweeper.await;
+    let _ = clocks.await;
     pool.close().await;
     info!("stopped");
     Ok(())

@@ -147,6 +147,19 @@ struct FileSettings {
     replies: BTreeMap<String, ReplyConfig>,
     redact_secrets: Option<bool>,
     support_contact: Option<String>,
+    #[serde(default, with = "humantime_serde")]
+    remind_after: Option<Duration>,
+    #[serde(default, with = "humantime_serde")]
+    close_after: Option<Duration>,
+    #[serde(default, with = "humantime_serde")]
+    waiting_period: Option<Duration>,
+    #[serde(default, with = "humantime_serde")]
+    repo_check_interval: Option<Duration>,
+    /// Overrides `verify_link_hours`, written like `72h` or `90s`.
+    #[serde(default, with = "humantime_serde")]
+    verify_link_valid_for: Option<Duration>,
+    approve_message: Option<String>,
+    index_recover: Option<bool>,
 }
 
 /// The username rule (TOML `[form]`); PyPI's when unset.
@@ -294,6 +307,42 @@ pub struct Settings {
     /// Shadow mode (`serve --dry-run`): decide and store everything, write
     /// nothing to GitHub, send no mail.
     pub dry_run: bool,
+    /// Reminders, closing for no response, the waiting period and the
+    /// branch look-ups.
+    pub timers: Timers,
+    /// What `/approve` tells the requester (placeholders as in canned
+    /// replies).
+    pub approve_message: String,
+    /// The account directory offers `POST {dir}/{username}/recover`:
+    /// `/approve` resets the account through it before closing.
+    pub index_recover: bool,
+}
+
+/// Time that moves by itself (durations like `14d`, `36h`, `90s`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timers {
+    /// A request waiting for its requester gets one reminder after this
+    /// long without their activity; zero: no reminders.
+    pub remind_after: Duration,
+    /// A reminded request is closed as no_response after this long more.
+    pub close_after: Duration,
+    /// With no project-ownership proof, `/approve` waits this long after
+    /// the email check passed.
+    pub waiting_period: Duration,
+    /// How often a `/verify-repo` branch is looked for.
+    pub repo_check_interval: Duration,
+}
+
+impl Default for Timers {
+    fn default() -> Self {
+        const DAY: u64 = 24 * 3600;
+        Self {
+            remind_after: Duration::from_secs(14 * DAY),
+            close_after: Duration::from_secs(7 * DAY),
+            waiting_period: Duration::from_secs(7 * DAY),
+            repo_check_interval: Duration::from_secs(3600),
+        }
+    }
 }
 
 pub const DEFAULT_GITHUB_API_URL: &str = "https://api.github.com";
@@ -382,6 +431,35 @@ impl Settings {
             .filter(|c| !c.trim().is_empty())
             .unwrap_or_else(|| "the index's support address".to_owned());
 
+        let defaults = Timers::default();
+        let timers = Timers {
+            remind_after: file.remind_after.unwrap_or(defaults.remind_after),
+            close_after: file.close_after.unwrap_or(defaults.close_after),
+            waiting_period: file.waiting_period.unwrap_or(defaults.waiting_period),
+            repo_check_interval: file
+                .repo_check_interval
+                .unwrap_or(defaults.repo_check_interval),
+        };
+        if timers.repo_check_interval.is_zero() {
+            bail!("repo_check_interval must be longer than 0s");
+        }
+        if !timers.remind_after.is_zero() && timers.close_after.is_zero() {
+            bail!(
+                "close_after must be longer than 0s (set remind_after = \"0s\" to turn reminders off)"
+            );
+        }
+        let account_directory_url = args.account_directory_url.or(file.account_directory_url);
+        let index_recover = file.index_recover.unwrap_or(false);
+        if index_recover
+            && !account_directory_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("http://") || u.starts_with("https://"))
+        {
+            bail!(
+                "index_recover = true needs ACCOUNT_DIRECTORY_URL to be the index's HTTP directory (a local file cannot reset accounts)"
+            );
+        }
+
         let workers = args.workers.or(file.workers).unwrap_or(4);
         if workers == 0 {
             bail!("RECOVERY_BOT_WORKERS must be at least 1");
@@ -403,11 +481,13 @@ impl Settings {
             repos,
             smtp_url: args.smtp_url.or(file.smtp_url),
             mail_from,
-            account_directory_url: args.account_directory_url.or(file.account_directory_url),
+            account_directory_url,
             account_directory_token: args
                 .account_directory_token
                 .or(file.account_directory_token),
-            verify_link_valid_for: Duration::from_secs(3600 * file.verify_link_hours.unwrap_or(72)),
+            verify_link_valid_for: file.verify_link_valid_for.unwrap_or(Duration::from_secs(
+                3600 * file.verify_link_hours.unwrap_or(72),
+            )),
             sweep_interval: Duration::from_secs(file.sweep_interval_secs.unwrap_or(3600)),
             log_format: args.log_format.or(file.log_format).unwrap_or_default(),
             webhook_max_body_bytes: args
@@ -433,6 +513,12 @@ impl Settings {
             redact_secrets: file.redact_secrets.unwrap_or(true),
             support_contact,
             dry_run: false,
+            timers,
+            approve_message: file
+                .approve_message
+                .filter(|m| !m.trim().is_empty())
+                .unwrap_or_else(|| crate::recovery::messages::DEFAULT_APPROVE_MESSAGE.to_owned()),
+            index_recover,
         })
     }
 
@@ -457,6 +543,23 @@ impl Settings {
             );
         }
         Ok(())
+    }
+
+    /// How often the timers are looked at: every minute, and more often
+    /// when a duration is shorter (half the shortest, at least a second).
+    pub fn timer_tick(&self) -> Duration {
+        let t = &self.timers;
+        [
+            t.remind_after,
+            t.close_after,
+            t.repo_check_interval,
+            self.verify_link_valid_for,
+        ]
+        .into_iter()
+        .filter(|d| !d.is_zero())
+        .map(|d| d / 2)
+        .fold(Duration::from_secs(60), Duration::min)
+        .max(Duration::from_secs(1))
     }
 
     /// The web address of an issue (github.com, or the Enterprise host).
@@ -581,6 +684,40 @@ mod tests {
         )
         .unwrap_err();
         assert!(format!("{err:#}").contains("[replies.bad]"), "{err:#}");
+    }
+
+    #[test]
+    fn durations_are_read_like_14d_and_the_timers_tick_often_enough() {
+        let s = Settings::resolve(
+            SettingsArgs::default(),
+            file(
+                "remind_after = \"3d\"\nclose_after = \"36h\"\nwaiting_period = \"90s\"\n\
+                  repo_check_interval = \"10s\"\nverify_link_valid_for = \"1h\"",
+            ),
+        )
+        .unwrap();
+        assert_eq!(s.timers.remind_after, Duration::from_secs(3 * 86_400));
+        assert_eq!(s.timers.close_after, Duration::from_secs(36 * 3_600));
+        assert_eq!(s.timers.waiting_period, Duration::from_secs(90));
+        assert_eq!(s.verify_link_valid_for, Duration::from_secs(3_600));
+        assert_eq!(s.timer_tick(), Duration::from_secs(5));
+        let defaults = Settings::resolve(SettingsArgs::default(), file("")).unwrap();
+        assert_eq!(defaults.timers, Timers::default());
+        assert_eq!(defaults.timer_tick(), Duration::from_secs(60));
+        assert!(!defaults.index_recover);
+        for bad in [
+            "remind_after = \"soon\"",
+            "repo_check_interval = \"0s\"",
+            "index_recover = true",
+        ] {
+            assert!(
+                toml::from_str::<FileSettings>(bad)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|f| Settings::resolve(SettingsArgs::default(), f))
+                    .is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -41,13 +41,43 @@ fn every_command_with_its_arguments() {
             note: Some("all three repos".into())
         })
     );
-    assert_eq!(one("/approve"), Ok(Command::Approve { note: None }));
+    assert_eq!(
+        one("/approve"),
+        Ok(Command::Approve {
+            note: None,
+            now: false
+        })
+    );
     assert_eq!(
         one("/approve welcome back"),
         Ok(Command::Approve {
-            note: Some("welcome back".into())
+            note: Some("welcome back".into()),
+            now: false
         })
     );
+    assert_eq!(
+        one("/approve --now the owner called us\nfrom the number on file"),
+        Ok(Command::Approve {
+            note: Some("the owner called us\nfrom the number on file".into()),
+            now: true
+        })
+    );
+    assert_eq!(
+        one("/approve --now"),
+        Err(ParseError::MissingArgument {
+            command: "/approve --now",
+            argument: "a reason (kept in the audit log)"
+        })
+    );
+    // `--nowhere` is a note, not the flag.
+    assert_eq!(
+        one("/approve --nowhere"),
+        Ok(Command::Approve {
+            note: Some("--nowhere".into()),
+            now: false
+        })
+    );
+    assert_eq!(one("/verify-repo"), Ok(Command::VerifyRepo));
     assert_eq!(
         one("/deny not the owner"),
         Ok(Command::Deny {
@@ -172,7 +202,10 @@ fn commands_among_text_and_in_order() {
                 check: "email".into(),
                 note: Some("phone call".into())
             }),
-            Ok(Command::Approve { note: None })
+            Ok(Command::Approve {
+                note: None,
+                now: false
+            })
         ]
     );
     assert_eq!(
@@ -180,14 +213,21 @@ fn commands_among_text_and_in_order() {
         // The lines after a command are its argument, code and all.
         vec![
             Ok(Command::Approve {
-                note: Some("```\n/deny code\n```".into())
+                note: Some("```\n/deny code\n```".into()),
+                now: false
             }),
             Ok(Command::Status)
         ]
     );
     assert_eq!(
         parse_commands("/approve\r\n/status\r\n"),
-        vec![Ok(Command::Approve { note: None }), Ok(Command::Status)]
+        vec![
+            Ok(Command::Approve {
+                note: None,
+                now: false
+            }),
+            Ok(Command::Status)
+        ]
     );
     assert_eq!(parse_commands("   /status"), vec![Ok(Command::Status)]);
     assert_eq!(parse_commands("/status   "), vec![Ok(Command::Status)]);

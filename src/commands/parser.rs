@@ -12,6 +12,9 @@ use pulldown_cmark::{Event, Options, Parser, Tag};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     VerifyEmail,
+    /// Email the owner a token to push as a branch to a project's
+    /// repository.
+    VerifyRepo,
     RequestInfo {
         text: String,
     },
@@ -21,6 +24,8 @@ pub enum Command {
     },
     Approve {
         note: Option<String>,
+        /// `--now`: skip the waiting period (the note is the reason).
+        now: bool,
     },
     Deny {
         reason: String,
@@ -40,6 +45,7 @@ pub enum Command {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommandKind {
     VerifyEmail,
+    VerifyRepo,
     RequestInfo,
     Confirm,
     Approve,
@@ -63,8 +69,9 @@ pub enum Who {
 }
 
 impl CommandKind {
-    pub const ALL: [CommandKind; 10] = [
+    pub const ALL: [CommandKind; 11] = [
         CommandKind::VerifyEmail,
+        CommandKind::VerifyRepo,
         CommandKind::RequestInfo,
         CommandKind::Confirm,
         CommandKind::Approve,
@@ -82,6 +89,7 @@ impl CommandKind {
             CommandKind::Withdraw => Who::Requester,
             CommandKind::Status => Who::AdminsAndRequester,
             CommandKind::VerifyEmail
+            | CommandKind::VerifyRepo
             | CommandKind::RequestInfo
             | CommandKind::Confirm
             | CommandKind::Approve
@@ -105,6 +113,7 @@ impl CommandKind {
     pub fn name(self) -> &'static str {
         match self {
             CommandKind::VerifyEmail => "verify-email",
+            CommandKind::VerifyRepo => "verify-repo",
             CommandKind::RequestInfo => "request-info",
             CommandKind::Confirm => "confirm",
             CommandKind::Approve => "approve",
@@ -122,6 +131,7 @@ impl Command {
     pub fn kind(&self) -> CommandKind {
         match self {
             Command::VerifyEmail => CommandKind::VerifyEmail,
+            Command::VerifyRepo => CommandKind::VerifyRepo,
             Command::RequestInfo { .. } => CommandKind::RequestInfo,
             Command::Confirm { .. } => CommandKind::Confirm,
             Command::Approve { .. } => CommandKind::Approve,
@@ -147,6 +157,10 @@ pub fn usage(kind: CommandKind) -> (&'static str, &'static str) {
             "/verify-email",
             "email a confirmation link to the account's registered address",
         ),
+        CommandKind::VerifyRepo => (
+            "/verify-repo",
+            "email the owner a token to push as a branch to one of the account's project repositories",
+        ),
         CommandKind::RequestInfo => (
             "/request-info <text>",
             "ask the requester something; waits for their reply",
@@ -157,7 +171,8 @@ pub fn usage(kind: CommandKind) -> (&'static str, &'static str) {
         ),
         CommandKind::Approve => (
             "/approve [note]",
-            "approve and close as completed, once every required check passed",
+            "approve and close as completed, once every required check passed \
+             (`/approve --now <reason>` skips the waiting period)",
         ),
         CommandKind::Deny => ("/deny <reason>", "deny and close as not planned"),
         CommandKind::Reopen => ("/reopen", "reopen a closed request: back to pending"),
@@ -281,6 +296,7 @@ fn parse_command(name: &str, line: &str, following: &str) -> Result<Command, Par
     };
     match name {
         "verify-email" => no_arg("/verify-email", Command::VerifyEmail),
+        "verify-repo" => no_arg("/verify-repo", Command::VerifyRepo),
         "reopen" => no_arg("/reopen", Command::Reopen),
         "status" => no_arg("/status", Command::Status),
         "help" => no_arg("/help", Command::Help),
@@ -298,13 +314,32 @@ fn parse_command(name: &str, line: &str, following: &str) -> Result<Command, Par
                 command: "/deny",
                 argument: "a reason",
             }),
-        "approve" => Ok(Command::Approve { note: arg }),
+        "approve" => approve(line, following),
         "confirm" => confirm(arg.as_deref()),
         "reply" => reply(line, following),
         other => Err(ParseError::Unknown {
             name: other.to_owned(),
         }),
     }
+}
+
+/// `/approve [note]`, or `/approve --now <reason>` to skip the waiting
+/// period: the reason is required and kept in the audit log.
+fn approve(line: &str, following: &str) -> Result<Command, ParseError> {
+    let trimmed = line.trim_start();
+    let (now, rest) = match trimmed.strip_prefix("--now") {
+        Some(rest) if rest.is_empty() || rest.starts_with(char::is_whitespace) => (true, rest),
+        _ => (false, line),
+    };
+    let note = format!("{rest}\n{following}");
+    let note = Some(note.trim().to_owned()).filter(|n| !n.is_empty());
+    if now && note.is_none() {
+        return Err(ParseError::MissingArgument {
+            command: "/approve --now",
+            argument: "a reason (kept in the audit log)",
+        });
+    }
+    Ok(Command::Approve { note, now })
 }
 
 /// `/reply <name> [more]`: the name is the first word of the command's own

@@ -273,6 +273,32 @@ impl Repo {
         }
     }
 
+    /// The commit a branch points to, or `None` when the repository has no
+    /// such branch (or is gone). `GET /repos/{owner}/{repo}/branches/{branch}`.
+    pub async fn branch_commit(
+        &self,
+        full_name: &str,
+        branch: &str,
+    ) -> Result<Option<String>, ApiError> {
+        #[derive(Deserialize)]
+        struct Commit {
+            sha: String,
+        }
+        #[derive(Deserialize)]
+        struct Branch {
+            commit: Commit,
+        }
+        let path = format!(
+            "/repos/{full_name}/branches/{}",
+            client::encode_path_segment(branch)
+        );
+        match client::call::<Branch>(&self.client, Method::Get, &path, None).await {
+            Ok(b) => Ok(Some(b.commit.sha)),
+            Err(e) if matches!(e.status(), Some(404 | 451)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Removes a label; a label that is not there is not an error.
     pub async fn remove_label(&self, repo: &str, number: u64, label: &str) -> Result<(), ApiError> {
         if self.dry_run {

@@ -3,7 +3,8 @@
 
 use anyhow::Context;
 
-use crate::config::Settings;
+use super::effects::Policy;
+use crate::config::{Settings, Timers};
 use crate::form::template::Template;
 use crate::form::validate::Rules;
 use crate::github::GitHub;
@@ -40,6 +41,11 @@ pub struct Bot {
     /// `{contact}` in canned replies.
     pub support_contact: String,
     pub index_name: String,
+    pub timers: Timers,
+    /// What `/approve` tells the requester.
+    pub approve_message: String,
+    /// `/approve` resets the account through the index first.
+    pub index_recover: bool,
     github_api_url: String,
 }
 
@@ -76,8 +82,21 @@ impl Bot {
             redact_secrets: settings.redact_secrets,
             support_contact: settings.support_contact.clone(),
             index_name: settings.index_name.clone(),
+            timers: settings.timers,
+            approve_message: settings.approve_message.clone(),
+            index_recover: settings.index_recover,
             github_api_url: settings.github_api_url.clone(),
         })
+    }
+
+    /// The rules requests are judged by.
+    pub fn policy(&self) -> Policy<'_> {
+        Policy {
+            required: &self.required_checks,
+            timers: &self.timers,
+            index_recover: self.index_recover,
+            email_available: self.verifier.is_some(),
+        }
     }
 
     /// The web address of an issue.

@@ -7,20 +7,25 @@ use sqlx::PgConnection;
 use tracing::info;
 
 use super::JobError;
-use super::effects::{Issue, check_lines, situation_now, store_outcome};
-use super::{intake, secrets};
+use super::effects::{Issue, check_lines, situation_now};
+use super::{intake, proofs, recover, secrets};
 use crate::commands::{Command, ParseError, parse_commands};
 use crate::github::Reaction;
 use crate::github::payload::{IssueCommentEvent, IssuesEvent};
 use crate::recovery::messages::{self, HistoryLine};
 use crate::recovery::replies::{self, Placeholders};
-use crate::recovery::transitions::{self, AccountCheck, Actor, IssueChange, Outcome, Reply};
+use crate::recovery::transitions::{self, AccountCheck, Actor, Reply};
 use crate::store::requests::{self, Audit, Request};
-use crate::verify::Round;
+use crate::store::timers as clocks;
+use crate::verify::{Proof, Round};
 
 /// The most commands of one comment that are run; the rest are counted and
 /// said to be ignored.
 pub const MAX_COMMANDS: usize = 20;
+
+/// The most repositories a `/verify-repo` round names (and looks in): the
+/// mail stays readable and each look-up costs at most this many calls.
+pub const MAX_ROUND_REPOSITORIES: usize = 20;
 
 pub async fn handle(
     issue: &mut Issue<'_>,
@@ -91,8 +96,14 @@ pub async fn handle(
 
     let commands = parse_commands(body);
     let is_requester = author.id == u64::try_from(request.author_id).unwrap_or_default();
+    if is_requester {
+        // Reminders count from the requester's last word.
+        clocks::touch_requester(&mut *conn, request.id).await?;
+        request = reload(conn, request).await?;
+    }
     if commands.is_empty() {
-        changed |= plain_comment(issue, conn, &mut request, author, &audit_base).await?;
+        changed |=
+            plain_comment(issue, conn, &mut request, author, &audit_base, &mut replies).await?;
         if !replies.is_empty() {
             issue.reply_once(&messages::combined(&replies, 0)).await?;
         }
@@ -164,7 +175,8 @@ async fn reload(conn: &mut PgConnection, request: Request) -> Result<Request, Jo
 }
 
 /// A comment with no command. The requester answering `/request-info`
-/// moves the request back; an admin's comment answers the request (it
+/// moves the request back, and coming back to a request closed for no
+/// response reopens it (with a reply in `replies`); an admin's comment answers the request (it
 /// leaves the queue requesters are told about). True when the request
 /// changed.
 async fn plain_comment(
@@ -173,6 +185,7 @@ async fn plain_comment(
     request: &mut Request,
     author: &crate::github::payload::User,
     audit_base: &Audit,
+    replies: &mut Vec<String>,
 ) -> Result<bool, JobError> {
     if request.admin_answered_at.is_none()
         && author.id != u64::try_from(request.author_id).unwrap_or_default()
@@ -188,7 +201,15 @@ async fn plain_comment(
     let Some(outcome) = transitions::reply_from(&sit, author.id) else {
         return Ok(false);
     };
-    apply(issue, conn, request, &outcome, audit_base).await?;
+    issue.apply(conn, request, &outcome, audit_base).await?;
+    if let Some(reply) = &outcome.reply {
+        replies.push(messages::reply(
+            reply,
+            &request.author_login,
+            &author.login,
+            None,
+        ));
+    }
     Ok(true)
 }
 
@@ -255,37 +276,63 @@ async fn run_commands(
     let mut all_ok = true;
     let mut replies = Vec::new();
     for (index, &command) in commands.iter().take(MAX_COMMANDS).enumerate() {
-        // `/verify-email` needs the account's address, from the directory.
+        // `/verify-email` and `/verify-repo` need the account's address (and
+        // its projects' repositories), from the directory.
         let mut address = None;
         let mut account = AccountCheck::NotLookedUp;
-        if let (Ok(Command::VerifyEmail), Some(_), Some(directory), Some(username)) =
-            (command, &bot.verifier, &bot.directory, &request.username)
+        let mut repositories = Vec::new();
+        if let (
+            Ok(Command::VerifyEmail | Command::VerifyRepo),
+            Some(_),
+            Some(directory),
+            Some(username),
+        ) = (command, &bot.verifier, &bot.directory, &request.username)
         {
             account = match directory.lookup(username).await? {
                 None => AccountCheck::Missing,
-                Some(a) => match a.address() {
-                    Some(addr) => {
-                        address = Some(addr.to_owned());
-                        AccountCheck::Found
+                Some(a) => {
+                    repositories = a.github_repositories(MAX_ROUND_REPOSITORIES);
+                    match a.address() {
+                        Some(addr) => {
+                            address = Some(addr.to_owned());
+                            AccountCheck::Found
+                        }
+                        None => AccountCheck::NoAddress,
                     }
-                    None => AccountCheck::NoAddress,
-                },
+                }
             };
         }
-        let sit = situation_now(conn, issue.bot, request, account).await?;
+        // `/status` looks for a `/verify-repo` branch first, so that its
+        // answer is up to date.
+        if let Ok(Command::Status) = command
+            && let Some(found) = proofs::look_for_branch(issue, conn, request).await?
+        {
+            replies.push(found);
+            changed = true;
+        }
+        let mut sit = situation_now(conn, issue.bot, request, account).await?;
+        sit.account_repos = repositories.len();
         let outcome = transitions::command(&sit, actor, command, &bot.replies);
         info!(action = outcome.action, ok = outcome.ok, "command");
         all_ok &= outcome.ok;
         changed |= outcome.to.is_some() || outcome.check.is_some();
-        apply(issue, conn, request, &outcome, audit_base).await?;
-        if outcome.send_email
-            && let (Some(verifier), Some(address), Some(username)) =
-                (&bot.verifier, &address, &request.username)
+        issue.apply(conn, request, &outcome, audit_base).await?;
+        let proof = if outcome.send_email {
+            Some(Proof::Link)
+        } else if outcome.send_repo_token {
+            Some(Proof::Branch {
+                repositories: repositories.clone(),
+            })
+        } else {
+            None
+        };
+        if let (Some(proof), Some(verifier), Some(address), Some(username)) =
+            (proof, &bot.verifier, &address, &request.username)
         {
             let key = format!("{}:{index}", issue.delivery_id);
             let issue_url = bot.issue_url(&request.repository, request.issue_number);
             verifier
-                .send_link(
+                .send_round(
                     &mut *conn,
                     &Round {
                         request_id: request.id,
@@ -296,11 +343,20 @@ async fn run_commands(
                         issue_number: request.issue_number,
                         issue_url: &issue_url,
                     },
+                    &proof,
                 )
                 .await?;
         }
+        if outcome.recover
+            && let Ok(approve) = command
+        {
+            recover::enqueue(&mut *conn, request, actor, approve, bot.max_attempts).await?;
+        }
         if let Some(reply) = &outcome.reply {
             let computed = match reply {
+                Reply::Approved { .. } => {
+                    Some(approve_text(conn, issue, request, &actor.login).await?)
+                }
                 Reply::Status => Some(status_text(conn, issue, request).await?),
                 Reply::RequesterStatus => Some(messages::requester_status(
                     request.state(),
@@ -336,12 +392,38 @@ async fn canned_text(
     name: &str,
     admin: &str,
 ) -> Result<String, JobError> {
+    let text = issue
+        .bot
+        .replies
+        .get(name)
+        .map(|r| r.text.as_str())
+        .unwrap_or("");
+    filled_in(conn, issue, request, text, admin).await
+}
+
+/// What `/approve` tells the requester (`approve_message`), filled in.
+pub(super) async fn approve_text(
+    conn: &mut PgConnection,
+    issue: &Issue<'_>,
+    request: &Request,
+    admin: &str,
+) -> Result<String, JobError> {
+    filled_in(conn, issue, request, &issue.bot.approve_message, admin).await
+}
+
+/// `text` with its placeholders filled in for this request.
+async fn filled_in(
+    conn: &mut PgConnection,
+    issue: &Issue<'_>,
+    request: &Request,
+    text: &str,
+    admin: &str,
+) -> Result<String, JobError> {
     let bot = issue.bot;
     let duplicate_of = match request.duplicate_of {
         Some(id) => requests::issue_number_of(&mut *conn, id).await?,
         None => None,
     };
-    let text = bot.replies.get(name).map(|r| r.text.as_str()).unwrap_or("");
     Ok(replies::render(
         text,
         &Placeholders {
@@ -354,41 +436,6 @@ async fn canned_text(
             contact: &bot.support_contact,
         },
     ))
-}
-
-/// Stores what the outcome changes (with its audit rows) and opens or closes
-/// the issue on GitHub; `request` is reloaded afterwards.
-async fn apply(
-    issue: &mut Issue<'_>,
-    conn: &mut PgConnection,
-    request: &mut Request,
-    outcome: &Outcome,
-    audit_base: &Audit,
-) -> Result<(), JobError> {
-    let mut audit = Audit {
-        action: outcome.action.to_owned(),
-        ..audit_base.clone()
-    };
-    if let Some((_, _, Some(note))) = &outcome.check {
-        audit.details["note"] = serde_json::Value::from(note.as_str());
-    }
-    store_outcome(&mut *conn, request, outcome, &audit).await?;
-    let change = match outcome.issue {
-        Some(IssueChange::CloseCompleted) => Some((false, Some("completed"))),
-        Some(IssueChange::CloseNotPlanned) => Some((false, Some("not_planned"))),
-        Some(IssueChange::Reopen) => Some((true, None)),
-        None => None,
-    };
-    if let Some((open, reason)) = change {
-        issue
-            .gh
-            .set_issue_state(issue.repo, issue.number, open, reason)
-            .await?;
-    }
-    if let Some(reloaded) = requests::lock(&mut *conn, request.id).await? {
-        *request = reloaded;
-    }
-    Ok(())
 }
 
 async fn status_text(

@@ -21,18 +21,8 @@ pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(),
             "the job names no request"
         )));
     };
-    let gh = bot.github.repo(request.installation_id).await?;
-    let number = u64::try_from(request.issue_number).unwrap_or_default();
     let key = format!("email-{token}");
-    let mut issue = Issue::new(
-        bot,
-        gh,
-        &request.repository,
-        number,
-        &key,
-        job.retrying(),
-        request.installation_id,
-    );
+    let mut issue = Issue::of_request(bot, &request.repository, &request, &key, job).await?;
     issue.sync_tracker(conn, &request).await?;
     let verified = request.state() == State::Verified;
     let text = messages::reply(

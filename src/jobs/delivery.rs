@@ -10,7 +10,8 @@ use tracing::{Instrument, info, info_span};
 use super::bot::Bot;
 use super::effects::Issue;
 use super::{
-    EMAIL_CONFIRMED, Job, JobError, JobHandler, comments, confirmed, intake, refresh, sweep,
+    EMAIL_CONFIRMED, Job, JobError, JobHandler, comments, confirmed, intake, recover, refresh,
+    sweep, timers,
 };
 use crate::github::payload::{IssueCommentEvent, IssuesEvent};
 use crate::github::shadow;
@@ -47,6 +48,8 @@ impl DeliveryHandler {
             sweep::SYNC_ISSUE => return sweep::sync_issue(&self.bot, job, conn).await,
             sweep::CHECK_ISSUE => return sweep::check_issue(&self.bot, job, conn).await,
             refresh::REFRESH_ISSUE => return refresh::handle(&self.bot, job, conn).await,
+            recover::RECOVER_ACCOUNT => return recover::handle(&self.bot, job, conn).await,
+            timers::REQUEST_TIMERS => return timers::handle(&self.bot, job, conn).await,
             _ => {}
         }
         let Some(id) = job.delivery_id else {

@@ -7,12 +7,15 @@ use sqlx::PgConnection;
 
 use super::JobError;
 use super::bot::Bot;
+use crate::config::Timers;
 use crate::github::{Comment, Reaction, Repo};
 use crate::recovery::messages::{self, CheckLine, ProblemLine, STATUS_MARKER, StatusView};
 use crate::recovery::ownership::Evidence;
 use crate::recovery::state::Flags;
+use crate::recovery::timers;
 use crate::recovery::transitions::{
-    AccountCheck, Awaiting, CheckStatus, IssueChange, Outcome, Situation,
+    AccountCheck, Awaiting, CheckStatus, EMAIL_CHECK, IssueChange, OWNERSHIP_CHECK, Outcome,
+    Situation,
 };
 use crate::store::requests::{self, Audit, Check, Request};
 
@@ -56,14 +59,41 @@ pub async fn store_outcome(
     Ok(())
 }
 
+/// The rules a request is judged by, from the settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy<'a> {
+    /// Checks that must pass before `/approve`.
+    pub required: &'a [String],
+    pub timers: &'a Timers,
+    pub index_recover: bool,
+    /// Mail and the account directory are configured.
+    pub email_available: bool,
+}
+
 /// The request as the state machine sees it.
 pub fn situation(
     request: &Request,
     checks: Vec<Check>,
-    required: &[String],
-    email_available: bool,
+    policy: &Policy<'_>,
     account: AccountCheck,
 ) -> Situation {
+    let passed_at = |name: &str| {
+        checks
+            .iter()
+            .find(|c| c.name == name && c.status == CheckStatus::Passed.as_str())
+            .map(|c| c.updated_at)
+    };
+    let has_projects = request
+        .ownership
+        .as_ref()
+        .and_then(|v| serde_json::from_value::<Evidence>(v.clone()).ok())
+        .map(|e| !e.rows.is_empty());
+    let waiting_until = timers::waiting_ends(
+        passed_at(EMAIL_CHECK),
+        passed_at(OWNERSHIP_CHECK).is_some(),
+        has_projects,
+        policy.timers,
+    );
     Situation {
         state: request.state(),
         issue_open: request.issue_open,
@@ -73,11 +103,15 @@ pub fn situation(
             .into_iter()
             .filter_map(|c| Some((c.name, CheckStatus::parse(&c.status)?)))
             .collect(),
-        required: required.to_vec(),
-        email_available,
+        required: policy.required.to_vec(),
+        email_available: policy.email_available,
         account,
         form_valid: request.form_valid(),
         state_before: request.state_before(),
+        now: chrono::Utc::now(),
+        waiting_until,
+        account_repos: 0,
+        index_recover: policy.index_recover,
     }
 }
 
@@ -89,13 +123,7 @@ pub async fn situation_now(
     account: AccountCheck,
 ) -> Result<Situation, JobError> {
     let checks = requests::checks(&mut *conn, request.id).await?;
-    Ok(situation(
-        request,
-        checks,
-        &bot.required_checks,
-        bot.verifier.is_some(),
-        account,
-    ))
+    Ok(situation(request, checks, &bot.policy(), account))
 }
 
 /// One issue being worked on by one job.
@@ -140,6 +168,26 @@ impl<'a> Issue<'a> {
             new_request: false,
             comments: None,
         }
+    }
+
+    /// The issue of a stored request, for a job of its own: `repo` is the
+    /// request's repository, `key` names the job's effects.
+    pub async fn of_request(
+        bot: &'a Bot,
+        repo: &'a str,
+        request: &Request,
+        key: &'a str,
+        job: &super::Job,
+    ) -> Result<Self, JobError> {
+        Ok(Self::new(
+            bot,
+            bot.github.repo(request.installation_id).await?,
+            repo,
+            u64::try_from(request.issue_number).unwrap_or_default(),
+            key,
+            job.retrying(),
+            request.installation_id,
+        ))
     }
 
     /// Brings the tracker in line with the database: the earlier open
@@ -260,9 +308,17 @@ impl<'a> Issue<'a> {
         let mut secrets: Vec<_> = sightings.iter().flat_map(|s| s.kinds.clone()).collect();
         secrets.sort();
         secrets.dedup();
+        let sit = situation_now(conn, self.bot, request, AccountCheck::NotLookedUp).await?;
+        let link_expired = crate::store::tokens::latest_expired(&mut *conn, request.id).await?;
         Ok(messages::status_comment(&StatusView {
             state: request.state(),
-            awaiting_email: request.awaiting_reason.as_deref() == Some("email"),
+            awaiting_email: sit.awaiting == Some(Awaiting::Email),
+            awaiting_repo: sit.awaiting == Some(Awaiting::Repo),
+            waiting_until: sit
+                .waiting_until
+                .filter(|until| *until > sit.now)
+                .map(|until| messages::utc(&until)),
+            link_expired,
             author: &request.author_login,
             from_form: stored.from_form,
             problems: &stored.items,
@@ -280,6 +336,45 @@ impl<'a> Issue<'a> {
             required: &self.bot.required_checks,
             labels: &self.bot.labels,
         }))
+    }
+
+    /// Stores what the outcome changes (with its audit rows; the outcome's
+    /// note goes in them) and opens or closes the issue on GitHub; `request`
+    /// is reloaded afterwards.
+    pub async fn apply(
+        &self,
+        conn: &mut PgConnection,
+        request: &mut Request,
+        outcome: &Outcome,
+        audit_base: &Audit,
+    ) -> Result<(), JobError> {
+        let mut audit = Audit {
+            action: outcome.action.to_owned(),
+            ..audit_base.clone()
+        };
+        let note = match &outcome.check {
+            Some((_, _, Some(note))) => Some(note),
+            _ => outcome.note.as_ref(),
+        };
+        if let Some(note) = note {
+            audit.details["note"] = serde_json::Value::from(note.as_str());
+        }
+        store_outcome(&mut *conn, request, outcome, &audit).await?;
+        let change = match outcome.issue {
+            Some(IssueChange::CloseCompleted) => Some((false, Some("completed"))),
+            Some(IssueChange::CloseNotPlanned) => Some((false, Some("not_planned"))),
+            Some(IssueChange::Reopen) => Some((true, None)),
+            None => None,
+        };
+        if let Some((open, reason)) = change {
+            self.gh
+                .set_issue_state(self.repo, self.number, open, reason)
+                .await?;
+        }
+        if let Some(reloaded) = requests::lock(&mut *conn, request.id).await? {
+            *request = reloaded;
+        }
+        Ok(())
     }
 
     /// Posts this job's one reply, once, even across retries: a retry first

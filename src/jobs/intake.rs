@@ -94,6 +94,12 @@ pub async fn handle(
         info!("not an intake issue; ignored");
         return Ok(());
     }
+    // The requester's own edit: reminders count from it.
+    if let (Trigger::Edited, Some(r)) = (trigger, &existing)
+        && i64::try_from(ev.sender.id).ok() == Some(r.author_id)
+    {
+        crate::store::timers::touch_requester(&mut *conn, r.id).await?;
+    }
     take_in(issue, conn, ev, trigger, existing, &current).await
 }
 

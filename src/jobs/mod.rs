@@ -11,9 +11,12 @@ mod confirmed;
 mod delivery;
 mod effects;
 mod intake;
+mod proofs;
+mod recover;
 mod refresh;
 mod secrets;
 pub mod sweep;
+pub mod timers;
 mod worker;
 
 use std::future::Future;
@@ -24,7 +27,7 @@ use sqlx::PgConnection;
 pub use crate::store::jobs::Job;
 pub use bot::Bot;
 pub use delivery::DeliveryHandler;
-pub use effects::{situation, store_outcome};
+pub use effects::{Policy, situation, store_outcome};
 pub use refresh::hand_over_from_shadow;
 pub use worker::{WorkerPool, backoff_delay, wait_until_drained};
 

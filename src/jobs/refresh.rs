@@ -56,16 +56,7 @@ pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(),
     if request.removed_at.is_some() {
         return Ok(());
     }
-    let gh = bot.github.repo(request.installation_id).await?;
     let key = format!("refresh-{}", job.id);
-    let mut issue = Issue::new(
-        bot,
-        gh,
-        &request.repository,
-        u64::try_from(request.issue_number).unwrap_or_default(),
-        &key,
-        job.retrying(),
-        request.installation_id,
-    );
+    let mut issue = Issue::of_request(bot, &request.repository, &request, &key, job).await?;
     issue.sync_tracker(conn, &request).await
 }

@@ -40,6 +40,12 @@ pub struct CheckLine {
 pub struct StatusView<'a> {
     pub state: State,
     pub awaiting_email: bool,
+    /// Waits for the `/verify-repo` branch.
+    pub awaiting_repo: bool,
+    /// `/approve` waits until then (`YYYY-MM-DD HH:MM UTC`).
+    pub waiting_until: Option<String>,
+    /// The newest emailed link expired unused.
+    pub link_expired: bool,
     pub author: &'a str,
     pub from_form: bool,
     pub problems: &'a [ProblemLine],
@@ -125,6 +131,15 @@ pub fn status_comment(v: &StatusView<'_>) -> String {
             );
             let _ = writeln!(s, "\nWhen this was written, {}", ahead(v.ahead));
         }
+        State::AwaitingUser if v.awaiting_repo => {
+            let _ = writeln!(
+                s,
+                "@{}, instructions were emailed to the address registered on the account: push a branch named \
+                 after the token in that email to the source repository of one of the account's projects. \
+                 I look for it regularly and say here when I find it.",
+                v.author
+            );
+        }
         State::AwaitingUser if v.awaiting_email => {
             let _ = writeln!(
                 s,
@@ -159,6 +174,27 @@ pub fn status_comment(v: &StatusView<'_>) -> String {
                 v.author
             );
         }
+        State::NoResponse => {
+            let _ = writeln!(
+                s,
+                "@{}, this request was closed because there was no answer after a reminder. To continue \
+                 it, comment on this issue: it reopens where it was.",
+                v.author
+            );
+        }
+    }
+    if let (Some(until), false) = (&v.waiting_until, v.state.is_closed()) {
+        let _ = writeln!(
+            s,
+            "\n**Waiting period:** without a proof of project ownership, the request can be approved from \
+             **{until}** (admins: `/verify-repo` asks for the proof; `/approve --now <reason>` overrides)."
+        );
+    }
+    if v.link_expired && !v.state.is_closed() {
+        let _ = writeln!(
+            s,
+            "\n> [!NOTE]\n> Admins: the last emailed link expired without being used. `/verify-email` sends a new one."
+        );
     }
     if v.account.is_some_and(AccountFacts::has_unused_codes) && !v.state.is_closed() {
         let _ = writeln!(
@@ -220,6 +256,7 @@ fn state_title(state: State) -> &'static str {
         State::Approved => "approved",
         State::Denied => "denied",
         State::Withdrawn => "withdrawn",
+        State::NoResponse => "closed for no response",
     }
 }
 
@@ -385,7 +422,11 @@ pub fn reply(r: &Reply, requester: &str, actor: &str, computed: Option<&str>) ->
         Reply::Invalid(e) => parse_error(e),
         Reply::NotInState { command, state, open } => {
             let why = match (state, open) {
-                (_, false) | (State::Approved | State::Denied | State::Withdrawn, _) => {
+                (_, false)
+                | (
+                    State::Approved | State::Denied | State::Withdrawn | State::NoResponse,
+                    _,
+                ) => {
                     "the request is closed (use `/reopen` first)".to_owned()
                 }
                 (State::Incomplete, _) => "the form is not complete yet".to_owned(),
@@ -432,6 +473,27 @@ pub fn reply(r: &Reply, requester: &str, actor: &str, computed: Option<&str>) ->
             "@{requester}, I have emailed a confirmation link to the address registered on the account. \
              Open it and press **Confirm**. If nothing arrives within an hour, check your spam folder, then say so here."
         ),
+        Reply::RepoRequested => format!(
+            "@{requester}, I have emailed instructions to the address registered on the account: push a \
+             branch named after the token in that email to the source repository of one of the account's \
+             projects. Do not post the token here. I look for the branch regularly (and on `/status`) and say \
+             here when I find it."
+        ),
+        Reply::NoRepositories => "`/verify-repo`: none of the account's projects names a source repository on \
+             GitHub, so there is nowhere to push the branch. Nothing was changed; use `/verify-email` and the \
+             waiting period instead."
+            .to_owned(),
+        Reply::WaitingPeriod { until } => format!(
+            "`/approve` cannot be used yet: without a proof of project ownership the waiting period runs until \
+             **{}**. `/verify-repo` asks the owner for the proof; `/approve --now <reason>` overrides the wait \
+             (the reason is kept in the audit log). Nothing was changed.",
+            utc(until)
+        ),
+        Reply::ApprovalStarted => {
+            "Approved: asking the index to reset the account's two-factor authentication and issue a \
+             password reset. The issue closes as soon as the index confirms."
+                .to_owned()
+        }
         Reply::CheckConfirmed { check, verified } => {
             let mut s = format!("Check {} recorded as passed.", code(check));
             if *verified {
@@ -439,12 +501,18 @@ pub fn reply(r: &Reply, requester: &str, actor: &str, computed: Option<&str>) ->
             }
             s
         }
-        Reply::Approved { note } => {
-            let mut s = format!(
-                "@{requester}, the verification was successful and your request is approved."
-            );
+        Reply::Approved { note, by_index } => {
+            let mut s = computed.unwrap_or_default().to_owned();
             if let Some(note) = note {
                 let _ = write!(s, "\n\n{}", quote(note));
+            }
+            if !by_index {
+                let _ = write!(
+                    s,
+                    "\n\n<sub>Admins: this bot does not reset accounts itself; resetting two-factor \
+                     authentication and issuing the password reset in the index's admin tool is yours to do, \
+                     if it is not done yet.</sub>"
+                );
             }
             s
         }
@@ -453,6 +521,13 @@ pub fn reply(r: &Reply, requester: &str, actor: &str, computed: Option<&str>) ->
             quote(reason)
         ),
         Reply::Reopened { state } => format!("Reopened; the request is `{state}` again."),
+        Reply::Returned { state } => format!(
+            "Welcome back, @{requester}: the request is reopened and `{state}` again."
+        ),
+        Reply::ClosedNoResponse => format!(
+            "@{requester}, I am closing this request because there was no answer after the reminder. \
+             Nothing is lost: to continue, comment on this issue and it reopens where it was."
+        ),
     };
     echo::fit(text)
 }
@@ -530,6 +605,137 @@ pub fn form_skeleton(template: &Template) -> String {
     s.trim_end().to_owned()
 }
 
+/// A duration in words: `14 days`, `36 hours`, `90 seconds`.
+pub fn human(d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    let (n, unit) = match secs {
+        0 => (0, "seconds"),
+        s if s % 86_400 == 0 => (s / 86_400, "day"),
+        s if s % 3_600 == 0 => (s / 3_600, "hour"),
+        s if s % 60 == 0 => (s / 60, "minute"),
+        s => (s, "second"),
+    };
+    match (n, unit) {
+        (0, _) => "0 seconds".to_owned(),
+        (1, unit) => format!("1 {unit}"),
+        (n, unit) => format!("{n} {unit}s"),
+    }
+}
+
+/// A time as the tracker shows it.
+pub fn utc(at: &chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// What `/approve` tells the requester by default, as PyPI's admins write
+/// it (placeholders as in canned replies).
+pub const DEFAULT_APPROVE_MESSAGE: &str = "{requester}, the verification was successful! Your two-factor \
+authentication has been reset and a password reset has been issued for {username}.\n\n\
+What to do next:\n\
+1. Open the password reset email from {index} and set a new password.\n\
+2. Log in and set up two-factor authentication again.\n\
+3. Save the new recovery codes somewhere safe (not on this tracker): they let you back in if you lose \
+your device again.";
+
+/// The one reminder for a request that waits for its requester.
+pub fn reminder(requester: &str, state: State, close_after: std::time::Duration) -> String {
+    let what = match state {
+        State::Incomplete => "the form still needs a fix (see the status comment above)",
+        _ => "the request is waiting for you (see the last comments above)",
+    };
+    format!(
+        "@{requester}, a friendly reminder: {what}. Do you still want to recover the account? If there is \
+         no answer within {}, I will close this request; you can come back at any time by commenting here.",
+        human(close_after)
+    )
+}
+
+/// For admins: the newest emailed link expired unused.
+pub fn link_expired() -> String {
+    "The confirmation link emailed for this request expired without being used. Admins: `/verify-email` \
+     sends a new one."
+        .to_owned()
+}
+
+/// The `/verify-repo` branch was found (the token is never repeated).
+pub fn branch_found(repository: &str, commit: &str, verified: bool) -> String {
+    let short: String = commit.chars().take(12).collect();
+    let mut s = format!(
+        "The branch named after the emailed token was found in {} (commit {}): check `project-ownership` \
+         recorded as passed.",
+        code(repository),
+        code(&short)
+    );
+    if verified {
+        s.push_str(" Every required check has passed: the request is now `verified`.");
+    }
+    s
+}
+
+/// For admins: an approval waiting for the index was not carried out,
+/// because the request changed in the meantime.
+pub fn approval_abandoned(admin: &str) -> String {
+    format!(
+        "The approval by @{admin} was not carried out: the request changed before the index was asked \
+         (a new username, a reset check, or a decision). Nothing was reset; look at the request again."
+    )
+}
+
+/// For admins: the index did not confirm the reset an approval asked for.
+pub fn recover_failed(status: Option<u16>, retrying: bool) -> String {
+    let why = match status {
+        Some(code) => format!("answered HTTP {code}"),
+        None => "could not be reached".to_owned(),
+    };
+    if retrying {
+        format!(
+            "Admins: the index {why} when asked to reset the account. I keep trying; the issue closes once \
+             it confirms."
+        )
+    } else {
+        format!(
+            "Admins: the index {why} and refused to reset the account, so the request was **not** approved \
+             and the issue stays open. Check the account in the index's admin tool, then `/approve` again \
+             or `/deny <reason>`."
+        )
+    }
+}
+
+/// The `/verify-repo` email: subject and plain-text body. The token is on a
+/// line of its own, and nowhere else.
+pub fn repo_email(m: &VerificationEmail<'_>, repositories: &[String]) -> (String, String) {
+    let VerificationEmail {
+        index_name,
+        username,
+        issue_url,
+        link: token,
+        valid_for,
+        contact,
+    } = m;
+    let valid_for = human(*valid_for);
+    let subject = format!("{index_name}: prove you own the projects of your account {username}");
+    let repos: String = repositories
+        .iter()
+        .map(|r| format!("    https://github.com/{r}\n"))
+        .collect();
+    let body = format!(
+        "Hello,\n\n\
+         someone asked {index_name} to recover the account \"{username}\", which lists this email address \
+         as its primary address, on the support tracker:\n\n    {issue_url}\n\n\
+         If that was you, prove that you own the account's projects: push a branch with exactly this name\n\n\
+         {token}\n\n\
+         to the source repository of one of the account's projects:\n\n{repos}\n\
+         For example: git push origin HEAD:refs/heads/{token}\n\n\
+         Do not post this name on the tracker. The bot looks for the branch by itself regularly and \
+         says so on the issue; you may delete the branch afterwards. The name works only for this request \
+         and expires in {valid_for}.\n\n\
+         If you did NOT ask for this, do nothing: your account stays as it is. Please tell the admins that \
+         the request is not yours: comment on the issue above, or write to {contact}.\n\n\
+         This message was sent by the {index_name} support tracker's recovery bot.\n"
+    );
+    (subject, body)
+}
+
 /// What the confirmation email says, and where it points.
 pub struct VerificationEmail<'a> {
     pub index_name: &'a str,
@@ -537,7 +743,8 @@ pub struct VerificationEmail<'a> {
     /// The issue's web address.
     pub issue_url: &'a str,
     pub link: &'a str,
-    pub hours: u64,
+    /// How long the link (or token) works.
+    pub valid_for: std::time::Duration,
     pub contact: &'a str,
 }
 
@@ -549,16 +756,17 @@ pub fn verification_email(m: &VerificationEmail<'_>) -> (String, String) {
         username,
         issue_url,
         link,
-        hours,
+        valid_for,
         contact,
     } = m;
+    let valid_for = human(*valid_for);
     let subject = format!("{index_name}: confirm the recovery request for your account {username}");
     let body = format!(
         "Hello,\n\n\
          someone asked {index_name} to recover the account \"{username}\", which lists this email address \
          as its primary address, on the support tracker:\n\n    {issue_url}\n\n\
          If that was you, open this link and press Confirm:\n\n    {link}\n\n\
-         The link works once, only for this request and this account, and expires in {hours} hours.\n\n\
+         The link works once, only for this request and this account, and expires in {valid_for}.\n\n\
          If you did NOT ask for this, do not open the link and do not press Confirm. \
          Your account stays as it is. Please tell the admins that the request is not yours: \
          comment on the issue above, or write to {contact}.\n\n\
@@ -849,6 +1057,10 @@ pub fn requester_status(
         State::Withdrawn => (
             "withdrawn by you, and closed",
             "to continue it, reopen the issue.",
+        ),
+        State::NoResponse => (
+            "closed because there was no answer after a reminder",
+            "comment here to continue it: it reopens where it was.",
         ),
     };
     let mut s = format!("Your request is **{now}**. What happens next: {next}");

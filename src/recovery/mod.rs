@@ -10,4 +10,5 @@ pub mod replies;
 pub mod rounds;
 pub mod secrets;
 pub mod state;
+pub mod timers;
 pub mod transitions;

@@ -14,10 +14,13 @@ pub enum State {
     Denied,
     /// The requester withdrew it (`/withdraw`, or closed the issue).
     Withdrawn,
+    /// Closed after a reminder went unanswered; a requester's comment
+    /// reopens it.
+    NoResponse,
 }
 
 impl State {
-    pub const ALL: [State; 7] = [
+    pub const ALL: [State; 8] = [
         State::Incomplete,
         State::Pending,
         State::AwaitingUser,
@@ -25,6 +28,7 @@ impl State {
         State::Approved,
         State::Denied,
         State::Withdrawn,
+        State::NoResponse,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,6 +40,7 @@ impl State {
             State::Approved => "approved",
             State::Denied => "denied",
             State::Withdrawn => "withdrawn",
+            State::NoResponse => "no_response",
         }
     }
 
@@ -48,10 +53,15 @@ impl State {
         matches!(self, State::Approved | State::Denied)
     }
 
-    /// The states of a closed issue: decided, or withdrawn. A reopen leaves
-    /// them (`Situation::reopened_state`).
+    /// The states of a closed issue: decided, withdrawn, or closed for no
+    /// response. A reopen leaves them (`Situation::reopened_state`).
     pub fn is_closed(self) -> bool {
-        self.is_final() || self == State::Withdrawn
+        self.is_final() || matches!(self, State::Withdrawn | State::NoResponse)
+    }
+
+    /// Closed without a decision: a reopen returns to the state before.
+    pub fn keeps_state_before(self) -> bool {
+        matches!(self, State::Withdrawn | State::NoResponse)
     }
 }
 
@@ -76,6 +86,7 @@ pub struct Labels {
     pub approved: String,
     pub denied: String,
     pub withdrawn: String,
+    pub no_response: String,
 }
 
 impl Default for Labels {
@@ -91,6 +102,7 @@ impl Default for Labels {
             approved: "approved".into(),
             denied: "denied".into(),
             withdrawn: "withdrawn".into(),
+            no_response: "no-response".into(),
         }
     }
 }
@@ -105,6 +117,7 @@ impl Labels {
             State::Approved => &self.approved,
             State::Denied => &self.denied,
             State::Withdrawn => &self.withdrawn,
+            State::NoResponse => &self.no_response,
         }
     }
 

@@ -2,6 +2,8 @@
 //! pure function from (request, actor, command) to what must change and what
 //! the bot says. `crate::jobs` stores the change and carries out the effects.
 
+use chrono::{DateTime, Utc};
+
 use crate::commands::{Command, CommandKind, ParseError, Who};
 
 use super::replies::Replies;
@@ -10,6 +12,10 @@ use super::state::State;
 /// The check that an emailed link proves (and that `/confirm` may record by
 /// hand only with a note).
 pub const EMAIL_CHECK: &str = "email";
+
+/// The check that `/verify-repo`'s branch proves (and the ownership
+/// evidence, when every project's repository is the requester's).
+pub const OWNERSHIP_CHECK: &str = "project-ownership";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckStatus {
@@ -41,6 +47,8 @@ pub enum Awaiting {
     Info,
     /// `/verify-email`: the emailed link moves it on.
     Email,
+    /// `/verify-repo`: the token-named branch moves it on.
+    Repo,
 }
 
 impl Awaiting {
@@ -48,6 +56,7 @@ impl Awaiting {
         match self {
             Awaiting::Info => "info",
             Awaiting::Email => "email",
+            Awaiting::Repo => "repo",
         }
     }
 
@@ -55,6 +64,7 @@ impl Awaiting {
         match s {
             "info" => Some(Awaiting::Info),
             "email" => Some(Awaiting::Email),
+            "repo" => Some(Awaiting::Repo),
             _ => None,
         }
     }
@@ -79,8 +89,17 @@ pub struct Situation {
     /// The form was read and has no problem: only then may the request be
     /// pending, verified or approved.
     pub form_valid: bool,
-    /// The state before the request was withdrawn: where a reopen returns.
+    /// The state before the request was withdrawn or closed for no
+    /// response: where a reopen returns.
     pub state_before: Option<State>,
+    pub now: DateTime<Utc>,
+    /// `/approve` waits until then (`timers::waiting_ends`).
+    pub waiting_until: Option<DateTime<Utc>>,
+    /// The account's projects' GitHub repositories (looked up only for
+    /// `/verify-repo`).
+    pub account_repos: usize,
+    /// `/approve` resets the account through the index before closing.
+    pub index_recover: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,16 +135,17 @@ impl Situation {
     /// is pending again; incomplete whenever the form is invalid.
     pub fn reopened_state(&self) -> State {
         let back = match self.state {
-            State::Withdrawn => self
+            s if s.keeps_state_before() => self
                 .state_before
                 .filter(|s| !s.is_closed())
                 .unwrap_or(State::Pending),
             s if s.is_final() => State::Pending,
             s => s,
         };
-        // The close revoked every emailed link: nothing to wait for.
+        // The close revoked every emailed link and token: nothing to wait
+        // for.
         let back = match (back, self.awaiting) {
-            (State::AwaitingUser, Some(Awaiting::Email)) => State::Pending,
+            (State::AwaitingUser, Some(Awaiting::Email | Awaiting::Repo)) => State::Pending,
             (s, _) => s,
         };
         self.settle(back)
@@ -209,12 +229,25 @@ pub enum Reply {
         text: String,
     },
     EmailRequested,
+    /// `/verify-repo`: the instructions were emailed.
+    RepoRequested,
+    /// `/verify-repo` on an account with no project on GitHub.
+    NoRepositories,
+    /// `/approve` before the waiting period ended.
+    WaitingPeriod {
+        until: DateTime<Utc>,
+    },
+    /// `/approve` with `index_recover`: the index is asked first.
+    ApprovalStarted,
     CheckConfirmed {
         check: String,
         verified: bool,
     },
+    /// The approve message (computed), the admin's note, and whether the
+    /// index confirmed the reset (else admins are reminded it is theirs).
     Approved {
         note: Option<String>,
+        by_index: bool,
     },
     Denied {
         reason: String,
@@ -222,6 +255,12 @@ pub enum Reply {
     Reopened {
         state: State,
     },
+    /// The requester came back to a request closed for no response.
+    Returned {
+        state: State,
+    },
+    /// Closed after the reminder went unanswered.
+    ClosedNoResponse,
 }
 
 /// The decision for one command or event.
@@ -234,6 +273,12 @@ pub struct Outcome {
     pub issue: Option<IssueChange>,
     /// Email the account's registered address a confirmation link.
     pub send_email: bool,
+    /// Email the account's registered address a `/verify-repo` token.
+    pub send_repo_token: bool,
+    /// Ask the index to reset the account; the approval follows its answer.
+    pub recover: bool,
+    /// Kept in the audit row (a check's note, an override's reason).
+    pub note: Option<String>,
     pub reply: Option<Reply>,
     /// False when the command was refused or invalid (😕 instead of 🚀).
     pub ok: bool,
@@ -248,6 +293,9 @@ impl Outcome {
             check: None,
             issue: None,
             send_email: false,
+            send_repo_token: false,
+            recover: false,
+            note: None,
             reply: Some(reply),
             ok: false,
             action,
@@ -260,6 +308,9 @@ impl Outcome {
             check: None,
             issue: None,
             send_email: false,
+            send_repo_token: false,
+            recover: false,
+            note: None,
             reply: None,
             ok: true,
             action,
@@ -369,17 +420,17 @@ pub fn command(
                 ..Outcome::done("reply")
             }
         }
-        Command::VerifyEmail => {
+        Command::VerifyEmail | Command::VerifyRepo => {
+            let name = if *cmd == Command::VerifyEmail {
+                "/verify-email"
+            } else {
+                "/verify-repo"
+            };
             if !active || sit.state == State::Incomplete || !sit.form_valid {
-                return not_in_state("/verify-email");
+                return not_in_state(name);
             }
             if own {
-                return Outcome::refused(
-                    "command_refused",
-                    Reply::OwnRequest {
-                        command: "/verify-email",
-                    },
-                );
+                return Outcome::refused("command_refused", Reply::OwnRequest { command: name });
             }
             if !sit.email_available {
                 return Outcome::refused("command_refused", Reply::EmailUnavailable);
@@ -393,12 +444,24 @@ pub fn command(
                     return Outcome::refused("command_refused", Reply::NoAddress);
                 }
             }
+            if *cmd == Command::VerifyEmail {
+                return Outcome {
+                    to: Some((State::AwaitingUser, Some(Awaiting::Email))),
+                    check: Some((EMAIL_CHECK.to_owned(), CheckStatus::Sent, None)),
+                    send_email: true,
+                    reply: Some(Reply::EmailRequested),
+                    ..Outcome::done("verify_email")
+                };
+            }
+            if sit.account_repos == 0 {
+                return Outcome::refused("command_refused", Reply::NoRepositories);
+            }
             Outcome {
-                to: Some((State::AwaitingUser, Some(Awaiting::Email))),
-                check: Some(("email".to_owned(), CheckStatus::Sent, None)),
-                send_email: true,
-                reply: Some(Reply::EmailRequested),
-                ..Outcome::done("verify_email")
+                to: Some((State::AwaitingUser, Some(Awaiting::Repo))),
+                check: Some((OWNERSHIP_CHECK.to_owned(), CheckStatus::Sent, None)),
+                send_repo_token: true,
+                reply: Some(Reply::RepoRequested),
+                ..Outcome::done("verify_repo")
             }
         }
         Command::RequestInfo { text } => {
@@ -448,7 +511,7 @@ pub fn command(
                 ..Outcome::done("confirm")
             }
         }
-        Command::Approve { note } => {
+        Command::Approve { note, now } => {
             if !active || sit.state == State::Incomplete {
                 return not_in_state("/approve");
             }
@@ -467,11 +530,35 @@ pub fn command(
             if !missing.is_empty() {
                 return Outcome::refused("command_refused", Reply::MissingChecks { missing });
             }
+            let waiting = sit.waiting_until.filter(|until| *until > sit.now);
+            if let (Some(until), false) = (waiting, *now) {
+                return Outcome::refused("command_refused", Reply::WaitingPeriod { until });
+            }
+            // An override is audited with its reason.
+            let action = match (*now && waiting.is_some(), sit.index_recover) {
+                (true, true) => "approve_requested_now",
+                (false, true) => "approve_requested",
+                (true, false) => "approve_now",
+                (false, false) => "approve",
+            };
+            if sit.index_recover {
+                // The tracker says done only once the index is.
+                return Outcome {
+                    recover: true,
+                    note: note.clone(),
+                    reply: Some(Reply::ApprovalStarted),
+                    ..Outcome::done(action)
+                };
+            }
             Outcome {
                 to: Some((State::Approved, None)),
                 issue: Some(IssueChange::CloseCompleted),
-                reply: Some(Reply::Approved { note: note.clone() }),
-                ..Outcome::done("approve")
+                note: note.clone(),
+                reply: Some(Reply::Approved {
+                    note: note.clone(),
+                    by_index: false,
+                }),
+                ..Outcome::done(action)
             }
         }
         Command::Deny { reason } => {
@@ -512,13 +599,15 @@ pub fn check_passed(sit: &Situation, check: &str, note: &str, action: &'static s
     let open = sit.issue_open && matches!(sit.state, State::Pending | State::AwaitingUser);
     let verified =
         open && after.missing_checks().is_empty() && sit.settle(State::Verified) == State::Verified;
+    // The proof the request waited for came: it waits for an admin again.
+    let proves = match sit.awaiting {
+        Some(Awaiting::Email) => Some(EMAIL_CHECK),
+        Some(Awaiting::Repo) => Some(OWNERSHIP_CHECK),
+        _ => None,
+    };
     let to = if verified {
         Some((State::Verified, None))
-    } else if open
-        && check == "email"
-        && sit.state == State::AwaitingUser
-        && sit.awaiting == Some(Awaiting::Email)
-    {
+    } else if open && sit.state == State::AwaitingUser && proves == Some(check) {
         Some((State::Pending, None))
     } else {
         None
@@ -528,6 +617,46 @@ pub fn check_passed(sit: &Situation, check: &str, note: &str, action: &'static s
         check: Some((check.to_owned(), CheckStatus::Passed, Some(note.to_owned()))),
         reply: None,
         ..Outcome::done(action)
+    }
+}
+
+/// The index confirmed the reset that an admin's `/approve` asked for:
+/// approve and close, if the request may still be approved. `approve`
+/// is the admin's command as it was given.
+pub fn recovered(sit: &Situation, admin: &Actor, approve: &Command) -> Outcome {
+    let decided = command(
+        &Situation {
+            index_recover: false,
+            ..sit.clone()
+        },
+        admin,
+        &Ok(approve.clone()),
+        &Replies::default(),
+    );
+    match decided.reply {
+        Some(Reply::Approved { note, .. }) => Outcome {
+            reply: Some(Reply::Approved {
+                note,
+                by_index: true,
+            }),
+            action: "approved_by_index",
+            ..decided
+        },
+        _ => Outcome {
+            action: "recover_no_longer_approvable",
+            ..decided
+        },
+    }
+}
+
+/// A reminder went unanswered for `close_after`: close as not planned,
+/// remembering the state to come back to.
+pub fn no_response(sit: &Situation) -> Outcome {
+    Outcome {
+        to: Some((State::NoResponse, sit.awaiting)),
+        issue: Some(IssueChange::CloseNotPlanned),
+        reply: Some(Reply::ClosedNoResponse),
+        ..Outcome::done("closed_no_response")
     }
 }
 
@@ -549,6 +678,21 @@ pub fn email_confirmed(sit: &Situation) -> Outcome {
 /// A comment that is not a command: the requester answering `/request-info`
 /// moves the request back to pending.
 pub fn reply_from(sit: &Situation, commenter_id: u64) -> Option<Outcome> {
+    // Back after being closed for no response: the comment reopens it, as
+    // an answer when it was waiting for one.
+    if sit.state == State::NoResponse && commenter_id == sit.author_id {
+        let state = match sit.state_before {
+            Some(State::AwaitingUser) => sit.settle(State::Pending),
+            _ => sit.reopened_state(),
+        };
+        let awaiting = sit.awaiting.filter(|_| state == State::AwaitingUser);
+        return Some(Outcome {
+            to: Some((state, awaiting)),
+            issue: (!sit.issue_open).then_some(IssueChange::Reopen),
+            reply: Some(Reply::Returned { state }),
+            ..Outcome::done("requester_returned")
+        });
+    }
     let answers = sit.issue_open
         && sit.state == State::AwaitingUser
         && sit.awaiting == Some(Awaiting::Info)
@@ -580,6 +724,10 @@ mod tests {
             account: AccountCheck::Found,
             form_valid: state != State::Incomplete,
             state_before: None,
+            now: Utc::now(),
+            waiting_until: None,
+            account_repos: 1,
+            index_recover: false,
         }
     }
 
@@ -596,7 +744,10 @@ mod tests {
     }
 
     fn approve() -> Command {
-        Command::Approve { note: None }
+        Command::Approve {
+            note: None,
+            now: false,
+        }
     }
 
     fn confirm(check: &str) -> Command {
@@ -978,5 +1129,112 @@ mod tests {
         assert!(!run(&s2, &admin(), bare("project-ownership")).ok);
         // A check no rule needs may be recorded without one.
         assert!(run(&s, &admin(), bare("extra-review")).ok);
+    }
+
+    #[test]
+    fn the_waiting_period_holds_approve_back_unless_overridden() {
+        let mut s = sit(State::Verified, true, &["email"]);
+        let until = s.now + chrono::Duration::days(3);
+        s.waiting_until = Some(until);
+        let o = run(&s, &admin(), approve());
+        assert_eq!(o.reply, Some(Reply::WaitingPeriod { until }));
+        assert!(!o.ok && o.to.is_none() && o.issue.is_none());
+        let now = Command::Approve {
+            note: Some("the owner called from the number on file".into()),
+            now: true,
+        };
+        let o = run(&s, &admin(), now.clone());
+        assert_eq!(o.to, Some((State::Approved, None)));
+        assert_eq!(o.action, "approve_now");
+        assert_eq!(
+            o.note.as_deref(),
+            Some("the owner called from the number on file")
+        );
+        // Once it ended, a plain /approve goes through.
+        s.waiting_until = Some(s.now - chrono::Duration::seconds(1));
+        assert_eq!(run(&s, &admin(), approve()).action, "approve");
+    }
+
+    #[test]
+    fn with_index_recover_approve_asks_the_index_first() {
+        let mut s = sit(State::Verified, true, &["email"]);
+        s.index_recover = true;
+        let o = run(&s, &admin(), approve());
+        assert!(o.ok && o.recover && o.to.is_none() && o.issue.is_none());
+        assert_eq!(o.reply, Some(Reply::ApprovalStarted));
+        // The index's answer approves and closes, if it still may.
+        let o = recovered(&s, &admin(), &approve());
+        assert_eq!(o.to, Some((State::Approved, None)));
+        assert_eq!(o.issue, Some(IssueChange::CloseCompleted));
+        assert_eq!(
+            o.reply,
+            Some(Reply::Approved {
+                note: None,
+                by_index: true
+            })
+        );
+        let denied = sit(State::Denied, false, &["email"]);
+        let o = recovered(&denied, &admin(), &approve());
+        assert!(!o.ok && o.to.is_none());
+    }
+
+    #[test]
+    fn verify_repo_needs_a_project_on_github_and_waits_for_the_branch() {
+        let o = run(
+            &sit(State::Pending, true, &[]),
+            &admin(),
+            Command::VerifyRepo,
+        );
+        assert!(o.send_repo_token && !o.send_email);
+        assert_eq!(o.to, Some((State::AwaitingUser, Some(Awaiting::Repo))));
+        assert_eq!(
+            o.check,
+            Some((OWNERSHIP_CHECK.into(), CheckStatus::Sent, None))
+        );
+        let mut none = sit(State::Pending, true, &[]);
+        none.account_repos = 0;
+        assert_eq!(
+            run(&none, &admin(), Command::VerifyRepo).reply,
+            Some(Reply::NoRepositories)
+        );
+        // The branch found: back to pending, or verified when it was the last.
+        let mut waiting = sit(State::AwaitingUser, true, &["email"]);
+        waiting.awaiting = Some(Awaiting::Repo);
+        waiting.required = vec!["email".into(), OWNERSHIP_CHECK.into()];
+        let o = check_passed(&waiting, OWNERSHIP_CHECK, "branch", "repo_branch_found");
+        assert_eq!(o.to, Some((State::Verified, None)));
+        waiting.checks.clear();
+        let o = check_passed(&waiting, OWNERSHIP_CHECK, "branch", "repo_branch_found");
+        assert_eq!(o.to, Some((State::Pending, None)));
+    }
+
+    #[test]
+    fn no_response_closes_and_the_requesters_comment_reopens() {
+        let waiting = sit(State::AwaitingUser, true, &[]);
+        let o = no_response(&waiting);
+        assert_eq!(o.to, Some((State::NoResponse, Some(Awaiting::Info))));
+        assert_eq!(o.issue, Some(IssueChange::CloseNotPlanned));
+        let closed = Situation {
+            state_before: Some(State::AwaitingUser),
+            ..sit(State::NoResponse, false, &[])
+        };
+        // Their comment is the answer: pending.
+        let o = reply_from(&closed, AUTHOR).unwrap();
+        assert_eq!(
+            (o.to, o.issue),
+            (Some((State::Pending, None)), Some(IssueChange::Reopen))
+        );
+        assert!(reply_from(&closed, 99).is_none(), "only the requester");
+        let incomplete = Situation {
+            state_before: Some(State::Incomplete),
+            form_valid: false,
+            ..sit(State::NoResponse, false, &[])
+        };
+        assert_eq!(
+            reply_from(&incomplete, AUTHOR).unwrap().to,
+            Some((State::Incomplete, None))
+        );
+        // Reopened by hand: the state before.
+        assert_eq!(closed.reopened_state(), State::AwaitingUser);
     }
 }

@@ -56,10 +56,9 @@ impl Job {
     }
 }
 
-/// Enqueues a job inside the caller's transaction. The transaction-scoped
-/// advisory lock on the issue key makes ids follow commit order for one
-/// issue, so "older id first" really is "received first".
-pub async fn enqueue(conn: &mut PgConnection, job: &NewJob) -> sqlx::Result<i64> {
+/// Takes the transaction-scoped advisory lock on the job's issue key, if
+/// it has one, and returns the key.
+async fn lock_issue<'j>(conn: &mut PgConnection, job: &'j NewJob) -> sqlx::Result<Option<&'j str>> {
     let key = job.issue_key.as_ref().map(IssueKey::as_str);
     if let Some(key) = key {
         sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
@@ -67,17 +66,49 @@ pub async fn enqueue(conn: &mut PgConnection, job: &NewJob) -> sqlx::Result<i64>
             .execute(&mut *conn)
             .await?;
     }
-    sqlx::query_scalar(
+    Ok(key)
+}
+
+/// Enqueues a job inside the caller's transaction. The transaction-scoped
+/// advisory lock on the issue key makes ids follow commit order for one
+/// issue, so "older id first" really is "received first".
+pub async fn enqueue(conn: &mut PgConnection, job: &NewJob) -> sqlx::Result<i64> {
+    insert(conn, job, "").await?.ok_or(sqlx::Error::RowNotFound)
+}
+
+/// The kind of job of which an issue has at most one pending
+/// (`jobs_one_timer_per_issue`).
+pub const REQUEST_TIMERS: &str = "request_timers";
+
+/// Enqueues a `REQUEST_TIMERS` job unless the issue has one pending
+/// already; `None` then.
+pub async fn enqueue_timer(conn: &mut PgConnection, job: &NewJob) -> sqlx::Result<Option<i64>> {
+    insert(
+        conn,
+        job,
+        "ON CONFLICT (issue_key) WHERE kind = 'request_timers' AND status = 'pending' DO NOTHING",
+    )
+    .await
+}
+
+async fn insert(
+    conn: &mut PgConnection,
+    job: &NewJob,
+    on_conflict: &str,
+) -> sqlx::Result<Option<i64>> {
+    let key = lock_issue(&mut *conn, job).await?;
+    sqlx::query_scalar(&format!(
         "INSERT INTO jobs (kind, issue_key, delivery_id, args, max_attempts)
          VALUES ($1, $2, $3, $4, $5)
-         RETURNING id",
-    )
+         {on_conflict}
+         RETURNING id"
+    ))
     .bind(&job.kind)
     .bind(key)
     .bind(job.delivery_id)
     .bind(&job.args)
     .bind(job.max_attempts)
-    .fetch_one(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await
 }
 

@@ -6,6 +6,7 @@ pub mod deliveries;
 pub mod jobs;
 pub mod requests;
 pub mod shadow;
+pub mod timers;
 pub mod tokens;
 
 use std::time::Duration;

@@ -60,6 +60,14 @@ pub struct Request {
     pub account_facts: Option<serde_json::Value>,
     /// Secrets pasted in public (`Sighting`s): kinds only.
     pub secrets: serde_json::Value,
+    /// The requester's last edit or comment.
+    pub requester_active_at: Option<DateTime<Utc>>,
+    /// When the state last changed.
+    pub state_changed_at: DateTime<Utc>,
+    /// When the one reminder was posted (cleared by activity).
+    pub reminded_at: Option<DateTime<Utc>>,
+    /// When the bot last looked for a `/verify-repo` branch.
+    pub repo_checked_at: Option<DateTime<Utc>>,
 }
 
 impl Request {
@@ -285,7 +293,10 @@ pub async fn update_form(
          SET username = $2, fields = $3, problems = $4, body_hash = $5, state = $6,
              updated_at = now(),
              username_changed = username_changed OR $7,
-             awaiting_reason = CASE WHEN $6 IN ('awaiting_user', 'withdrawn') THEN awaiting_reason END
+             awaiting_reason = CASE WHEN $6 IN ('awaiting_user', 'withdrawn', 'no_response')
+                                    THEN awaiting_reason END,
+             state_changed_at = CASE WHEN $6 <> state THEN now() ELSE state_changed_at END,
+             reminded_at = CASE WHEN $6 <> state THEN NULL ELSE reminded_at END
          WHERE id = $1",
     )
     .bind(request.id)
@@ -482,11 +493,15 @@ pub async fn set_state(
     issue_open: bool,
     audit: &Audit,
 ) -> sqlx::Result<()> {
-    // Withdrawing remembers where a reopen returns to.
+    // Withdrawing, or closing for no response, remembers where a reopen
+    // returns to. A new state starts the reminder clock again.
     sqlx::query(
         "UPDATE requests SET state = $2, awaiting_reason = $3, issue_open = $4, updated_at = now(),
-             state_before = CASE WHEN $2 = 'withdrawn' AND state <> 'withdrawn' THEN state
-                                 ELSE state_before END
+             state_before = CASE WHEN $2 IN ('withdrawn', 'no_response')
+                                      AND state NOT IN ('withdrawn', 'no_response') THEN state
+                                 ELSE state_before END,
+             state_changed_at = CASE WHEN $2 <> state THEN now() ELSE state_changed_at END,
+             reminded_at = CASE WHEN $2 <> state THEN NULL ELSE reminded_at END
          WHERE id = $1",
     )
     .bind(request.id)

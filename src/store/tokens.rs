@@ -21,10 +21,23 @@ pub struct Token {
     pub mailed_at: Option<DateTime<Utc>>,
     pub used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// `/verify-repo`: the branch name to look for.
+    pub branch: Option<String>,
+    /// `/verify-repo`: the round's repositories (`owner/name`).
+    pub repositories: Option<serde_json::Value>,
+}
+
+impl Token {
+    pub fn repositories(&self) -> Vec<String> {
+        self.repositories
+            .as_ref()
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default()
+    }
 }
 
 const COLUMNS: &str = "id, request_id, check_name, username, address_hash, expires_at, mailed_at, \
-                       used_at, revoked_at";
+                       used_at, revoked_at, branch, repositories";
 
 /// Why a request's links stop working.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +84,9 @@ pub struct NewToken<'a> {
     pub username: &'a str,
     pub address_hash: &'a str,
     pub valid_for: std::time::Duration,
+    /// `/verify-repo`: the branch name and the repositories to look in.
+    pub branch: Option<&'a str>,
+    pub repositories: Option<serde_json::Value>,
 }
 
 /// Stores a new token's hash (replacing one of the same command that was
@@ -79,11 +95,13 @@ pub struct NewToken<'a> {
 pub async fn create(conn: &mut PgConnection, t: &NewToken<'_>) -> sqlx::Result<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO verification_tokens
-             (request_id, check_name, token_hash, command_key, expires_at, username, address_hash)
-         VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6, $7)
+             (request_id, check_name, token_hash, command_key, expires_at, username, address_hash,
+              branch, repositories)
+         VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6, $7, $8, $9)
          ON CONFLICT (command_key) DO UPDATE
          SET token_hash = EXCLUDED.token_hash, expires_at = EXCLUDED.expires_at,
              username = EXCLUDED.username, address_hash = EXCLUDED.address_hash,
+             branch = EXCLUDED.branch, repositories = EXCLUDED.repositories,
              created_at = now()
          WHERE verification_tokens.mailed_at IS NULL
          RETURNING id",
@@ -95,6 +113,8 @@ pub async fn create(conn: &mut PgConnection, t: &NewToken<'_>) -> sqlx::Result<i
     .bind(t.valid_for.as_secs_f64())
     .bind(t.username)
     .bind(t.address_hash)
+    .bind(t.branch)
+    .bind(&t.repositories)
     .fetch_one(&mut *conn)
     .await?;
     revoke(&mut *conn, t.request_id, Some(id), Revocation::Superseded).await?;
@@ -174,4 +194,46 @@ pub async fn mark_used(conn: &mut PgConnection, id: i64) -> sqlx::Result<()> {
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// The request's `/verify-repo` token that may still prove ownership: the
+/// newest mailed one, unused, unrevoked and unexpired.
+pub async fn live_branch(e: impl PgExecutor<'_>, request_id: i64) -> sqlx::Result<Option<Token>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM verification_tokens
+         WHERE request_id = $1 AND branch IS NOT NULL AND mailed_at IS NOT NULL
+           AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+         ORDER BY id DESC LIMIT 1"
+    ))
+    .bind(request_id)
+    .fetch_optional(e)
+    .await
+}
+
+/// The request's mailed links and tokens that expired unused and were not
+/// told to admins yet; marked as told.
+pub async fn take_newly_expired(e: impl PgExecutor<'_>, request_id: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE verification_tokens SET expiry_noted_at = now()
+         WHERE request_id = $1 AND mailed_at IS NOT NULL AND used_at IS NULL
+           AND revoked_at IS NULL AND expiry_noted_at IS NULL AND expires_at <= now()",
+    )
+    .bind(request_id)
+    .execute(e)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// The request's newest mailed link or token expired unused.
+pub async fn latest_expired(e: impl PgExecutor<'_>, request_id: i64) -> sqlx::Result<bool> {
+    let expired: Option<bool> = sqlx::query_scalar(
+        "SELECT used_at IS NULL AND revoked_at IS NULL AND expires_at <= now()
+         FROM verification_tokens
+         WHERE request_id = $1 AND mailed_at IS NOT NULL
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(request_id)
+    .fetch_optional(e)
+    .await?;
+    Ok(expired.unwrap_or(false))
 }

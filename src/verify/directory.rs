@@ -79,6 +79,27 @@ impl Account {
     }
 
     /// What admins see of the account in the status comment.
+    /// The distinct GitHub repositories (`owner/name`) of the account's
+    /// projects, in the directory's order, at most `max`.
+    pub fn github_repositories(&self, max: usize) -> Vec<String> {
+        let mut seen: Vec<String> = Vec::new();
+        for repo in self
+            .projects
+            .iter()
+            .filter_map(|p| p.repository_url.as_deref())
+            .filter_map(crate::recovery::ownership::github_repo)
+        {
+            let name = repo.full_name();
+            if !seen.iter().any(|s| s.eq_ignore_ascii_case(&name)) {
+                seen.push(name);
+            }
+            if seen.len() == max {
+                break;
+            }
+        }
+        seen
+    }
+
     pub fn facts(&self) -> crate::recovery::ownership::AccountFacts {
         crate::recovery::ownership::AccountFacts {
             unused_recovery_codes: self.recovery_codes.map(|c| c.unused),
@@ -118,7 +139,62 @@ fn malformed(e: &serde_json::Error) -> DirectoryError {
     DirectoryError::Malformed(format!("{kind} at line {} column {}", e.line(), e.column()))
 }
 
+/// `{base}/{username}`, the name encoded as one path segment.
+fn account_url(base: &str, username: &str) -> String {
+    let segment: String = form_urlencoded::byte_serialize(username.as_bytes()).collect();
+    format!("{base}/{segment}")
+}
+
+/// Sends a request to the directory, with its bearer token if it has one;
+/// an error never names the URL (it holds the username).
+async fn send(
+    req: reqwest::RequestBuilder,
+    token: &Option<SecretString>,
+) -> Result<reqwest::Response, DirectoryError> {
+    let req = match token {
+        Some(t) => req.bearer_auth(t.expose_secret()),
+        None => req,
+    };
+    req.send()
+        .await
+        .map_err(|e| DirectoryError::Unreachable(e.without_url().to_string()))
+}
+
+/// What the index said to `POST {dir}/{username}/recover`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recovered {
+    /// 2FA reset and a password reset issued.
+    Done,
+    /// A 4xx answer (but 408 and 429): will not change by retrying.
+    Refused(u16),
+}
+
 impl Directory {
+    /// Asks the index to reset the account's 2FA and issue a password
+    /// reset. `key` (the request id) makes retries safe. A 5xx answer or no
+    /// answer is an error worth retrying.
+    pub async fn recover(&self, username: &str, key: &str) -> Result<Recovered, DirectoryError> {
+        let Directory::Http {
+            client,
+            base,
+            token,
+        } = self
+        else {
+            return Err(DirectoryError::Unreachable(
+                "a local account file cannot reset accounts".to_owned(),
+            ));
+        };
+        let url = format!("{}/recover", account_url(base, username));
+        let resp = send(client.post(url).header("Idempotency-Key", key), token).await?;
+        match resp.status().as_u16() {
+            200..=299 => Ok(Recovered::Done),
+            // "Try again later" by definition: retried like a 5xx.
+            408 | 429 => Err(DirectoryError::Status(resp.status().as_u16())),
+            code @ 400..=499 => Ok(Recovered::Refused(code)),
+            other => Err(DirectoryError::Status(other)),
+        }
+    }
+
     /// `url` is an http(s) base URL, or a path (or `file://` URL) to a JSON
     /// file.
     pub fn new(url: &str, token: Option<SecretString>) -> anyhow::Result<Self> {
@@ -146,16 +222,7 @@ impl Directory {
                 base,
                 token,
             } => {
-                let segment: String =
-                    form_urlencoded::byte_serialize(username.as_bytes()).collect();
-                let mut req = client.get(format!("{base}/{segment}"));
-                if let Some(t) = token {
-                    req = req.bearer_auth(t.expose_secret());
-                }
-                let resp = req
-                    .send()
-                    .await
-                    .map_err(|e| DirectoryError::Unreachable(e.without_url().to_string()))?;
+                let resp = send(client.get(account_url(base, username)), token).await?;
                 match resp.status().as_u16() {
                     404 => Ok(None),
                     200 => {

@@ -16,6 +16,7 @@ use sqlx::PgConnection;
 use crate::config::Settings;
 use crate::jobs::JobError;
 use crate::recovery::messages;
+use crate::recovery::transitions::{EMAIL_CHECK, OWNERSHIP_CHECK};
 use crate::store::tokens;
 use directory::DirectoryError;
 use mail::Mailer;
@@ -107,13 +108,15 @@ impl Verifier {
         }))
     }
 
-    /// Emails a link for one round to the account's address, once per
-    /// command (`round.command_key`), even when the job is retried. Every
-    /// older link of the request is revoked: a newer round supersedes it.
-    pub async fn send_link(
+    /// Emails one round's proof to the account's address (a confirmation
+    /// link, or a `/verify-repo` branch name), once per command
+    /// (`round.command_key`), even when the job is retried. Every older
+    /// link or token of the request is revoked: a newer round supersedes it.
+    pub async fn send_round(
         &self,
         conn: &mut PgConnection,
         round: &Round<'_>,
+        proof: &Proof,
     ) -> Result<(), JobError> {
         if self.dry_run {
             crate::github::shadow::push(crate::github::shadow::Effect {
@@ -124,6 +127,7 @@ impl Verifier {
                     "username": round.username,
                     "to": "the account's verified primary address",
                     "issue": round.issue_url,
+                    "proof": match proof { Proof::Link => "link", Proof::Branch { .. } => "branch" },
                 }),
             });
             return Ok(());
@@ -133,39 +137,102 @@ impl Verifier {
         {
             return Ok(());
         }
-        let (token, hash) = new_token();
+        let (token, hash, check_name, branch, repositories) = match proof {
+            Proof::Link => {
+                let (token, hash) = new_token();
+                (token, hash, EMAIL_CHECK, None, None)
+            }
+            Proof::Branch { repositories } => {
+                let token = new_branch_name();
+                let hash = hash_token(&token);
+                let repos = serde_json::to_value(repositories).unwrap_or_default();
+                (
+                    token.clone(),
+                    hash,
+                    OWNERSHIP_CHECK,
+                    Some(token),
+                    Some(repos),
+                )
+            }
+        };
         // In the job's own transaction, which holds the request and may
-        // have just stored it or revoked its older links: the link exists
+        // have just stored it or revoked its older links: the token exists
         // only if the job commits. A mail sent by an attempt that fails
-        // later carries a link that no longer works, and the retry sends a
+        // later carries a token that no longer works, and the retry sends a
         // fresh one.
         let id = tokens::create(
             &mut *conn,
             &tokens::NewToken {
                 request_id: round.request_id,
-                check_name: crate::recovery::transitions::EMAIL_CHECK,
+                check_name,
                 token_hash: &hash,
                 command_key: round.command_key,
                 username: round.username,
                 address_hash: &hash_address(round.address),
                 valid_for: self.valid_for,
+                branch: branch.as_deref(),
+                repositories,
             },
         )
         .await?;
         let link = format!("{}/verify/{token}", self.public_url);
-        let (subject, body) = messages::verification_email(&messages::VerificationEmail {
+        let mail = messages::VerificationEmail {
             index_name: &self.index_name,
             username: round.username,
             issue_url: round.issue_url,
             link: &link,
-            hours: self.valid_for.as_secs() / 3600,
+            valid_for: self.valid_for,
             contact: &self.contact,
-        });
+        };
+        let (subject, body) = match proof {
+            Proof::Link => messages::verification_email(&mail),
+            Proof::Branch { repositories } => messages::repo_email(
+                &messages::VerificationEmail {
+                    link: &token,
+                    ..mail
+                },
+                repositories,
+            ),
+        };
         self.mailer
             .send(round.address, &subject, body)
             .await
             .map_err(JobError::retry)?;
         tokens::mark_mailed(&mut *conn, id).await?;
         Ok(())
+    }
+}
+
+/// What one round sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Proof {
+    /// `/verify-email`: a single-use confirmation link.
+    Link,
+    /// `/verify-repo`: a branch name to push to one of `repositories`
+    /// (`owner/name`).
+    Branch { repositories: Vec<String> },
+}
+
+/// A fresh `/verify-repo` branch name: 32 characters of `a-z0-9` (over 160
+/// bits), a valid branch name that reads as nothing.
+pub fn new_branch_name() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..32)
+        .map(|_| ALPHABET[rand::Rng::random_range(&mut rng, 0..ALPHABET.len())] as char)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn branch_names_are_long_lowercase_and_fresh() {
+        let a = super::new_branch_name();
+        assert_eq!(a.len(), 32);
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        );
+        assert_ne!(a, super::new_branch_name());
     }
 }

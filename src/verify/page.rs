@@ -204,8 +204,12 @@ async fn record(app: &AppState, hash: &str) -> sqlx::Result<Response> {
     let sit = situation(
         &request,
         checks,
-        &app.settings.required_checks,
-        true,
+        &crate::jobs::Policy {
+            required: &app.settings.required_checks,
+            timers: &app.settings.timers,
+            index_recover: app.settings.index_recover,
+            email_available: true,
+        },
         AccountCheck::NotLookedUp,
     );
     let outcome = transitions::email_confirmed(&sit);

@@ -47,6 +47,8 @@ pub struct RepoModel {
     pub issues: BTreeMap<u64, IssueModel>,
     /// login → role name (`admin`, `maintain`, `write`, `triage`, `read`)
     pub roles: HashMap<String, String>,
+    /// branch name → the commit it points to
+    pub branches: HashMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -323,6 +325,16 @@ impl FakeGitHub {
             .owner = Some((owner_login.to_owned(), owner_id));
     }
 
+    /// Someone pushed `branch` at `commit` to the repository.
+    pub fn add_branch(&self, full_name: &str, branch: &str, commit: &str) {
+        self.model()
+            .repos
+            .entry(full_name.to_owned())
+            .or_default()
+            .branches
+            .insert(branch.to_owned(), commit.to_owned());
+    }
+
     /// The issue is gone (deleted): every call on it answers 404.
     pub fn delete_issue(&self, repo: &str, number: u64) {
         self.model()
@@ -361,6 +373,7 @@ struct Routes {
     access_token: Regex,
     issue_prefix: Regex,
     user: Regex,
+    branch: Regex,
 }
 
 impl Routes {
@@ -381,6 +394,7 @@ impl Routes {
             access_token: r(r"^/app/installations/(\d+)/access_tokens$"),
             issue_prefix: r(r"^/repos/([^/]+/[^/]+)/issues/(\d+)"),
             user: r(r"^/users/([^/]+)$"),
+            branch: r(r"^/repos/([^/]+/[^/]+)/branches/([^/]+)$"),
         }
     }
 }
@@ -578,6 +592,18 @@ impl Responder {
                     .map(|i| issue_json(&name, i))
                     .collect();
                 return ResponseTemplate::new(200).set_body_json(Value::Array(items));
+            }
+            "GET" if r.branch.is_match(path) => {
+                let c = r.branch.captures(path).unwrap();
+                let branch = decode(&c[2]);
+                return match m.repos.get(&c[1]).and_then(|repo| repo.branches.get(&branch)) {
+                    Some(sha) => ResponseTemplate::new(200).set_body_json(json!({
+                        "name": branch,
+                        "commit": { "sha": sha, "url": format!("https://api.github.com/repos/{}/commits/{sha}", &c[1]) },
+                        "protected": false,
+                    })),
+                    None => error(404, "Branch not found"),
+                };
             }
             "GET" if r.user.is_match(path) => {
                 let login = decode(&r.user.captures(path).unwrap()[1]);

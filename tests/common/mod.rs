@@ -125,6 +125,14 @@ impl TestBot {
         let shutdown = CancellationToken::new();
         let workers = WorkerPool::new(pool.clone(), DeliveryHandler { bot }, settings.jobs.clone());
         let workers = tokio::spawn(workers.run(2, shutdown.clone()));
+        // Time that moves by itself, as `serve` runs it.
+        tokio::spawn(recovery_bot::jobs::timers::tick_loop(
+            pool.clone(),
+            settings.timers,
+            settings.timer_tick(),
+            settings.jobs.max_attempts,
+            shutdown.clone(),
+        ));
         let router = router(Arc::new(AppState::new(pool.clone(), settings.clone())));
         Self {
             pool,
@@ -515,6 +523,24 @@ impl TestBot {
             .collect();
         assert_eq!(status.len(), 1, "status comments: {status:#?}");
         status[0].body.clone()
+    }
+
+    /// Waits (up to 30 s) until `what` holds, checking every 50 ms: for
+    /// what time moves by itself. Panics naming `what_for` otherwise.
+    pub async fn eventually<F, Fut>(&self, what_for: &str, mut what: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while !what().await {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what_for}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.drain().await;
     }
 
     pub async fn state(&self, number: u64) -> String {

@@ -1,0 +1,168 @@
+//! An approval that finishes the job: with `index_recover`, `/approve` asks
+//! the index (`POST {dir}/{username}/recover`, the request id as
+//! `Idempotency-Key`) to reset 2FA and issue a password reset, and the
+//! issue closes only once the index confirms, so the tracker never says
+//! done before the account is. A failure is retried as a job and told to
+//! admins once; a refusal (4xx) is told and leaves the issue open.
+
+use sqlx::PgConnection;
+use tracing::{info, warn};
+
+use super::effects::Issue;
+use super::{Job, JobError, bot::Bot};
+use crate::commands::Command;
+use crate::recovery::messages;
+use crate::recovery::transitions::{self, AccountCheck, Actor, Reply};
+use crate::store::jobs::{self, IssueKey, NewJob};
+use crate::store::requests::{self, Audit, Request};
+use crate::verify::directory::{DirectoryError, Recovered};
+
+pub const RECOVER_ACCOUNT: &str = "recover_account";
+
+/// Queues the reset an admin's `/approve` asked for, bound to the username
+/// approved, in the issue's order.
+pub async fn enqueue(
+    conn: &mut PgConnection,
+    request: &Request,
+    admin: &Actor,
+    approve: &Command,
+    max_attempts: i32,
+) -> sqlx::Result<i64> {
+    let Command::Approve { note, now } = approve else {
+        return Ok(0);
+    };
+    jobs::enqueue(
+        conn,
+        &NewJob {
+            kind: RECOVER_ACCOUNT.to_owned(),
+            issue_key: Some(IssueKey::new(request.repository_id, request.issue_number)),
+            delivery_id: None,
+            args: serde_json::json!({
+                "request_id": request.id,
+                "username": request.username,
+                "admin_id": admin.id,
+                "admin_login": admin.login,
+                "note": note,
+                "now": now,
+            }),
+            max_attempts,
+        },
+    )
+    .await
+}
+
+pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
+    let args = &job.args;
+    let parse = || -> Option<(i64, String, Actor, Command)> {
+        Some((
+            args["request_id"].as_i64()?,
+            args["username"].as_str()?.to_owned(),
+            Actor {
+                id: args["admin_id"].as_u64()?,
+                login: args["admin_login"].as_str()?.to_owned(),
+                is_admin: true,
+            },
+            Command::Approve {
+                note: args["note"].as_str().map(str::to_owned),
+                now: args["now"].as_bool().unwrap_or(false),
+            },
+        ))
+    };
+    let Some((id, username, admin, approve)) = parse() else {
+        return Err(JobError::Permanent(anyhow::anyhow!(
+            "malformed recover job"
+        )));
+    };
+    let Some(mut request) = requests::lock(&mut *conn, id).await? else {
+        return Ok(());
+    };
+    if request.removed_at.is_some() {
+        return Ok(());
+    }
+    let Some(directory) = &bot.directory else {
+        return Err(JobError::Permanent(anyhow::anyhow!(
+            "index_recover is on but no account directory is configured"
+        )));
+    };
+    let repo = request.repository.clone();
+    let key = format!("recover-{}", job.id);
+    let mut issue = Issue::of_request(bot, &repo, &request, &key, job).await?;
+    let audit = Audit {
+        actor_id: i64::try_from(admin.id).ok(),
+        actor_login: admin.login.clone(),
+        action: String::new(),
+        delivery_id: Some(key.clone()),
+        details: serde_json::json!({ "job_id": job.id }),
+    };
+    // The approval holds only for the account that was approved, and only
+    // while the request may still be approved (the issue may have moved on
+    // since the command).
+    let sit = super::effects::situation_now(conn, bot, &request, AccountCheck::NotLookedUp).await?;
+    let same_account = request
+        .username
+        .as_deref()
+        .is_some_and(|u| u.eq_ignore_ascii_case(&username));
+    let decided = transitions::recovered(&sit, &admin, &approve);
+    if !same_account || !matches!(decided.reply, Some(Reply::Approved { .. })) {
+        let outcome = transitions::Outcome {
+            action: "recover_no_longer_approvable",
+            to: None,
+            issue: None,
+            ..decided
+        };
+        issue.apply(conn, &mut request, &outcome, &audit).await?;
+        issue
+            .reply_once(&messages::approval_abandoned(&admin.login))
+            .await?;
+        return Ok(());
+    }
+    let idempotency_key = request.id.to_string();
+    match directory.recover(&username, &idempotency_key).await {
+        Ok(Recovered::Done) => {
+            info!(request = request.id, "the index reset the account");
+            issue.apply(conn, &mut request, &decided, &audit).await?;
+            let text = super::comments::approve_text(conn, &issue, &request, &admin.login).await?;
+            let note = match &decided.reply {
+                Some(r) => messages::reply(r, &request.author_login, &admin.login, Some(&text)),
+                None => text,
+            };
+            issue.reply_once(&note).await?;
+            issue.sync_tracker(conn, &request).await
+        }
+        Ok(Recovered::Refused(status)) => {
+            warn!(
+                request = request.id,
+                status, "the index refused to reset the account"
+            );
+            let outcome = transitions::Outcome {
+                action: "recover_refused",
+                to: None,
+                issue: None,
+                reply: None,
+                ..decided
+            };
+            let audit = Audit {
+                details: serde_json::json!({ "job_id": job.id, "status": status }),
+                ..audit
+            };
+            issue.apply(conn, &mut request, &outcome, &audit).await?;
+            issue
+                .reply_once(&messages::recover_failed(Some(status), false))
+                .await
+        }
+        Err(e) => {
+            // Told once (a retry finds this reply by its marker), then
+            // retried with the queue's backoff.
+            let status = match &e {
+                DirectoryError::Status(code) => Some(*code),
+                _ => None,
+            };
+            let told = format!("{key}-trouble");
+            let mut trouble = Issue::of_request(bot, &repo, &request, &told, job).await?;
+            trouble
+                .reply_once(&messages::recover_failed(status, true))
+                .await?;
+            Err(JobError::retry(e))
+        }
+    }
+}

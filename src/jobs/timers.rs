@@ -1,0 +1,162 @@
+//! Time that moves by itself: every `Settings::timer_tick` one replica enqueues a
+//! `request_timers` job for each request whose clock is due, and the job
+//! tells admins about a link that expired, looks for a `/verify-repo`
+//! branch, reminds a quiet requester once, or closes the request for no
+//! response. Each request's clocks follow its own history (when its token
+//! was mailed, when its requester was last active), so the checks spread
+//! out by themselves; at most `MAX_PER_TICK` are enqueued per tick, so
+//! catching up after downtime never bursts.
+
+use chrono::Utc;
+use sqlx::{PgConnection, PgPool};
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use super::effects::{Issue, situation_now};
+use super::{Job, JobError, bot::Bot, proofs};
+use crate::config::Timers;
+use crate::recovery::messages;
+use crate::recovery::timers::{self, Clock, Due};
+use crate::recovery::transitions::{self, AccountCheck};
+use crate::store::requests::{self, Audit};
+use crate::store::{timers as clocks, tokens};
+
+pub use crate::store::timers::REQUEST_TIMERS;
+
+/// The most timer jobs enqueued per tick.
+pub const MAX_PER_TICK: i64 = 100;
+
+/// Enqueues the due timer jobs every `tick` (`Settings::timer_tick`) until
+/// shutdown.
+pub async fn tick_loop(
+    pool: PgPool,
+    timers: Timers,
+    tick: std::time::Duration,
+    max_attempts: i32,
+    shutdown: CancellationToken,
+) {
+    loop {
+        let scan = async {
+            let mut tx = pool.begin().await?;
+            let n = clocks::enqueue_due(&mut tx, &timers, max_attempts, MAX_PER_TICK).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(n)
+        };
+        match scan.await {
+            Ok(0) => {}
+            Ok(n) => info!(requests = n, "timers due"),
+            Err(e) => warn!(error = %e, "cannot look for due timers; trying again later"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(tick) => {}
+        }
+    }
+}
+
+pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
+    let Some(id) = job.args["request_id"].as_i64() else {
+        return Err(JobError::Permanent(anyhow::anyhow!(
+            "the job names no request"
+        )));
+    };
+    let Some(mut request) = requests::lock(&mut *conn, id).await? else {
+        return Ok(());
+    };
+    if !request.in_open_set() {
+        return Ok(());
+    }
+    let repo = request.repository.clone();
+    let key = format!("timers-{}", job.id);
+    let mut issue = Issue::of_request(bot, &repo, &request, &key, job).await?;
+    let audit = Audit {
+        actor_id: None,
+        actor_login: bot.login.clone(),
+        action: String::new(),
+        delivery_id: Some(key.clone()),
+        details: serde_json::json!({ "job_id": job.id }),
+    };
+    let mut replies = Vec::new();
+    let mut changed = false;
+
+    if tokens::take_newly_expired(&mut *conn, request.id).await? > 0 {
+        requests::record(
+            &mut *conn,
+            &request,
+            &Audit {
+                action: "link_expired".to_owned(),
+                ..audit.clone()
+            },
+        )
+        .await?;
+        replies.push(messages::link_expired());
+        changed = true;
+    }
+
+    let branch_due = match tokens::live_branch(&mut *conn, request.id).await? {
+        Some(t) => {
+            let since = request
+                .repo_checked_at
+                .into_iter()
+                .chain(t.mailed_at)
+                .max()
+                .unwrap_or_else(Utc::now);
+            chrono::Duration::from_std(bot.timers.repo_check_interval)
+                .is_ok_and(|d| since + d <= Utc::now())
+        }
+        None => false,
+    };
+    if branch_due && let Some(found) = proofs::look_for_branch(&issue, conn, &mut request).await? {
+        replies.push(found);
+        changed = true;
+    }
+
+    let clock = Clock {
+        state: request.state(),
+        open: request.issue_open,
+        state_changed_at: request.state_changed_at,
+        requester_active_at: request.requester_active_at,
+        reminded_at: request.reminded_at,
+    };
+    match timers::due(&clock, &bot.timers, Utc::now()) {
+        Due::Nothing => {}
+        Due::Remind => {
+            clocks::mark_reminded(&mut *conn, request.id).await?;
+            requests::record(
+                &mut *conn,
+                &request,
+                &Audit {
+                    action: "reminded".to_owned(),
+                    ..audit.clone()
+                },
+            )
+            .await?;
+            replies.push(messages::reminder(
+                &request.author_login,
+                request.state(),
+                bot.timers.close_after,
+            ));
+        }
+        Due::Close => {
+            let sit = situation_now(conn, bot, &request, AccountCheck::NotLookedUp).await?;
+            let outcome = transitions::no_response(&sit);
+            issue.apply(conn, &mut request, &outcome, &audit).await?;
+            if let Some(reply) = &outcome.reply {
+                replies.push(messages::reply(
+                    reply,
+                    &request.author_login,
+                    &bot.login,
+                    None,
+                ));
+            }
+            changed = true;
+        }
+    }
+    if !replies.is_empty() {
+        issue.reply_once(&messages::combined(&replies, 0)).await?;
+    }
+    if changed {
+        issue.sync_tracker(conn, &request).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! Time that moves by itself (pure): when a request waiting for its
+//! requester is reminded and when it is closed for no response, and when
+//! the waiting period of an approval without a proof of ownership ends.
+
+use chrono::{DateTime, Utc};
+
+use super::state::State;
+use crate::config::Timers;
+
+/// What a request's clock says now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    Nothing,
+    /// One reminder, as a new comment (so the requester is notified).
+    Remind,
+    /// The reminder went unanswered: close as no_response.
+    Close,
+}
+
+/// The facts a request's clock runs on.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    pub state: State,
+    pub open: bool,
+    pub state_changed_at: DateTime<Utc>,
+    /// The requester's last edit or comment.
+    pub requester_active_at: Option<DateTime<Utc>>,
+    pub reminded_at: Option<DateTime<Utc>>,
+}
+
+/// States in which a request waits for its requester: the only ones that
+/// are reminded and closed for no response.
+pub fn waits_for_requester(state: State) -> bool {
+    matches!(state, State::Incomplete | State::AwaitingUser)
+}
+
+fn after(at: DateTime<Utc>, d: std::time::Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(d)
+        .ok()
+        .and_then(|d| at.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// Reminders count from the requester's last activity or the last state
+/// change, whichever is later; the close counts from the reminder.
+pub fn due(c: &Clock, t: &Timers, now: DateTime<Utc>) -> Due {
+    if !c.open || !waits_for_requester(c.state) || t.remind_after.is_zero() {
+        return Due::Nothing;
+    }
+    let last = c
+        .requester_active_at
+        .map_or(c.state_changed_at, |a| a.max(c.state_changed_at));
+    match c.reminded_at {
+        // A reminder older than the last activity was answered.
+        Some(at) if at >= last => {
+            if after(at, t.close_after) <= now {
+                Due::Close
+            } else {
+                Due::Nothing
+            }
+        }
+        _ if after(last, t.remind_after) <= now => Due::Remind,
+        _ => Due::Nothing,
+    }
+}
+
+/// When `/approve` may go ahead without `--now`: `waiting_period` after the
+/// email check passed, when the account directory listed projects and
+/// their ownership was not proven. No projects is PyPI's fast path; with
+/// no directory (`None`) the bot cannot know, and admins who check the
+/// index by hand decide, as SPEC says.
+pub fn waiting_ends(
+    email_passed_at: Option<DateTime<Utc>>,
+    ownership_passed: bool,
+    has_projects: Option<bool>,
+    t: &Timers,
+) -> Option<DateTime<Utc>> {
+    if ownership_passed || has_projects != Some(true) || t.waiting_period.is_zero() {
+        return None;
+    }
+    email_passed_at.map(|at| after(at, t.waiting_period))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn t() -> Timers {
+        Timers {
+            remind_after: Duration::from_secs(100),
+            close_after: Duration::from_secs(50),
+            waiting_period: Duration::from_secs(1000),
+            repo_check_interval: Duration::from_secs(10),
+        }
+    }
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap()
+    }
+
+    fn clock(state: State) -> Clock {
+        Clock {
+            state,
+            open: true,
+            state_changed_at: at(0),
+            requester_active_at: None,
+            reminded_at: None,
+        }
+    }
+
+    #[test]
+    fn a_quiet_request_is_reminded_once_then_closed() {
+        let c = clock(State::AwaitingUser);
+        assert_eq!(due(&c, &t(), at(99)), Due::Nothing);
+        assert_eq!(due(&c, &t(), at(100)), Due::Remind);
+        let reminded = Clock {
+            reminded_at: Some(at(100)),
+            ..c
+        };
+        assert_eq!(due(&reminded, &t(), at(149)), Due::Nothing);
+        assert_eq!(due(&reminded, &t(), at(150)), Due::Close);
+    }
+
+    #[test]
+    fn the_requesters_activity_restarts_the_clock() {
+        let c = Clock {
+            requester_active_at: Some(at(80)),
+            ..clock(State::Incomplete)
+        };
+        assert_eq!(due(&c, &t(), at(150)), Due::Nothing);
+        assert_eq!(due(&c, &t(), at(180)), Due::Remind);
+        // Active after the reminder: no close; a new reminder later.
+        let answered = Clock {
+            reminded_at: Some(at(100)),
+            requester_active_at: Some(at(120)),
+            ..c
+        };
+        assert_eq!(due(&answered, &t(), at(160)), Due::Nothing);
+        assert_eq!(due(&answered, &t(), at(220)), Due::Remind);
+    }
+
+    #[test]
+    fn only_open_requests_waiting_for_their_requester_are_reminded() {
+        for state in [State::Pending, State::Verified, State::NoResponse] {
+            assert_eq!(due(&clock(state), &t(), at(1_000)), Due::Nothing);
+        }
+        let closed = Clock {
+            open: false,
+            ..clock(State::AwaitingUser)
+        };
+        assert_eq!(due(&closed, &t(), at(1_000)), Due::Nothing);
+        let off = Timers {
+            remind_after: Duration::ZERO,
+            ..t()
+        };
+        assert_eq!(
+            due(&clock(State::AwaitingUser), &off, at(1_000)),
+            Due::Nothing
+        );
+    }
+
+    #[test]
+    fn the_waiting_period_applies_without_a_proof_of_ownership() {
+        assert_eq!(
+            waiting_ends(Some(at(0)), false, Some(true), &t()),
+            Some(at(1000))
+        );
+        assert_eq!(waiting_ends(Some(at(0)), false, None, &t()), None);
+        assert_eq!(waiting_ends(Some(at(0)), true, Some(true), &t()), None);
+        assert_eq!(waiting_ends(Some(at(0)), false, Some(false), &t()), None);
+        assert_eq!(waiting_ends(None, false, Some(true), &t()), None);
+    }
+}

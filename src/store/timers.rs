@@ -1,0 +1,110 @@
+//! What the clocks of requests run on: the requester's activity, the one
+//! reminder, the branch look-ups; and which requests have a clock that is
+//! due. The decisions are `recovery::timers`'; this finds the candidates.
+
+use sqlx::{PgConnection, PgExecutor};
+
+use super::jobs::{self, IssueKey, NewJob};
+use crate::config::Timers;
+
+/// The requester edited the issue or commented: reminders count from now,
+/// and a reminder already posted is answered.
+pub async fn touch_requester(e: impl PgExecutor<'_>, request_id: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE requests SET requester_active_at = now(), reminded_at = NULL WHERE id = $1",
+    )
+    .bind(request_id)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_reminded(e: impl PgExecutor<'_>, request_id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE requests SET reminded_at = now() WHERE id = $1")
+        .bind(request_id)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_repo_checked(e: impl PgExecutor<'_>, request_id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE requests SET repo_checked_at = now() WHERE id = $1")
+        .bind(request_id)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+/// The job kind that runs a request's due clocks.
+pub const REQUEST_TIMERS: &str = jobs::REQUEST_TIMERS;
+
+/// Enqueues a timer job for up to `limit` requests whose clock is due
+/// (a reminder, a close, an expired link to tell, a branch to look for),
+/// oldest first; a request that has one pending already gets none (a
+/// unique index, so replicas cannot double it). One replica scans at a
+/// time. Returns how many were enqueued.
+pub async fn enqueue_due(
+    conn: &mut PgConnection,
+    timers: &Timers,
+    max_attempts: i32,
+    limit: i64,
+) -> sqlx::Result<u64> {
+    let scanning: bool = sqlx::query_scalar(
+        "SELECT pg_try_advisory_xact_lock(hashtextextended('recovery_bot_timers', 0))",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if !scanning {
+        return Ok(0);
+    }
+    let remind = if timers.remind_after.is_zero() {
+        None
+    } else {
+        Some(timers.remind_after.as_secs_f64())
+    };
+    let due: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT r.id, r.repository_id, r.issue_number FROM requests r
+         WHERE r.issue_open AND r.removed_at IS NULL
+           AND (
+             ($1::float8 IS NOT NULL AND r.state IN ('incomplete', 'awaiting_user') AND (
+                (r.reminded_at IS NULL OR r.reminded_at < GREATEST(r.state_changed_at,
+                     COALESCE(r.requester_active_at, r.state_changed_at)))
+                  AND GREATEST(r.state_changed_at, COALESCE(r.requester_active_at, r.state_changed_at))
+                      + make_interval(secs => $1) <= now()
+                OR r.reminded_at >= GREATEST(r.state_changed_at,
+                     COALESCE(r.requester_active_at, r.state_changed_at))
+                  AND r.reminded_at + make_interval(secs => $2) <= now()))
+             OR EXISTS (SELECT 1 FROM verification_tokens t
+                        WHERE t.request_id = r.id AND t.mailed_at IS NOT NULL AND t.used_at IS NULL
+                          AND t.revoked_at IS NULL AND t.expiry_noted_at IS NULL
+                          AND t.expires_at <= now())
+             OR EXISTS (SELECT 1 FROM verification_tokens t
+                        WHERE t.request_id = r.id AND t.branch IS NOT NULL
+                          AND t.mailed_at IS NOT NULL AND t.used_at IS NULL
+                          AND t.revoked_at IS NULL AND t.expires_at > now()
+                          AND GREATEST(t.mailed_at, COALESCE(r.repo_checked_at, t.mailed_at))
+                              + make_interval(secs => $3) <= now()))
+         ORDER BY r.id
+         LIMIT $4",
+    )
+    .bind(remind)
+    .bind(timers.close_after.as_secs_f64())
+    .bind(timers.repo_check_interval.as_secs_f64())
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut queued = 0;
+    for (request_id, repository_id, issue_number) in due {
+        let job = NewJob {
+            kind: REQUEST_TIMERS.to_owned(),
+            issue_key: Some(IssueKey::new(repository_id, issue_number)),
+            delivery_id: None,
+            args: serde_json::json!({ "request_id": request_id }),
+            max_attempts,
+        };
+        if jobs::enqueue_timer(&mut *conn, &job).await?.is_some() {
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
