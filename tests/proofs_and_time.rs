@@ -48,6 +48,14 @@ async fn audit_count(pool: &PgPool, action: &str) -> i64 {
         .unwrap()
 }
 
+/// The calls made to GitHub since the `before`th, as `METHOD path`.
+fn calls_since(bot: &TestBot, before: usize) -> Vec<String> {
+    bot.github.requests()[before..]
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
 /// Every comment on issue `number`, as GitHub holds them now.
 fn all_comments(bot: &TestBot, number: u64) -> Vec<String> {
     bot.github
@@ -107,6 +115,24 @@ async fn verify_repo_finds_the_token_named_branch_and_never_shows_the_token(pool
         r.path
             .starts_with("/repos/locked-out/alice-tools/branches/")
     }));
+
+    // A periodic look-up that finds nothing costs one GET per repository
+    // of the round and writes nothing.
+    let before = bot.github.requests().len();
+    bot.eventually("a periodic look-up", || async {
+        calls_since(&bot, before)
+            .iter()
+            .any(|c| c.contains("/branches/"))
+    })
+    .await;
+    let periodic = calls_since(&bot, before);
+    println!("calls for periodic branch look-ups: {periodic:?}");
+    assert!(
+        periodic
+            .iter()
+            .all(|c| c == &format!("GET /repos/bob/bobs-lib/branches/{token}")),
+        "{periodic:?}"
+    );
 
     // The owner pushes the branch: the periodic look-up finds it.
     let commit = "4f2a9c1e0b7d3a5f6e8c9d0a1b2c3d4e5f6a7b8c";
@@ -403,12 +429,19 @@ async fn a_quiet_request_is_reminded_once_closed_and_reopened_by_its_requester(p
     bot.comment(1, ADMIN, "/request-info Which device did you lose?")
         .await;
     assert_eq!(bot.state(1).await, "awaiting_user");
+    let before = bot.github.requests().len();
     bot.eventually("the reminder", || async {
         bot.replies(1)
             .iter()
             .any(|r| r.contains("friendly reminder"))
     })
     .await;
+    // The reminder costs one call: the new comment (so the requester is
+    // notified); nothing else changed.
+    let reminding = calls_since(&bot, before);
+    println!("calls for a reminder: {reminding:?}");
+    assert_eq!(reminding, ["POST /repos/pypi/support/issues/1/comments"]);
+    let before = bot.github.requests().len();
     let reminder = bot
         .replies(1)
         .into_iter()
@@ -422,6 +455,13 @@ async fn a_quiet_request_is_reminded_once_closed_and_reopened_by_its_requester(p
         bot.state(1).await == "no_response"
     })
     .await;
+    let closing = calls_since(&bot, before);
+    println!("calls for a close for no response: {closing:?}");
+    assert_eq!(
+        closing.len(),
+        5,
+        "comment, close, label, old label, status: {closing:?}"
+    );
     let issue = bot.github.issue(REPO, 1);
     assert_eq!(
         (issue.state.as_str(), issue.state_reason.as_deref()),

@@ -25,7 +25,7 @@ pub const MAX_COMMANDS: usize = 20;
 
 /// The most repositories a `/verify-repo` round names (and looks in): the
 /// mail stays readable and each look-up costs at most this many calls.
-pub const MAX_ROUND_REPOSITORIES: usize = 20;
+pub const MAX_ROUND_REPOSITORIES: usize = 5;
 
 pub async fn handle(
     issue: &mut Issue<'_>,
