@@ -95,6 +95,14 @@ async fn verify_repo_finds_the_token_named_branch_and_never_shows_the_token(pool
             .contains("push a branch named after the token")
     );
 
+    // The requester's own /status says what to do.
+    bot.comment(1, REQUESTER, "/status").await;
+    let mine = bot.replies(1).pop().unwrap();
+    assert!(
+        mine.contains("push the branch named in the email"),
+        "{mine}"
+    );
+
     // The token pushed to a repository that is not the round's proves
     // nothing; `/status` looks, and finds nothing yet.
     bot.github.add_branch(

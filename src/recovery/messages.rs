@@ -11,7 +11,7 @@ use super::echo::{self, cell, code, plain};
 use super::ownership::{AccountFacts, Evidence};
 use super::secrets::SecretKind;
 use super::state::{Labels, State};
-use super::transitions::{CheckStatus, Reply};
+use super::transitions::{Awaiting, CheckStatus, Reply};
 
 /// Hidden marker that finds the bot's one status comment on an issue.
 pub const STATUS_MARKER: &str = "<!-- recovery-bot:status -->";
@@ -1020,7 +1020,7 @@ pub fn secret_warning(
 /// `/status`: short and plain.
 pub fn requester_status(
     state: State,
-    awaiting_email: bool,
+    awaiting: Option<Awaiting>,
     open: bool,
     ahead_count: i64,
 ) -> String {
@@ -1033,7 +1033,12 @@ pub fn requester_status(
             "complete, waiting for an admin",
             "nothing for now: an admin will verify it and say here what they need.",
         ),
-        State::AwaitingUser if awaiting_email => (
+        State::AwaitingUser if awaiting == Some(Awaiting::Repo) => (
+            "waiting for you to push the branch named in the email",
+            "push a branch named after the token in the email sent to the account's address to the source \
+             repository of one of its projects; I say here when I find it. Never post the token here.",
+        ),
+        State::AwaitingUser if awaiting == Some(Awaiting::Email) => (
             "waiting for you to confirm the emailed link",
             "open the link sent to the account's email address and press Confirm; if it never came or \
              expired, say so here.",
