@@ -12,6 +12,7 @@ pub mod config;
 pub mod form;
 pub mod github;
 pub mod jobs;
+pub mod observe;
 pub mod recovery;
 pub mod server;
 pub mod store;

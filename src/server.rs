@@ -76,9 +76,7 @@ async fn readyz(State(app): State<Arc<AppState>>) -> impl IntoResponse {
 }
 
 async fn metrics(State(app): State<Arc<AppState>>) -> impl IntoResponse {
-    if let Ok(pending) = store::jobs::count_pending(&app.pool).await {
-        metrics::gauge!("recovery_bot_jobs_pending").set(pending as f64);
-    }
+    crate::observe::read_gauges(&app.pool).await;
     (
         [("content-type", "text/plain; version=0.0.4")],
         app.metrics.render(),

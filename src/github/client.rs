@@ -120,11 +120,37 @@ async fn once(
             Method::Delete => client._delete(path, body).await,
         }
     };
-    let response = tokio::time::timeout(REQUEST_TIMEOUT, send)
-        .await
-        .map_err(|_| ApiError::transport(format!("{method:?} {path}: timed out")))?
-        .map_err(|e| ApiError::transport(format!("{method:?} {path}: {e}")))?;
+    let operation = crate::observe::github_operation(path);
+    let counted = |status: &'static str| {
+        metrics::counter!(crate::observe::GITHUB_REQUESTS, "operation" => operation, "status" => status)
+            .increment(1);
+    };
+    let response = match tokio::time::timeout(REQUEST_TIMEOUT, send).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
+            counted("error");
+            return Err(ApiError::transport(format!("{method:?} {path}: {e}")));
+        }
+        Err(_) => {
+            counted("error");
+            return Err(ApiError::transport(format!("{method:?} {path}: timed out")));
+        }
+    };
     let (parts, body) = response.into_parts();
+    metrics::counter!(
+        crate::observe::GITHUB_REQUESTS,
+        "operation" => operation,
+        "status" => parts.status.as_u16().to_string()
+    )
+    .increment(1);
+    if let Some(remaining) = parts
+        .headers
+        .get("x-ratelimit-remaining")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+    {
+        metrics::gauge!(crate::observe::GITHUB_RATE_LIMIT_REMAINING).set(remaining);
+    }
     let bytes = tokio::time::timeout(REQUEST_TIMEOUT, body.collect())
         .await
         .map_err(|_| {

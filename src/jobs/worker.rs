@@ -143,7 +143,7 @@ impl<H: JobHandler> WorkerPool<H> {
                 error!(attempt, "{msg}; keeping the job as dead");
                 q::record_failure(&mut *tx, job.id, attempt - 1, &msg, None).await?;
                 tx.commit().await?;
-                metrics::counter!("recovery_bot_jobs_total", "outcome" => "dead").increment(1);
+                metrics::counter!(crate::observe::JOBS, "outcome" => "dead").increment(1);
                 return Ok(Outcome::Failed);
             }
 
@@ -155,7 +155,10 @@ impl<H: JobHandler> WorkerPool<H> {
             let result = {
                 let mut savepoint = tx.begin().await?;
                 let run = AssertUnwindSafe(self.handler.run(&job, &mut savepoint)).catch_unwind();
-                let result = match tokio::time::timeout(self.settings.timeout(), run).await {
+                let started = std::time::Instant::now();
+                let ran = tokio::time::timeout(self.settings.timeout(), run).await;
+                crate::observe::job_ran(&job.kind, started.elapsed());
+                let result = match ran {
                     Ok(Ok(r)) => r,
                     Ok(Err(panic)) => Err(JobError::Permanent(anyhow::anyhow!(
                         "job panicked: {}",
@@ -178,7 +181,7 @@ impl<H: JobHandler> WorkerPool<H> {
                     q::delete(&mut *tx, job.id).await?;
                     tx.commit().await?;
                     info!(attempt, "job done");
-                    metrics::counter!("recovery_bot_jobs_total", "outcome" => "done").increment(1);
+                    metrics::counter!(crate::observe::JOBS, "outcome" => "done").increment(1);
                     Ok(Outcome::Done)
                 }
                 Err(err) => {
@@ -199,7 +202,7 @@ impl<H: JobHandler> WorkerPool<H> {
                     q::record_failure(&mut *tx, job.id, attempt, &text, retry_in).await?;
                     tx.commit().await?;
                     let outcome = if retry_in.is_some() { "retry" } else { "dead" };
-                    metrics::counter!("recovery_bot_jobs_total", "outcome" => outcome).increment(1);
+                    metrics::counter!(crate::observe::JOBS, "outcome" => outcome).increment(1);
                     Ok(Outcome::Failed)
                 }
             }

@@ -38,7 +38,13 @@ impl Mailer {
             .body(body)?;
         // The server's words may quote the recipient: keep them out of
         // errors, which end up in logs and in the job table.
-        self.transport.send(message).await.map_err(|e| {
+        let sent = self.transport.send(message).await;
+        metrics::counter!(
+            crate::observe::MAILS,
+            "outcome" => if sent.is_ok() { "sent" } else { "failed" }
+        )
+        .increment(1);
+        sent.map_err(|e| {
             let kind = if e.is_permanent() {
                 "permanent"
             } else if e.is_transient() {

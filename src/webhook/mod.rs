@@ -21,8 +21,14 @@ use crate::store::deliveries::{self, NewDelivery};
 use crate::store::jobs::{self, NewJob};
 use event::Decision;
 
-fn answer(status: StatusCode, outcome: &'static str, text: impl Into<String>) -> Response {
-    metrics::counter!("recovery_bot_webhook_deliveries_total", "outcome" => outcome).increment(1);
+fn answer(
+    status: StatusCode,
+    event: &'static str,
+    outcome: &'static str,
+    text: impl Into<String>,
+) -> Response {
+    metrics::counter!(crate::observe::WEBHOOK_DELIVERIES, "event" => event, "outcome" => outcome)
+        .increment(1);
     (status, text.into()).into_response()
 }
 
@@ -54,7 +60,12 @@ pub async fn receive(State(app): State<Arc<AppState>>, headers: HeaderMap, body:
         .and_then(|v| v.parse::<u64>().ok())
         .is_some_and(|len| len > limit as u64);
     if declared_too_big {
-        return answer(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "body too large");
+        return answer(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "unknown",
+            "too_large",
+            "body too large",
+        );
     }
     let body = match axum::body::to_bytes(body, limit).await {
         Ok(bytes) => bytes,
@@ -62,9 +73,19 @@ pub async fn receive(State(app): State<Arc<AppState>>, headers: HeaderMap, body:
             let too_big = std::error::Error::source(&e)
                 .is_some_and(|s| s.downcast_ref::<LengthLimitError>().is_some());
             return if too_big {
-                answer(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "body too large")
+                answer(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "unknown",
+                    "too_large",
+                    "body too large",
+                )
             } else {
-                answer(StatusCode::BAD_REQUEST, "malformed", "cannot read the body")
+                answer(
+                    StatusCode::BAD_REQUEST,
+                    "unknown",
+                    "malformed",
+                    "cannot read the body",
+                )
             };
         }
     };
@@ -75,7 +96,12 @@ pub async fn receive(State(app): State<Arc<AppState>>, headers: HeaderMap, body:
         header(&headers, "x-hub-signature-256"),
     ) {
         warn!("webhook delivery with a missing or wrong X-Hub-Signature-256");
-        return answer(StatusCode::UNAUTHORIZED, "bad_signature", "bad signature");
+        return answer(
+            StatusCode::UNAUTHORIZED,
+            "unknown",
+            "bad_signature",
+            "bad signature",
+        );
     }
 
     let (Some(event), Some(delivery_id)) = (
@@ -84,21 +110,23 @@ pub async fn receive(State(app): State<Arc<AppState>>, headers: HeaderMap, body:
     ) else {
         return answer(
             StatusCode::BAD_REQUEST,
+            crate::observe::event_label(header(&headers, "x-github-event")),
             "malformed",
             "missing X-GitHub-Event or X-GitHub-Delivery",
         );
     };
     let hook_id = header(&headers, "x-github-hook-id").unwrap_or("");
+    let ev = crate::observe::event_label(Some(event));
     let span = info_span!("delivery", delivery = %delivery_id, event = %event, repository = tracing::field::Empty, issue = tracing::field::Empty);
 
     async {
         let payload = match payload_text(&headers, &body) {
             Ok(p) => p,
-            Err(why) => return answer(StatusCode::BAD_REQUEST, "malformed", why),
+            Err(why) => return answer(StatusCode::BAD_REQUEST, ev, "malformed", why),
         };
         if event == "ping" {
             info!("ping");
-            return answer(StatusCode::OK, "ping", "pong");
+            return answer(StatusCode::OK, ev, "ping", "pong");
         }
         let decision = event::decide(event, hook_id, delivery_id, &payload, |repo| {
             app.settings.repo_allowed(repo)
@@ -106,9 +134,9 @@ pub async fn receive(State(app): State<Arc<AppState>>, headers: HeaderMap, body:
         let delivery = match decision {
             Err(e) => {
                 warn!(error = %e, "malformed delivery");
-                return answer(StatusCode::BAD_REQUEST, "malformed", format!("malformed payload: {e}"));
+                return answer(StatusCode::BAD_REQUEST, ev, "malformed", format!("malformed payload: {e}"));
             }
-            Ok(Decision::Ignore(why)) => return answer(StatusCode::OK, "ignored", format!("ignored: {why}")),
+            Ok(Decision::Ignore(why)) => return answer(StatusCode::OK, ev, "ignored", format!("ignored: {why}")),
             Ok(Decision::Keep(d)) => d,
         };
         let span = tracing::Span::current();
@@ -118,12 +146,12 @@ pub async fn receive(State(app): State<Arc<AppState>>, headers: HeaderMap, body:
         match store(&app.pool, &delivery, app.settings.jobs.max_attempts).await {
             Ok(true) => {
                 info!(action = delivery.action.as_deref().unwrap_or(""), "delivery stored");
-                answer(StatusCode::ACCEPTED, "accepted", "accepted")
+                answer(StatusCode::ACCEPTED, ev, "accepted", "accepted")
             }
-            Ok(false) => answer(StatusCode::OK, "duplicate", "duplicate delivery: already stored"),
+            Ok(false) => answer(StatusCode::OK, ev, "duplicate", "duplicate delivery: already stored"),
             Err(e) => {
                 warn!(error = %e, "cannot store the delivery; answering 503 so GitHub shows it failed");
-                answer(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "cannot store the delivery right now")
+                answer(StatusCode::SERVICE_UNAVAILABLE, ev, "unavailable", "cannot store the delivery right now")
             }
         }
     }

@@ -513,7 +513,11 @@ impl Respond for Responder {
             }
             return t;
         }
-        let answer = self.route(&mut m, &method, &path, req, body);
+        // GitHub counts every call against the hour's budget of 5,000.
+        let remaining = 5_000usize.saturating_sub(m.requests.len());
+        let answer = self
+            .route(&mut m, &method, &path, req, body)
+            .insert_header("x-ratelimit-remaining", remaining.to_string().as_str());
         if method != "GET"
             && let Some(c) = self.routes.issue_prefix.captures(&path)
             && let Some(issue) = m
