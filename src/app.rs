@@ -24,10 +24,19 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     store::migrate(&pool).await?;
 
     let github = GitHub::new(&settings)?;
-    let identity = github
-        .identity()
-        .await
-        .context("cannot learn the bot's own GitHub identity (GET /user or GET /app)")?;
+    let identity = github.identity().await.map_err(|e| {
+        let hint = match e.status() {
+            Some(401) => " (GitHub refused the credentials: check GITHUB_TOKEN, or GITHUB_APP_ID and its private key)",
+            Some(403) => " (the credentials lack a permission, or the rate limit is used up)",
+            Some(404) => " (is GITHUB_API_URL right? GitHub Enterprise Server: https://HOST/api/v3)",
+            None => " (is GITHUB_API_URL right, and is the network up?)",
+            _ => "",
+        };
+        anyhow::anyhow!(
+            "cannot reach GitHub at {}: {e}{hint}",
+            settings.github_api_url
+        )
+    })?;
     info!(login = %identity.login, "GitHub identity");
 
     let listener = tokio::net::TcpListener::bind(settings.bind_addr)

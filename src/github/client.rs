@@ -77,6 +77,22 @@ impl From<ApiError> for JobError {
     }
 }
 
+/// An error and its sources, as one line: octocrab's own text ("Service
+/// Error: client error (Connect)") hides whether DNS, the connection or TLS
+/// failed; the sources say.
+pub fn cause_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
 /// Percent-encodes one path segment (a label name, a login).
 pub fn encode_path_segment(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes())
@@ -129,7 +145,10 @@ async fn once(
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
             counted("error");
-            return Err(ApiError::transport(format!("{method:?} {path}: {e}")));
+            return Err(ApiError::transport(format!(
+                "{method:?} {path}: {}",
+                cause_chain(&e)
+            )));
         }
         Err(_) => {
             counted("error");

@@ -14,7 +14,11 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::PgPool;
 use sqlx::migrate::Migrator;
-use sqlx::postgres::PgPoolOptions;
+use std::str::FromStr;
+
+use sqlx::Postgres;
+use sqlx::migrate::MigrateDatabase;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 /// The one migrator, shared by `serve`, `migrate` and `#[sqlx::test]`.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -29,12 +33,65 @@ pub fn pool_options(max_connections: u32) -> PgPoolOptions {
         .test_before_acquire(true)
 }
 
+/// Connects to the database `url` names, creating that database first when
+/// the server has no such database yet. A failure says where (host, port,
+/// database, user; never the password) and why, in one line.
 pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result<PgPool> {
-    let pool = pool_options(max_connections)
-        .connect(url.expose_secret())
+    let options = PgConnectOptions::from_str(url.expose_secret()).map_err(|_| {
+        anyhow::anyhow!(
+            "DATABASE_URL is not a PostgreSQL URL (postgres://USER[:PASSWORD]@HOST:PORT/DATABASE)"
+        )
+    })?;
+    let place = format!(
+        "PostgreSQL at {}:{} (database {}, user {})",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or("(default)"),
+        options.get_username()
+    );
+    let explain = |e: sqlx::Error| anyhow::anyhow!("cannot connect to {place}: {}", why(&e));
+    if !Postgres::database_exists(url.expose_secret())
         .await
-        .map_err(|e| anyhow::anyhow!("cannot connect to the database: {e}"))?;
-    Ok(pool)
+        .map_err(&explain)?
+    {
+        Postgres::create_database(url.expose_secret())
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot create the database for {place}: {}", why(&e)))?;
+        tracing::info!(%place, "created the bot's database");
+    }
+    pool_options(max_connections)
+        .connect_with(options)
+        .await
+        .map_err(explain)
+}
+
+/// Why a connection failed, with what to do about it.
+fn why(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "connection refused: is the server running? On Debian: \
+             pg_ctlcluster --skip-systemctl-redirect <version> main start (or set DATABASE_URL)"
+                .to_owned()
+        }
+        sqlx::Error::Io(io) => format!("{io} (check the host and port in DATABASE_URL)"),
+        sqlx::Error::PoolTimedOut => {
+            "timed out: the server does not answer (check the host, port and firewall)".to_owned()
+        }
+        sqlx::Error::Tls(tls) => format!("TLS failed: {tls}"),
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            Some("28P01") => "password authentication failed (check the user and password in \
+                              DATABASE_URL)"
+                .to_owned(),
+            Some("28000") => format!(
+                "the server refused this user ({}): see pg_hba.conf, or use scripts/run, which \
+                 makes a role of its own",
+                db.message()
+            ),
+            Some("42501") => format!("permission denied: {}", db.message()),
+            _ => db.message().to_owned(),
+        },
+        other => other.to_string(),
+    }
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
