@@ -1,10 +1,17 @@
-//! The command line: `serve`, `migrate`, `jobs list|retry`.
+//! The command line: `serve`, `migrate`, `check`, `triage`, `jobs`,
+//! `requests`, `config check`, `labels sync`.
+//!
+//! `--config` is global; every other setting is a flag of the subcommands
+//! that use it (the groups in `config.rs`), so each `--help` lists only its
+//! own. [`Command::settings_args`] gathers what a subcommand's flags and
+//! variables gave; [`Settings::load`] adds the file and the defaults.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
-use crate::config::{Settings, SettingsArgs};
+use crate::config::{AllSettingsArgs, DatabaseArgs, LogArgs, Problems, Settings, SettingsArgs};
 use crate::recovery::state::State;
 use crate::{app, store, telemetry};
 
@@ -15,19 +22,28 @@ use crate::{app, store, telemetry};
     about = "Runs account-recovery requests on a GitHub support tracker"
 )]
 pub struct Cli {
-    #[command(flatten)]
-    pub settings: SettingsArgs,
+    /// TOML file holding any setting not given as a flag or variable.
+    #[arg(long, env = "RECOVERY_BOT_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// `check`'s exit codes, shown under its `--help`.
+const CHECK_EXIT_CODES: &str = "\
+Exit codes:
+  0  every body is valid
+  1  a body is invalid
+  2  usage or read error";
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the HTTP server and the job workers.
     Serve(ServeArgs),
     /// Apply the database migrations and exit.
-    Migrate,
+    Migrate(StoreArgs),
     /// Parse and validate issue bodies offline (no database, no network).
+    #[command(after_help = CHECK_EXIT_CODES)]
     Check(crate::check::CheckArgs),
     /// Read a repository's open intake issues and print what the bot would
     /// decide for each; writes nothing (no database needed).
@@ -38,6 +54,56 @@ pub enum Command {
     /// Inspect recovery requests, their checks and their history.
     #[command(subcommand)]
     Requests(RequestsCommand),
+    /// Check the settings.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Manage the labels the bot uses on a tracker.
+    #[command(subcommand)]
+    Labels(LabelsCommand),
+}
+
+impl Command {
+    /// The settings this subcommand's own flags and environment variables
+    /// give; the rest come from the file (`config`) and the defaults.
+    pub fn settings_args(&self, config: Option<PathBuf>) -> SettingsArgs {
+        let mut to = SettingsArgs {
+            config,
+            ..Default::default()
+        };
+        match self {
+            Command::Serve(a) => a.settings.clone().apply(&mut to),
+            Command::Config(ConfigCommand::Check(a)) => a.settings.clone().apply(&mut to),
+            Command::Migrate(a)
+            | Command::Jobs(JobsCommand::List { store: a, .. })
+            | Command::Jobs(JobsCommand::Retry { store: a, .. })
+            | Command::Requests(RequestsCommand::List { store: a, .. })
+            | Command::Requests(RequestsCommand::Show { store: a, .. }) => a.clone().apply(&mut to),
+            Command::Check(_) => {}
+            Command::Triage(a) => {
+                a.github.clone().apply(&mut to);
+                a.directory.clone().apply(&mut to);
+            }
+            Command::Labels(LabelsCommand::Sync(a)) => a.github.clone().apply(&mut to),
+        }
+        to
+    }
+}
+
+/// What a command that works on the database takes.
+#[derive(Args, Debug, Clone, Default)]
+pub struct StoreArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+impl StoreArgs {
+    fn apply(self, to: &mut SettingsArgs) {
+        let Self { database, log } = self;
+        database.apply(to);
+        log.apply(to);
+    }
 }
 
 #[derive(clap::Args, Debug, Clone, Default)]
@@ -53,6 +119,24 @@ pub struct ServeArgs {
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub settings: AllSettingsArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Load the settings as `serve` does (flags, environment, file,
+    /// defaults), check them and the issue form, and print the effective
+    /// settings with every secret redacted.
+    #[command(after_help = crate::config_check::AFTER_HELP)]
+    Check(crate::config_check::ConfigCheckArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LabelsCommand {
+    /// Create or update every label the bot uses (intake, flags, one per
+    /// state) with its colour and description; prints what changed.
+    Sync(crate::labels_sync::LabelsSyncArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -66,6 +150,8 @@ pub enum RequestsCommand {
         /// Print one JSON object per request.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// A request with its checks and its whole history.
     Show {
@@ -74,6 +160,8 @@ pub enum RequestsCommand {
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        store: StoreArgs,
     },
 }
 
@@ -96,39 +184,52 @@ pub enum JobsCommand {
         /// Print one JSON object per job.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Make a job runnable again now, with a fresh set of attempts.
-    Retry { id: i64 },
+    Retry {
+        id: i64,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let settings = match Settings::load(&cli.settings) {
+    let settings = match Settings::load(&cli.command.settings_args(cli.config.clone())) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("recovery-bot: {e:#}");
+            report(&e);
             return ExitCode::from(2);
         }
     };
-    if let Command::Check(args) = &cli.command {
-        let rules = match crate::jobs::bot::load_rules(&settings) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("recovery-bot: {e:#}");
-                return ExitCode::from(crate::check::ERROR);
-            }
-        };
-        let code = crate::check::run(
-            args,
-            &rules,
-            &mut std::io::stdin().lock(),
-            &mut std::io::stdout().lock(),
-            &mut std::io::stderr().lock(),
-        );
-        return ExitCode::from(code);
-    }
-    if let Command::Triage(args) = &cli.command {
-        return ExitCode::from(crate::triage::main(args, &settings));
+    match &cli.command {
+        Command::Check(args) => {
+            let rules = match crate::jobs::bot::load_rules(&settings) {
+                Ok(r) => r,
+                Err(e) => {
+                    report(&e);
+                    return ExitCode::from(crate::check::ERROR);
+                }
+            };
+            let code = crate::check::run(
+                args,
+                &rules,
+                &mut std::io::stdin().lock(),
+                &mut std::io::stdout().lock(),
+                &mut std::io::stderr().lock(),
+            );
+            return ExitCode::from(code);
+        }
+        Command::Triage(args) => return ExitCode::from(crate::triage::main(args, &settings)),
+        Command::Config(ConfigCommand::Check(_)) => {
+            return ExitCode::from(crate::config_check::main(&settings));
+        }
+        Command::Labels(LabelsCommand::Sync(args)) => {
+            return ExitCode::from(crate::labels_sync::main(args, &settings));
+        }
+        _ => {}
     }
     telemetry::init_logs(settings.log_format);
     let runtime = match tokio::runtime::Runtime::new() {
@@ -141,9 +242,22 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli.command, settings)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("recovery-bot: {e:#}");
+            report(&e);
             ExitCode::FAILURE
         }
+    }
+}
+
+/// An error on standard error: one line per problem of a config error,
+/// else the error and its causes on one line.
+fn report(e: &anyhow::Error) {
+    match e.downcast_ref::<Problems>() {
+        Some(Problems(problems)) => {
+            for p in problems {
+                eprintln!("recovery-bot: {p}");
+            }
+        }
+        None => eprintln!("recovery-bot: {e:#}"),
     }
 }
 
@@ -155,14 +269,15 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             app::serve(settings).await?
         }
         // Handled in `main`, before any runtime or log set-up.
-        Command::Check(_) => anyhow::bail!("check runs on its own"),
-        Command::Triage(_) => anyhow::bail!("triage runs on its own"),
-        Command::Migrate => {
+        Command::Check(_) | Command::Triage(_) | Command::Config(_) | Command::Labels(_) => {
+            anyhow::bail!("this command runs on its own")
+        }
+        Command::Migrate(_) => {
             let pool = store::connect(settings.require_database_url()?, 2).await?;
             store::migrate(&pool).await?;
             println!("migrations applied");
         }
-        Command::Jobs(JobsCommand::List { status, json }) => {
+        Command::Jobs(JobsCommand::List { status, json, .. }) => {
             let pool = store::connect(settings.require_database_url()?, 2).await?;
             let jobs = store::jobs::list(&pool, status.as_deref()).await?;
             for job in &jobs {
@@ -190,7 +305,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             let pool = store::connect(settings.require_database_url()?, 2).await?;
             return requests_command(&pool, cmd).await;
         }
-        Command::Jobs(JobsCommand::Retry { id }) => {
+        Command::Jobs(JobsCommand::Retry { id, .. }) => {
             let pool = store::connect(settings.require_database_url()?, 2).await?;
             let mut conn = pool.acquire().await?;
             if store::jobs::retry(&mut conn, id).await? {
@@ -207,7 +322,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
 async fn requests_command(pool: &sqlx::PgPool, cmd: RequestsCommand) -> anyhow::Result<ExitCode> {
     use crate::store::requests;
     match cmd {
-        RequestsCommand::List { state, json } => {
+        RequestsCommand::List { state, json, .. } => {
             let list = requests::list(pool, state).await?;
             for r in &list {
                 if json {
@@ -229,7 +344,7 @@ async fn requests_command(pool: &sqlx::PgPool, cmd: RequestsCommand) -> anyhow::
                 println!("{} request(s)", list.len());
             }
         }
-        RequestsCommand::Show { issue, json } => {
+        RequestsCommand::Show { issue, json, .. } => {
             let Some((repo, number)) = issue
                 .rsplit_once('#')
                 .and_then(|(r, n)| Some((r, n.parse::<i64>().ok()?)))

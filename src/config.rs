@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -18,80 +17,39 @@ use std::collections::BTreeMap;
 use crate::recovery::replies::{Replies, ReplyConfig};
 use crate::recovery::state::Labels;
 
-/// Flags shared by every subcommand that talks to the database or GitHub.
-#[derive(Args, Debug, Clone, Default)]
+#[path = "config_args.rs"]
+mod args;
+pub use args::{AllSettingsArgs, DatabaseArgs, DirectoryArgs, GitHubArgs, LogArgs, ServerArgs};
+
+/// Every setting a flag or an environment variable can give, as
+/// [`Settings::load`] reads them. Each subcommand's own arguments hold only
+/// the groups below that it uses (`--help` lists just those); `cli.rs` copies
+/// them in here, and a setting no group of the subcommand gives comes from
+/// the file or its default.
+///
+/// A new flag: a field here, the same field with its `#[arg]` in one group,
+/// and one line in that group's `apply` (which destructures the group, so a
+/// forgotten line does not compile).
+#[derive(Debug, Clone, Default)]
 pub struct SettingsArgs {
-    /// TOML file holding any setting not given as a flag or variable.
-    #[arg(long, env = "RECOVERY_BOT_CONFIG", global = true)]
     pub config: Option<PathBuf>,
-    /// PostgreSQL connection URL.
-    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<SecretString>,
-    /// Webhook secret(s); a comma-separated list is accepted for rotation.
-    #[arg(
-        long,
-        env = "GITHUB_WEBHOOK_SECRET",
-        global = true,
-        hide_env_values = true
-    )]
     pub github_webhook_secret: Option<SecretString>,
-    /// Token used to call the GitHub API (instead of a GitHub App).
-    #[arg(long, env = "GITHUB_TOKEN", global = true, hide_env_values = true)]
     pub github_token: Option<SecretString>,
-    /// GitHub App id (with a private key) instead of a token.
-    #[arg(long, env = "GITHUB_APP_ID", global = true)]
     pub github_app_id: Option<u64>,
-    /// GitHub App private key, PEM text.
-    #[arg(
-        long,
-        env = "GITHUB_APP_PRIVATE_KEY",
-        global = true,
-        hide_env_values = true
-    )]
     pub github_app_private_key: Option<SecretString>,
-    /// File holding the GitHub App private key (PEM).
-    #[arg(long, env = "GITHUB_APP_PRIVATE_KEY_FILE", global = true)]
     pub github_app_private_key_file: Option<PathBuf>,
-    /// Base URL of the GitHub REST API [default: https://api.github.com].
-    #[arg(long, env = "GITHUB_API_URL", global = true)]
     pub github_api_url: Option<String>,
-    /// Address the HTTP server listens on [default: 127.0.0.1:3000].
-    #[arg(long, env = "BIND_ADDR", global = true)]
     pub bind_addr: Option<SocketAddr>,
-    /// Public base URL of this server, used in emailed links.
-    #[arg(long, env = "PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
-    /// Comma-separated GitHub logins of admins (added to the config's admins).
-    #[arg(long, env = "RECOVERY_BOT_ADMINS", global = true)]
     pub admins: Option<String>,
-    /// Comma-separated `owner/name` allow-list (empty: every repository).
-    #[arg(long, env = "RECOVERY_BOT_REPOS", global = true)]
     pub repos: Option<String>,
-    /// Outgoing mail server, e.g. `smtp://127.0.0.1:25`.
-    #[arg(long, env = "SMTP_URL", global = true, hide_env_values = true)]
     pub smtp_url: Option<SecretString>,
-    /// Sender address of outgoing mail.
-    #[arg(long, env = "MAIL_FROM", global = true)]
     pub mail_from: Option<String>,
-    /// Base URL (or local JSON file) of the account directory.
-    #[arg(long, env = "ACCOUNT_DIRECTORY_URL", global = true)]
     pub account_directory_url: Option<String>,
-    /// Bearer token for the account directory (optional).
-    #[arg(
-        long,
-        env = "ACCOUNT_DIRECTORY_TOKEN",
-        global = true,
-        hide_env_values = true
-    )]
     pub account_directory_token: Option<SecretString>,
-    /// Log format: `text` or `json` [default: text].
-    #[arg(long, env = "LOG_FORMAT", global = true)]
     pub log_format: Option<LogFormat>,
-    /// Largest webhook body accepted, in bytes [default: 5 MiB].
-    #[arg(long, env = "WEBHOOK_MAX_BODY_BYTES", global = true)]
     pub webhook_max_body_bytes: Option<usize>,
-    /// Number of job workers in `serve` [default: 4].
-    #[arg(long, env = "RECOVERY_BOT_WORKERS", global = true)]
     pub workers: Option<usize>,
 }
 
@@ -188,6 +146,17 @@ pub enum Permission {
 }
 
 impl Permission {
+    /// The name in the config file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::Read => "read",
+            Permission::Triage => "triage",
+            Permission::Write => "write",
+            Permission::Maintain => "maintain",
+            Permission::Admin => "admin",
+        }
+    }
+
     /// GitHub's `role_name`; custom roles count as read.
     pub fn from_role(role: &str) -> Permission {
         match role {
@@ -377,33 +346,18 @@ impl Settings {
             })
             .unwrap_or_default();
 
-        let token = args.github_token.or(file.github_token);
-        let app_id = args.github_app_id.or(file.github_app_id);
-        let key = args.github_app_private_key.or(file.github_app_private_key);
-        let key_file = args
-            .github_app_private_key_file
-            .or(file.github_app_private_key_file);
-        let github_auth = match (token, app_id) {
-            (Some(token), _) => Some(GitHubAuth::Token(token)),
-            (None, Some(app_id)) => {
-                let private_key = match (key, key_file) {
-                    (Some(key), _) => key,
-                    (None, Some(path)) => std::fs::read_to_string(&path)
-                        .map(SecretString::from)
-                        .with_context(|| {
-                            format!("cannot read GITHUB_APP_PRIVATE_KEY_FILE {}", path.display())
-                        })?,
-                    (None, None) => bail!(
-                        "GITHUB_APP_ID is set but neither GITHUB_APP_PRIVATE_KEY nor GITHUB_APP_PRIVATE_KEY_FILE is"
-                    ),
-                };
-                Some(GitHubAuth::App {
-                    app_id,
-                    private_key,
-                })
-            }
-            (None, None) => None,
-        };
+        let mut problems = Vec::new();
+        let github_auth = github_auth(
+            args.github_token.or(file.github_token),
+            args.github_app_id.or(file.github_app_id),
+            args.github_app_private_key.or(file.github_app_private_key),
+            args.github_app_private_key_file
+                .or(file.github_app_private_key_file),
+        )
+        .unwrap_or_else(|e| {
+            problems.push(e);
+            None
+        });
 
         let mut admins = file.admins;
         admins.extend(args.admins.as_deref().map(split_list).into_iter().flatten());
@@ -413,17 +367,22 @@ impl Settings {
         };
         for repo in &repos {
             if repo.split('/').filter(|p| !p.is_empty()).count() != 2 {
-                bail!("RECOVERY_BOT_REPOS: `{repo}` is not of the form owner/name");
+                problems.push(format!(
+                    "RECOVERY_BOT_REPOS: `{repo}` is not of the form owner/name"
+                ));
             }
         }
-
         for team in &file.admin_teams {
             if team.split('/').filter(|p| !p.is_empty()).count() != 2 {
-                bail!("admin_teams: `{team}` is not of the form org/team");
+                problems.push(format!("admin_teams: `{team}` is not of the form org/team"));
             }
         }
+        problems.extend(label_problems(&file.labels));
 
-        let replies = Replies::new(&file.replies)?;
+        let replies = Replies::new(&file.replies).unwrap_or_else(|e| {
+            problems.push(format!("{e:#}"));
+            Replies::default()
+        });
         let mail_from = args.mail_from.or(file.mail_from);
         let support_contact = file
             .support_contact
@@ -462,7 +421,10 @@ impl Settings {
 
         let workers = args.workers.or(file.workers).unwrap_or(4);
         if workers == 0 {
-            bail!("RECOVERY_BOT_WORKERS must be at least 1");
+            problems.push("RECOVERY_BOT_WORKERS (workers) must be at least 1".to_owned());
+        }
+        if !problems.is_empty() {
+            return Err(Problems(problems).into());
         }
         Ok(Self {
             database_url: args.database_url.or(file.database_url),
@@ -529,20 +491,37 @@ impl Settings {
         )
     }
 
-    /// Everything `serve` cannot start without.
+    /// Everything `serve` cannot start without; the first one missing.
     pub fn require_serve(&self) -> anyhow::Result<()> {
-        self.require_database_url()?;
+        match self.missing_for_serve().into_iter().next() {
+            Some(missing) => bail!(missing),
+            None => Ok(()),
+        }
+    }
+
+    /// Every setting `serve` cannot start without that is not set, one
+    /// line each.
+    pub fn missing_for_serve(&self) -> Vec<String> {
+        let mut missing = Vec::new();
+        if self.database_url.is_none() {
+            missing.push(
+                "missing setting: DATABASE_URL (or --database-url, or database_url in the config file)"
+                    .to_owned(),
+            );
+        }
         if self.webhook_secrets.is_empty() {
-            bail!(
+            missing.push(
                 "missing setting: GITHUB_WEBHOOK_SECRET (or --github-webhook-secret, or github_webhook_secret in the config file)"
+                    .to_owned(),
             );
         }
         if self.github_auth.is_none() {
-            bail!(
+            missing.push(
                 "missing setting: GITHUB_TOKEN, or GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_FILE"
+                    .to_owned(),
             );
         }
-        Ok(())
+        missing
     }
 
     /// How often the timers are looked at: every minute, and more often
@@ -573,6 +552,77 @@ impl Settings {
     }
 }
 
+/// Settings that cannot be used, one line each: a config error that names
+/// every problem at once (`config check` prints one per line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problems(pub Vec<String>);
+
+impl std::fmt::Display for Problems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.join("\n"))
+    }
+}
+
+impl std::error::Error for Problems {}
+
+/// The longest label name GitHub accepts, in characters.
+pub const MAX_LABEL_CHARS: usize = 50;
+
+/// Every `[labels]` name the bot could not create on GitHub.
+fn label_problems(labels: &Labels) -> Vec<String> {
+    labels
+        .all()
+        .into_iter()
+        .filter_map(|(key, name)| {
+            if name.trim().is_empty() {
+                Some(format!("[labels] {key}: a label name cannot be empty"))
+            } else if name.chars().count() > MAX_LABEL_CHARS {
+                Some(format!(
+                    "[labels] {key}: `{name}` is longer than GitHub's {MAX_LABEL_CHARS} characters"
+                ))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// A token, or an App id with its key (given, or read from a file).
+fn github_auth(
+    token: Option<SecretString>,
+    app_id: Option<u64>,
+    key: Option<SecretString>,
+    key_file: Option<PathBuf>,
+) -> Result<Option<GitHubAuth>, String> {
+    if let Some(token) = token {
+        return Ok(Some(GitHubAuth::Token(token)));
+    }
+    let Some(app_id) = app_id else {
+        return Ok(None);
+    };
+    let private_key = match (key, key_file) {
+        (Some(key), _) => key,
+        (None, Some(path)) => std::fs::read_to_string(&path)
+            .map(SecretString::from)
+            .map_err(|e| {
+                format!(
+                    "cannot read GITHUB_APP_PRIVATE_KEY_FILE {}: {e}",
+                    path.display()
+                )
+            })?,
+        (None, None) => {
+            return Err(
+                "GITHUB_APP_ID is set but neither GITHUB_APP_PRIVATE_KEY nor GITHUB_APP_PRIVATE_KEY_FILE is"
+                    .to_owned(),
+            );
+        }
+    };
+    Ok(Some(GitHubAuth::App {
+        app_id,
+        private_key,
+    }))
+}
+
 /// The web address of an issue, from the API's base URL (github.com, or an
 /// Enterprise host's `https://HOST/api/v3`).
 pub fn issue_url(github_api_url: &str, repo: &str, number: i64) -> String {
@@ -588,7 +638,24 @@ pub fn issue_url(github_api_url: &str, repo: &str, number: i64) -> String {
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read config file {}", path.display()))?;
-    toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+    toml::from_str(&text).map_err(|e| anyhow::anyhow!(toml_error(path, &text, &e)))
+}
+
+/// A TOML error on one line: `FILE:LINE:COLUMN: message`.
+fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!(
+                "invalid config file {}:{line}:{column}: {message}",
+                path.display()
+            )
+        }
+        None => format!("invalid config file {}: {message}", path.display()),
+    }
 }
 
 #[cfg(test)]
@@ -725,3 +792,8 @@ mod tests {
         assert!(toml::from_str::<FileSettings>("databse_url = \"x\"\n").is_err());
     }
 }
+
+/// The example config file stays in line with what the file accepts.
+#[cfg(test)]
+#[path = "config_example_test.rs"]
+mod example_file;

@@ -42,6 +42,10 @@ pub struct TriageArgs {
     /// `text`: a table, one row per issue; `json`: one object per line.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    #[command(flatten)]
+    pub github: crate::config::GitHubArgs,
+    #[command(flatten)]
+    pub directory: crate::config::DirectoryArgs,
 }
 
 /// One problem, as `check` shows it.
@@ -131,7 +135,8 @@ pub async fn run(
     }
 }
 
-fn check_repo(repo: &str) -> anyhow::Result<()> {
+/// `--repo`: `OWNER/NAME`, each part made of GitHub's name characters.
+pub fn check_repo(repo: &str) -> anyhow::Result<()> {
     let parts: Vec<&str> = repo.split('/').collect();
     let ok = parts.len() == 2
         && parts.iter().all(|p| {

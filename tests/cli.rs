@@ -435,3 +435,224 @@ async fn serve_in_shadow_mode_from_the_environment_writes_nothing(pool: PgPool) 
     assert!(logs.contains("shadow mode (--dry-run)"), "{logs}");
     assert!(logs.contains("dry run: not written"), "{logs}");
 }
+
+/// The binary with only `env` (and PATH) set, run from the repository's
+/// root; returns the exit code, stdout and stderr.
+fn run_clean(env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const SERVE_ENV: [(&str, &str); 3] = [
+    (
+        "DATABASE_URL",
+        "postgres://bot:dbpassword@127.0.0.1:5432/recovery",
+    ),
+    ("GITHUB_WEBHOOK_SECRET", "hook_secret_value"),
+    ("GITHUB_TOKEN", "ghp_token_value"),
+];
+
+#[test]
+fn each_subcommand_help_lists_its_own_options_and_version_prints() {
+    let (code, help, _) = run_clean(&[], &["check", "--help"]);
+    assert_eq!(code, 0);
+    assert!(!help.contains("--database-url"), "{help}");
+    assert!(!help.contains("--smtp-url"), "{help}");
+    assert!(help.contains("--config"), "{help}");
+    for line in [
+        "0  every body is valid",
+        "1  a body is invalid",
+        "2  usage or read error",
+    ] {
+        assert!(help.contains(line), "{help}");
+    }
+    let (_, help, _) = run_clean(&[], &["serve", "--help"]);
+    assert!(
+        help.contains("--database-url") && help.contains("--smtp-url"),
+        "{help}"
+    );
+    let (_, help, _) = run_clean(&[], &["migrate", "--help"]);
+    assert!(
+        help.contains("--database-url") && !help.contains("--github-token"),
+        "{help}"
+    );
+    let (_, help, _) = run_clean(&[], &["labels", "sync", "--help"]);
+    assert!(
+        help.contains("--github-token") && !help.contains("--database-url"),
+        "{help}"
+    );
+    let (_, help, _) = run_clean(&[], &["config", "check", "--help"]);
+    assert!(
+        help.contains("GITHUB_WEBHOOK_SECRET") && help.contains("Exit codes"),
+        "{help}"
+    );
+    let (code, version, _) = run_clean(&[], &["--version"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        version.trim(),
+        format!("recovery-bot {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn the_example_config_passes_config_check_with_secrets_redacted() {
+    let (code, out, err) = run_clean(
+        &SERVE_ENV,
+        &["config", "check", "--config", "recovery-bot.example.toml"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("github_token = \"[redacted]\""), "{out}");
+    assert!(
+        out.contains("github_webhook_secret = \"[redacted]\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("database_url = \"postgres://[redacted]@127.0.0.1:5432/recovery\""),
+        "{out}"
+    );
+    assert!(out.contains("mail_from = \"admin@example.org\""), "{out}");
+    for secret in ["dbpassword", "hook_secret_value", "ghp_token_value"] {
+        assert!(
+            !out.contains(secret) && !err.contains(secret),
+            "{secret} shown"
+        );
+    }
+    // Without the credentials serve needs, each is one problem.
+    let (code, _, err) = run_clean(
+        &[],
+        &["config", "check", "--config", "recovery-bot.example.toml"],
+    );
+    assert_eq!(code, 2);
+    assert_eq!(err.lines().count(), 3, "{err}");
+    assert!(
+        err.contains("GITHUB_TOKEN") && err.contains("DATABASE_URL"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_config_file_is_named_line_by_line() {
+    let check = |text: &str| {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(text.as_bytes()).unwrap();
+        let path = file.path().to_str().unwrap().to_owned();
+        run_clean(&SERVE_ENV, &["config", "check", "--config", &path])
+    };
+    let (code, _, err) = check("databse_url = \"x\"\n");
+    assert_eq!(code, 2);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("databse_url") && err.contains(":1:1"), "{err}");
+    let (code, _, err) = check("[jobs]\ntimeout_secs = \"2m\"\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("timeout_secs") || err.contains(":2:"), "{err}");
+    let long = "l".repeat(51);
+    let (code, _, err) = check(&format!(
+        "admin_teams = [\"no-slash\"]\n[labels]\nverified = \"{long}\"\n"
+    ));
+    assert_eq!(code, 2);
+    assert_eq!(err.trim().lines().count(), 2, "{err}");
+    assert!(
+        err.contains("[labels] verified") && err.contains("50 characters"),
+        "{err}"
+    );
+    assert!(err.contains("admin_teams"), "{err}");
+    let (code, _, err) = check("template = \"/no/such/form.yml\"\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("/no/such/form.yml"), "{err}");
+}
+
+// Multi-threaded: the fake GitHub answers while the test waits on the binary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn labels_sync_creates_then_leaves_alone_then_repairs() {
+    use recovery_bot::recovery::state::Labels;
+    let github = FakeGitHub::start().await;
+    github.add_repo(common::REPO, "pypi", 1);
+    let mut config = tempfile::NamedTempFile::new().unwrap();
+    writeln!(config, "[labels]\nincomplete = \"needs fix\"").unwrap();
+    let config_path = config.path().to_str().unwrap().to_owned();
+    let uri = github.uri();
+    let env = [
+        ("GITHUB_TOKEN", "ghp_x"),
+        ("GITHUB_API_URL", uri.as_str()),
+        ("RECOVERY_BOT_CONFIG", config_path.as_str()),
+    ];
+    let sync = || run_clean(&env, &["labels", "sync", "--repo", common::REPO]);
+    let configured = Labels {
+        incomplete: "needs fix".into(),
+        ..Labels::default()
+    };
+    let labels = configured.all();
+    let names: Vec<&str> = labels.iter().map(|(_, n)| *n).collect();
+
+    let (code, out, err) = sync();
+    assert_eq!(code, 0, "{err}");
+    for name in &names {
+        assert!(out.contains(&format!("created {name}\n")), "{out}");
+    }
+    let made = github.labels(common::REPO);
+    assert_eq!(made.len(), names.len());
+    assert!(
+        made.iter()
+            .all(|l| l.description.as_deref().is_some_and(|d| !d.is_empty()))
+    );
+    assert!(
+        github
+            .requests()
+            .iter()
+            .any(|r| r.path.ends_with("/labels/needs%20fix")),
+        "label names are path-encoded"
+    );
+
+    let writes = github.writes().len();
+    let (code, out, _) = sync();
+    assert_eq!(code, 0);
+    for name in &names {
+        assert!(out.contains(&format!("unchanged {name}\n")), "{out}");
+    }
+    assert_eq!(github.writes().len(), writes, "a second run wrote");
+
+    github
+        .model()
+        .repos
+        .get_mut(common::REPO)
+        .unwrap()
+        .labels
+        .iter_mut()
+        .find(|l| l.name == "verified")
+        .unwrap()
+        .color = "ffffff".into();
+    let (code, out, _) = sync();
+    assert_eq!(code, 0);
+    assert!(out.contains("updated verified (colour)\n"), "{out}");
+    assert_eq!(github.writes().len(), writes + 1);
+    let verified = github
+        .labels(common::REPO)
+        .into_iter()
+        .find(|l| l.name == "verified")
+        .unwrap();
+    assert_ne!(verified.color, "ffffff");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn labels_sync_stops_on_what_github_refuses() {
+    let github = FakeGitHub::start().await;
+    let uri = github.uri();
+    // No such repository: 404 on the first read.
+    let env = [("GITHUB_TOKEN", "ghp_x"), ("GITHUB_API_URL", uri.as_str())];
+    let (code, _, err) = run_clean(&env, &["labels", "sync", "--repo", "pypi/none"]);
+    assert_eq!(code, 2);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("pypi/none"), "{err}");
+}

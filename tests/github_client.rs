@@ -223,3 +223,51 @@ async fn as_a_github_app_the_bot_uses_installation_tokens() {
             .ends_with("ghs_installation_token")
     );
 }
+
+#[tokio::test]
+async fn label_calls_and_what_the_fake_refuses_as_github_does() {
+    let github = FakeGitHub::start().await;
+    github.add_repo(common::REPO, "pypi", 1);
+    let gh = GitHub::new(&settings(&github.uri()))
+        .unwrap()
+        .repo(None)
+        .await
+        .unwrap();
+    let repo = common::REPO;
+    assert_eq!(gh.label(repo, "needs fix").await.unwrap(), None);
+    gh.create_label(repo, "needs fix", "d93f0b", "fix it")
+        .await
+        .unwrap();
+    let label = gh.label(repo, "Needs Fix").await.unwrap().unwrap();
+    assert_eq!(
+        (label.name.as_str(), label.color.as_str()),
+        ("needs fix", "d93f0b")
+    );
+    let status = |r: Result<_, recovery_bot::github::ApiError>| r.unwrap_err().status();
+    // An existing name, a long name, a long description: 422.
+    assert_eq!(
+        status(gh.create_label(repo, "NEEDS FIX", "ffffff", "x").await),
+        Some(422)
+    );
+    let long_name = "n".repeat(51);
+    assert_eq!(
+        status(gh.create_label(repo, &long_name, "ffffff", "x").await),
+        Some(422)
+    );
+    let long_text = "d".repeat(101);
+    assert_eq!(
+        status(
+            gh.update_label(repo, "needs fix", "ffffff", &long_text)
+                .await
+        ),
+        Some(422)
+    );
+    let label = gh
+        .update_label(repo, "needs fix", "FFFFFF", "new")
+        .await
+        .unwrap();
+    assert_eq!(
+        (label.color.as_str(), label.description.as_deref()),
+        ("ffffff", Some("new"))
+    );
+}

@@ -4,6 +4,7 @@
 
 pub mod admins;
 mod client;
+pub mod labels;
 pub mod payload;
 pub mod shadow;
 

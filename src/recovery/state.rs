@@ -162,6 +162,19 @@ impl Labels {
         }
         LabelChanges { add, remove }
     }
+
+    /// Every label the bot uses, with its `[labels]` key: the intake label,
+    /// the flags, then one per state (in `State::ALL` order, so a new state's
+    /// label is in it).
+    pub fn all(&self) -> Vec<(&'static str, &str)> {
+        let mut all = vec![
+            ("intake", self.intake.as_str()),
+            ("duplicate", self.duplicate.as_str()),
+            ("fasttrack", self.fasttrack.as_str()),
+        ];
+        all.extend(State::ALL.map(|s| (s.as_str(), self.for_state(s))));
+        all
+    }
 }
 
 /// The flags shown beside the state label.

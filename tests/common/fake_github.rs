@@ -49,6 +49,15 @@ pub struct RepoModel {
     pub roles: HashMap<String, String>,
     /// branch name → the commit it points to
     pub branches: HashMap<String, String>,
+    /// The repository's labels (`/repos/{owner}/{repo}/labels`).
+    pub labels: Vec<LabelModel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelModel {
+    pub name: String,
+    pub color: String,
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -335,6 +344,29 @@ impl FakeGitHub {
             .insert(branch.to_owned(), commit.to_owned());
     }
 
+    /// A label on a repository (the repository is made if need be).
+    pub fn add_label(&self, repo: &str, name: &str, color: &str, description: &str) {
+        self.model()
+            .repos
+            .entry(repo.to_owned())
+            .or_default()
+            .labels
+            .push(LabelModel {
+                name: name.to_owned(),
+                color: color.to_owned(),
+                description: Some(description.to_owned()),
+            });
+    }
+
+    /// A repository's labels, as GitHub holds them.
+    pub fn labels(&self, repo: &str) -> Vec<LabelModel> {
+        self.model()
+            .repos
+            .get(repo)
+            .map(|r| r.labels.clone())
+            .unwrap_or_default()
+    }
+
     /// The issue is gone (deleted): every call on it answers 404.
     pub fn delete_issue(&self, repo: &str, number: u64) {
         self.model()
@@ -374,6 +406,8 @@ struct Routes {
     issue_prefix: Regex,
     user: Regex,
     branch: Regex,
+    repo_labels: Regex,
+    repo_label: Regex,
 }
 
 impl Routes {
@@ -395,6 +429,8 @@ impl Routes {
             issue_prefix: r(r"^/repos/([^/]+/[^/]+)/issues/(\d+)"),
             user: r(r"^/users/([^/]+)$"),
             branch: r(r"^/repos/([^/]+/[^/]+)/branches/([^/]+)$"),
+            repo_labels: r(r"^/repos/([^/]+/[^/]+)/labels$"),
+            repo_label: r(r"^/repos/([^/]+/[^/]+)/labels/([^/]+)$"),
         }
     }
 }
@@ -444,6 +480,18 @@ fn issue_json(repo: &str, i: &IssueModel) -> Value {
         "state_reason": i.state_reason,
         "html_url": format!("https://github.com/{repo}/issues/{}", i.number),
     })
+}
+
+fn label_json(l: &LabelModel) -> Value {
+    json!({ "id": 1, "name": l.name, "color": l.color, "description": l.description, "default": false })
+}
+
+/// What GitHub refuses in a label: a name over 50 characters or empty, a
+/// description over 100, a colour that is not six hex digits.
+fn label_refused(name: Option<&str>, color: Option<&str>, description: Option<&str>) -> bool {
+    name.is_some_and(|n| n.is_empty() || n.chars().count() > 50)
+        || description.is_some_and(|d| d.chars().count() > 100)
+        || color.is_some_and(|c| c.len() != 6 || !c.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 fn labels_json(i: &IssueModel) -> Value {
@@ -631,6 +679,92 @@ impl Responder {
                 }));
             }
             _ => {}
+        }
+        if let Some(c) = r.repo_labels.captures(path) {
+            let Some(repo) = m.repos.get_mut(&c[1]) else {
+                return not_found();
+            };
+            return match method {
+                "GET" => ResponseTemplate::new(200)
+                    .set_body_json(Value::Array(repo.labels.iter().map(label_json).collect())),
+                "POST" => {
+                    let (Some(name), color, description) = (
+                        body["name"].as_str(),
+                        body["color"].as_str(),
+                        body["description"].as_str(),
+                    ) else {
+                        return error(422, "Validation Failed");
+                    };
+                    if label_refused(Some(name), color, description) {
+                        return error(422, "Validation Failed");
+                    }
+                    if repo
+                        .labels
+                        .iter()
+                        .any(|l| l.name.eq_ignore_ascii_case(name))
+                    {
+                        return error(422, "Validation Failed: already_exists");
+                    }
+                    let label = LabelModel {
+                        name: name.to_owned(),
+                        color: color.unwrap_or("ededed").to_lowercase(),
+                        description: description.map(str::to_owned),
+                    };
+                    let json = label_json(&label);
+                    repo.labels.push(label);
+                    ResponseTemplate::new(201).set_body_json(json)
+                }
+                _ => not_found(),
+            };
+        }
+        if let Some(c) = r.repo_label.captures(path) {
+            let name = decode(&c[2]);
+            let Some(repo) = m.repos.get_mut(&c[1]) else {
+                return not_found();
+            };
+            let Some(pos) = repo
+                .labels
+                .iter()
+                .position(|l| l.name.eq_ignore_ascii_case(&name))
+            else {
+                return not_found();
+            };
+            return match method {
+                "GET" => ResponseTemplate::new(200).set_body_json(label_json(&repo.labels[pos])),
+                "PATCH" => {
+                    let new_name = body["new_name"].as_str();
+                    let color = body["color"].as_str();
+                    let description = body["description"].as_str();
+                    if label_refused(new_name, color, description) {
+                        return error(422, "Validation Failed");
+                    }
+                    if let Some(n) = new_name
+                        && repo
+                            .labels
+                            .iter()
+                            .enumerate()
+                            .any(|(i, l)| i != pos && l.name.eq_ignore_ascii_case(n))
+                    {
+                        return error(422, "Validation Failed: already_exists");
+                    }
+                    let label = &mut repo.labels[pos];
+                    if let Some(n) = new_name {
+                        label.name = n.to_owned();
+                    }
+                    if let Some(c) = color {
+                        label.color = c.to_lowercase();
+                    }
+                    if let Some(d) = description {
+                        label.description = Some(d.to_owned());
+                    }
+                    ResponseTemplate::new(200).set_body_json(label_json(label))
+                }
+                "DELETE" => {
+                    repo.labels.remove(pos);
+                    ResponseTemplate::new(204)
+                }
+                _ => not_found(),
+            };
         }
         if let Some(c) = r.team_membership.captures(path) {
             if method != "GET" {
