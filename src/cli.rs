@@ -57,6 +57,11 @@ pub enum Command {
     /// Check the settings.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// How the queue is doing, from the database: open requests by state
+    /// and the oldest's age, time to the bot's first answer and to an
+    /// admin's first command (median, p90), decisions per week and by whom,
+    /// links and branches sent and confirmed, reminders and closes.
+    Report(ReportCommand),
     /// Manage the labels the bot uses on a tracker.
     #[command(subcommand)]
     Labels(LabelsCommand),
@@ -77,7 +82,8 @@ impl Command {
             | Command::Jobs(JobsCommand::List { store: a, .. })
             | Command::Jobs(JobsCommand::Retry { store: a, .. })
             | Command::Requests(RequestsCommand::List { store: a, .. })
-            | Command::Requests(RequestsCommand::Show { store: a, .. }) => a.clone().apply(&mut to),
+            | Command::Requests(RequestsCommand::Show { store: a, .. })
+            | Command::Report(ReportCommand { store: a, .. }) => a.clone().apply(&mut to),
             Command::Check(_) => {}
             Command::Triage(a) => {
                 a.github.clone().apply(&mut to);
@@ -87,6 +93,15 @@ impl Command {
         }
         to
     }
+}
+
+/// `report`'s own options, and the database.
+#[derive(Args, Debug, Clone)]
+pub struct ReportCommand {
+    #[command(flatten)]
+    pub report: crate::report::ReportArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// What a command that works on the database takes.
@@ -304,6 +319,15 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         Command::Requests(cmd) => {
             let pool = store::connect(settings.require_database_url()?, 2).await?;
             return requests_command(&pool, cmd).await;
+        }
+        Command::Report(ReportCommand { report, .. }) => {
+            let pool = store::connect(settings.require_database_url()?, 2).await?;
+            let r = store::report::report(&pool, report.since).await?;
+            if report.format == "json" {
+                println!("{}", serde_json::to_string(&r)?);
+            } else {
+                print!("{}", crate::report::text(&r));
+            }
         }
         Command::Jobs(JobsCommand::Retry { id, .. }) => {
             let pool = store::connect(settings.require_database_url()?, 2).await?;

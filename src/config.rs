@@ -314,6 +314,7 @@ impl Default for Timers {
     }
 }
 
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/recovery_bot";
 pub const DEFAULT_GITHUB_API_URL: &str = "https://api.github.com";
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:3000";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
@@ -427,7 +428,13 @@ impl Settings {
             return Err(Problems(problems).into());
         }
         Ok(Self {
-            database_url: args.database_url.or(file.database_url),
+            // The bot's own database on the local server (created at start
+            // when missing).
+            database_url: Some(
+                args.database_url
+                    .or(file.database_url)
+                    .unwrap_or_else(|| SecretString::from(DEFAULT_DATABASE_URL)),
+            ),
             webhook_secrets: secret_list,
             github_auth,
             github_api_url: args
@@ -710,8 +717,13 @@ mod tests {
     #[test]
     fn missing_required_settings_are_named() {
         let s = Settings::resolve(SettingsArgs::default(), FileSettings::default()).unwrap();
+        // The database has a default: the bot's own, on the local server.
+        assert_eq!(
+            s.require_database_url().unwrap().expose_secret(),
+            DEFAULT_DATABASE_URL
+        );
         let err = s.require_serve().unwrap_err().to_string();
-        assert!(err.contains("DATABASE_URL"), "{err}");
+        assert!(err.contains("GITHUB_WEBHOOK_SECRET"), "{err}");
         let args = SettingsArgs {
             database_url: Some(SecretString::from("postgres://x")),
             github_webhook_secret: Some(SecretString::from("s")),

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod labels_sync;
 pub mod observe;
 pub mod recovery;
+pub mod report;
 pub mod server;
 pub mod store;
 pub mod telemetry;

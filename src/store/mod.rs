@@ -4,6 +4,7 @@
 
 pub mod deliveries;
 pub mod jobs;
+pub mod report;
 pub mod requests;
 pub mod shadow;
 pub mod timers;
