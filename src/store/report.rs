@@ -69,34 +69,24 @@ where
     )
     .fetch_all(e)
     .await?;
-    let first_answer: Spread = sqlx::query_as(
-        "WITH waits AS (
-             SELECT EXTRACT(EPOCH FROM r.created_at - min(d.received_at))::float8 AS secs
-             FROM requests r
-             JOIN deliveries d ON d.repository_id = r.repository_id AND d.issue_number = r.issue_number
-             WHERE r.created_at >= now() - make_interval(secs => $1)
-             GROUP BY r.id, r.created_at)
-         SELECT count(*) AS count,
-                percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) AS median_seconds,
-                percentile_cont(0.9) WITHIN GROUP (ORDER BY secs) AS p90_seconds
-         FROM waits",
+    let first_answer = spread(
+        e,
+        "SELECT EXTRACT(EPOCH FROM r.created_at - min(d.received_at))::float8 AS secs
+         FROM requests r
+         JOIN deliveries d ON d.repository_id = r.repository_id AND d.issue_number = r.issue_number
+         WHERE r.created_at >= now() - make_interval(secs => $1)
+         GROUP BY r.id, r.created_at",
+        secs,
     )
-    .bind(secs)
-    .fetch_one(e)
     .await?;
-    let first_admin_command: Spread = sqlx::query_as(
-        "WITH waits AS (
-             SELECT EXTRACT(EPOCH FROM admin_answered_at - created_at)::float8 AS secs
-             FROM requests
-             WHERE admin_answered_at IS NOT NULL
-               AND created_at >= now() - make_interval(secs => $1))
-         SELECT count(*) AS count,
-                percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) AS median_seconds,
-                percentile_cont(0.9) WITHIN GROUP (ORDER BY secs) AS p90_seconds
-         FROM waits",
+    let first_admin_command = spread(
+        e,
+        "SELECT EXTRACT(EPOCH FROM admin_answered_at - created_at)::float8 AS secs
+         FROM requests
+         WHERE admin_answered_at IS NOT NULL
+           AND created_at >= now() - make_interval(secs => $1)",
+        secs,
     )
-    .bind(secs)
-    .fetch_one(e)
     .await?;
     let decisions: Vec<Decisions> = sqlx::query_as(
         "SELECT to_char(date_trunc('week', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS week,
@@ -137,4 +127,19 @@ where
         decisions,
         proofs,
     })
+}
+
+/// Median and p90 of the `secs` column of `waits` (a query taking the
+/// window in seconds as `$1`).
+async fn spread<'e, E: PgExecutor<'e>>(e: E, waits: &str, window: f64) -> sqlx::Result<Spread> {
+    sqlx::query_as(&format!(
+        "WITH waits AS ({waits})
+         SELECT count(*) AS count,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) AS median_seconds,
+                percentile_cont(0.9) WITHIN GROUP (ORDER BY secs) AS p90_seconds
+         FROM waits"
+    ))
+    .bind(window)
+    .fetch_one(e)
+    .await
 }
