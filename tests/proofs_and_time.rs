@@ -526,9 +526,15 @@ async fn an_incomplete_request_comes_back_incomplete(pool: PgPool) {
     // A stranger's comment does not reopen it; the requester's does.
     bot.comment(1, STRANGER, "+1").await;
     assert_eq!(bot.state(1).await, "no_response");
-    bot.comment(1, REQUESTER, "still here").await;
+    // Even a comment that is only a command of theirs brings them back.
+    bot.comment(1, REQUESTER, "/status").await;
     assert_eq!(bot.state(1).await, "incomplete");
     assert_eq!(bot.github.issue(REPO, 1).state, "open");
+    let answer = bot.replies(1).pop().unwrap();
+    assert!(
+        answer.contains("Welcome back") && answer.contains("the form needs a fix"),
+        "{answer}"
+    );
 }
 
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]

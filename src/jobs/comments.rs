@@ -112,6 +112,12 @@ pub async fn handle(
         }
         return Ok(());
     }
+    // The requester coming back to a request closed for no response, even
+    // with a `/status`, reopens it before their commands run.
+    if is_requester && request.state() == crate::recovery::state::State::NoResponse {
+        changed |=
+            plain_comment(issue, conn, &mut request, author, &audit_base, &mut replies).await?;
+    }
 
     issue.react(ev.comment.id, Reaction::Eyes).await?;
     let is_admin = bot
