@@ -454,7 +454,7 @@ async fn status_text(
         .await?
         .into_iter()
         .map(|h| HistoryLine {
-            when: h.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            when: messages::utc(&h.created_at),
             actor: h.actor_login,
             action: h.action,
             from: h.from_state,

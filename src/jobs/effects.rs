@@ -289,7 +289,15 @@ impl<'a> Issue<'a> {
         conn: &mut PgConnection,
         request: &Request,
     ) -> Result<String, JobError> {
-        let checks = check_lines(conn, request.id).await?;
+        // One read of the checks: for the table and for the waiting period.
+        let stored_checks = requests::checks(&mut *conn, request.id).await?;
+        let checks = check_lines_of(&stored_checks);
+        let sit = situation(
+            request,
+            stored_checks,
+            &self.bot.policy(),
+            AccountCheck::NotLookedUp,
+        );
         let stored = StoredProblems::from_json(&request.problems);
         let duplicate_of = match request.duplicate_of {
             Some(id) => requests::issue_number_of(&mut *conn, id)
@@ -308,7 +316,6 @@ impl<'a> Issue<'a> {
         let mut secrets: Vec<_> = sightings.iter().flat_map(|s| s.kinds.clone()).collect();
         secrets.sort();
         secrets.dedup();
-        let sit = situation_now(conn, self.bot, request, AccountCheck::NotLookedUp).await?;
         let link_expired = crate::store::tokens::latest_expired(&mut *conn, request.id).await?;
         Ok(messages::status_comment(&StatusView {
             state: request.state(),
@@ -485,15 +492,21 @@ pub async fn check_lines(
     conn: &mut PgConnection,
     request_id: i64,
 ) -> Result<Vec<CheckLine>, JobError> {
-    Ok(requests::checks(&mut *conn, request_id)
-        .await?
-        .into_iter()
+    Ok(check_lines_of(
+        &requests::checks(&mut *conn, request_id).await?,
+    ))
+}
+
+/// The stored checks, as the tables show them.
+fn check_lines_of(checks: &[Check]) -> Vec<CheckLine> {
+    checks
+        .iter()
         .map(|c| CheckLine {
             status: CheckStatus::parse(&c.status).unwrap_or(CheckStatus::Sent),
-            name: c.name,
-            actor: c.actor_login,
-            note: c.note,
-            when: c.updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            name: c.name.clone(),
+            actor: c.actor_login.clone(),
+            note: c.note.clone(),
+            when: messages::utc(&c.updated_at),
         })
-        .collect())
+        .collect()
 }

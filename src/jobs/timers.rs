@@ -21,7 +21,7 @@ use crate::recovery::transitions::{self, AccountCheck};
 use crate::store::requests::{self, Audit};
 use crate::store::{timers as clocks, tokens};
 
-pub use crate::store::timers::REQUEST_TIMERS;
+pub use crate::store::jobs::REQUEST_TIMERS;
 
 /// The most timer jobs enqueued per tick.
 pub const MAX_PER_TICK: i64 = 100;
@@ -93,19 +93,17 @@ pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(),
         changed = true;
     }
 
-    let branch_due = match tokens::live_branch(&mut *conn, request.id).await? {
-        Some(t) => {
-            let since = request
-                .repo_checked_at
-                .into_iter()
-                .chain(t.mailed_at)
-                .max()
-                .unwrap_or_else(Utc::now);
-            chrono::Duration::from_std(bot.timers.repo_check_interval)
-                .is_ok_and(|d| since + d <= Utc::now())
-        }
-        None => false,
-    };
+    let branch_due = tokens::live_branch(&mut *conn, request.id)
+        .await?
+        .and_then(|t| t.mailed_at)
+        .is_some_and(|mailed| {
+            timers::branch_look_due(
+                mailed,
+                request.repo_checked_at,
+                bot.timers.repo_check_interval,
+                Utc::now(),
+            )
+        });
     if branch_due && let Some(found) = proofs::look_for_branch(&issue, conn, &mut request).await? {
         replies.push(found);
         changed = true;

@@ -64,6 +64,18 @@ pub fn due(c: &Clock, t: &Timers, now: DateTime<Utc>) -> Due {
     }
 }
 
+/// Whether a `/verify-repo` branch is due for a look: `interval` after the
+/// last look, or after the token was mailed when there was none since.
+pub fn branch_look_due(
+    mailed_at: DateTime<Utc>,
+    last_look: Option<DateTime<Utc>>,
+    interval: std::time::Duration,
+    now: DateTime<Utc>,
+) -> bool {
+    let since = last_look.map_or(mailed_at, |l| l.max(mailed_at));
+    after(since, interval) <= now
+}
+
 /// When `/approve` may go ahead without `--now`: `waiting_period` after the
 /// email check passed, when the account directory listed projects and
 /// their ownership was not proven. No projects is PyPI's fast path; with
@@ -158,6 +170,17 @@ mod tests {
             due(&clock(State::AwaitingUser), &off, at(1_000)),
             Due::Nothing
         );
+    }
+
+    #[test]
+    fn a_branch_is_looked_for_every_interval_from_the_mail() {
+        let hour = Duration::from_secs(3600);
+        assert!(!branch_look_due(at(0), None, hour, at(3599)));
+        assert!(branch_look_due(at(0), None, hour, at(3600)));
+        assert!(!branch_look_due(at(0), Some(at(3600)), hour, at(7199)));
+        assert!(branch_look_due(at(0), Some(at(3600)), hour, at(7200)));
+        // A look before the newest mail counts from the mail.
+        assert!(!branch_look_due(at(5000), Some(at(10)), hour, at(8000)));
     }
 
     #[test]

@@ -35,9 +35,6 @@ pub async fn mark_repo_checked(e: impl PgExecutor<'_>, request_id: i64) -> sqlx:
     Ok(())
 }
 
-/// The job kind that runs a request's due clocks.
-pub const REQUEST_TIMERS: &str = jobs::REQUEST_TIMERS;
-
 /// Enqueues a timer job for up to `limit` requests whose clock is due
 /// (a reminder, a close, an expired link to tell, a branch to look for),
 /// oldest first; a request that has one pending already gets none (a
@@ -96,7 +93,7 @@ pub async fn enqueue_due(
     let mut queued = 0;
     for (request_id, repository_id, issue_number) in due {
         let job = NewJob {
-            kind: REQUEST_TIMERS.to_owned(),
+            kind: jobs::REQUEST_TIMERS.to_owned(),
             issue_key: Some(IssueKey::new(repository_id, issue_number)),
             delivery_id: None,
             args: serde_json::json!({ "request_id": request_id }),
