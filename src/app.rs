@@ -65,7 +65,13 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             );
         }
     }
-    let bot = Arc::new(Bot::new(&settings, github, identity.login, verifier)?);
+    let bot = Arc::new(Bot::new(
+        &settings,
+        github,
+        identity.login,
+        verifier,
+        pool.clone(),
+    )?);
     let workers = WorkerPool::new(pool.clone(), DeliveryHandler { bot }, settings.jobs.clone());
     let worker_count = settings.workers;
     let worker_task = tokio::spawn(workers.run(worker_count, shutdown.clone()));

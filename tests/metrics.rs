@@ -147,7 +147,14 @@ async fn metrics_operators_alert_on_are_scraped_and_parse(pool: PgPool) {
         ),
         1.0
     );
-    assert_eq!(v("recovery_bot_jobs_total", &[("outcome", "done")]), 2.0);
+    // Three decisions (two intakes, one command) and their effects, each a
+    // job of its own: issue 1's labels and status comment; the command's
+    // 👀, mail, reply, labels, status comment and 🚀; issue 2's status
+    // comment. Issue 2's labels are the job that died.
+    assert_eq!(
+        v("recovery_bot_jobs_total", &[("outcome", "done")]),
+        3.0 + 2.0 + 6.0 + 1.0
+    );
     assert_eq!(v("recovery_bot_jobs_total", &[("outcome", "dead")]), 1.0);
     assert_eq!(v("recovery_bot_jobs_dead", &[]), 1.0);
     assert_eq!(v("recovery_bot_jobs_pending", &[]), 0.0);
@@ -182,7 +189,8 @@ async fn metrics_operators_alert_on_are_scraped_and_parse(pool: PgPool) {
         v("recovery_bot_requests", &[("state", "awaiting_user")]),
         1.0
     );
-    assert_eq!(v("recovery_bot_requests", &[("state", "pending")]), 0.0);
+    // Issue 2's decision was stored; only its labels' effect died.
+    assert_eq!(v("recovery_bot_requests", &[("state", "pending")]), 1.0);
     assert_eq!(v("recovery_bot_requests", &[("state", "no_response")]), 0.0);
     assert!(
         v(

@@ -234,9 +234,12 @@ async fn a_command_that_only_replies_costs_three_calls(pool: PgPool) {
         "first /status by an admin: {} calls: {calls:?}",
         calls.len()
     );
-    let mut first = reply_only.to_vec();
-    first.insert(1, "GET /users/the-admin");
-    assert_eq!(calls, first);
+    // 👀 is stored on its own when the comment is received and runs
+    // while the job decides: the look-up may come before or after it.
+    let (lookups, writes): (Vec<_>, Vec<_>) =
+        calls.iter().partition(|c| *c == "GET /users/the-admin");
+    assert_eq!(lookups.len(), 1, "{calls:?}");
+    assert_eq!(writes, reply_only, "{calls:?}");
     for (who, body) in [
         (ADMIN, "/status"),
         (ADMIN, "/help"),

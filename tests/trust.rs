@@ -361,11 +361,22 @@ async fn an_older_edit_never_overrides_a_newer_one(pool: PgPool) {
 async fn a_retried_dead_job_does_not_replay_a_stale_body(pool: PgPool) {
     let bot = TestBot::start(pool.clone()).await;
     bot.open(1, REQUESTER, Some(&form_body("alice", "r"))).await;
-    // The edit to bob fails on GitHub through every attempt (3 in-process
-    // tries each) and is kept as dead.
+    // The edit to bob cannot read the issue as it is now through every
+    // attempt (3 in-process tries each) and is kept as dead.
     bot.github
-        .fail_next("POST", "/issues/1/labels", 502, &[], 9);
-    let stale = bot.edited(1, REQUESTER, &form_body("bob", "r"));
+        .fail_next("GET", "/repos/pypi/support/issues/1", 502, &[], 9);
+    let mut stale = bot.edited(1, REQUESTER, &form_body("bob", "r"));
+    // Stamped with the time of the version the bot last read, so that even
+    // the first attempt reads the issue from GitHub (two versions with one
+    // `updated_at` cannot be ordered by it) and every attempt fails.
+    let seen: String = sqlx::query_scalar(
+        "SELECT to_char(issue_updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')
+         FROM requests",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    stale["issue"]["updated_at"] = serde_json::json!(seen);
     bot.send("issues", &stale).await;
     bot.drain().await;
     let dead: i64 = sqlx::query_scalar("SELECT id FROM jobs WHERE status = 'dead'")

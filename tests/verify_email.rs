@@ -244,7 +244,7 @@ async fn expired_and_unknown_links_are_refused(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
-async fn a_dead_mail_server_changes_nothing_and_the_job_can_be_retried(pool: PgPool) {
+async fn a_dead_mail_server_keeps_the_round_unsent_and_its_mail_retryable(pool: PgPool) {
     let Env { bot, smtp, .. } = start(pool.clone(), "https://recovery.example.org", |s| {
         // Nothing listens on port 9 (discard) here.
         s.smtp_url = Some("smtp://127.0.0.1:9".into());
@@ -260,24 +260,64 @@ async fn a_dead_mail_server_changes_nothing_and_the_job_can_be_retried(pool: PgP
         &comment_event(5, REQUESTER, ADMIN, cid, "/verify-email", &issue.labels),
     )
     .await;
-    // The job fails every attempt and is kept as dead.
+    // The decision is stored; the mail, an effect of its own, fails every
+    // attempt and is kept as dead, for an operator to retry.
     for _ in 0..200 {
         if count(&pool, "SELECT count(*) FROM jobs WHERE status = 'dead'").await == 1 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let error: String = sqlx::query_scalar("SELECT last_error FROM jobs WHERE status = 'dead'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let (kind, args, error): (String, serde_json::Value, String) =
+        sqlx::query_as("SELECT kind, args, last_error FROM jobs WHERE status = 'dead'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (kind.as_str(), &args["do"]["effect"]),
+        ("effect", &"mail".into())
+    );
     assert!(error.contains("sending mail failed"), "{error}");
     assert!(!error.contains(ADDRESS), "{error}");
-    assert_eq!(
-        bot.state(5).await,
-        "pending",
-        "nothing recorded without the mail"
-    );
-    assert!(!bot.replies(5).iter().any(|r| r.contains("emailed")));
+    assert!(!args.to_string().contains(ADDRESS), "{args}");
+    assert_eq!(bot.state(5).await, "awaiting_user");
     assert!(smtp.mails().is_empty());
+    // Not sent: a retry of the dead job mails it (with a fresh link).
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM verification_tokens WHERE mail_sent_at IS NULL AND revoked_at IS NULL"
+        )
+        .await,
+        1
+    );
+}
+
+/// The link works the moment its mail arrives: the test waits for the mail
+/// only (not for the queue), then confirms at once.
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn the_link_works_the_moment_its_mail_arrives(pool: PgPool) {
+    let Env { bot, smtp, .. } = start(pool.clone(), "https://recovery.example.org", |_| {}).await;
+    bot.pending_request(6).await;
+    for round in 0..3 {
+        bot.github
+            .add_comment(REPO, 6, ADMIN.login, ADMIN.id, "/verify-email");
+        let issue = bot.github.issue(REPO, 6);
+        let cid = issue.comments.last().unwrap().id;
+        bot.send(
+            "issue_comment",
+            &comment_event(6, REQUESTER, ADMIN, cid, "/verify-email", &issue.labels),
+        )
+        .await;
+        for _ in 0..400 {
+            if smtp.mails().len() > round {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let link = common::email::nth_link_path(&smtp, "https://recovery.example.org", round);
+        let (status, page) = bot.get(&link).await;
+        assert_eq!(status, StatusCode::OK, "round {round}: {page}");
+        bot.drain().await;
+    }
 }

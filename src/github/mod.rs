@@ -37,7 +37,7 @@ pub enum Reaction {
 }
 
 impl Reaction {
-    fn content(self) -> &'static str {
+    pub fn content(self) -> &'static str {
         match self {
             Reaction::Eyes => "eyes",
             Reaction::Rocket => "rocket",

@@ -39,15 +39,19 @@ pub async fn record<F: Future>(f: F) -> (F::Output, Vec<Effect>) {
         .await
 }
 
-/// Keeps `effect` for the running job and logs it (its kind and where, not
-/// its text).
-pub fn push(effect: Effect) {
+/// Logs a write that was not made (its kind and where, not its text).
+pub fn log(effect: &Effect) {
     tracing::info!(
         kind = effect.kind,
         repository = %effect.repository,
         issue = effect.issue_number,
         "dry run: not written"
     );
+}
+
+/// Keeps `effect` for the running job and logs it.
+pub fn push(effect: Effect) {
+    log(&effect);
     // Outside a job (nothing collects), the log line is all there is.
     let _ = EFFECTS.try_with(|e| e.borrow_mut().push(effect));
 }

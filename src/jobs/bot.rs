@@ -4,6 +4,7 @@
 use anyhow::Context;
 
 use super::effects::Policy;
+use super::outbox::Executor;
 use crate::config::{Settings, Timers};
 use crate::form::template::Template;
 use crate::form::validate::Rules;
@@ -32,8 +33,8 @@ pub struct Bot {
     /// hourly.
     pub repo_owners: moka::sync::Cache<String, Option<u64>>,
     pub max_attempts: i32,
-    /// Shadow mode: writes to GitHub and mail are recorded, not made.
-    pub dry_run: bool,
+    /// How effects are carried out: for real, or recorded (shadow mode).
+    pub executor: Executor,
     /// Canned replies for `/reply <name>`.
     pub replies: Replies,
     /// Replace secrets pasted in public with `[redacted]`.
@@ -47,6 +48,10 @@ pub struct Bot {
     /// `/approve` resets the account through the index first.
     pub index_recover: bool,
     github_api_url: String,
+    /// For what must commit on its own, outside the running job's
+    /// transaction: a round's link is live before its mail leaves, and a
+    /// receipt (👀) stays even when the job fails.
+    pub pool: sqlx::PgPool,
 }
 
 impl Bot {
@@ -55,6 +60,7 @@ impl Bot {
         github: GitHub,
         login: String,
         verifier: Option<Verifier>,
+        pool: sqlx::PgPool,
     ) -> anyhow::Result<Self> {
         Ok(Self {
             github,
@@ -77,7 +83,12 @@ impl Bot {
                 .time_to_live(std::time::Duration::from_secs(3600))
                 .build(),
             max_attempts: settings.jobs.max_attempts,
-            dry_run: settings.dry_run,
+            // The one place shadow mode is decided.
+            executor: if settings.dry_run {
+                Executor::Shadow
+            } else {
+                Executor::Live
+            },
             replies: settings.replies.clone(),
             redact_secrets: settings.redact_secrets,
             support_contact: settings.support_contact.clone(),
@@ -86,6 +97,7 @@ impl Bot {
             approve_message: settings.approve_message.clone(),
             index_recover: settings.index_recover,
             github_api_url: settings.github_api_url.clone(),
+            pool,
         })
     }
 

@@ -10,8 +10,8 @@ use super::JobError;
 use super::effects::{Issue, check_lines, situation_now};
 use super::{intake, proofs, recover, secrets};
 use crate::commands::{Command, ParseError, parse_commands};
-use crate::github::Reaction;
 use crate::github::payload::{IssueCommentEvent, IssuesEvent};
+use crate::recovery::effects::{Effect, Reaction};
 use crate::recovery::messages::{self, HistoryLine};
 use crate::recovery::replies::{self, Placeholders};
 use crate::recovery::transitions::{self, AccountCheck, Actor, Awaiting, Reply};
@@ -88,7 +88,9 @@ pub async fn handle(
     }
     if edited {
         if changed {
-            issue.reply_once(&messages::combined(&replies, 0)).await?;
+            issue
+                .reply_once(conn, &messages::combined(&replies, 0))
+                .await?;
             issue.sync_tracker(conn, &request).await?;
         }
         return Ok(());
@@ -105,7 +107,9 @@ pub async fn handle(
         changed |=
             plain_comment(issue, conn, &mut request, author, &audit_base, &mut replies).await?;
         if !replies.is_empty() {
-            issue.reply_once(&messages::combined(&replies, 0)).await?;
+            issue
+                .reply_once(conn, &messages::combined(&replies, 0))
+                .await?;
         }
         if changed {
             issue.sync_tracker(conn, &request).await?;
@@ -119,7 +123,7 @@ pub async fn handle(
             plain_comment(issue, conn, &mut request, author, &audit_base, &mut replies).await?;
     }
 
-    issue.react(ev.comment.id, Reaction::Eyes).await?;
+    issue.acknowledge(ev.comment.id).await?;
     let is_admin = bot
         .admins
         .is_admin(&issue.gh, issue.repo, &author.login, author.id)
@@ -160,7 +164,7 @@ pub async fn handle(
     let skipped = allowed.len().saturating_sub(MAX_COMMANDS);
     if !replies.is_empty() || skipped > 0 {
         issue
-            .reply_once(&messages::combined(&replies, skipped))
+            .reply_once(conn, &messages::combined(&replies, skipped))
             .await?;
     }
     if changed {
@@ -171,7 +175,7 @@ pub async fn handle(
     } else {
         Reaction::Confused
     };
-    issue.react(ev.comment.id, done).await
+    issue.react(conn, ev.comment.id, done).await
 }
 
 async fn reload(conn: &mut PgConnection, request: Request) -> Result<Request, JobError> {
@@ -337,8 +341,8 @@ async fn run_commands(
         {
             let key = format!("{}:{index}", issue.delivery_id);
             let issue_url = bot.issue_url(&request.repository, request.issue_number);
-            verifier
-                .send_round(
+            let stored = verifier
+                .store_round(
                     &mut *conn,
                     &Round {
                         request_id: request.id,
@@ -352,6 +356,9 @@ async fn run_commands(
                     &proof,
                 )
                 .await?;
+            if let Some(token_id) = stored {
+                issue.push(&mut *conn, Effect::Mail { token_id }).await?;
+            }
         }
         if outcome.recover
             && let Ok(approve) = command

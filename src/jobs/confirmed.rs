@@ -31,5 +31,5 @@ pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(),
         "",
         None,
     );
-    issue.reply_once(&text).await
+    issue.reply_once(conn, &text).await
 }

@@ -8,14 +8,14 @@ use sqlx::PgConnection;
 use tracing::{Instrument, info, info_span};
 
 use super::bot::Bot;
-use super::effects::Issue;
+use super::effects::{Issue, IssueRef};
 use super::{
-    EMAIL_CONFIRMED, Job, JobError, JobHandler, comments, confirmed, intake, recover, refresh,
-    sweep, timers,
+    EMAIL_CONFIRMED, Job, JobError, JobHandler, comments, confirmed, intake, outbox, recover,
+    refresh, sweep, timers,
 };
 use crate::github::payload::{IssueCommentEvent, IssuesEvent};
-use crate::github::shadow;
-use crate::store::{self, deliveries};
+use crate::store::deliveries;
+use crate::store::jobs::EFFECT;
 
 #[derive(Clone)]
 pub struct DeliveryHandler {
@@ -28,27 +28,22 @@ fn malformed(e: serde_json::Error) -> JobError {
 
 impl JobHandler for DeliveryHandler {
     async fn run(&self, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
-        if !self.bot.dry_run {
-            return self.dispatch(job, conn).await;
-        }
-        // Shadow mode: what the job would have written is stored with the
-        // job's own writes (so a failed attempt leaves none behind).
-        let (result, effects) = shadow::record(self.dispatch(job, conn)).await;
-        result?;
-        store::shadow::insert(conn, job.id, &effects).await?;
-        Ok(())
+        self.dispatch(job, conn).await
     }
 }
 
 impl DeliveryHandler {
     async fn dispatch(&self, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
         match job.kind.as_str() {
+            EFFECT => return outbox::run(&self.bot, job, conn).await,
             EMAIL_CONFIRMED => return confirmed::handle(&self.bot, job, conn).await,
             sweep::SWEEP_REPO => return sweep::sweep_repo(&self.bot, job, conn).await,
             sweep::SYNC_ISSUE => return sweep::sync_issue(&self.bot, job, conn).await,
             sweep::CHECK_ISSUE => return sweep::check_issue(&self.bot, job, conn).await,
             refresh::REFRESH_ISSUE => return refresh::handle(&self.bot, job, conn).await,
-            recover::RECOVER_ACCOUNT => return recover::handle(&self.bot, job, conn).await,
+            recover::RECOVER_ACCOUNT => {
+                return recover::handle(&self.bot, job, conn).await;
+            }
             timers::REQUEST_TIMERS => return timers::handle(&self.bot, job, conn).await,
             _ => {}
         }
@@ -68,15 +63,13 @@ impl DeliveryHandler {
             .issue_number
             .and_then(|n| u64::try_from(n).ok())
             .unwrap_or_default();
-        let mut issue = Issue::new(
-            &self.bot,
-            gh,
-            &repo,
+        let at = IssueRef {
+            repo: &repo,
             number,
-            &delivery.delivery_id,
-            job.retrying(),
-            delivery.installation_id,
-        );
+            repository_id: delivery.repository_id.unwrap_or_default(),
+            installation_id: delivery.installation_id,
+        };
+        let mut issue = Issue::new(&self.bot, gh, at, &delivery.delivery_id, job.retrying());
         let span = info_span!(
             "delivery",
             delivery = %delivery.delivery_id,

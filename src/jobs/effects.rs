@@ -7,9 +7,11 @@ use sqlx::PgConnection;
 
 use super::JobError;
 use super::bot::Bot;
+use super::outbox::{self, Target};
 use crate::config::Timers;
-use crate::github::{Comment, Reaction, Repo};
-use crate::recovery::messages::{self, CheckLine, ProblemLine, STATUS_MARKER, StatusView};
+use crate::github::Repo;
+use crate::recovery::effects::{Effect, Reaction, reply_marker};
+use crate::recovery::messages::{self, CheckLine, ProblemLine, StatusView};
 use crate::recovery::ownership::Evidence;
 use crate::recovery::state::Flags;
 use crate::recovery::timers;
@@ -17,6 +19,7 @@ use crate::recovery::transitions::{
     AccountCheck, Awaiting, CheckStatus, EMAIL_CHECK, IssueChange, OWNERSHIP_CHECK, Outcome,
     Situation,
 };
+use crate::store::jobs::IssueKey;
 use crate::store::requests::{self, Audit, Check, Request};
 
 /// Stores what a decision changes (check, state, whether the issue is open),
@@ -126,7 +129,20 @@ pub async fn situation_now(
     Ok(situation(request, checks, &bot.policy(), account))
 }
 
-/// One issue being worked on by one job.
+/// Which issue a job works on.
+#[derive(Debug, Clone)]
+pub struct IssueRef<'a> {
+    pub repo: &'a str,
+    pub number: u64,
+    /// GitHub's id of the repository (it survives renames): with the
+    /// number, the key that orders the issue's jobs and effects.
+    pub repository_id: i64,
+    /// The GitHub App installation the delivery came through.
+    pub installation_id: Option<i64>,
+}
+
+/// One issue being worked on by one job. Reads go to GitHub at once;
+/// writes are stored as effects (`outbox`) and run after the job commits.
 pub struct Issue<'a> {
     pub bot: &'a Bot,
     pub gh: Repo,
@@ -142,32 +158,46 @@ pub struct Issue<'a> {
     /// This job stored the request for the first time: nothing the bot
     /// wrote about it can be on the issue yet.
     pub new_request: bool,
-    /// The issue's comments, listed at most once per job (and only when
-    /// something the bot made may already be there).
-    comments: Option<Vec<Comment>>,
+    key: IssueKey,
 }
 
 impl<'a> Issue<'a> {
     pub fn new(
         bot: &'a Bot,
         gh: Repo,
-        repo: &'a str,
-        number: u64,
+        at: IssueRef<'a>,
         delivery_id: &'a str,
         retrying: bool,
-        installation_id: Option<i64>,
     ) -> Self {
         Self {
             bot,
             gh,
-            repo,
-            number,
+            repo: at.repo,
+            number: at.number,
             delivery_id,
             retrying,
-            installation_id,
+            installation_id: at.installation_id,
             new_request: false,
-            comments: None,
+            key: IssueKey::new(
+                at.repository_id,
+                i64::try_from(at.number).unwrap_or_default(),
+            ),
         }
+    }
+
+    /// Where this issue's effects go.
+    pub fn target(&self) -> Target {
+        Target {
+            repository: self.repo.to_owned(),
+            issue_number: self.number,
+            installation_id: self.installation_id,
+            key: Some(self.key.clone()),
+        }
+    }
+
+    /// Stores one effect on this issue, to run after the job commits.
+    pub async fn push(&self, conn: &mut PgConnection, effect: Effect) -> Result<(), JobError> {
+        outbox::push(conn, &self.target(), effect, self.bot.max_attempts).await
     }
 
     /// The issue of a stored request, for a job of its own: `repo` is the
@@ -182,11 +212,14 @@ impl<'a> Issue<'a> {
         Ok(Self::new(
             bot,
             bot.github.repo(request.installation_id).await?,
-            repo,
-            u64::try_from(request.issue_number).unwrap_or_default(),
+            IssueRef {
+                repo,
+                number: u64::try_from(request.issue_number).unwrap_or_default(),
+                repository_id: request.repository_id,
+                installation_id: request.installation_id,
+            },
             key,
             job.retrying(),
-            request.installation_id,
         ))
     }
 
@@ -207,81 +240,41 @@ impl<'a> Issue<'a> {
             fasttrack: request.fasttrack,
         };
         let labels = &self.bot.labels;
-        let now = self
-            .gh
-            .add_labels(self.repo, self.number, &labels.wanted(state, flags))
-            .await?;
-        for label in labels.changes(&now, state, flags).remove {
-            self.gh.remove_label(self.repo, self.number, &label).await?;
-        }
+        // What to remove is every label of the bot's that must not be
+        // there; the executor removes those the add-labels answer lists.
+        let every: Vec<String> = labels
+            .all()
+            .into_iter()
+            .map(|(_, l)| l.to_owned())
+            .collect();
+        let effect = Effect::Labels {
+            add: labels
+                .wanted(state, flags)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            remove: labels.changes(&every, state, flags).remove,
+        };
+        self.push(&mut *conn, effect).await?;
         self.refresh_status(conn, &request).await?;
         refresh_duplicates_of(conn, &request, self.bot).await
     }
 
-    /// Writes the status comment: edited in place when it exists.
+    /// The status comment, edited in place when it exists.
     async fn refresh_status(
         &mut self,
         conn: &mut PgConnection,
         request: &Request,
     ) -> Result<(), JobError> {
         let body = self.status_body(conn, request).await?;
-        let known = match request.status_comment_id {
-            Some(id) => u64::try_from(id).ok(),
+        let effect = Effect::StatusComment {
+            request_id: request.id,
+            body,
             // A new request on its first attempt has no comment yet: no
             // need to look.
-            None if self.retrying || !self.new_request => self.find_own(STATUS_MARKER).await?,
-            None => None,
+            may_exist: self.retrying || !self.new_request,
         };
-        let id = match known {
-            Some(id) => match self
-                .gh
-                .update_comment(self.repo, self.number, id, &body)
-                .await
-            {
-                Ok(c) => c.id,
-                // Deleted by someone: write a new one.
-                Err(e) if e.status() == Some(404) => {
-                    self.gh
-                        .create_comment(self.repo, self.number, &body)
-                        .await?
-                        .id
-                }
-                Err(e) => return Err(e.into()),
-            },
-            None => {
-                self.gh
-                    .create_comment(self.repo, self.number, &body)
-                    .await?
-                    .id
-            }
-        };
-        if request.status_comment_id != i64::try_from(id).ok() {
-            requests::set_status_comment(
-                &mut *conn,
-                request.id,
-                i64::try_from(id).unwrap_or_default(),
-            )
-            .await?;
-        }
-        Ok(())
-    }
-
-    /// The bot's own comment carrying `marker`: written by the bot's login
-    /// (a marker typed by anyone else counts for nothing).
-    async fn find_own(&mut self, marker: &str) -> Result<Option<u64>, JobError> {
-        if self.comments.is_none() {
-            self.comments = Some(self.gh.list_comments(self.repo, self.number).await?);
-        }
-        let login = &self.bot.login;
-        Ok(self.comments.iter().flatten().find_map(|c| {
-            let own = c
-                .user
-                .as_ref()
-                .is_some_and(|u| u.login.eq_ignore_ascii_case(login));
-            // The bot writes its marker first; a marker anywhere else (a
-            // username echoed in a code span) is someone else's text.
-            (own && c.body.as_deref().is_some_and(|b| b.starts_with(marker))).then_some(c.id)
-        }))
+        self.push(conn, effect).await
     }
 
     async fn status_body(
@@ -374,9 +367,11 @@ impl<'a> Issue<'a> {
             None => None,
         };
         if let Some((open, reason)) = change {
-            self.gh
-                .set_issue_state(self.repo, self.number, open, reason)
-                .await?;
+            let effect = Effect::IssueState {
+                open,
+                reason: reason.map(str::to_owned),
+            };
+            self.push(&mut *conn, effect).await?;
         }
         if let Some(reloaded) = requests::lock(&mut *conn, request.id).await? {
             *request = reloaded;
@@ -384,25 +379,39 @@ impl<'a> Issue<'a> {
         Ok(())
     }
 
-    /// Posts this job's one reply, once, even across retries: a retry first
-    /// looks for the bot's own comment with this job's marker.
-    pub async fn reply_once(&mut self, text: &str) -> Result<(), JobError> {
-        let marker = format!("<!-- recovery-bot:reply {} -->", self.delivery_id);
-        if self.retrying && self.find_own(&marker).await?.is_some() {
-            return Ok(());
-        }
+    /// This job's one reply, posted once even across retries: it carries
+    /// a marker naming the job, which a retried effect looks for first.
+    pub async fn reply_once(&self, conn: &mut PgConnection, text: &str) -> Result<(), JobError> {
+        let marker = reply_marker(self.delivery_id);
         let body = crate::recovery::echo::fit(format!("{marker}\n{text}"));
-        self.gh
-            .create_comment(self.repo, self.number, &body)
-            .await?;
-        Ok(())
+        self.push(conn, Effect::Reply { marker, body }).await
     }
 
-    pub async fn react(&self, comment_id: u64, reaction: Reaction) -> Result<(), JobError> {
-        Ok(self
-            .gh
-            .react_to_comment(self.repo, self.number, comment_id, reaction)
-            .await?)
+    /// 👀 on a comment just received: stored on its own, so that it stays
+    /// when the job fails, and runs while the job is still deciding; once,
+    /// on the job's first start.
+    pub async fn acknowledge(&self, comment_id: u64) -> Result<(), JobError> {
+        if self.retrying {
+            return Ok(());
+        }
+        let mut own = self.bot.pool.acquire().await?;
+        self.react(&mut own, comment_id, Reaction::Eyes).await
+    }
+
+    pub async fn react(
+        &self,
+        conn: &mut PgConnection,
+        comment_id: u64,
+        reaction: Reaction,
+    ) -> Result<(), JobError> {
+        self.push(
+            conn,
+            Effect::React {
+                comment_id,
+                reaction,
+            },
+        )
+        .await
     }
 }
 

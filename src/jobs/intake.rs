@@ -231,7 +231,7 @@ async fn take_in(
         .unwrap_or(request);
     issue.sync_tracker(conn, &request).await?;
     if let Some(warning) = warning {
-        issue.reply_once(&warning).await?;
+        issue.reply_once(conn, &warning).await?;
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ mod confirmed;
 mod delivery;
 mod effects;
 mod intake;
+pub mod outbox;
 mod proofs;
 mod recover;
 mod refresh;

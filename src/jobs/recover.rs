@@ -9,7 +9,7 @@ use sqlx::PgConnection;
 use tracing::{info, warn};
 
 use super::effects::Issue;
-use super::{Job, JobError, bot::Bot};
+use super::{Job, JobError, bot::Bot, outbox};
 use crate::commands::Command;
 use crate::recovery::messages;
 use crate::recovery::transitions::{self, AccountCheck, Actor, Reply};
@@ -79,11 +79,6 @@ pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(),
     if request.removed_at.is_some() {
         return Ok(());
     }
-    let Some(directory) = &bot.directory else {
-        return Err(JobError::Permanent(anyhow::anyhow!(
-            "index_recover is on but no account directory is configured"
-        )));
-    };
     let repo = request.repository.clone();
     let key = format!("recover-{}", job.id);
     let mut issue = Issue::of_request(bot, &repo, &request, &key, job).await?;
@@ -112,12 +107,17 @@ pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(),
         };
         issue.apply(conn, &mut request, &outcome, &audit).await?;
         issue
-            .reply_once(&messages::approval_abandoned(&admin.login))
+            .reply_once(conn, &messages::approval_abandoned(&admin.login))
             .await?;
         return Ok(());
     }
     let idempotency_key = request.id.to_string();
-    match directory.recover(&username, &idempotency_key).await {
+    let target = issue.target();
+    // Made by the live executor, recorded by the shadow one. The answer is
+    // stored with the decision it leads to, in this job's transaction; the
+    // GitHub writes that follow are effects that run after it commits.
+    let answer = outbox::recover(bot, conn, job, &target, &username, &idempotency_key).await?;
+    match answer {
         Ok(Recovered::Done) => {
             info!(request = request.id, "the index reset the account");
             issue.apply(conn, &mut request, &decided, &audit).await?;
@@ -126,7 +126,7 @@ pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(),
                 Some(r) => messages::reply(r, &request.author_login, &admin.login, Some(&text)),
                 None => text,
             };
-            issue.reply_once(&note).await?;
+            issue.reply_once(conn, &note).await?;
             issue.sync_tracker(conn, &request).await
         }
         Ok(Recovered::Refused(status)) => {
@@ -147,7 +147,7 @@ pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(),
             };
             issue.apply(conn, &mut request, &outcome, &audit).await?;
             issue
-                .reply_once(&messages::recover_failed(Some(status), false))
+                .reply_once(conn, &messages::recover_failed(Some(status), false))
                 .await
         }
         Err(e) => {
@@ -157,11 +157,17 @@ pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(),
                 DirectoryError::Status(code) => Some(*code),
                 _ => None,
             };
-            let told = format!("{key}-trouble");
-            let mut trouble = Issue::of_request(bot, &repo, &request, &told, job).await?;
-            trouble
-                .reply_once(&messages::recover_failed(status, true))
-                .await?;
+            // This job's writes roll back with the failure: the notice is
+            // stored on its own (it runs before the retry, which waits for
+            // the issue's effects), on the first failure only.
+            if job.attempts <= 1 {
+                let told = format!("{key}-trouble");
+                let trouble = Issue::of_request(bot, &repo, &request, &told, job).await?;
+                let mut own = bot.pool.acquire().await?;
+                trouble
+                    .reply_once(&mut own, &messages::recover_failed(status, true))
+                    .await?;
+            }
             Err(JobError::retry(e))
         }
     }

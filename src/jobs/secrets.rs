@@ -1,7 +1,7 @@
 //! Secrets pasted in public (a recovery code, an API token, a GitHub token,
 //! a private key) in a request's body or a comment: recorded for admins by
-//! kind only, replaced with `[redacted]` when `redact_secrets` is on (in the
-//! text as it is now, read again from GitHub), and the person told what to
+//! kind only, replaced with `[redacted]` when `redact_secrets` is on (an
+//! effect that reads the text again when it runs), and the person told what to
 //! do. The secret itself is never stored, logged or repeated.
 
 use sqlx::PgConnection;
@@ -9,6 +9,7 @@ use tracing::info;
 
 use super::JobError;
 use super::effects::Issue;
+use crate::recovery::effects::{Effect, RedactIn};
 use crate::recovery::messages::{self, SecretPlace};
 use crate::recovery::secrets;
 use crate::store::requests::{self, Audit, Request, Sighting};
@@ -33,11 +34,10 @@ pub async fn in_body(
     let mut redacted = false;
     if issue.bot.redact_secrets
         && let Some(now) = issue.gh.issue(issue.repo, issue.number).await?
-        && let Some(clean) = secrets::redact(now.body.as_deref().unwrap_or(""))
+        && secrets::redact(now.body.as_deref().unwrap_or("")).is_some()
     {
         issue
-            .gh
-            .set_issue_body(issue.repo, issue.number, &clean)
+            .push(&mut *conn, Effect::Redact(RedactIn::Body))
             .await?;
         redacted = true;
     }
@@ -69,12 +69,10 @@ pub async fn in_comment(
     let mut redacted = false;
     if issue.bot.redact_secrets
         && let Some(now) = issue.gh.comment(issue.repo, comment_id).await?
-        && let Some(clean) = secrets::redact(now.body.as_deref().unwrap_or(""))
+        && secrets::redact(now.body.as_deref().unwrap_or("")).is_some()
     {
-        issue
-            .gh
-            .update_comment(issue.repo, issue.number, comment_id, &clean)
-            .await?;
+        let effect = Effect::Redact(RedactIn::Comment { comment_id });
+        issue.push(&mut *conn, effect).await?;
         redacted = true;
     }
     record(issue, conn, request, place, &kinds, redacted).await?;

@@ -8,7 +8,7 @@
 use sqlx::{PgConnection, PgPool};
 use tracing::info;
 
-use super::effects::Issue;
+use super::effects::{Issue, IssueRef};
 use super::{Job, JobError, bot::Bot, intake};
 use crate::github::payload::{IssuesEvent, Repository};
 use crate::store::jobs::{self, IssueKey, NewJob};
@@ -181,15 +181,13 @@ pub async fn check_issue(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Resul
         issue,
     };
     let key = format!("check-{}", job.id);
-    let mut issue = Issue::new(
-        bot,
-        gh,
-        &repo,
+    let at = IssueRef {
+        repo: &repo,
         number,
-        &key,
-        job.retrying(),
+        repository_id: repo_id,
         installation_id,
-    );
+    };
+    let mut issue = Issue::new(bot, gh, at, &key, job.retrying());
     intake::handle(&mut issue, conn, &ev).await
 }
 
@@ -221,14 +219,18 @@ pub async fn sync_issue(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result
     };
     let installation_id = job.args["installation_id"].as_i64();
     let key = format!("sweep-{}", job.id);
+    let at = IssueRef {
+        repo: &repo,
+        number: ev.issue.number,
+        repository_id: repo_id,
+        installation_id,
+    };
     let mut issue = Issue::new(
         bot,
         bot.github.repo(installation_id).await?,
-        &repo,
-        ev.issue.number,
+        at,
         &key,
         job.retrying(),
-        installation_id,
     );
     intake::handle(&mut issue, conn, &ev).await
 }

@@ -151,7 +151,9 @@ pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(),
         }
     }
     if !replies.is_empty() {
-        issue.reply_once(&messages::combined(&replies, 0)).await?;
+        issue
+            .reply_once(conn, &messages::combined(&replies, 0))
+            .await?;
     }
     if changed {
         issue.sync_tracker(conn, &request).await?;

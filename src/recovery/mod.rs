@@ -3,6 +3,7 @@
 //! word the bot writes. No I/O here; `crate::jobs` carries the decisions out.
 
 pub mod echo;
+pub mod effects;
 pub mod intake;
 pub mod messages;
 pub mod ownership;

@@ -112,10 +112,39 @@ async fn insert(
     .await
 }
 
+/// The kind of the jobs that carry one effect each (the outbox).
+pub const EFFECT: &str = "effect";
+
+/// Stores one effect of the running job, inside the job's transaction: it
+/// becomes runnable when that commits. No advisory lock (the webhook must
+/// never wait for a running job): an issue's effects are ordered among
+/// themselves by id, and `claim` runs them before the issue's other jobs.
+pub async fn enqueue_effect(
+    conn: &mut PgConnection,
+    issue_key: &IssueKey,
+    args: &serde_json::Value,
+    max_attempts: i32,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO jobs (kind, issue_key, args, max_attempts)
+         VALUES ($1, $2, $3, $4)
+         RETURNING id",
+    )
+    .bind(EFFECT)
+    .bind(issue_key.as_str())
+    .bind(args)
+    .bind(max_attempts)
+    .fetch_one(conn)
+    .await
+}
+
 /// Claims the next runnable job and locks its row for the rest of the
 /// caller's transaction. A job is runnable when it is due and no older
 /// pending job exists for the same issue (which keeps one issue's jobs in
-/// order, across retries too).
+/// order, across retries too). Effects are stored by a job that has
+/// committed, so they come before every job of their issue that is still
+/// pending, whatever its id: an effect waits only for older effects, and
+/// any other job waits for every pending effect of its issue.
 pub async fn claim(conn: &mut PgConnection) -> sqlx::Result<Option<Job>> {
     sqlx::query_as(
         "SELECT * FROM jobs j
@@ -129,8 +158,15 @@ pub async fn claim(conn: &mut PgConnection) -> sqlx::Result<Option<Job>> {
                WHERE p.status = 'pending'
                  AND p.issue_key = j.issue_key
                  AND p.id < j.id
+                 AND (j.kind <> 'effect' OR p.kind = 'effect')
                ORDER BY p.id DESC
                LIMIT 1)
+           AND (j.kind = 'effect' OR NOT EXISTS (
+               SELECT 1 FROM jobs e
+               WHERE e.status = 'pending'
+                 AND e.kind = 'effect'
+                 AND e.issue_key = j.issue_key
+                 AND e.id > j.id))
          ORDER BY j.run_at, j.id
          LIMIT 1
          FOR NO KEY UPDATE SKIP LOCKED",

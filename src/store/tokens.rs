@@ -18,7 +18,10 @@ pub struct Token {
     /// The hash of the address the link went to (`verify::hash_address`).
     pub address_hash: Option<String>,
     pub expires_at: DateTime<Utc>,
+    /// When the link became live (just before its mail left).
     pub mailed_at: Option<DateTime<Utc>>,
+    /// When the mail server took the round's mail.
+    pub mail_sent_at: Option<DateTime<Utc>>,
     pub used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
     /// `/verify-repo`: the branch name to look for.
@@ -37,7 +40,7 @@ impl Token {
 }
 
 const COLUMNS: &str = "id, request_id, check_name, username, address_hash, expires_at, mailed_at, \
-                       used_at, revoked_at, branch, repositories";
+                       mail_sent_at, used_at, revoked_at, branch, repositories";
 
 /// Why a request's links stop working.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +52,8 @@ pub enum Revocation {
     Closed,
     Removed,
     ChecksReset,
+    /// The account's address changed before the round's mail left.
+    AddressChanged,
 }
 
 impl Revocation {
@@ -61,6 +66,7 @@ impl Revocation {
             Revocation::Closed => "closed",
             Revocation::Removed => "removed",
             Revocation::ChecksReset => "checks_reset",
+            Revocation::AddressChanged => "address_changed",
         }
     }
 }
@@ -102,8 +108,8 @@ pub async fn create(conn: &mut PgConnection, t: &NewToken<'_>) -> sqlx::Result<i
          SET token_hash = EXCLUDED.token_hash, expires_at = EXCLUDED.expires_at,
              username = EXCLUDED.username, address_hash = EXCLUDED.address_hash,
              branch = EXCLUDED.branch, repositories = EXCLUDED.repositories,
-             created_at = now()
-         WHERE verification_tokens.mailed_at IS NULL
+             created_at = now(), mailed_at = NULL
+         WHERE verification_tokens.mail_sent_at IS NULL
          RETURNING id",
     )
     .bind(t.request_id)
@@ -141,11 +147,55 @@ pub async fn revoke(
     Ok(done.rows_affected())
 }
 
-pub async fn mark_mailed(e: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE verification_tokens SET mailed_at = now() WHERE id = $1")
+/// One round by id.
+pub async fn get(e: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option<Token>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM verification_tokens WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(e)
+    .await
+}
+
+/// Makes a round live just before its mail leaves: its link's hash (`None`
+/// for a `/verify-repo` round, whose branch name is kept) and `mailed_at`.
+/// False when it was mailed, used or revoked meanwhile.
+pub async fn make_live(
+    e: impl PgExecutor<'_>,
+    id: i64,
+    token_hash: Option<&str>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE verification_tokens
+         SET token_hash = COALESCE($2, token_hash), mailed_at = now()
+         WHERE id = $1 AND mail_sent_at IS NULL AND used_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(id)
+    .bind(token_hash)
+    .execute(e)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The mail server took the round's mail: it is never sent again.
+pub async fn mark_sent(e: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE verification_tokens SET mail_sent_at = now() WHERE id = $1")
         .bind(id)
         .execute(e)
         .await?;
+    Ok(())
+}
+
+/// Revokes one round.
+pub async fn revoke_one(e: impl PgExecutor<'_>, id: i64, why: Revocation) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE verification_tokens SET revoked_at = now(), revoked_reason = $2
+         WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(id)
+    .bind(why.as_str())
+    .execute(e)
+    .await?;
     Ok(())
 }
 

@@ -11,14 +11,15 @@ use std::time::Duration;
 
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
+use tracing::{info, warn};
 
 use crate::config::Settings;
 use crate::jobs::JobError;
 use crate::recovery::messages;
 use crate::recovery::transitions::{EMAIL_CHECK, OWNERSHIP_CHECK};
 use crate::store::tokens;
-use directory::DirectoryError;
+use directory::{Directory, DirectoryError};
 use mail::Mailer;
 
 pub struct Verifier {
@@ -27,8 +28,6 @@ pub struct Verifier {
     valid_for: Duration,
     contact: String,
     index_name: String,
-    /// Shadow mode: record the mail, send nothing, make no link.
-    dry_run: bool,
 }
 
 /// One round of `/verify-email`: what the link is bound to. Its `Debug`
@@ -104,62 +103,41 @@ impl Verifier {
             valid_for: settings.verify_link_valid_for,
             contact: from.clone(),
             index_name: settings.index_name.clone(),
-            dry_run: settings.dry_run,
         }))
     }
 
-    /// Emails one round's proof to the account's address (a confirmation
-    /// link, or a `/verify-repo` branch name), once per command
-    /// (`round.command_key`), even when the job is retried. Every older
-    /// link or token of the request is revoked: a newer round supersedes it.
-    pub async fn send_round(
+    /// Stores one round's proof (a confirmation link, or a `/verify-repo`
+    /// branch name) bound to the account's address, in the job's own
+    /// transaction, and returns its id for the mail effect (`deliver`,
+    /// which runs after the job commits). `None` when this command's round
+    /// was mailed already (a revived job). Every older link or token of the
+    /// request is revoked: a newer round supersedes it. A link's secret is
+    /// made only when its mail leaves: until then no link works.
+    pub async fn store_round(
         &self,
         conn: &mut PgConnection,
         round: &Round<'_>,
         proof: &Proof,
-    ) -> Result<(), JobError> {
-        if self.dry_run {
-            crate::github::shadow::push(crate::github::shadow::Effect {
-                kind: "mail",
-                repository: round.repository.to_owned(),
-                issue_number: u64::try_from(round.issue_number).ok(),
-                detail: serde_json::json!({
-                    "username": round.username,
-                    "to": "the account's verified primary address",
-                    "issue": round.issue_url,
-                    "proof": match proof { Proof::Link => "link", Proof::Branch { .. } => "branch" },
-                }),
-            });
-            return Ok(());
-        }
+    ) -> Result<Option<i64>, JobError> {
         if let Some(t) = tokens::by_command(&mut *conn, round.command_key).await?
-            && t.mailed_at.is_some()
+            && t.mail_sent_at.is_some()
         {
-            return Ok(());
+            return Ok(None);
         }
-        let (token, hash, check_name, branch, repositories) = match proof {
-            Proof::Link => {
-                let (token, hash) = new_token();
-                (token, hash, EMAIL_CHECK, None, None)
-            }
+        let (hash, check_name, branch, repositories) = match proof {
+            // A stand-in no one holds; `deliver` replaces it.
+            Proof::Link => (new_token().1, EMAIL_CHECK, None, None),
             Proof::Branch { repositories } => {
                 let token = new_branch_name();
-                let hash = hash_token(&token);
                 let repos = serde_json::to_value(repositories).unwrap_or_default();
                 (
-                    token.clone(),
-                    hash,
+                    hash_token(&token),
                     OWNERSHIP_CHECK,
                     Some(token),
                     Some(repos),
                 )
             }
         };
-        // In the job's own transaction, which holds the request and may
-        // have just stored it or revoked its older links: the token exists
-        // only if the job commits. A mail sent by an attempt that fails
-        // later carries a token that no longer works, and the retry sends a
-        // fresh one.
         let id = tokens::create(
             &mut *conn,
             &tokens::NewToken {
@@ -175,30 +153,81 @@ impl Verifier {
             },
         )
         .await?;
-        let link = format!("{}/verify/{token}", self.public_url);
+        Ok(Some(id))
+    }
+
+    /// Mails round `token_id`, after the job that stored it committed: to
+    /// the account's verified primary address as the directory gives it
+    /// now, only when that is the address the round is bound to; never a
+    /// round that was mailed, used or revoked since. A link's secret is
+    /// made here and committed (on `pool`, outside the effect's own
+    /// transaction) before the mail leaves, so the link works the moment
+    /// it arrives; a retry after a failed send makes a fresh one.
+    pub async fn deliver(
+        &self,
+        pool: &PgPool,
+        directory: &Directory,
+        token_id: i64,
+        issue_url: &str,
+    ) -> Result<(), JobError> {
+        let Some(round) = tokens::get(pool, token_id).await? else {
+            return Ok(());
+        };
+        if round.mail_sent_at.is_some() || round.used_at.is_some() || round.revoked_at.is_some() {
+            info!(
+                round = token_id,
+                "round mailed or ended already: not mailed"
+            );
+            return Ok(());
+        }
+        let Some(username) = round.username.as_deref() else {
+            return Ok(());
+        };
+        let address = directory
+            .lookup(username)
+            .await?
+            .and_then(|a| a.address().map(str::to_owned));
+        let Some(address) = address.filter(|a| Some(hash_address(a)) == round.address_hash) else {
+            warn!(
+                round = token_id,
+                "the account's address changed since the round was asked for: not mailed"
+            );
+            tokens::revoke_one(pool, token_id, tokens::Revocation::AddressChanged).await?;
+            return Ok(());
+        };
+        let (secret, hash) = match &round.branch {
+            Some(branch) => (branch.clone(), None),
+            None => {
+                let (token, hash) = new_token();
+                (token, Some(hash))
+            }
+        };
+        if !tokens::make_live(pool, token_id, hash.as_deref()).await? {
+            return Ok(());
+        }
         let mail = messages::VerificationEmail {
             index_name: &self.index_name,
-            username: round.username,
-            issue_url: round.issue_url,
-            link: &link,
+            username,
+            issue_url,
+            link: &format!("{}/verify/{secret}", self.public_url),
             valid_for: self.valid_for,
             contact: &self.contact,
         };
-        let (subject, body) = match proof {
-            Proof::Link => messages::verification_email(&mail),
-            Proof::Branch { repositories } => messages::repo_email(
+        let (subject, body) = match &round.branch {
+            None => messages::verification_email(&mail),
+            Some(_) => messages::repo_email(
                 &messages::VerificationEmail {
-                    link: &token,
+                    link: &secret,
                     ..mail
                 },
-                repositories,
+                &round.repositories(),
             ),
         };
         self.mailer
-            .send(round.address, &subject, body)
+            .send(&address, &subject, body)
             .await
             .map_err(JobError::retry)?;
-        tokens::mark_mailed(&mut *conn, id).await?;
+        tokens::mark_sent(pool, token_id).await?;
         Ok(())
     }
 }

@@ -119,6 +119,7 @@ impl TestBot {
                 client,
                 fake_github::BOT_LOGIN.to_owned(),
                 verifier,
+                pool.clone(),
             )
             .unwrap(),
         );

@@ -1,0 +1,2 @@
+DROP INDEX IF EXISTS jobs_effects_pending;
+ALTER TABLE verification_tokens DROP COLUMN mail_sent_at;

@@ -1,0 +1,387 @@
+//! The outbox: a job stores its effects (`recovery::effects::Effect`) as
+//! jobs of kind `effect` in its own transaction, and they run after it
+//! commits, in order, before the issue's next job (`store::jobs::claim`),
+//! each retried on its own. The executor is chosen once, at start: `Live`
+//! writes to GitHub, mails and calls the index; `Shadow` (`serve
+//! --dry-run`) records what it would have done, and reads only. No other
+//! code asks whether it is a dry run.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::PgConnection;
+use tracing::info;
+
+use super::{Job, JobError, bot::Bot};
+use crate::github::shadow::{self, Effect as Recorded};
+use crate::github::{self, Comment, Repo};
+use crate::recovery::effects::{Effect, Reaction, RedactIn};
+use crate::recovery::messages::STATUS_MARKER;
+use crate::store::jobs::{self, IssueKey};
+use crate::store::requests;
+use crate::verify::directory::{DirectoryError, Recovered};
+
+/// How effects are carried out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Executor {
+    /// Write to GitHub, mail, call the index.
+    Live,
+    /// Record what would have been done (`serve --dry-run`).
+    Shadow,
+}
+
+/// The issue an effect is on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    pub repository: String,
+    pub issue_number: u64,
+    pub installation_id: Option<i64>,
+    #[serde(skip)]
+    pub key: Option<IssueKey>,
+}
+
+/// An effect job's arguments: where, and what.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct EffectJob {
+    #[serde(flatten)]
+    target: Target,
+    #[serde(rename = "do")]
+    effect: Effect,
+}
+
+/// Stores `effect` to run after the caller's transaction commits.
+pub async fn push(
+    conn: &mut PgConnection,
+    target: &Target,
+    effect: Effect,
+    max_attempts: i32,
+) -> Result<(), JobError> {
+    let Some(key) = &target.key else {
+        return Err(JobError::Permanent(anyhow::anyhow!(
+            "an effect names no issue"
+        )));
+    };
+    let args = serde_json::to_value(EffectJob {
+        target: target.clone(),
+        effect,
+    })
+    .map_err(|e| JobError::Permanent(e.into()))?;
+    jobs::enqueue_effect(conn, key, &args, max_attempts).await?;
+    Ok(())
+}
+
+/// Runs one effect job.
+pub async fn run(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
+    let EffectJob { target, effect } = serde_json::from_value(job.args.clone())
+        .map_err(|e| JobError::Permanent(anyhow::anyhow!("malformed effect job: {e}")))?;
+    let gh = bot.github.repo(target.installation_id).await?;
+    let mut run = Run {
+        bot,
+        gh,
+        target: &target,
+        retrying: job.retrying(),
+        comments: None,
+    };
+    match bot.executor {
+        Executor::Live => run.live(conn, effect).await,
+        Executor::Shadow => {
+            let recorded = run.shadow(conn, effect).await?;
+            crate::store::shadow::insert(conn, job.id, &recorded).await?;
+            Ok(())
+        }
+    }
+}
+
+/// The index's recover call, made by the live executor and recorded by
+/// the shadow one (which answers as the index would on success, so the
+/// trail shows what the bot would have done).
+pub async fn recover(
+    bot: &Bot,
+    conn: &mut PgConnection,
+    job: &Job,
+    target: &Target,
+    username: &str,
+    key: &str,
+) -> Result<Result<Recovered, DirectoryError>, JobError> {
+    let Some(directory) = &bot.directory else {
+        return Err(JobError::Permanent(anyhow::anyhow!(
+            "index_recover is on but no account directory is configured"
+        )));
+    };
+    match bot.executor {
+        Executor::Live => Ok(directory.recover(username, key).await),
+        Executor::Shadow => {
+            let recorded = Recorded {
+                kind: "recover",
+                repository: target.repository.clone(),
+                issue_number: Some(target.issue_number),
+                detail: json!({ "username": username }),
+            };
+            shadow::log(&recorded);
+            crate::store::shadow::insert(conn, job.id, &[recorded]).await?;
+            Ok(Ok(Recovered::Done))
+        }
+    }
+}
+
+fn reaction(r: Reaction) -> github::Reaction {
+    match r {
+        Reaction::Eyes => github::Reaction::Eyes,
+        Reaction::Rocket => github::Reaction::Rocket,
+        Reaction::Confused => github::Reaction::Confused,
+    }
+}
+
+/// One effect being carried out.
+struct Run<'a> {
+    bot: &'a Bot,
+    gh: Repo,
+    target: &'a Target,
+    /// An earlier attempt may have done it already.
+    retrying: bool,
+    comments: Option<Vec<Comment>>,
+}
+
+impl Run<'_> {
+    fn repo(&self) -> &str {
+        &self.target.repository
+    }
+
+    fn number(&self) -> u64 {
+        self.target.issue_number
+    }
+
+    async fn live(&mut self, conn: &mut PgConnection, effect: Effect) -> Result<(), JobError> {
+        let (repo, number) = (self.target.repository.clone(), self.number());
+        match effect {
+            Effect::Labels { add, remove } => {
+                let add: Vec<&str> = add.iter().map(String::as_str).collect();
+                let now = self.gh.add_labels(&repo, number, &add).await?;
+                for label in remove
+                    .iter()
+                    .filter(|l| now.iter().any(|n| n.eq_ignore_ascii_case(l)))
+                {
+                    self.gh.remove_label(&repo, number, label).await?;
+                }
+            }
+            Effect::StatusComment {
+                request_id,
+                body,
+                may_exist,
+            } => {
+                self.status_comment(conn, request_id, &body, may_exist)
+                    .await?
+            }
+            Effect::Reply { marker, body } => {
+                if !(self.retrying && self.find_own(&marker).await?.is_some()) {
+                    self.gh.create_comment(&repo, number, &body).await?;
+                }
+            }
+            Effect::IssueState { open, reason } => {
+                self.gh
+                    .set_issue_state(&repo, number, open, reason.as_deref())
+                    .await?;
+            }
+            Effect::React {
+                comment_id,
+                reaction: r,
+            } => {
+                self.gh
+                    .react_to_comment(&repo, number, comment_id, reaction(r))
+                    .await?;
+            }
+            Effect::Redact(place) => self.redact(place).await?,
+            Effect::Mail { token_id } => {
+                let (Some(verifier), Some(directory)) = (&self.bot.verifier, &self.bot.directory)
+                else {
+                    return Err(JobError::Permanent(anyhow::anyhow!(
+                        "a round's mail, but mail is not configured"
+                    )));
+                };
+                let issue_url = self
+                    .bot
+                    .issue_url(&repo, i64::try_from(number).unwrap_or_default());
+                verifier
+                    .deliver(&self.bot.pool, directory, token_id, &issue_url)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the status comment: edited in place when it exists.
+    async fn status_comment(
+        &mut self,
+        conn: &mut PgConnection,
+        request_id: i64,
+        body: &str,
+        may_exist: bool,
+    ) -> Result<(), JobError> {
+        let (repo, number) = (self.target.repository.clone(), self.number());
+        let stored = requests::get(&mut *conn, request_id)
+            .await?
+            .and_then(|r| r.status_comment_id);
+        let known = match stored {
+            Some(id) => u64::try_from(id).ok(),
+            None if may_exist || self.retrying => self.find_own(STATUS_MARKER).await?,
+            None => None,
+        };
+        let id = match known {
+            Some(id) => match self.gh.update_comment(&repo, number, id, body).await {
+                Ok(c) => c.id,
+                // Deleted by someone: write a new one.
+                Err(e) if e.status() == Some(404) => {
+                    self.gh.create_comment(&repo, number, body).await?.id
+                }
+                Err(e) => return Err(e.into()),
+            },
+            None => self.gh.create_comment(&repo, number, body).await?.id,
+        };
+        if stored != i64::try_from(id).ok() {
+            let id = i64::try_from(id).unwrap_or_default();
+            requests::set_status_comment(&mut *conn, request_id, id).await?;
+        }
+        Ok(())
+    }
+
+    /// The bot's own comment carrying `marker`: written by the bot's login
+    /// (a marker typed by anyone else counts for nothing).
+    async fn find_own(&mut self, marker: &str) -> Result<Option<u64>, JobError> {
+        if self.comments.is_none() {
+            let (repo, number) = (self.target.repository.clone(), self.number());
+            self.comments = Some(self.gh.list_comments(&repo, number).await?);
+        }
+        let login = &self.bot.login;
+        Ok(self.comments.iter().flatten().find_map(|c| {
+            let own = c
+                .user
+                .as_ref()
+                .is_some_and(|u| u.login.eq_ignore_ascii_case(login));
+            // The bot writes its marker first; a marker anywhere else (a
+            // username echoed in a code span) is someone else's text.
+            (own && c.body.as_deref().is_some_and(|b| b.starts_with(marker))).then_some(c.id)
+        }))
+    }
+
+    /// Replaces secrets in the text as it is now (the author may have
+    /// edited it since the decision).
+    async fn redact(&self, place: RedactIn) -> Result<(), JobError> {
+        let (repo, number) = (self.repo(), self.number());
+        match place {
+            RedactIn::Body => {
+                if let Some(now) = self.gh.issue(repo, number).await?
+                    && let Some(clean) =
+                        crate::recovery::secrets::redact(now.body.as_deref().unwrap_or(""))
+                {
+                    self.gh.set_issue_body(repo, number, &clean).await?;
+                }
+            }
+            RedactIn::Comment { comment_id } => {
+                if let Some(now) = self.gh.comment(repo, comment_id).await?
+                    && let Some(clean) =
+                        crate::recovery::secrets::redact(now.body.as_deref().unwrap_or(""))
+                {
+                    self.gh
+                        .update_comment(repo, number, comment_id, &clean)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// What the effect would have written, as `requests show` lists it.
+    /// Reads still happen (the labels the issue carries now).
+    async fn shadow(
+        &mut self,
+        conn: &mut PgConnection,
+        effect: Effect,
+    ) -> Result<Vec<Recorded>, JobError> {
+        let record = |kind: &'static str, detail: serde_json::Value| Recorded {
+            kind,
+            repository: self.target.repository.clone(),
+            issue_number: Some(self.number()),
+            detail,
+        };
+        let recorded = match effect {
+            Effect::Labels { add, remove } => {
+                let now = self.gh.issue_labels(self.repo(), self.number()).await?;
+                let mut out = vec![record("add_labels", json!({ "labels": add }))];
+                out.extend(
+                    remove
+                        .iter()
+                        .filter(|l| now.iter().any(|n| n.eq_ignore_ascii_case(l)))
+                        .map(|l| record("remove_label", json!({ "label": l }))),
+                );
+                out
+            }
+            Effect::StatusComment {
+                request_id, body, ..
+            } => {
+                let stored = requests::get(&mut *conn, request_id)
+                    .await?
+                    .and_then(|r| r.status_comment_id);
+                match stored {
+                    Some(id) => vec![record(
+                        "update_comment",
+                        json!({ "comment_id": id, "body": body }),
+                    )],
+                    None => {
+                        // A comment that was never made: its id is far
+                        // above any GitHub hands out, so it stays one.
+                        let id = i64::try_from(shadow::synthetic_comment_id()).unwrap_or_default();
+                        requests::set_status_comment(&mut *conn, request_id, id).await?;
+                        vec![record("create_comment", json!({ "body": body }))]
+                    }
+                }
+            }
+            Effect::Reply { body, .. } => vec![record("create_comment", json!({ "body": body }))],
+            Effect::IssueState { open, reason } => {
+                let mut detail = json!({ "state": if open { "open" } else { "closed" } });
+                if let Some(reason) = reason {
+                    detail["state_reason"] = json!(reason);
+                }
+                vec![record("set_issue_state", detail)]
+            }
+            Effect::React {
+                comment_id,
+                reaction: r,
+            } => vec![record(
+                "react",
+                json!({ "comment_id": comment_id, "content": reaction(r).content() }),
+            )],
+            Effect::Redact(RedactIn::Body) => vec![record("set_issue_body", json!({}))],
+            Effect::Redact(RedactIn::Comment { comment_id }) => {
+                vec![record(
+                    "update_comment",
+                    json!({ "comment_id": comment_id }),
+                )]
+            }
+            Effect::Mail { token_id } => {
+                let token = crate::store::tokens::get(&mut *conn, token_id).await?;
+                let username = token.as_ref().and_then(|t| t.username.clone());
+                let proof = match token.as_ref().and_then(|t| t.branch.as_ref()) {
+                    Some(_) => "branch",
+                    None => "link",
+                };
+                let issue_url = self.bot.issue_url(
+                    self.repo(),
+                    i64::try_from(self.number()).unwrap_or_default(),
+                );
+                vec![record(
+                    "mail",
+                    json!({
+                        "username": username,
+                        "to": "the account's verified primary address",
+                        "issue": issue_url,
+                        "proof": proof,
+                    }),
+                )]
+            }
+        };
+        for r in &recorded {
+            shadow::log(r);
+        }
+        info!(effects = recorded.len(), "dry run: recorded, not run");
+        Ok(recorded)
+    }
+}
