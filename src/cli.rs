@@ -490,6 +490,10 @@ fn describe_effect(kind: &str, detail: &serde_json::Value) -> String {
             "email a confirmation link for the account {}",
             text("username")
         ),
+        "recover" => format!(
+            "ask the index to reset the account {} (2FA and password)",
+            text("username")
+        ),
         other => format!("{other}: {detail}"),
     }
 }

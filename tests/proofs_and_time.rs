@@ -357,11 +357,13 @@ async fn an_approval_closes_only_once_the_index_reset_the_account(pool: PgPool) 
         .fetch_one(&pool)
         .await
         .unwrap();
-    // Retried after the 500, with the same key.
-    assert_eq!(
-        recover_calls(&env, "alice").await,
-        [request_id.to_string(), request_id.to_string()]
-    );
+    // Retried after the 500, with the same key: the approval's own, not
+    // the request's (a later approval of the same request is another).
+    let keys = recover_calls(&env, "alice").await;
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert_eq!(keys[0], keys[1]);
+    assert!(keys[0].starts_with("recover-"), "{keys:?}");
+    assert_ne!(keys[0], request_id.to_string());
     let issue = bot.github.issue(REPO, 1);
     assert_eq!(
         (issue.state.as_str(), issue.state_reason.as_deref()),
@@ -568,4 +570,91 @@ async fn an_expired_link_is_told_to_admins_once(pool: PgPool) {
         1
     );
     assert_eq!(audit_count(&pool, "link_expired").await, 1);
+}
+
+/// The index's reset is recorded (with its answer) in the same commit as
+/// the approval, before the GitHub writes that follow it: when GitHub then
+/// refuses the close, nothing is lost and the reset is not asked twice.
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn the_index_reset_is_recorded_before_the_close_that_follows_it(pool: PgPool) {
+    let env = start(pool.clone(), PUBLIC, |s| s.index_recover = true).await;
+    recover_answers(&env, "alice", &[200]).await;
+    let bot = &env.bot;
+    bot.pending_request(1).await;
+    bot.comment(1, ADMIN, "/confirm email seen").await;
+    // Every try of every attempt to close the issue fails.
+    let attempts = bot.settings.jobs.max_attempts as usize;
+    bot.github.fail_next(
+        "PATCH",
+        "/repos/pypi/support/issues/1",
+        502,
+        &[],
+        3 * attempts,
+    );
+    bot.comment(1, OTHER_ADMIN, "/approve").await;
+    bot.eventually("the close to die", || async {
+        count(&pool, "SELECT count(*) FROM jobs WHERE status = 'dead'").await == 1
+    })
+    .await;
+    let dead: (i64, serde_json::Value) =
+        sqlx::query_as("SELECT id, args FROM jobs WHERE status = 'dead'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(dead.1["do"]["effect"], "issue_state", "{}", dead.1);
+    assert_eq!(bot.github.issue(REPO, 1).state, "open");
+    // The reset is on record, with the index's answer and the key it was
+    // asked with.
+    let details: serde_json::Value =
+        sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'approved_by_index'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(details["index_answer"], 200, "{details}");
+    let keys = recover_calls(&env, "alice").await;
+    assert_eq!(keys.len(), 1);
+    assert_eq!(details["idempotency_key"], keys[0].as_str());
+    assert_eq!(bot.state(1).await, "approved");
+
+    // An operator retries the close: the issue closes; the index is not
+    // asked again.
+    let mut conn = pool.acquire().await.unwrap();
+    assert!(
+        recovery_bot::store::jobs::retry(&mut conn, dead.0)
+            .await
+            .unwrap()
+    );
+    bot.drain().await;
+    let issue = bot.github.issue(REPO, 1);
+    assert_eq!(
+        (issue.state.as_str(), issue.state_reason.as_deref()),
+        ("closed", Some("completed"))
+    );
+    assert_eq!(recover_calls(&env, "alice").await.len(), 1);
+}
+
+/// Shadow mode never resets an account: the recover call is recorded like
+/// the other effects, and not made.
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn shadow_mode_records_the_recover_call_and_never_makes_it(pool: PgPool) {
+    let env = start(pool.clone(), PUBLIC, |s| {
+        s.index_recover = true;
+        s.dry_run = true;
+    })
+    .await;
+    recover_answers(&env, "alice", &[200]).await;
+    let bot = &env.bot;
+    bot.pending_request(1).await;
+    bot.comment(1, ADMIN, "/confirm email seen").await;
+    bot.comment(1, OTHER_ADMIN, "/approve").await;
+    bot.drain().await;
+    assert!(recover_calls(&env, "alice").await.is_empty());
+    let recorded: Vec<serde_json::Value> =
+        sqlx::query_scalar("SELECT detail FROM shadow_effects WHERE kind = 'recover'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(recorded, [serde_json::json!({ "username": "alice" })]);
+    assert_eq!(bot.github.writes().len(), 0, "{:#?}", bot.github.writes());
+    assert_eq!(bot.github.issue(REPO, 1).state, "open");
 }

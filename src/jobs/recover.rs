@@ -111,7 +111,9 @@ pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(),
             .await?;
         return Ok(());
     }
-    let idempotency_key = request.id.to_string();
+    // Unique to this approval (one `/approve`, one job), the same on each
+    // of its retries and after an operator revives it.
+    let idempotency_key = key.clone();
     let target = issue.target();
     // Made by the live executor, recorded by the shadow one. The answer is
     // stored with the decision it leads to, in this job's transaction; the
@@ -120,6 +122,11 @@ pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(),
     match answer {
         Ok(Recovered::Done) => {
             info!(request = request.id, "the index reset the account");
+            // The index's answer is in the approval's audit row, stored
+            // before any GitHub call that follows it.
+            let mut audit = audit;
+            audit.details["index_answer"] = serde_json::json!(200);
+            audit.details["idempotency_key"] = serde_json::json!(idempotency_key);
             issue.apply(conn, &mut request, &decided, &audit).await?;
             let text = super::comments::approve_text(conn, &issue, &request, &admin.login).await?;
             let note = match &decided.reply {
