@@ -284,7 +284,17 @@ async fn a_killed_worker_frees_its_job_and_a_poison_job_stops_looping(pool: PgPo
     for _ in 0..2 {
         let mut conn = pool.acquire().await.unwrap().detach();
         let mut tx = conn.begin().await.unwrap();
-        let claimed = q::claim(&mut tx).await.unwrap().expect("claimable");
+        // The server frees the lock of the worker that died before once it
+        // sees its connection gone, which takes a moment on a busy machine.
+        let mut claimed = None;
+        for _ in 0..500 {
+            claimed = q::claim(&mut tx).await.unwrap();
+            if claimed.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let claimed = claimed.expect("claimable once the dead worker's connection is gone");
         assert_eq!(claimed.id, id);
         q::record_start(&pool, id).await.unwrap();
         // While it is held, nobody else can claim it.

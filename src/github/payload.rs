@@ -19,7 +19,7 @@ impl User {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct Label {
     pub name: String,
 }
@@ -30,7 +30,7 @@ pub struct Repository {
     pub full_name: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct Issue {
     pub number: u64,
     #[serde(default)]

@@ -9,14 +9,16 @@ use crate::recovery::messages;
 use crate::recovery::state::State;
 use crate::recovery::transitions::Reply;
 use crate::store::requests;
+use crate::store::tasks::EmailConfirmed;
 
-pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
-    let id = job.args["request_id"].as_i64();
-    let token = job.args["token_id"].as_i64().unwrap_or_default();
-    let Some(request) = (match id {
-        Some(id) => requests::lock(&mut *conn, id).await?,
-        None => None,
-    }) else {
+pub async fn handle(
+    bot: &Bot,
+    job: &Job,
+    task: &EmailConfirmed,
+    conn: &mut PgConnection,
+) -> Result<(), JobError> {
+    let token = task.token_id;
+    let Some(request) = requests::lock(&mut *conn, task.request_id).await? else {
         return Err(JobError::Permanent(anyhow::anyhow!(
             "the job names no request"
         )));

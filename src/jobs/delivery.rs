@@ -10,12 +10,11 @@ use tracing::{Instrument, info, info_span};
 use super::bot::Bot;
 use super::effects::{Issue, IssueRef};
 use super::{
-    EMAIL_CONFIRMED, Job, JobError, JobHandler, comments, confirmed, intake, outbox, recover,
-    refresh, sweep, timers,
+    Job, JobError, JobHandler, comments, confirmed, intake, outbox, recover, refresh, sweep, timers,
 };
 use crate::github::payload::{IssueCommentEvent, IssuesEvent};
 use crate::store::deliveries;
-use crate::store::jobs::EFFECT;
+use crate::store::tasks::Task;
 
 #[derive(Clone)]
 pub struct DeliveryHandler {
@@ -34,18 +33,17 @@ impl JobHandler for DeliveryHandler {
 
 impl DeliveryHandler {
     async fn dispatch(&self, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
-        match job.kind.as_str() {
-            EFFECT => return outbox::run(&self.bot, job, conn).await,
-            EMAIL_CONFIRMED => return confirmed::handle(&self.bot, job, conn).await,
-            sweep::SWEEP_REPO => return sweep::sweep_repo(&self.bot, job, conn).await,
-            sweep::SYNC_ISSUE => return sweep::sync_issue(&self.bot, job, conn).await,
-            sweep::CHECK_ISSUE => return sweep::check_issue(&self.bot, job, conn).await,
-            refresh::REFRESH_ISSUE => return refresh::handle(&self.bot, job, conn).await,
-            recover::RECOVER_ACCOUNT => {
-                return recover::handle(&self.bot, job, conn).await;
-            }
-            timers::REQUEST_TIMERS => return timers::handle(&self.bot, job, conn).await,
-            _ => {}
+        let task = Task::read(job).map_err(|e| JobError::Permanent(e.into()))?;
+        match &task {
+            Task::ProcessDelivery => {}
+            Task::Effect(t) => return outbox::run(&self.bot, job, t, conn).await,
+            Task::EmailConfirmed(t) => return confirmed::handle(&self.bot, job, t, conn).await,
+            Task::SweepRepo(t) => return sweep::sweep_repo(&self.bot, job, t, conn).await,
+            Task::SyncIssue(t) => return sweep::sync_issue(&self.bot, job, t, conn).await,
+            Task::CheckIssue(t) => return sweep::check_issue(&self.bot, job, t, conn).await,
+            Task::RefreshIssue(t) => return refresh::handle(&self.bot, job, t, conn).await,
+            Task::RecoverAccount(t) => return recover::handle(&self.bot, job, t, conn).await,
+            Task::RequestTimers(t) => return timers::handle(&self.bot, job, t, conn).await,
         }
         let Some(id) = job.delivery_id else {
             return Err(JobError::Permanent(anyhow::anyhow!(

@@ -32,10 +32,8 @@ pub use effects::{Policy, situation, store_outcome};
 pub use refresh::hand_over_from_shadow;
 pub use worker::{WorkerPool, backoff_delay, wait_until_drained};
 
-/// Job kinds.
-pub const PROCESS_DELIVERY: &str = "process_delivery";
-/// The owner confirmed an emailed link: tell the tracker.
-pub const EMAIL_CONFIRMED: &str = "email_confirmed";
+/// Job kinds (`crate::store::tasks` says what each carries).
+pub use crate::store::tasks::{EMAIL_CONFIRMED, PROCESS_DELIVERY};
 
 /// Why a job failed, and whether trying again can help.
 #[derive(Debug, thiserror::Error)]

@@ -6,7 +6,6 @@
 //! --dry-run`) records what it would have done, and reads only. No other
 //! code asks whether it is a dry run.
 
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgConnection;
 use tracing::info;
@@ -16,8 +15,10 @@ use crate::github::shadow::{self, Effect as Recorded};
 use crate::github::{self, Comment, Repo};
 use crate::recovery::effects::{Effect, Reaction, RedactIn};
 use crate::recovery::messages::STATUS_MARKER;
-use crate::store::jobs::{self, IssueKey};
+use crate::store::jobs;
 use crate::store::requests;
+pub use crate::store::tasks::Target;
+use crate::store::tasks::{EffectTask, Task};
 use crate::verify::directory::{DirectoryError, Recovered};
 
 /// How effects are carried out.
@@ -27,25 +28,6 @@ pub enum Executor {
     Live,
     /// Record what would have been done (`serve --dry-run`).
     Shadow,
-}
-
-/// The issue an effect is on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Target {
-    pub repository: String,
-    pub issue_number: u64,
-    pub installation_id: Option<i64>,
-    #[serde(skip)]
-    pub key: Option<IssueKey>,
-}
-
-/// An effect job's arguments: where, and what.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct EffectJob {
-    #[serde(flatten)]
-    target: Target,
-    #[serde(rename = "do")]
-    effect: Effect,
 }
 
 /// Stores `effect` to run after the caller's transaction commits.
@@ -60,19 +42,22 @@ pub async fn push(
             "an effect names no issue"
         )));
     };
-    let args = serde_json::to_value(EffectJob {
+    let task = Task::Effect(Box::new(EffectTask {
         target: target.clone(),
         effect,
-    })
-    .map_err(|e| JobError::Permanent(e.into()))?;
-    jobs::enqueue_effect(conn, key, &args, max_attempts).await?;
+    }));
+    jobs::enqueue_effect(conn, key, &task.args(), max_attempts).await?;
     Ok(())
 }
 
 /// Runs one effect job.
-pub async fn run(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
-    let EffectJob { target, effect } = serde_json::from_value(job.args.clone())
-        .map_err(|e| JobError::Permanent(anyhow::anyhow!("malformed effect job: {e}")))?;
+pub async fn run(
+    bot: &Bot,
+    job: &Job,
+    task: &EffectTask,
+    conn: &mut PgConnection,
+) -> Result<(), JobError> {
+    let EffectTask { target, effect } = task.clone();
     let gh = bot.github.repo(target.installation_id).await?;
     let mut run = Run {
         bot,

@@ -13,11 +13,10 @@ use super::{Job, JobError, bot::Bot, outbox};
 use crate::commands::Command;
 use crate::recovery::messages;
 use crate::recovery::transitions::{self, AccountCheck, Actor, Reply};
-use crate::store::jobs::{self, IssueKey, NewJob};
+use crate::store::jobs::{self, IssueKey};
 use crate::store::requests::{self, Audit, Request};
+use crate::store::tasks::{RecoverAccount, Task};
 use crate::verify::directory::{DirectoryError, Recovered};
-
-pub const RECOVER_ACCOUNT: &str = "recover_account";
 
 /// Queues the reset an admin's `/approve` asked for, bound to the username
 /// approved, in the issue's order.
@@ -28,52 +27,35 @@ pub async fn enqueue(
     approve: &Command,
     max_attempts: i32,
 ) -> sqlx::Result<i64> {
-    let Command::Approve { note, now } = approve else {
+    let (Command::Approve { note, now }, Some(username)) = (approve, &request.username) else {
         return Ok(0);
     };
-    jobs::enqueue(
-        conn,
-        &NewJob {
-            kind: RECOVER_ACCOUNT.to_owned(),
-            issue_key: Some(IssueKey::new(request.repository_id, request.issue_number)),
-            delivery_id: None,
-            args: serde_json::json!({
-                "request_id": request.id,
-                "username": request.username,
-                "admin_id": admin.id,
-                "admin_login": admin.login,
-                "note": note,
-                "now": now,
-            }),
-            max_attempts,
-        },
-    )
-    .await
+    let task = Task::RecoverAccount(RecoverAccount {
+        request_id: request.id,
+        username: username.clone(),
+        admin_id: admin.id,
+        admin_login: admin.login.clone(),
+        note: note.clone(),
+        now: *now,
+    });
+    let key = IssueKey::new(request.repository_id, request.issue_number);
+    jobs::enqueue(conn, &task.job(Some(key), max_attempts)).await
 }
 
-pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
-    let args = &job.args;
-    let parse = || -> Option<(i64, String, Actor, Command)> {
-        Some((
-            args["request_id"].as_i64()?,
-            args["username"].as_str()?.to_owned(),
-            Actor {
-                id: args["admin_id"].as_u64()?,
-                login: args["admin_login"].as_str()?.to_owned(),
-                is_admin: true,
-            },
-            Command::Approve {
-                note: args["note"].as_str().map(str::to_owned),
-                now: args["now"].as_bool().unwrap_or(false),
-            },
-        ))
+pub async fn handle(
+    bot: &Bot,
+    job: &Job,
+    task: &RecoverAccount,
+    conn: &mut PgConnection,
+) -> Result<(), JobError> {
+    let username = task.username.clone();
+    let admin = Actor {
+        id: task.admin_id,
+        login: task.admin_login.clone(),
+        is_admin: true,
     };
-    let Some((id, username, admin, approve)) = parse() else {
-        return Err(JobError::Permanent(anyhow::anyhow!(
-            "malformed recover job"
-        )));
-    };
-    let Some(mut request) = requests::lock(&mut *conn, id).await? else {
+    let approve = task.approve();
+    let Some(mut request) = requests::lock(&mut *conn, task.request_id).await? else {
         return Ok(());
     };
     if request.removed_at.is_some() {

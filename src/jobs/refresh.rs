@@ -6,10 +6,9 @@ use sqlx::PgConnection;
 
 use super::effects::Issue;
 use super::{Job, JobError, bot::Bot};
-use crate::store::jobs::{self, IssueKey, NewJob};
+use crate::store::jobs::{self, IssueKey};
 use crate::store::requests::{self, Request};
-
-pub const REFRESH_ISSUE: &str = "refresh_issue";
+use crate::store::tasks::{ForRequest, Task};
 
 /// Queues a refresh of `request`'s issue, in that issue's order.
 pub async fn enqueue(
@@ -17,17 +16,11 @@ pub async fn enqueue(
     request: &Request,
     max_attempts: i32,
 ) -> sqlx::Result<i64> {
-    jobs::enqueue(
-        conn,
-        &NewJob {
-            kind: REFRESH_ISSUE.to_owned(),
-            issue_key: Some(IssueKey::new(request.repository_id, request.issue_number)),
-            delivery_id: None,
-            args: serde_json::json!({ "request_id": request.id }),
-            max_attempts,
-        },
-    )
-    .await
+    let task = Task::RefreshIssue(ForRequest {
+        request_id: request.id,
+    });
+    let key = IssueKey::new(request.repository_id, request.issue_number);
+    jobs::enqueue(conn, &task.job(Some(key), max_attempts)).await
 }
 
 /// Leaving shadow mode: every open request shadow mode kept gets its
@@ -44,13 +37,13 @@ pub async fn hand_over_from_shadow(pool: &sqlx::PgPool, max_attempts: i32) -> sq
     Ok(queued)
 }
 
-pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
-    let Some(id) = job.args["request_id"].as_i64() else {
-        return Err(JobError::Permanent(anyhow::anyhow!(
-            "the job names no request"
-        )));
-    };
-    let Some(request) = requests::lock(&mut *conn, id).await? else {
+pub async fn handle(
+    bot: &Bot,
+    job: &Job,
+    task: &ForRequest,
+    conn: &mut PgConnection,
+) -> Result<(), JobError> {
+    let Some(request) = requests::lock(&mut *conn, task.request_id).await? else {
         return Ok(());
     };
     if request.removed_at.is_some() {

@@ -11,12 +11,11 @@ use tracing::info;
 use super::effects::{Issue, IssueRef};
 use super::{Job, JobError, bot::Bot, intake};
 use crate::github::payload::{IssuesEvent, Repository};
-use crate::store::jobs::{self, IssueKey, NewJob};
+use crate::store::jobs::{self, IssueKey};
 use crate::store::requests;
+use crate::store::tasks::{CheckIssue, SweepRepo, SyncIssue, Task};
 
-pub const SWEEP_REPO: &str = "sweep_repo";
-pub const SYNC_ISSUE: &str = "sync_issue";
-pub const CHECK_ISSUE: &str = "check_issue";
+pub use crate::store::tasks::{CHECK_ISSUE, SWEEP_REPO, SYNC_ISSUE};
 
 /// Enqueues one sweep per known repository.
 pub async fn enqueue_sweeps(
@@ -37,17 +36,11 @@ pub async fn enqueue_sweeps(
     }
     let mut tx = pool.begin().await?;
     for (repo, installation_id) in &repos {
-        jobs::enqueue(
-            &mut tx,
-            &NewJob {
-                kind: SWEEP_REPO.to_owned(),
-                issue_key: None,
-                delivery_id: None,
-                args: serde_json::json!({ "repo": repo, "installation_id": installation_id }),
-                max_attempts,
-            },
-        )
-        .await?;
+        let task = Task::SweepRepo(SweepRepo {
+            repo: repo.clone(),
+            installation_id: *installation_id,
+        });
+        jobs::enqueue(&mut tx, &task.job(None, max_attempts)).await?;
     }
     tx.commit().await?;
     Ok(repos.len())
@@ -55,13 +48,14 @@ pub async fn enqueue_sweeps(
 
 /// Lists the repository's open intake issues and enqueues a sync for each
 /// one the bot has not read as it is now.
-pub async fn sweep_repo(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
-    let Some(repo) = job.args["repo"].as_str() else {
-        return Err(JobError::Permanent(anyhow::anyhow!(
-            "the sweep names no repository"
-        )));
-    };
-    let installation_id = job.args["installation_id"].as_i64();
+pub async fn sweep_repo(
+    bot: &Bot,
+    job: &Job,
+    task: &SweepRepo,
+    conn: &mut PgConnection,
+) -> Result<(), JobError> {
+    let repo = task.repo.as_str();
+    let installation_id = task.installation_id;
     let gh = bot.github.repo(installation_id).await?;
     let repo_id = gh.repository_id(repo).await?;
     let issues = gh.open_issues_with_label(repo, &bot.labels.intake).await?;
@@ -75,22 +69,14 @@ pub async fn sweep_repo(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result
             continue;
         }
         gone += 1;
-        jobs::enqueue(
-            &mut *conn,
-            &NewJob {
-                kind: CHECK_ISSUE.to_owned(),
-                issue_key: Some(IssueKey::new(repo_id, r.issue_number)),
-                delivery_id: None,
-                args: serde_json::json!({
-                    "repo": repo,
-                    "repo_id": repo_id,
-                    "installation_id": installation_id,
-                    "number": r.issue_number,
-                }),
-                max_attempts: job.max_attempts,
-            },
-        )
-        .await?;
+        let task = Task::CheckIssue(CheckIssue {
+            repo: repo.to_owned(),
+            repo_id,
+            installation_id,
+            number: u64::try_from(r.issue_number).unwrap_or_default(),
+        });
+        let key = IssueKey::new(repo_id, r.issue_number);
+        jobs::enqueue(&mut *conn, &task.job(Some(key), job.max_attempts)).await?;
     }
     let mut stale = 0;
     for issue in issues {
@@ -102,29 +88,14 @@ pub async fn sweep_repo(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result
             continue;
         }
         stale += 1;
-        jobs::enqueue(
-            &mut *conn,
-            &NewJob {
-                kind: SYNC_ISSUE.to_owned(),
-                issue_key: Some(IssueKey::new(repo_id, number)),
-                delivery_id: None,
-                args: serde_json::json!({
-                    "repo": repo,
-                    "repo_id": repo_id,
-                    "installation_id": installation_id,
-                    "issue": {
-                        "number": issue.number,
-                        "body": issue.body,
-                        "user": { "login": issue.user.login, "id": issue.user.id, "type": issue.user.kind },
-                        "labels": issue.labels.iter().map(|l| serde_json::json!({"name": l.name})).collect::<Vec<_>>(),
-                        "state": issue.state,
-                        "updated_at": issue.updated_at,
-                    },
-                }),
-                max_attempts: job.max_attempts,
-            },
-        )
-        .await?;
+        let task = Task::SyncIssue(Box::new(SyncIssue {
+            repo: repo.to_owned(),
+            repo_id,
+            installation_id,
+            issue,
+        }));
+        let key = IssueKey::new(repo_id, number);
+        jobs::enqueue(&mut *conn, &task.job(Some(key), job.max_attempts)).await?;
     }
     info!(repo, stale, gone, "sweep");
     Ok(())
@@ -133,18 +104,14 @@ pub async fn sweep_repo(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result
 /// An open request whose issue the sweep did not find open: read the issue
 /// now and apply what happened to it (closed, or gone), as if its delivery
 /// had arrived.
-pub async fn check_issue(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
-    let parse = || -> Option<(String, i64, u64)> {
-        Some((
-            job.args["repo"].as_str()?.to_owned(),
-            job.args["repo_id"].as_i64()?,
-            u64::try_from(job.args["number"].as_i64()?).ok()?,
-        ))
-    };
-    let Some((repo, repo_id, number)) = parse() else {
-        return Err(JobError::Permanent(anyhow::anyhow!("malformed check job")));
-    };
-    let installation_id = job.args["installation_id"].as_i64();
+pub async fn check_issue(
+    bot: &Bot,
+    job: &Job,
+    task: &CheckIssue,
+    conn: &mut PgConnection,
+) -> Result<(), JobError> {
+    let (repo, repo_id, number) = (task.repo.clone(), task.repo_id, task.number);
+    let installation_id = task.installation_id;
     let gh = bot.github.repo(installation_id).await?;
     let now = gh.issue(&repo, number).await?;
     let sweep = crate::github::payload::User {
@@ -192,17 +159,13 @@ pub async fn check_issue(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Resul
 }
 
 /// Takes in one issue found by a sweep, as if its latest edit had arrived.
-pub async fn sync_issue(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
-    let parse = || -> Option<(String, i64, crate::github::payload::Issue)> {
-        Some((
-            job.args["repo"].as_str()?.to_owned(),
-            job.args["repo_id"].as_i64()?,
-            serde_json::from_value(job.args["issue"].clone()).ok()?,
-        ))
-    };
-    let Some((repo, repo_id, gh_issue)) = parse() else {
-        return Err(JobError::Permanent(anyhow::anyhow!("malformed sync job")));
-    };
+pub async fn sync_issue(
+    bot: &Bot,
+    job: &Job,
+    task: &SyncIssue,
+    conn: &mut PgConnection,
+) -> Result<(), JobError> {
+    let (repo, repo_id, gh_issue) = (task.repo.clone(), task.repo_id, task.issue.clone());
     let number = i64::try_from(gh_issue.number).unwrap_or_default();
     let known = requests::get_by_issue(&mut *conn, &repo, number)
         .await?
@@ -217,7 +180,7 @@ pub async fn sync_issue(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result
         label: None,
         issue: gh_issue,
     };
-    let installation_id = job.args["installation_id"].as_i64();
+    let installation_id = task.installation_id;
     let key = format!("sweep-{}", job.id);
     let at = IssueRef {
         repo: &repo,

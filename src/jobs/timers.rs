@@ -19,6 +19,7 @@ use crate::recovery::messages;
 use crate::recovery::timers::{self, Clock, Due};
 use crate::recovery::transitions::{self, AccountCheck};
 use crate::store::requests::{self, Audit};
+use crate::store::tasks::ForRequest;
 use crate::store::{timers as clocks, tokens};
 
 pub use crate::store::jobs::REQUEST_TIMERS;
@@ -54,13 +55,13 @@ pub async fn tick_loop(
     }
 }
 
-pub async fn handle(bot: &Bot, job: &Job, conn: &mut PgConnection) -> Result<(), JobError> {
-    let Some(id) = job.args["request_id"].as_i64() else {
-        return Err(JobError::Permanent(anyhow::anyhow!(
-            "the job names no request"
-        )));
-    };
-    let Some(mut request) = requests::lock(&mut *conn, id).await? else {
+pub async fn handle(
+    bot: &Bot,
+    job: &Job,
+    task: &ForRequest,
+    conn: &mut PgConnection,
+) -> Result<(), JobError> {
+    let Some(mut request) = requests::lock(&mut *conn, task.request_id).await? else {
         return Ok(());
     };
     if !request.in_open_set() {

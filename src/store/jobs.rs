@@ -76,9 +76,9 @@ pub async fn enqueue(conn: &mut PgConnection, job: &NewJob) -> sqlx::Result<i64>
     insert(conn, job, "").await?.ok_or(sqlx::Error::RowNotFound)
 }
 
-/// The kind of job of which an issue has at most one pending
-/// (`jobs_one_timer_per_issue`).
-pub const REQUEST_TIMERS: &str = "request_timers";
+/// `REQUEST_TIMERS`: the kind of job of which an issue has at most one
+/// pending (`jobs_one_timer_per_issue`).
+pub use super::tasks::{EFFECT, REQUEST_TIMERS};
 
 /// Enqueues a `REQUEST_TIMERS` job unless the issue has one pending
 /// already; `None` then.
@@ -111,9 +111,6 @@ async fn insert(
     .fetch_optional(&mut *conn)
     .await
 }
-
-/// The kind of the jobs that carry one effect each (the outbox).
-pub const EFFECT: &str = "effect";
 
 /// Stores one effect of the running job, inside the job's transaction: it
 /// becomes runnable when that commits. No advisory lock (the webhook must

@@ -7,6 +7,7 @@ pub mod jobs;
 pub mod report;
 pub mod requests;
 pub mod shadow;
+pub mod tasks;
 pub mod timers;
 pub mod tokens;
 

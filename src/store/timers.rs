@@ -4,7 +4,8 @@
 
 use sqlx::{PgConnection, PgExecutor};
 
-use super::jobs::{self, IssueKey, NewJob};
+use super::jobs::{self, IssueKey};
+use super::tasks::{ForRequest, Task};
 use crate::config::Timers;
 
 /// The requester edited the issue or commented: reminders count from now,
@@ -92,13 +93,11 @@ pub async fn enqueue_due(
     .await?;
     let mut queued = 0;
     for (request_id, repository_id, issue_number) in due {
-        let job = NewJob {
-            kind: jobs::REQUEST_TIMERS.to_owned(),
-            issue_key: Some(IssueKey::new(repository_id, issue_number)),
-            delivery_id: None,
-            args: serde_json::json!({ "request_id": request_id }),
+        let task = Task::RequestTimers(ForRequest { request_id });
+        let job = task.job(
+            Some(IssueKey::new(repository_id, issue_number)),
             max_attempts,
-        };
+        );
         if jobs::enqueue_timer(&mut *conn, &job).await?.is_some() {
             queued += 1;
         }

@@ -15,13 +15,14 @@ use sqlx::PgConnection;
 use tracing::{info, warn};
 
 use super::{hash_address, hash_token};
-use crate::jobs::{EMAIL_CONFIRMED, situation, store_outcome};
+use crate::jobs::{situation, store_outcome};
 use crate::recovery::messages::{VERIFY_PAGE_STYLE, VerifyPage, verify_page};
 use crate::recovery::rounds::{self, LinkFacts, Refusal};
 use crate::recovery::transitions::{self, AccountCheck, Awaiting, CheckStatus, EMAIL_CHECK};
 use crate::server::AppState;
-use crate::store::jobs::{self, IssueKey, NewJob};
+use crate::store::jobs::{self, IssueKey};
 use crate::store::requests::{self, Audit, Check, Request};
+use crate::store::tasks::{EmailConfirmed, Task};
 use crate::store::tokens::{self, Token};
 
 /// Nothing but the page's own inline style; no script, no frames, forms
@@ -227,13 +228,14 @@ async fn record(app: &AppState, hash: &str) -> sqlx::Result<Response> {
     store_outcome(&mut tx, &request, &outcome, &audit).await?;
     jobs::enqueue(
         &mut tx,
-        &NewJob {
-            kind: EMAIL_CONFIRMED.to_owned(),
-            issue_key: Some(IssueKey::new(request.repository_id, request.issue_number)),
-            delivery_id: None,
-            args: serde_json::json!({ "request_id": request.id, "token_id": t.id }),
-            max_attempts: app.settings.jobs.max_attempts,
-        },
+        &Task::EmailConfirmed(EmailConfirmed {
+            request_id: request.id,
+            token_id: t.id,
+        })
+        .job(
+            Some(IssueKey::new(request.repository_id, request.issue_number)),
+            app.settings.jobs.max_attempts,
+        ),
     )
     .await?;
     tx.commit().await?;
