@@ -412,7 +412,7 @@ async fn requests_command(pool: &sqlx::PgPool, cmd: RequestsCommand) -> anyhow::
                 println!(
                     "  {:<20} {:<7} by {:<20} {}  {}",
                     c.name,
-                    c.status,
+                    c.status.as_str(),
                     c.actor_login.as_deref().unwrap_or("-"),
                     c.updated_at.format("%Y-%m-%d %H:%M:%S"),
                     c.note.as_deref().unwrap_or("")

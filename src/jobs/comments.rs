@@ -14,7 +14,7 @@ use crate::github::payload::{IssueCommentEvent, IssuesEvent};
 use crate::recovery::effects::{Effect, Reaction};
 use crate::recovery::messages::{self, HistoryLine};
 use crate::recovery::replies::{self, Placeholders};
-use crate::recovery::transitions::{self, AccountCheck, Actor, Awaiting, Reply};
+use crate::recovery::transitions::{self, AccountCheck, Actor, Reply};
 use crate::store::requests::{self, Audit, Request};
 use crate::store::timers as clocks;
 use crate::verify::{Proof, Round};
@@ -373,7 +373,7 @@ async fn run_commands(
                 Reply::Status => Some(status_text(conn, issue, request).await?),
                 Reply::RequesterStatus => Some(messages::requester_status(
                     request.state(),
-                    request.awaiting_reason.as_deref().and_then(Awaiting::parse),
+                    request.awaiting_reason,
                     request.issue_open,
                     requests::ahead_of(&mut *conn, request).await?,
                 )),

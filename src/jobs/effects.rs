@@ -83,7 +83,7 @@ pub fn situation(
     let passed_at = |name: &str| {
         checks
             .iter()
-            .find(|c| c.name == name && c.status == CheckStatus::Passed.as_str())
+            .find(|c| c.name == name && c.status == CheckStatus::Passed)
             .map(|c| c.updated_at)
     };
     let has_projects = request
@@ -101,11 +101,8 @@ pub fn situation(
         state: request.state(),
         issue_open: request.issue_open,
         author_id: u64::try_from(request.author_id).unwrap_or_default(),
-        awaiting: request.awaiting_reason.as_deref().and_then(Awaiting::parse),
-        checks: checks
-            .into_iter()
-            .filter_map(|c| Some((c.name, CheckStatus::parse(&c.status)?)))
-            .collect(),
+        awaiting: request.awaiting_reason,
+        checks: checks.into_iter().map(|c| (c.name, c.status)).collect(),
         required: policy.required.to_vec(),
         email_available: policy.email_available,
         account,
@@ -511,7 +508,7 @@ fn check_lines_of(checks: &[Check]) -> Vec<CheckLine> {
     checks
         .iter()
         .map(|c| CheckLine {
-            status: CheckStatus::parse(&c.status).unwrap_or(CheckStatus::Sent),
+            status: c.status,
             name: c.name.clone(),
             actor: c.actor_login.clone(),
             note: c.note.clone(),

@@ -14,7 +14,7 @@ use crate::github::payload::{self, IssuesEvent};
 use crate::recovery::intake::{self, Decision, Existing, Reading, Trigger};
 use crate::recovery::ownership::{self, Project};
 use crate::recovery::state::State;
-use crate::recovery::transitions::{self, AccountCheck};
+use crate::recovery::transitions::{self, AccountCheck, Awaiting};
 use crate::store::requests::{self, Audit, FormData, NewRequest, Request};
 use crate::verify::directory::Account;
 
@@ -340,7 +340,7 @@ async fn closed_or_reopened(
     };
     let awaiting = request
         .awaiting_reason
-        .as_deref()
+        .map(Awaiting::as_str)
         .filter(|_| matches!(state, State::AwaitingUser | State::Withdrawn));
     requests::set_state(&mut *conn, &request, state, awaiting, open, &audit).await?;
     let request = requests::lock(&mut *conn, request.id)

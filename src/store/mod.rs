@@ -2,6 +2,7 @@
 //! table family. Query functions take `impl PgExecutor<'_>` so they run on the
 //! pool or inside a caller's transaction.
 
+mod columns;
 pub mod deliveries;
 pub mod jobs;
 pub mod report;

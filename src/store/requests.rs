@@ -11,7 +11,7 @@ use super::tokens::{self, Revocation};
 use crate::recovery::ownership::AccountFacts;
 use crate::recovery::secrets::SecretKind;
 use crate::recovery::state::State;
-use crate::recovery::transitions::EMAIL_CHECK;
+use crate::recovery::transitions::{Awaiting, CheckStatus, EMAIL_CHECK};
 
 /// A secret pasted in public: where, what kinds (never the secret), and
 /// whether the bot replaced it with `[redacted]`.
@@ -35,9 +35,9 @@ pub struct Request {
     pub fields: serde_json::Value,
     pub problems: serde_json::Value,
     pub body_hash: String,
-    pub state: String,
+    pub state: State,
     pub issue_open: bool,
-    pub awaiting_reason: Option<String>,
+    pub awaiting_reason: Option<Awaiting>,
     pub duplicate_of: Option<i64>,
     pub status_comment_id: Option<i64>,
     pub installation_id: Option<i64>,
@@ -53,7 +53,7 @@ pub struct Request {
     pub ownership: Option<serde_json::Value>,
     pub fasttrack: bool,
     /// The state before the request was withdrawn.
-    pub state_before: Option<String>,
+    pub state_before: Option<State>,
     /// When an admin first acted on the request.
     pub admin_answered_at: Option<DateTime<Utc>>,
     /// What the account directory said (`recovery::ownership::AccountFacts`).
@@ -72,7 +72,7 @@ pub struct Request {
 
 impl Request {
     pub fn state(&self) -> State {
-        State::parse(&self.state).unwrap_or(State::Incomplete)
+        self.state
     }
 
     /// The form was read from the template and has no problem.
@@ -84,7 +84,7 @@ impl Request {
     }
 
     pub fn state_before(&self) -> Option<State> {
-        self.state_before.as_deref().and_then(State::parse)
+        self.state_before
     }
 
     pub fn account_facts(&self) -> Option<AccountFacts> {
@@ -124,7 +124,7 @@ pub struct FormData {
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct Check {
     pub name: String,
-    pub status: String,
+    pub status: CheckStatus,
     pub actor_id: Option<i64>,
     pub actor_login: Option<String>,
     pub note: Option<String>,

@@ -18,7 +18,7 @@ use super::{hash_address, hash_token};
 use crate::jobs::{situation, store_outcome};
 use crate::recovery::messages::{VERIFY_PAGE_STYLE, VerifyPage, verify_page};
 use crate::recovery::rounds::{self, LinkFacts, Refusal};
-use crate::recovery::transitions::{self, AccountCheck, Awaiting, CheckStatus, EMAIL_CHECK};
+use crate::recovery::transitions::{self, AccountCheck, EMAIL_CHECK};
 use crate::server::AppState;
 use crate::store::jobs::{self, IssueKey};
 use crate::store::requests::{self, Audit, Check, Request};
@@ -96,7 +96,7 @@ async fn facts_of(
     let email_check = checks
         .iter()
         .find(|c| c.name == EMAIL_CHECK)
-        .and_then(|c| CheckStatus::parse(&c.status));
+        .map(|c| c.status);
     let latest_round = tokens::latest_mailed(&mut *conn, request.id, EMAIL_CHECK).await?;
     Ok(rounds::verdict(&LinkFacts {
         token_id: t.id,
@@ -107,7 +107,7 @@ async fn facts_of(
         sent_for: t.username.as_deref(),
         username_now: request.username.as_deref(),
         state: request.state(),
-        awaiting: request.awaiting_reason.as_deref().and_then(Awaiting::parse),
+        awaiting: request.awaiting_reason,
         in_open_set: request.in_open_set(),
         form_valid: request.form_valid(),
         email_check,
