@@ -1,0 +1,270 @@
+//! The bot's replies to commands, and the canned replies it ships.
+
+use std::fmt::Write as _;
+
+use crate::commands::{self, CommandKind, ParseError};
+use crate::recovery::echo::{self, code, plain};
+use crate::recovery::state::State;
+use crate::recovery::transitions::Reply;
+
+use super::words::{quote, utc};
+
+/// The commands the asker may run, and the canned replies' names.
+pub fn help(kinds: &[CommandKind], replies: &[String]) -> String {
+    let mut s = format!(
+        "The commands you may run here (each at the start of a line; several per comment run in order; \
+         an argument may go on over the following lines, up to the next command):\n\n{}",
+        commands::help_table_of(kinds)
+    );
+    if !replies.is_empty() {
+        let _ = write!(
+            s,
+            "\nCanned replies for `/reply <name>`: {}.",
+            replies
+                .iter()
+                .map(|n| code(n))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    s
+}
+
+fn parse_error(e: &ParseError) -> String {
+    match e {
+        ParseError::Unknown { name } => format!(
+            "I don't know the command {}. Comment `/help` for the list.",
+            code(&format!("/{name}"))
+        ),
+        ParseError::MissingArgument { command, argument } => {
+            format!("`{command}` needs {argument}. Comment `/help` for the syntax.")
+        }
+        ParseError::UnexpectedArgument { command } => {
+            format!("`{command}` takes no argument. Comment `/help` for the syntax.")
+        }
+        ParseError::InvalidCheckName { name } => format!(
+            "{} is not a check name: use lowercase letters, digits, `-` and `_`, such as `project-ownership`.",
+            code(name)
+        ),
+    }
+}
+
+/// The words of a reply. `computed` is the text the job made for it: the
+/// `/status` answers and a canned reply's filled-in text.
+pub fn reply(r: &Reply, requester: &str, actor: &str, computed: Option<&str>) -> String {
+    let text = match r {
+        Reply::Help { kinds, replies } => help(kinds, replies),
+        Reply::Status | Reply::RequesterStatus => computed.unwrap_or_default().to_owned(),
+        Reply::NotAdmin => format!(
+            "@{actor}, only the tracker's admins can run commands here; nothing was changed."
+        ),
+        Reply::OnlyAdminsDecide => format!(
+            "@{actor}, thank you; only the tracker's admins can move a request forward or decide it, so \
+             nothing was changed. You may run `/status` (where your request stands), `/withdraw` (withdraw it) \
+             and `/help`. I say this once; later admin commands from you get no answer."
+        ),
+        Reply::OnlyRequester => "`/withdraw` is for the requester; to close someone's request, use \
+             `/deny <reason>`. Nothing was changed."
+            .to_owned(),
+        Reply::Withdrawn => format!(
+            "@{requester}, your request is withdrawn and the issue is closed. If you change your mind, \
+             reopen the issue and it continues where it was."
+        ),
+        Reply::Canned { extra, .. } => {
+            let mut s = computed.unwrap_or_default().to_owned();
+            if let Some(extra) = extra {
+                let _ = write!(s, "\n\n{}", echo::paragraph(extra, 4_000));
+            }
+            s
+        }
+        Reply::UnknownReply { name, names } => format!(
+            "There is no canned reply named {}. The replies are: {}. Nothing was changed.",
+            code(name),
+            names.iter().map(|n| code(n)).collect::<Vec<_>>().join(", ")
+        ),
+        Reply::OwnRequest { command } => format!(
+            "@{actor}, `{command}` cannot be used on your own request; another admin has to do it. Nothing was changed."
+        ),
+        Reply::Invalid(e) => parse_error(e),
+        Reply::NotInState { command, state, open } => {
+            let why = match (state, open) {
+                (_, false)
+                | (
+                    State::Approved | State::Denied | State::Withdrawn | State::NoResponse,
+                    _,
+                ) => {
+                    "the request is closed (use `/reopen` first)".to_owned()
+                }
+                (State::Incomplete, _) => "the form is not complete yet".to_owned(),
+                _ => format!("the request is open and `{state}`"),
+            };
+            format!("`{command}` cannot be used now: {why}. Nothing was changed.")
+        }
+        Reply::MissingChecks { missing } => format!(
+            "`/approve` needs every required check to pass first. Missing: {}. Nothing was changed.",
+            missing.iter().map(|m| code(m)).collect::<Vec<_>>().join(", ")
+        ),
+        Reply::FormInvalid => "`/approve` cannot be used while the form has problems: the requester has to fix \
+             the issue first. Nothing was changed."
+            .to_owned(),
+        Reply::NoteRequired { check } => format!(
+            "`/confirm {check}` records by hand a check that proves ownership, so it needs a note saying how it \
+             was checked: `/confirm {check} <note>`. Nothing was changed.",
+            check = plain(check)
+        ),
+        Reply::EmailUnavailable => "`/verify-email` is not available: this bot has no mail server or account \
+             directory configured (`SMTP_URL`, `MAIL_FROM`, `ACCOUNT_DIRECTORY_URL`). Nothing was changed."
+            .to_owned(),
+        Reply::NoSuchAccount => "`/verify-email`: the account directory has no account with the username in this \
+             request. Nothing was changed; the requester may need to correct the username."
+            .to_owned(),
+        Reply::NoAddress => "`/verify-email`: the account's primary email address is not verified (or it has \
+             none), so no mail was sent: the link goes to a verified primary address only. Nothing was changed; \
+             verify ownership another way and record it with `/confirm email <note>`."
+            .to_owned(),
+        Reply::EmailConfirmed { verified } => {
+            let mut s = "The owner of the account confirmed this request from the link emailed to the \
+                 account's registered address."
+                .to_owned();
+            if *verified {
+                s.push_str(" Every required check has passed: the request is now `verified`.");
+            }
+            s
+        }
+        Reply::InfoRequested { text } => format!(
+            "@{requester}, an admin needs more information:\n\n{}\n\nPlease answer in a comment on this issue.",
+            quote(text)
+        ),
+        Reply::EmailRequested => format!(
+            "@{requester}, I have emailed a confirmation link to the address registered on the account. \
+             Open it and press **Confirm**. If nothing arrives within an hour, check your spam folder, then say so here."
+        ),
+        Reply::RepoRequested => format!(
+            "@{requester}, I have emailed instructions to the address registered on the account: push a \
+             branch named after the token in that email to the source repository of one of the account's \
+             projects. Do not post the token here. I look for the branch regularly (and on `/status`) and say \
+             here when I find it."
+        ),
+        Reply::NoRepositories => "`/verify-repo`: none of the account's projects names a source repository on \
+             GitHub, so there is nowhere to push the branch. Nothing was changed; use `/verify-email` and the \
+             waiting period instead."
+            .to_owned(),
+        Reply::WaitingPeriod { until } => format!(
+            "`/approve` cannot be used yet: without a proof of project ownership the waiting period runs until \
+             **{}**. `/verify-repo` asks the owner for the proof; `/approve --now <reason>` overrides the wait \
+             (the reason is kept in the audit log). Nothing was changed.",
+            utc(until)
+        ),
+        Reply::ApprovalStarted => {
+            "Approved: asking the index to reset the account's two-factor authentication and issue a \
+             password reset. The issue closes as soon as the index confirms."
+                .to_owned()
+        }
+        Reply::CheckConfirmed { check, verified } => {
+            let mut s = format!("Check {} recorded as passed.", code(check));
+            if *verified {
+                s.push_str(" Every required check has passed: the request is now `verified`.");
+            }
+            s
+        }
+        Reply::Approved { note, by_index } => {
+            let mut s = computed.unwrap_or_default().to_owned();
+            if let Some(note) = note {
+                let _ = write!(s, "\n\n{}", quote(note));
+            }
+            if !by_index {
+                let _ = write!(
+                    s,
+                    "\n\n<sub>Admins: this bot does not reset accounts itself; resetting two-factor \
+                     authentication and issuing the password reset in the index's admin tool is yours to do, \
+                     if it is not done yet.</sub>"
+                );
+            }
+            s
+        }
+        Reply::Denied { reason } => format!(
+            "@{requester}, this request was denied and closed.\n\n{}\n\nIf you think this is a mistake, reply here.",
+            quote(reason)
+        ),
+        Reply::Reopened { state } => format!("Reopened; the request is `{state}` again."),
+        Reply::Returned { state } => format!(
+            "Welcome back, @{requester}: the request is reopened and `{state}` again."
+        ),
+        Reply::ClosedNoResponse => format!(
+            "@{requester}, I am closing this request because there was no answer after the reminder. \
+             Nothing is lost: to continue, comment on this issue and it reopens where it was."
+        ),
+    };
+    echo::fit(text)
+}
+
+/// What `/approve` tells the requester by default, as PyPI's admins write
+/// it (placeholders as in canned replies).
+pub const DEFAULT_APPROVE_MESSAGE: &str = "{requester}, the verification was successful! Your two-factor \
+authentication has been reset and a password reset has been issued for {username}.\n\n\
+What to do next:\n\
+1. Open the password reset email from {index} and set a new password.\n\
+2. Log in and set up two-factor authentication again.\n\
+3. Save the new recovery codes somewhere safe (not on this tracker): they let you back in if you lose \
+your device again.";
+
+/// The replies shipped with the bot: name, markdown text (placeholders as
+/// in `replies::PLACEHOLDERS`) and the state to move to. The config's
+/// `[replies.<name>]` add to them or replace one.
+pub fn default_replies() -> [(&'static str, &'static str, Option<State>); 5] {
+    [
+        (
+            "unused-recovery-codes",
+            "{requester}, the account {username} still has unused recovery codes. A recovery code lets you \
+             log in without your two-factor device, and is much faster than a recovery:\n\n\
+             1. Look for the codes you saved when you set up two-factor authentication (often a downloaded \
+             file, a password manager entry, or a printout).\n\
+             2. Log in with your password and, when asked for a code, choose to use a recovery code.\n\
+             3. Then set up two-factor authentication again and save the new recovery codes.\n\n\
+             If you have truly lost every code, reply here and say so, and we will continue the recovery.",
+            Some(State::AwaitingUser),
+        ),
+        (
+            "lost-email",
+            "{requester}, we can only confirm an account through the email address registered on it. If you no \
+             longer have access to that address, we cannot verify you here. Please write to {contact} from the \
+             email address you want on the account, name the account {username} and link this issue ({issue}); \
+             the admins will tell you what proof they need. Do not post email addresses on this public issue.",
+            Some(State::AwaitingUser),
+        ),
+        (
+            "username-lookup",
+            "{requester}, there is no {index} account named {username}. Usernames are not email addresses and \
+             are not always the name you publish under: check the username shown on your profile page, or in \
+             an email {index} sent you. Then edit the issue (the `···` menu → Edit) and correct the username; \
+             I check the form again on every save.",
+            None,
+        ),
+        (
+            "duplicate",
+            "{requester}, this is a duplicate of {duplicate_of}, an earlier request for the same account, so \
+             I am closing this one. The recovery continues there; please follow up on that issue.",
+            Some(State::Denied),
+        ),
+        (
+            "not-account-recovery",
+            "{requester}, thank you for writing. This form is only for recovering access to an {index} account \
+             (a lost two-factor device, lost recovery codes). Your request is about something else, so I am \
+             closing it here; please open an issue of the right kind on this tracker, or write to {contact}.",
+            Some(State::Denied),
+        ),
+    ]
+}
+
+/// One comment's answer: the replies to each of its commands, in order.
+pub fn combined(replies: &[String], skipped: usize) -> String {
+    let mut s = replies.join("\n\n---\n\n");
+    if skipped > 0 {
+        let _ = write!(
+            s,
+            "\n\n---\n\nOnly the first {} commands of a comment are run; the {skipped} after them were ignored.",
+            replies.len()
+        );
+    }
+    echo::fit(s)
+}

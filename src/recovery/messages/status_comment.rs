@@ -1,0 +1,340 @@
+//! The one status comment on each request: where it stands, what the
+//! requester must do, and the facts admins need.
+
+use std::fmt::Write as _;
+
+use crate::recovery::echo::{self, cell, code, plain};
+use crate::recovery::ownership::{AccountFacts, Evidence};
+use crate::recovery::secrets::SecretKind;
+use crate::recovery::state::{Labels, State};
+use crate::recovery::transitions::CheckStatus;
+
+use super::words::{ahead, checks_table, secret_names};
+
+/// Hidden marker that finds the bot's one status comment on an issue.
+pub const STATUS_MARKER: &str = "<!-- recovery-bot:status -->";
+
+/// One form problem, already worded, and the label of its field.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ProblemLine {
+    /// The template id of the field.
+    pub field: String,
+    pub label: String,
+    pub message: String,
+}
+
+/// A recorded check, for the tables.
+#[derive(Debug, Clone)]
+pub struct CheckLine {
+    pub name: String,
+    pub status: CheckStatus,
+    pub actor: Option<String>,
+    pub note: Option<String>,
+    pub when: String,
+}
+
+/// What the status comment shows.
+#[derive(Debug, Clone)]
+pub struct StatusView<'a> {
+    pub state: State,
+    pub awaiting_email: bool,
+    /// Waits for the `/verify-repo` branch.
+    pub awaiting_repo: bool,
+    /// `/approve` waits until then (`YYYY-MM-DD HH:MM UTC`).
+    pub waiting_until: Option<String>,
+    /// The newest emailed link expired unused.
+    pub link_expired: bool,
+    pub author: &'a str,
+    pub from_form: bool,
+    pub problems: &'a [ProblemLine],
+    /// The empty form, to paste into an issue that was not made from it.
+    pub skeleton: Option<&'a str>,
+    pub duplicate_of: Option<u64>,
+    /// Open requests opened before this one that no admin has answered
+    /// yet, when it was written.
+    pub ahead: i64,
+    /// The username as read from the form (valid or not; never an address).
+    pub username_read: Option<&'a str>,
+    /// The username field holds an email address (not repeated here).
+    pub username_is_email: bool,
+    /// The username changed; shown until an admin's next command.
+    pub username_changed: bool,
+    /// The account's projects and whose their repositories are.
+    pub ownership: Option<&'a Evidence>,
+    /// What the account directory said (when it was asked).
+    pub account: Option<&'a AccountFacts>,
+    /// Secrets pasted in public on the issue, and whether all were redacted.
+    pub secrets: &'a [SecretKind],
+    pub secrets_redacted: bool,
+    pub checks: &'a [CheckLine],
+    pub required: &'a [String],
+    pub labels: &'a Labels,
+}
+
+pub fn status_comment(v: &StatusView<'_>) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{STATUS_MARKER}");
+    let _ = writeln!(s, "### Account recovery: {}\n", state_title(v.state));
+    if v.from_form {
+        match (v.username_read, v.username_is_email) {
+            (_, true) => {
+                let _ = writeln!(
+                    s,
+                    "**Username read from the form:** none (the field holds an email address, not repeated here).\n"
+                );
+            }
+            (Some(name), false) => {
+                let _ = writeln!(s, "**Username read from the form:** {}\n", code(name));
+            }
+            (None, false) => {
+                let _ = writeln!(s, "**Username read from the form:** none.\n");
+            }
+        }
+    }
+    match v.state {
+        State::Incomplete => {
+            if !v.from_form {
+                let _ = writeln!(
+                    s,
+                    "@{}, this issue does not follow the account-recovery form, so it cannot be processed yet. \
+                     Please **edit the issue** (the `···` menu at its top right → *Edit*) and replace its text \
+                     with the form below, answering under each heading.",
+                    v.author
+                );
+                if let Some(skeleton) = v.skeleton {
+                    let _ = writeln!(s, "\n````markdown\n{skeleton}\n````");
+                }
+            } else {
+                let _ = writeln!(
+                    s,
+                    "@{}, thank you for your request. Before an admin can look at it, please **edit the issue** \
+                     (the `···` menu at its top right → *Edit*) and fix the following:\n",
+                    v.author
+                );
+                for p in v.problems {
+                    let _ = writeln!(s, "- **{}**: {}", plain(&p.label), p.message);
+                }
+                let _ = writeln!(
+                    s,
+                    "\nI check the form again every time the issue is saved; this comment will say when it is complete."
+                );
+            }
+        }
+        State::Pending => {
+            let _ = writeln!(
+                s,
+                "Thank you, @{}. Your request is complete and waits for an admin to verify it. \
+                 You do not need to do anything now; you will be told here what happens next.",
+                v.author
+            );
+            let _ = writeln!(s, "\nWhen this was written, {}", ahead(v.ahead));
+        }
+        State::AwaitingUser if v.awaiting_repo => {
+            let _ = writeln!(
+                s,
+                "@{}, instructions were emailed to the address registered on the account: push a branch named \
+                 after the token in that email to the source repository of one of the account's projects. \
+                 I look for it regularly and say here when I find it.",
+                v.author
+            );
+        }
+        State::AwaitingUser if v.awaiting_email => {
+            let _ = writeln!(
+                s,
+                "@{}, a confirmation link was emailed to the address registered on the account. \
+                 Open it and press **Confirm**. The link works once and expires.",
+                v.author
+            );
+        }
+        State::AwaitingUser => {
+            let _ = writeln!(
+                s,
+                "@{}, an admin asked you a question below. Please answer it in a comment on this issue.",
+                v.author
+            );
+        }
+        State::Verified => {
+            let _ = writeln!(
+                s,
+                "Every required check passed. The request waits for an admin's decision."
+            );
+        }
+        State::Approved => {
+            let _ = writeln!(s, "This request was approved and is closed.");
+        }
+        State::Denied => {
+            let _ = writeln!(s, "This request was denied and is closed.");
+        }
+        State::Withdrawn => {
+            let _ = writeln!(
+                s,
+                "@{}, you withdrew this request and it is closed. To continue it, reopen the issue.",
+                v.author
+            );
+        }
+        State::NoResponse => {
+            let _ = writeln!(
+                s,
+                "@{}, this request was closed because there was no answer after a reminder. To continue \
+                 it, comment on this issue: it reopens where it was.",
+                v.author
+            );
+        }
+    }
+    if let (Some(until), false) = (&v.waiting_until, v.state.is_closed()) {
+        let _ = writeln!(
+            s,
+            "\n**Waiting period:** without a proof of project ownership, the request can be approved from \
+             **{until}** (admins: `/verify-repo` asks for the proof; `/approve --now <reason>` overrides)."
+        );
+    }
+    if v.link_expired && !v.state.is_closed() {
+        let _ = writeln!(
+            s,
+            "\n> [!NOTE]\n> Admins: the last emailed link expired without being used. `/verify-email` sends a new one."
+        );
+    }
+    if v.account.is_some_and(AccountFacts::has_unused_codes) && !v.state.is_closed() {
+        let _ = writeln!(
+            s,
+            "\n> [!IMPORTANT]\n> @{}, the account still has unused recovery codes. If you can find one (they were \
+             shown when you set up two-factor authentication, often saved as a file), use it to log in instead: \
+             it is much faster than a recovery. If you have truly lost all of them, say so in a comment.",
+            v.author
+        );
+    }
+    if !v.secrets.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n> [!CAUTION]\n> Admins: a secret was pasted in public on this issue ({}). The requester was told \
+             to revoke it{}. It is never repeated here.",
+            secret_names(v.secrets),
+            if v.secrets_redacted {
+                "; it was replaced with `[redacted]`, but GitHub's edit history still shows it"
+            } else {
+                ""
+            }
+        );
+    }
+    if let Some(n) = v.duplicate_of {
+        let _ = writeln!(
+            s,
+            "\n> [!NOTE]\n> Another open request names the same account: #{n}. An admin will look at both; \
+             if you opened both, you can close the newer one."
+        );
+    }
+    if v.username_changed {
+        let _ = writeln!(
+            s,
+            "\n> [!WARNING]\n> The username in this request changed. Every check was reset, every link already \
+             emailed was revoked and the ownership evidence was removed. Admins: the verification starts again \
+             for the account named now. This note stays until an admin's next command."
+        );
+    }
+    if !v.checks.is_empty() || v.state != State::Incomplete {
+        let _ = writeln!(s, "\n{}", checks_table(v.checks, v.required));
+    }
+    if v.account.is_some() || v.ownership.is_some() {
+        let _ = writeln!(s, "\n{}", triage_details(v));
+    }
+    let _ = writeln!(
+        s,
+        "\n<sub>State label: `{}`. Admins: comment `/help` for the commands.</sub>",
+        v.labels.for_state(v.state)
+    );
+    echo::fit(s)
+}
+
+fn state_title(state: State) -> &'static str {
+    match state {
+        State::Incomplete => "the form needs a fix",
+        State::Pending => "waiting for verification",
+        State::AwaitingUser => "waiting for the requester",
+        State::Verified => "verified",
+        State::Approved => "approved",
+        State::Denied => "denied",
+        State::Withdrawn => "withdrawn",
+        State::NoResponse => "closed for no response",
+    }
+}
+
+/// The triage facts for admins, folded in the status comment: what the
+/// account directory said, and the ownership evidence.
+/// The most projects listed one per row in the status comment; the rest
+/// are counted, so that the comment stays readable and whole (its state
+/// footer never cut) for an account with thousands of projects.
+const MAX_PROJECT_ROWS: usize = 100;
+
+fn triage_details(v: &StatusView<'_>) -> String {
+    let mut s = String::from("<details><summary>Triage facts (for admins)</summary>\n\n");
+    if let Some(facts) = v.account {
+        s.push_str("- Account: found in the account directory.\n");
+        match facts.unused_recovery_codes {
+            Some(0) => s.push_str("- Recovery codes: none unused.\n"),
+            Some(n) => {
+                let _ = writeln!(
+                    s,
+                    "- Recovery codes: **{n} unused**. The requester was told to use one (`/reply unused-recovery-codes` says it again)."
+                );
+            }
+            None => s.push_str("- Recovery codes: the directory does not say.\n"),
+        }
+    }
+    if let Some(e) = v.ownership {
+        if e.rows.is_empty() {
+            let _ = writeln!(
+                s,
+                "- The account has no projects: PyPI's fast path, label {} added (not a failed check).",
+                code(&v.labels.fasttrack)
+            );
+        } else {
+            let _ = write!(
+                s,
+                "\nThe account's projects and their source repositories, compared with the issue's author {} \
+                 by GitHub user id.\n\n| project | repository | the author's |\n|---|---|---|\n",
+                code(v.author)
+            );
+            for r in e.rows.iter().take(MAX_PROJECT_ROWS) {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} |",
+                    cell(&r.project),
+                    r.repository_url
+                        .as_deref()
+                        .map(cell)
+                        .unwrap_or_else(|| "(none)".to_owned()),
+                    if r.owned { "✅ yes" } else { "❌ no" }
+                );
+            }
+            if let Some(more) = e
+                .rows
+                .len()
+                .checked_sub(MAX_PROJECT_ROWS)
+                .filter(|&n| n > 0)
+            {
+                let owned = e.rows[MAX_PROJECT_ROWS..]
+                    .iter()
+                    .filter(|r| r.owned)
+                    .count();
+                let _ = writeln!(
+                    s,
+                    "| … and {more} more projects | | {owned} of them the author's |"
+                );
+            }
+            if e.all_owned {
+                let _ = write!(
+                    s,
+                    "\nEvery project's repository belongs to the author: check `project-ownership` recorded as \
+                     passed, label {} added.\n",
+                    code(&v.labels.fasttrack)
+                );
+            } else {
+                s.push_str(
+                    "\nNot every project's repository belongs to the author: ownership needs another check.\n",
+                );
+            }
+        }
+    }
+    s.push_str("\n</details>");
+    s
+}
