@@ -75,3 +75,41 @@ pub fn verification_email(m: &VerificationEmail<'_>) -> (String, String) {
     );
     (subject, body)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use insta::assert_snapshot;
+
+    use super::*;
+
+    /// The placeholders stand where the real link and token go; no address
+    /// appears in a message (the mail's envelope carries it).
+    fn mail<'a>(link: &'a str) -> VerificationEmail<'a> {
+        VerificationEmail {
+            index_name: "PyPI",
+            username: "alice",
+            issue_url: "https://github.com/pypi/support/issues/42",
+            link,
+            valid_for: Duration::from_secs(72 * 3_600),
+            contact: "the index's support address",
+        }
+    }
+
+    #[test]
+    fn confirmation_email() {
+        let (subject, body) =
+            verification_email(&mail("https://recovery.example/verify/LINK-TOKEN"));
+        assert_snapshot!(format!("Subject: {subject}\n\n{body}"));
+    }
+
+    #[test]
+    fn verify_repo_email() {
+        let (subject, body) = repo_email(
+            &mail("branchtokenplaceholder"),
+            &["alice/alice-tools".to_owned(), "alice/other".to_owned()],
+        );
+        assert_snapshot!(format!("Subject: {subject}\n\n{body}"));
+    }
+}

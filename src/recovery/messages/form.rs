@@ -78,3 +78,88 @@ pub fn no_such_account(username: &str) -> String {
         code(username)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use insta::assert_snapshot;
+
+    use super::*;
+
+    fn problem_for(field: &str, kind: ProblemKind) -> String {
+        problem(
+            &Problem {
+                field: field.to_owned(),
+                kind,
+            },
+            &Template::default_recovery(),
+        )
+    }
+
+    #[test]
+    fn every_problem_kind() {
+        let cases = [
+            (
+                "missing_checkboxes",
+                "code-of-conduct",
+                ProblemKind::Missing,
+            ),
+            ("missing_username", "username", ProblemKind::Missing),
+            ("missing_text", "reason", ProblemKind::Missing),
+            (
+                "username_is_email",
+                "username",
+                ProblemKind::UsernameIsEmail,
+            ),
+            (
+                "username_invalid",
+                "username",
+                // The requester's text, in a code span that holds.
+                ProblemKind::UsernameInvalid {
+                    value: "`@al ice`".to_owned(),
+                },
+            ),
+            (
+                "username_too_long",
+                "username",
+                ProblemKind::UsernameTooLong { max: 50 },
+            ),
+            (
+                "unticked_sentence",
+                "acknowledgement",
+                ProblemKind::Unticked {
+                    option:
+                        "I understand that it may take a significant amount of time to process \
+                             my account recovery request."
+                            .to_owned(),
+                },
+            ),
+            (
+                "unticked",
+                "code-of-conduct",
+                ProblemKind::Unticked {
+                    option: "I agree to follow the PSF Code of Conduct".to_owned(),
+                },
+            ),
+            (
+                "not_a_choice",
+                "index",
+                ProblemKind::NotAChoice {
+                    value: "CondaForge".to_owned(),
+                },
+            ),
+        ];
+        for (name, field, kind) in cases {
+            assert_snapshot!(format!("problem_{name}"), problem_for(field, kind));
+        }
+    }
+
+    #[test]
+    fn skeleton_of_the_default_form() {
+        assert_snapshot!(form_skeleton(&Template::default_recovery()));
+    }
+
+    #[test]
+    fn no_such_account_problem() {
+        assert_snapshot!(no_such_account("alice"));
+    }
+}

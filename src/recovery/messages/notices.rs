@@ -136,3 +136,92 @@ pub fn secret_warning(
     }
     echo::fit(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use insta::assert_snapshot;
+
+    use super::*;
+
+    #[test]
+    fn reminders() {
+        let week = Duration::from_secs(7 * 86_400);
+        assert_snapshot!(
+            "reminder_incomplete",
+            reminder("octocat", State::Incomplete, week)
+        );
+        assert_snapshot!(
+            "reminder_awaiting_user",
+            reminder(
+                "octocat",
+                State::AwaitingUser,
+                Duration::from_secs(36 * 3_600)
+            )
+        );
+    }
+
+    #[test]
+    fn link_expired_notice() {
+        assert_snapshot!(link_expired());
+    }
+
+    #[test]
+    fn branch_found_notices() {
+        let commit = "0123456789abcdef0123456789abcdef01234567";
+        assert_snapshot!(
+            "branch_found",
+            branch_found("alice/alice-tools", commit, false)
+        );
+        assert_snapshot!(
+            "branch_found_verified",
+            branch_found("alice/alice-tools", commit, true)
+        );
+    }
+
+    #[test]
+    fn approval_abandoned_notice() {
+        assert_snapshot!(approval_abandoned("admin-ann"));
+    }
+
+    #[test]
+    fn recover_failed_notices() {
+        assert_snapshot!(
+            "recover_failed_status_retrying",
+            recover_failed(Some(503), true)
+        );
+        assert_snapshot!(
+            "recover_failed_unreachable_retrying",
+            recover_failed(None, true)
+        );
+        assert_snapshot!(
+            "recover_failed_status_refused",
+            recover_failed(Some(409), false)
+        );
+    }
+
+    #[test]
+    fn secret_warnings() {
+        assert_snapshot!(
+            "secret_warning_issue_redacted_every_kind",
+            secret_warning(
+                "octocat",
+                &SecretKind::ALL,
+                SecretPlace::Issue,
+                true,
+                "PyPI"
+            )
+        );
+        assert_snapshot!(
+            "secret_warning_comment_not_redacted",
+            secret_warning(
+                "octocat",
+                &[SecretKind::PypiToken],
+                SecretPlace::Comment,
+                false,
+                "TestPyPI"
+            )
+        );
+    }
+}

@@ -73,3 +73,38 @@ pub fn verify_page(page: &VerifyPage<'_>) -> String {
          <body><h1>{title}</h1>\n{body}\n</body></html>\n"
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use insta::assert_snapshot;
+
+    use super::*;
+
+    #[test]
+    fn every_page() {
+        let issue = "https://github.com/pypi/support/issues/42";
+        let pages = [
+            (
+                "ask",
+                VerifyPage::Ask {
+                    index_name: "PyPI",
+                    // Every value is escaped.
+                    username: "<script>alert(1)</script>",
+                    issue,
+                },
+            ),
+            (
+                "confirmed",
+                VerifyPage::Confirmed {
+                    index_name: "PyPI",
+                    issue: "https://github.com/pypi/support/issues/42?a=\"b\"&c",
+                },
+            ),
+            ("no_longer_valid", VerifyPage::NoLongerValid),
+            ("unavailable", VerifyPage::Unavailable),
+        ];
+        for (name, page) in pages {
+            assert_snapshot!(format!("verify_page_{name}"), verify_page(&page));
+        }
+    }
+}

@@ -268,3 +268,296 @@ pub fn combined(replies: &[String], skipped: usize) -> String {
     }
     echo::fit(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone as _;
+    use insta::assert_snapshot;
+
+    use super::*;
+    use crate::recovery::replies::{Placeholders, render};
+
+    const REQUESTER: &str = "octocat";
+    const ADMIN: &str = "admin-ann";
+
+    fn placeholders() -> Placeholders<'static> {
+        Placeholders {
+            requester: REQUESTER,
+            admin: ADMIN,
+            username: Some("alice"),
+            issue: 42,
+            duplicate_of: Some(17),
+            index: "PyPI",
+            contact: "the index's support address",
+        }
+    }
+
+    /// Every kind of reply to a command, one snapshot each; `computed`
+    /// stands for the text the job makes (a `/status` answer, a canned
+    /// reply or the approve message, filled in).
+    #[test]
+    fn every_reply_kind() {
+        let until = chrono::Utc.with_ymd_and_hms(2026, 12, 8, 9, 30, 0).unwrap();
+        let approve = render(DEFAULT_APPROVE_MESSAGE, &placeholders());
+        let canned = render(default_replies()[0].1, &placeholders());
+        let cases: Vec<(&str, Reply, Option<&str>)> = vec![
+            (
+                "help_admin",
+                Reply::Help {
+                    kinds: CommandKind::ALL.to_vec(),
+                    replies: vec!["duplicate".to_owned(), "lost-email".to_owned()],
+                },
+                None,
+            ),
+            (
+                "help_requester",
+                Reply::Help {
+                    kinds: vec![
+                        CommandKind::Status,
+                        CommandKind::Help,
+                        CommandKind::Withdraw,
+                    ],
+                    replies: Vec::new(),
+                },
+                None,
+            ),
+            ("status", Reply::Status, Some("(the /status answer)")),
+            (
+                "requester_status",
+                Reply::RequesterStatus,
+                Some("(the requester's /status answer)"),
+            ),
+            ("not_admin", Reply::NotAdmin, None),
+            ("only_admins_decide", Reply::OnlyAdminsDecide, None),
+            ("only_requester", Reply::OnlyRequester, None),
+            ("withdrawn", Reply::Withdrawn, None),
+            (
+                "canned",
+                Reply::Canned {
+                    name: "unused-recovery-codes".to_owned(),
+                    extra: None,
+                },
+                Some(&canned),
+            ),
+            (
+                "canned_with_extra",
+                Reply::Canned {
+                    name: "unused-recovery-codes".to_owned(),
+                    // The admin's words: mentions defused, markup escaped.
+                    extra: Some("Also, @someone: see #1 <script>x</script>".to_owned()),
+                },
+                Some(&canned),
+            ),
+            (
+                "unknown_reply",
+                Reply::UnknownReply {
+                    name: "dupe`s".to_owned(),
+                    names: vec!["duplicate".to_owned(), "lost-email".to_owned()],
+                },
+                None,
+            ),
+            (
+                "own_request",
+                Reply::OwnRequest {
+                    command: "/approve",
+                },
+                None,
+            ),
+            (
+                "invalid_unknown",
+                Reply::Invalid(ParseError::Unknown {
+                    name: "aprove".to_owned(),
+                }),
+                None,
+            ),
+            (
+                "invalid_missing_argument",
+                Reply::Invalid(ParseError::MissingArgument {
+                    command: "/deny",
+                    argument: "a reason",
+                }),
+                None,
+            ),
+            (
+                "invalid_unexpected_argument",
+                Reply::Invalid(ParseError::UnexpectedArgument {
+                    command: "/verify-email",
+                }),
+                None,
+            ),
+            (
+                "invalid_check_name",
+                Reply::Invalid(ParseError::InvalidCheckName {
+                    name: "Email!".to_owned(),
+                }),
+                None,
+            ),
+            (
+                "not_in_state_closed",
+                Reply::NotInState {
+                    command: "/approve",
+                    state: State::Denied,
+                    open: false,
+                },
+                None,
+            ),
+            (
+                "not_in_state_incomplete",
+                Reply::NotInState {
+                    command: "/verify-email",
+                    state: State::Incomplete,
+                    open: true,
+                },
+                None,
+            ),
+            (
+                "not_in_state_open",
+                Reply::NotInState {
+                    command: "/reopen",
+                    state: State::Pending,
+                    open: true,
+                },
+                None,
+            ),
+            (
+                "missing_checks",
+                Reply::MissingChecks {
+                    missing: vec!["email".to_owned(), "project-ownership".to_owned()],
+                },
+                None,
+            ),
+            ("form_invalid", Reply::FormInvalid, None),
+            (
+                "note_required",
+                Reply::NoteRequired {
+                    check: "project-ownership".to_owned(),
+                },
+                None,
+            ),
+            ("email_unavailable", Reply::EmailUnavailable, None),
+            ("no_such_account", Reply::NoSuchAccount, None),
+            ("no_address", Reply::NoAddress, None),
+            (
+                "email_confirmed",
+                Reply::EmailConfirmed { verified: false },
+                None,
+            ),
+            (
+                "email_confirmed_verified",
+                Reply::EmailConfirmed { verified: true },
+                None,
+            ),
+            (
+                "info_requested",
+                Reply::InfoRequested {
+                    text: "Which projects did you publish?\n\nAnd @you, since when?".to_owned(),
+                },
+                None,
+            ),
+            ("email_requested", Reply::EmailRequested, None),
+            ("repo_requested", Reply::RepoRequested, None),
+            ("no_repositories", Reply::NoRepositories, None),
+            ("waiting_period", Reply::WaitingPeriod { until }, None),
+            ("approval_started", Reply::ApprovalStarted, None),
+            (
+                "check_confirmed",
+                Reply::CheckConfirmed {
+                    check: "project-ownership".to_owned(),
+                    verified: false,
+                },
+                None,
+            ),
+            (
+                "check_confirmed_verified",
+                Reply::CheckConfirmed {
+                    check: "email".to_owned(),
+                    verified: true,
+                },
+                None,
+            ),
+            (
+                "approved",
+                Reply::Approved {
+                    note: None,
+                    by_index: true,
+                },
+                Some(&approve),
+            ),
+            (
+                "approved_by_hand_with_note",
+                Reply::Approved {
+                    note: Some("Checked the release signatures.".to_owned()),
+                    by_index: false,
+                },
+                Some(&approve),
+            ),
+            (
+                "denied",
+                Reply::Denied {
+                    reason: "The account belongs to someone else.\nSee <the thread> @there."
+                        .to_owned(),
+                },
+                None,
+            ),
+            (
+                "reopened",
+                Reply::Reopened {
+                    state: State::Pending,
+                },
+                None,
+            ),
+            (
+                "returned",
+                Reply::Returned {
+                    state: State::AwaitingUser,
+                },
+                None,
+            ),
+            ("closed_no_response", Reply::ClosedNoResponse, None),
+        ];
+        for (name, r, computed) in cases {
+            // The one reply whose asker is the requester.
+            let actor = if r == Reply::OnlyAdminsDecide {
+                REQUESTER
+            } else {
+                ADMIN
+            };
+            assert_snapshot!(
+                format!("reply_{name}"),
+                reply(&r, REQUESTER, actor, computed)
+            );
+        }
+    }
+
+    #[test]
+    fn help_lists_commands_and_canned_replies() {
+        assert_snapshot!(help(
+            &[CommandKind::Approve, CommandKind::Reply],
+            &["duplicate".to_owned(), "odd|name".to_owned()]
+        ));
+    }
+
+    /// The shipped canned replies, filled in as a job fills them.
+    #[test]
+    fn default_replies_filled_in() {
+        for (name, text, state) in default_replies() {
+            let state = state.map_or("none".to_owned(), |s| s.to_string());
+            assert_snapshot!(
+                format!("default_reply_{name}"),
+                format!("state: {state}\n\n{}", render(text, &placeholders()))
+            );
+        }
+    }
+
+    #[test]
+    fn default_approve_message_filled_in() {
+        assert_snapshot!(render(DEFAULT_APPROVE_MESSAGE, &placeholders()));
+    }
+
+    #[test]
+    fn combined_replies() {
+        let replies = ["First answer.".to_owned(), "Second answer.".to_owned()];
+        assert_snapshot!("combined", combined(&replies, 0));
+        assert_snapshot!("combined_with_skipped", combined(&replies, 3));
+    }
+}

@@ -338,3 +338,360 @@ fn triage_details(v: &StatusView<'_>) -> String {
     s.push_str("\n</details>");
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use insta::assert_snapshot;
+
+    use super::*;
+    use crate::form::Template;
+    use crate::recovery::messages::form_skeleton;
+    use crate::recovery::ownership::Row;
+
+    fn required() -> Vec<String> {
+        vec!["email".to_owned()]
+    }
+
+    /// A request with nothing to say yet: the form's author `octocat`, in
+    /// `state`, read from the form with the username `alice`.
+    fn view<'a>(
+        state: State,
+        labels: &'a Labels,
+        checks: &'a [CheckLine],
+        required: &'a [String],
+    ) -> StatusView<'a> {
+        StatusView {
+            state,
+            awaiting_email: false,
+            awaiting_repo: false,
+            waiting_until: None,
+            link_expired: false,
+            author: "octocat",
+            from_form: true,
+            problems: &[],
+            skeleton: None,
+            duplicate_of: None,
+            ahead: 0,
+            username_read: Some("alice"),
+            username_is_email: false,
+            username_changed: false,
+            ownership: None,
+            account: None,
+            secrets: &[],
+            secrets_redacted: false,
+            checks,
+            required,
+            labels,
+        }
+    }
+
+    fn email_sent() -> Vec<CheckLine> {
+        vec![CheckLine {
+            name: "email".to_owned(),
+            status: CheckStatus::Sent,
+            actor: Some("admin-ann".to_owned()),
+            note: None,
+            when: "2026-12-01 09:30 UTC".to_owned(),
+        }]
+    }
+
+    fn all_passed() -> Vec<CheckLine> {
+        vec![
+            CheckLine {
+                name: "email".to_owned(),
+                status: CheckStatus::Passed,
+                actor: Some("admin-ann".to_owned()),
+                note: Some("confirmed from the emailed link".to_owned()),
+                when: "2026-12-01 10:00 UTC".to_owned(),
+            },
+            CheckLine {
+                name: "project-ownership".to_owned(),
+                status: CheckStatus::Passed,
+                actor: Some("admin-bob".to_owned()),
+                // An admin's note is user text: escaped, never a ping.
+                note: Some("@everyone saw <b>it</b> | #12".to_owned()),
+                when: "2026-12-01 10:05 UTC".to_owned(),
+            },
+        ]
+    }
+
+    #[test]
+    fn incomplete_not_from_form() {
+        let labels = Labels::default();
+        let skeleton = form_skeleton(&Template::default_recovery());
+        let v = StatusView {
+            from_form: false,
+            username_read: None,
+            skeleton: Some(&skeleton),
+            ..view(State::Incomplete, &labels, &[], &[])
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn incomplete_with_problems() {
+        let labels = Labels::default();
+        let problems = [
+            ProblemLine {
+                field: "username".to_owned(),
+                label: "PyPI Username".to_owned(),
+                message: "`al ice` is not a valid username.".to_owned(),
+            },
+            ProblemLine {
+                field: "code-of-conduct".to_owned(),
+                // A label from the template, escaped like any text.
+                label: "Code of <em>Conduct</em>".to_owned(),
+                message: "tick “I agree to follow the PSF Code of Conduct”.".to_owned(),
+            },
+        ];
+        let v = StatusView {
+            problems: &problems,
+            username_read: Some("al ice"),
+            ..view(State::Incomplete, &labels, &[], &[])
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn incomplete_username_is_email() {
+        let labels = Labels::default();
+        let problems = [ProblemLine {
+            field: "username".to_owned(),
+            label: "PyPI Username".to_owned(),
+            message: "a username is not an email address.".to_owned(),
+        }];
+        let v = StatusView {
+            problems: &problems,
+            username_read: None,
+            username_is_email: true,
+            ..view(State::Incomplete, &labels, &[], &[])
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn incomplete_no_username() {
+        let labels = Labels::default();
+        let problems = [ProblemLine {
+            field: "username".to_owned(),
+            label: "PyPI Username".to_owned(),
+            message: "write the username of the account you want to recover.".to_owned(),
+        }];
+        let v = StatusView {
+            problems: &problems,
+            username_read: None,
+            ..view(State::Incomplete, &labels, &[], &[])
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn pending() {
+        let labels = Labels::default();
+        let required = required();
+        for (name, ahead) in [
+            ("pending_none_ahead", 0),
+            ("pending_one_ahead", 1),
+            ("pending_many_ahead", 7),
+        ] {
+            let v = StatusView {
+                ahead,
+                ..view(State::Pending, &labels, &[], &required)
+            };
+            assert_snapshot!(name, status_comment(&v));
+        }
+    }
+
+    #[test]
+    fn awaiting_email_link_expired() {
+        let labels = Labels::default();
+        let required = required();
+        let checks = email_sent();
+        let v = StatusView {
+            awaiting_email: true,
+            link_expired: true,
+            ..view(State::AwaitingUser, &labels, &checks, &required)
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn awaiting_repo_waiting_period() {
+        let labels = Labels::default();
+        let required = required();
+        let checks = email_sent();
+        let v = StatusView {
+            awaiting_repo: true,
+            waiting_until: Some("2026-12-08 09:30 UTC".to_owned()),
+            ..view(State::AwaitingUser, &labels, &checks, &required)
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn awaiting_info() {
+        let labels = Labels::default();
+        let required = required();
+        let v = view(State::AwaitingUser, &labels, &[], &required);
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn verified() {
+        let labels = Labels::default();
+        let required = required();
+        let checks = all_passed();
+        let v = view(State::Verified, &labels, &checks, &required);
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn closed() {
+        let labels = Labels::default();
+        let required = required();
+        let checks = all_passed();
+        for (name, state) in [
+            ("closed_approved", State::Approved),
+            ("closed_denied", State::Denied),
+            ("closed_withdrawn", State::Withdrawn),
+            ("closed_no_response", State::NoResponse),
+        ] {
+            // Closed: no waiting period and no notes for the open request.
+            let v = StatusView {
+                waiting_until: Some("2026-12-08 09:30 UTC".to_owned()),
+                link_expired: true,
+                ..view(state, &labels, &checks, &required)
+            };
+            assert_snapshot!(name, status_comment(&v));
+        }
+    }
+
+    #[test]
+    fn every_notice() {
+        let labels = Labels::default();
+        let required = required();
+        let account = AccountFacts {
+            unused_recovery_codes: Some(3),
+        };
+        let secrets = [SecretKind::RecoveryCode, SecretKind::PypiToken];
+        let v = StatusView {
+            duplicate_of: Some(41),
+            username_changed: true,
+            account: Some(&account),
+            secrets: &secrets,
+            secrets_redacted: true,
+            ..view(State::Pending, &labels, &[], &required)
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn secret_not_redacted() {
+        let labels = Labels::default();
+        let required = required();
+        let secrets = [SecretKind::GithubToken, SecretKind::PrivateKey];
+        let v = StatusView {
+            secrets: &secrets,
+            ..view(State::Pending, &labels, &[], &required)
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn triage_no_projects() {
+        let labels = Labels::default();
+        let required = required();
+        let account = AccountFacts {
+            unused_recovery_codes: Some(0),
+        };
+        let evidence = Evidence::default();
+        let v = StatusView {
+            account: Some(&account),
+            ownership: Some(&evidence),
+            ..view(State::Pending, &labels, &[], &required)
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn triage_projects_all_owned() {
+        let labels = Labels::default();
+        let required = required();
+        let account = AccountFacts {
+            unused_recovery_codes: None,
+        };
+        let evidence = Evidence {
+            rows: vec![
+                Row {
+                    project: "alice-tools".to_owned(),
+                    repository_url: Some("https://github.com/alice/alice-tools".to_owned()),
+                    owned: true,
+                },
+                Row {
+                    project: "pipe|name".to_owned(),
+                    repository_url: Some("https://github.com/alice/pipe".to_owned()),
+                    owned: true,
+                },
+            ],
+            all_owned: true,
+        };
+        let v = StatusView {
+            account: Some(&account),
+            ownership: Some(&evidence),
+            ..view(State::Pending, &labels, &[], &required)
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn triage_projects_not_all_owned() {
+        let labels = Labels::default();
+        let required = required();
+        let evidence = Evidence {
+            rows: vec![
+                Row {
+                    project: "alice-tools".to_owned(),
+                    repository_url: Some("https://github.com/alice/alice-tools".to_owned()),
+                    owned: true,
+                },
+                Row {
+                    project: "old-thing".to_owned(),
+                    repository_url: None,
+                    owned: false,
+                },
+            ],
+            all_owned: false,
+        };
+        let v = StatusView {
+            ownership: Some(&evidence),
+            ..view(State::Pending, &labels, &[], &required)
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    /// Past `MAX_PROJECT_ROWS` the rest are counted; the snapshot keeps the
+    /// table's end, from the last listed rows on.
+    #[test]
+    fn triage_many_projects() {
+        let labels = Labels::default();
+        let required = required();
+        let evidence = Evidence {
+            rows: (0..MAX_PROJECT_ROWS + 3)
+                .map(|i| Row {
+                    project: format!("p{i}"),
+                    repository_url: Some(format!("https://github.com/alice/p{i}")),
+                    owned: i % 2 == 0,
+                })
+                .collect(),
+            all_owned: false,
+        };
+        let v = StatusView {
+            ownership: Some(&evidence),
+            ..view(State::Pending, &labels, &[], &required)
+        };
+        let text = status_comment(&v);
+        let tail = &text[text.find("| `p98` ").expect("row 98 listed")..];
+        assert!(!text.contains("`p100`"));
+        assert_snapshot!(tail);
+    }
+}

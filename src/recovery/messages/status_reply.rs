@@ -104,3 +104,86 @@ pub fn requester_status(
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use insta::assert_snapshot;
+
+    use super::*;
+    use crate::recovery::transitions::CheckStatus;
+
+    #[test]
+    fn admin_status_answer() {
+        let checks = [CheckLine {
+            name: "email".to_owned(),
+            status: CheckStatus::Passed,
+            actor: Some("admin-ann".to_owned()),
+            note: Some("confirmed from the emailed link".to_owned()),
+            when: "2026-12-01 10:00 UTC".to_owned(),
+        }];
+        let required = ["email".to_owned(), "project-ownership".to_owned()];
+        let history = [
+            HistoryLine {
+                when: "2026-12-01 09:00 UTC".to_owned(),
+                actor: "recovery-bot[bot]".to_owned(),
+                action: "intake".to_owned(),
+                from: None,
+                to: Some("pending".to_owned()),
+            },
+            HistoryLine {
+                when: "2026-12-01 09:30 UTC".to_owned(),
+                actor: "admin-ann".to_owned(),
+                action: "verify_email".to_owned(),
+                from: Some("pending".to_owned()),
+                to: Some("awaiting_user".to_owned()),
+            },
+            HistoryLine {
+                when: "2026-12-01 10:00 UTC".to_owned(),
+                actor: "octocat".to_owned(),
+                action: "email_confirmed".to_owned(),
+                from: Some("awaiting_user".to_owned()),
+                to: Some("pending".to_owned()),
+            },
+        ];
+        assert_snapshot!(status_reply(State::Pending, &checks, &required, &history));
+    }
+
+    /// The requester's short answer in every state (and why it waits).
+    #[test]
+    fn requester_status_in_every_state() {
+        let cases = [
+            ("incomplete", State::Incomplete, None, 0),
+            ("pending", State::Pending, None, 2),
+            (
+                "awaiting_repo",
+                State::AwaitingUser,
+                Some(Awaiting::Repo),
+                0,
+            ),
+            (
+                "awaiting_email",
+                State::AwaitingUser,
+                Some(Awaiting::Email),
+                1,
+            ),
+            (
+                "awaiting_info",
+                State::AwaitingUser,
+                Some(Awaiting::Info),
+                0,
+            ),
+            ("verified", State::Verified, None, 0),
+            ("approved", State::Approved, None, 0),
+            ("denied", State::Denied, None, 0),
+            ("withdrawn", State::Withdrawn, None, 0),
+            ("no_response", State::NoResponse, None, 0),
+        ];
+        for (name, state, awaiting, ahead) in cases {
+            let open = !state.is_closed();
+            assert_snapshot!(
+                format!("requester_status_{name}"),
+                requester_status(state, awaiting, open, ahead)
+            );
+        }
+    }
+}

@@ -98,3 +98,28 @@ pub(super) fn secret_names(kinds: &[SecretKind]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use chrono::TimeZone as _;
+    use insta::assert_snapshot;
+
+    use super::*;
+
+    #[test]
+    fn durations_in_words() {
+        let words: Vec<String> = [0, 1, 90, 60, 120, 3_600, 36 * 3_600, 86_400, 14 * 86_400]
+            .into_iter()
+            .map(|s| format!("{s} s: {}", human(Duration::from_secs(s))))
+            .collect();
+        assert_snapshot!(words.join("\n"));
+    }
+
+    #[test]
+    fn times_as_the_tracker_shows_them() {
+        let at = chrono::Utc.with_ymd_and_hms(2026, 12, 8, 9, 5, 59).unwrap();
+        assert_snapshot!(utc(&at));
+    }
+}
