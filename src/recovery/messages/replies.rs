@@ -52,150 +52,225 @@ fn parse_error(e: &ParseError) -> String {
 /// The words of a reply. `computed` is the text the job made for it: the
 /// `/status` answers and a canned reply's filled-in text.
 pub fn reply(r: &Reply, requester: &str, actor: &str, computed: Option<&str>) -> String {
+    let computed = computed.unwrap_or_default();
     let text = match r {
         Reply::Help { kinds, replies } => help(kinds, replies),
-        Reply::Status | Reply::RequesterStatus => computed.unwrap_or_default().to_owned(),
+        Reply::Status | Reply::RequesterStatus => computed.to_owned(),
         Reply::NotAdmin => format!(
             "@{actor}, only the tracker's admins can run commands here; nothing was changed."
         ),
-        Reply::OnlyAdminsDecide => format!(
-            "@{actor}, thank you; only the tracker's admins can move a request forward or decide it, so \
-             nothing was changed. You may run `/status` (where your request stands), `/withdraw` (withdraw it) \
-             and `/help`. I say this once; later admin commands from you get no answer."
-        ),
-        Reply::OnlyRequester => "`/withdraw` is for the requester; to close someone's request, use \
-             `/deny <reason>`. Nothing was changed."
-            .to_owned(),
-        Reply::Withdrawn => format!(
-            "@{requester}, your request is withdrawn and the issue is closed. If you change your mind, \
-             reopen the issue and it continues where it was."
-        ),
-        Reply::Canned { extra, .. } => {
-            let mut s = computed.unwrap_or_default().to_owned();
-            if let Some(extra) = extra {
-                let _ = write!(s, "\n\n{}", echo::paragraph(extra, 4_000));
-            }
-            s
-        }
-        Reply::UnknownReply { name, names } => format!(
-            "There is no canned reply named {}. The replies are: {}. Nothing was changed.",
-            code(name),
-            names.iter().map(|n| code(n)).collect::<Vec<_>>().join(", ")
-        ),
-        Reply::OwnRequest { command } => format!(
-            "@{actor}, `{command}` cannot be used on your own request; another admin has to do it. Nothing was changed."
-        ),
+        Reply::OnlyAdminsDecide => only_admins_decide(actor),
+        Reply::OnlyRequester => ONLY_REQUESTER.to_owned(),
+        Reply::Withdrawn => withdrawn(requester),
+        Reply::Canned { extra, .. } => canned(computed, extra.as_deref()),
+        Reply::UnknownReply { name, names } => unknown_reply(name, names),
+        Reply::OwnRequest { command } => own_request(actor, command),
         Reply::Invalid(e) => parse_error(e),
-        Reply::NotInState { command, state, open } => {
-            let why = match (state, open) {
-                (_, false)
-                | (
-                    State::Approved | State::Denied | State::Withdrawn | State::NoResponse,
-                    _,
-                ) => {
-                    "the request is closed (use `/reopen` first)".to_owned()
-                }
-                (State::Incomplete, _) => "the form is not complete yet".to_owned(),
-                _ => format!("the request is open and `{state}`"),
-            };
-            format!("`{command}` cannot be used now: {why}. Nothing was changed.")
-        }
-        Reply::MissingChecks { missing } => format!(
-            "`/approve` needs every required check to pass first. Missing: {}. Nothing was changed.",
-            missing.iter().map(|m| code(m)).collect::<Vec<_>>().join(", ")
-        ),
-        Reply::FormInvalid => "`/approve` cannot be used while the form has problems: the requester has to fix \
-             the issue first. Nothing was changed."
-            .to_owned(),
-        Reply::NoteRequired { check } => format!(
-            "`/confirm {check}` records by hand a check that proves ownership, so it needs a note saying how it \
-             was checked: `/confirm {check} <note>`. Nothing was changed.",
-            check = plain(check)
-        ),
-        Reply::EmailUnavailable => "`/verify-email` is not available: this bot has no mail server or account \
-             directory configured (`SMTP_URL`, `MAIL_FROM`, `ACCOUNT_DIRECTORY_URL`). Nothing was changed."
-            .to_owned(),
-        Reply::NoSuchAccount => "`/verify-email`: the account directory has no account with the username in this \
-             request. Nothing was changed; the requester may need to correct the username."
-            .to_owned(),
-        Reply::NoAddress => "`/verify-email`: the account's primary email address is not verified (or it has \
-             none), so no mail was sent: the link goes to a verified primary address only. Nothing was changed; \
-             verify ownership another way and record it with `/confirm email <note>`."
-            .to_owned(),
-        Reply::EmailConfirmed { verified } => {
-            let mut s = "The owner of the account confirmed this request from the link emailed to the \
-                 account's registered address."
-                .to_owned();
-            if *verified {
-                s.push_str(" Every required check has passed: the request is now `verified`.");
-            }
-            s
-        }
-        Reply::InfoRequested { text } => format!(
-            "@{requester}, an admin needs more information:\n\n{}\n\nPlease answer in a comment on this issue.",
-            quote(text)
-        ),
-        Reply::EmailRequested => format!(
-            "@{requester}, I have emailed a confirmation link to the address registered on the account. \
-             Open it and press **Confirm**. If nothing arrives within an hour, check your spam folder, then say so here."
-        ),
-        Reply::RepoRequested => format!(
-            "@{requester}, I have emailed instructions to the address registered on the account: push a \
-             branch named after the token in that email to the source repository of one of the account's \
-             projects. Do not post the token here. I look for the branch regularly (and on `/status`) and say \
-             here when I find it."
-        ),
-        Reply::NoRepositories => "`/verify-repo`: none of the account's projects names a source repository on \
-             GitHub, so there is nowhere to push the branch. Nothing was changed; use `/verify-email` and the \
-             waiting period instead."
-            .to_owned(),
-        Reply::WaitingPeriod { until } => format!(
-            "`/approve` cannot be used yet: without a proof of project ownership the waiting period runs until \
-             **{}**. `/verify-repo` asks the owner for the proof; `/approve --now <reason>` overrides the wait \
-             (the reason is kept in the audit log). Nothing was changed.",
-            utc(until)
-        ),
-        Reply::ApprovalStarted => {
-            "Approved: asking the index to reset the account's two-factor authentication and issue a \
-             password reset. The issue closes as soon as the index confirms."
-                .to_owned()
-        }
-        Reply::CheckConfirmed { check, verified } => {
-            let mut s = format!("Check {} recorded as passed.", code(check));
-            if *verified {
-                s.push_str(" Every required check has passed: the request is now `verified`.");
-            }
-            s
-        }
-        Reply::Approved { note, by_index } => {
-            let mut s = computed.unwrap_or_default().to_owned();
-            if let Some(note) = note {
-                let _ = write!(s, "\n\n{}", quote(note));
-            }
-            if !by_index {
-                let _ = write!(
-                    s,
-                    "\n\n<sub>Admins: this bot does not reset accounts itself; resetting two-factor \
-                     authentication and issuing the password reset in the index's admin tool is yours to do, \
-                     if it is not done yet.</sub>"
-                );
-            }
-            s
-        }
-        Reply::Denied { reason } => format!(
-            "@{requester}, this request was denied and closed.\n\n{}\n\nIf you think this is a mistake, reply here.",
-            quote(reason)
-        ),
+        Reply::NotInState {
+            command,
+            state,
+            open,
+        } => not_in_state(command, *state, *open),
+        Reply::MissingChecks { missing } => missing_checks(missing),
+        Reply::FormInvalid => FORM_INVALID.to_owned(),
+        Reply::NoteRequired { check } => note_required(check),
+        Reply::EmailUnavailable => EMAIL_UNAVAILABLE.to_owned(),
+        Reply::NoSuchAccount => NO_SUCH_ACCOUNT.to_owned(),
+        Reply::NoAddress => NO_ADDRESS.to_owned(),
+        Reply::EmailConfirmed { verified } => email_confirmed(*verified),
+        Reply::InfoRequested { text } => info_requested(requester, text),
+        Reply::EmailRequested => email_requested(requester),
+        Reply::RepoRequested => repo_requested(requester),
+        Reply::NoRepositories => NO_REPOSITORIES.to_owned(),
+        Reply::WaitingPeriod { until } => waiting_period(until),
+        Reply::ApprovalStarted => APPROVAL_STARTED.to_owned(),
+        Reply::CheckConfirmed { check, verified } => check_confirmed(check, *verified),
+        Reply::Approved { note, by_index } => approved(computed, note.as_deref(), *by_index),
+        Reply::Denied { reason } => denied(requester, reason),
         Reply::Reopened { state } => format!("Reopened; the request is `{state}` again."),
-        Reply::Returned { state } => format!(
-            "Welcome back, @{requester}: the request is reopened and `{state}` again."
-        ),
-        Reply::ClosedNoResponse => format!(
-            "@{requester}, I am closing this request because there was no answer after the reminder. \
-             Nothing is lost: to continue, comment on this issue and it reopens where it was."
-        ),
+        Reply::Returned { state } => {
+            format!("Welcome back, @{requester}: the request is reopened and `{state}` again.")
+        }
+        Reply::ClosedNoResponse => closed_no_response(requester),
     };
     echo::fit(text)
+}
+
+/// Said when every required check has passed with this step.
+const NOW_VERIFIED: &str = " Every required check has passed: the request is now `verified`.";
+
+const ONLY_REQUESTER: &str = "`/withdraw` is for the requester; to close someone's request, use \
+     `/deny <reason>`. Nothing was changed.";
+
+const FORM_INVALID: &str = "`/approve` cannot be used while the form has problems: the requester has to fix \
+     the issue first. Nothing was changed.";
+
+const EMAIL_UNAVAILABLE: &str = "`/verify-email` is not available: this bot has no mail server or account \
+     directory configured (`SMTP_URL`, `MAIL_FROM`, `ACCOUNT_DIRECTORY_URL`). Nothing was changed.";
+
+const NO_SUCH_ACCOUNT: &str = "`/verify-email`: the account directory has no account with the username in this \
+     request. Nothing was changed; the requester may need to correct the username.";
+
+const NO_ADDRESS: &str = "`/verify-email`: the account's primary email address is not verified (or it has \
+     none), so no mail was sent: the link goes to a verified primary address only. Nothing was changed; \
+     verify ownership another way and record it with `/confirm email <note>`.";
+
+const NO_REPOSITORIES: &str = "`/verify-repo`: none of the account's projects names a source repository on \
+     GitHub, so there is nowhere to push the branch. Nothing was changed; use `/verify-email` and the \
+     waiting period instead.";
+
+const APPROVAL_STARTED: &str = "Approved: asking the index to reset the account's two-factor authentication and issue a \
+             password reset. The issue closes as soon as the index confirms.";
+
+fn only_admins_decide(actor: &str) -> String {
+    format!(
+        "@{actor}, thank you; only the tracker's admins can move a request forward or decide it, so \
+         nothing was changed. You may run `/status` (where your request stands), `/withdraw` (withdraw it) \
+         and `/help`. I say this once; later admin commands from you get no answer."
+    )
+}
+
+fn own_request(actor: &str, command: &str) -> String {
+    format!(
+        "@{actor}, `{command}` cannot be used on your own request; another admin has to do it. Nothing was changed."
+    )
+}
+
+fn not_in_state(command: &str, state: State, open: bool) -> String {
+    let why = match (state, open) {
+        (_, false)
+        | (State::Approved | State::Denied | State::Withdrawn | State::NoResponse, _) => {
+            "the request is closed (use `/reopen` first)".to_owned()
+        }
+        (State::Incomplete, _) => "the form is not complete yet".to_owned(),
+        _ => format!("the request is open and `{state}`"),
+    };
+    format!("`{command}` cannot be used now: {why}. Nothing was changed.")
+}
+
+fn unknown_reply(name: &str, names: &[String]) -> String {
+    format!(
+        "There is no canned reply named {}. The replies are: {}. Nothing was changed.",
+        code(name),
+        names.iter().map(|n| code(n)).collect::<Vec<_>>().join(", ")
+    )
+}
+
+fn missing_checks(missing: &[String]) -> String {
+    format!(
+        "`/approve` needs every required check to pass first. Missing: {}. Nothing was changed.",
+        missing
+            .iter()
+            .map(|m| code(m))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+fn note_required(check: &str) -> String {
+    format!(
+        "`/confirm {check}` records by hand a check that proves ownership, so it needs a note saying how it \
+         was checked: `/confirm {check} <note>`. Nothing was changed.",
+        check = plain(check)
+    )
+}
+
+fn waiting_period(until: &chrono::DateTime<chrono::Utc>) -> String {
+    format!(
+        "`/approve` cannot be used yet: without a proof of project ownership the waiting period runs until \
+         **{}**. `/verify-repo` asks the owner for the proof; `/approve --now <reason>` overrides the wait \
+         (the reason is kept in the audit log). Nothing was changed.",
+        utc(until)
+    )
+}
+
+fn withdrawn(requester: &str) -> String {
+    format!(
+        "@{requester}, your request is withdrawn and the issue is closed. If you change your mind, \
+         reopen the issue and it continues where it was."
+    )
+}
+
+/// A canned reply's filled-in text, with the admin's own words after it.
+fn canned(computed: &str, extra: Option<&str>) -> String {
+    let mut s = computed.to_owned();
+    if let Some(extra) = extra {
+        let _ = write!(s, "\n\n{}", echo::paragraph(extra, 4_000));
+    }
+    s
+}
+
+fn email_confirmed(verified: bool) -> String {
+    let mut s = "The owner of the account confirmed this request from the link emailed to the \
+         account's registered address."
+        .to_owned();
+    if verified {
+        s.push_str(NOW_VERIFIED);
+    }
+    s
+}
+
+fn check_confirmed(check: &str, verified: bool) -> String {
+    let mut s = format!("Check {} recorded as passed.", code(check));
+    if verified {
+        s.push_str(NOW_VERIFIED);
+    }
+    s
+}
+
+fn info_requested(requester: &str, text: &str) -> String {
+    format!(
+        "@{requester}, an admin needs more information:\n\n{}\n\nPlease answer in a comment on this issue.",
+        quote(text)
+    )
+}
+
+fn email_requested(requester: &str) -> String {
+    format!(
+        "@{requester}, I have emailed a confirmation link to the address registered on the account. \
+         Open it and press **Confirm**. If nothing arrives within an hour, check your spam folder, then say so here."
+    )
+}
+
+fn repo_requested(requester: &str) -> String {
+    format!(
+        "@{requester}, I have emailed instructions to the address registered on the account: push a \
+         branch named after the token in that email to the source repository of one of the account's \
+         projects. Do not post the token here. I look for the branch regularly (and on `/status`) and say \
+         here when I find it."
+    )
+}
+
+/// The approve message (filled in), the admin's note, and, when the index
+/// did not do the reset, the reminder that admins must.
+fn approved(computed: &str, note: Option<&str>, by_index: bool) -> String {
+    let mut s = computed.to_owned();
+    if let Some(note) = note {
+        let _ = write!(s, "\n\n{}", quote(note));
+    }
+    if !by_index {
+        let _ = write!(
+            s,
+            "\n\n<sub>Admins: this bot does not reset accounts itself; resetting two-factor \
+             authentication and issuing the password reset in the index's admin tool is yours to do, \
+             if it is not done yet.</sub>"
+        );
+    }
+    s
+}
+
+fn denied(requester: &str, reason: &str) -> String {
+    format!(
+        "@{requester}, this request was denied and closed.\n\n{}\n\nIf you think this is a mistake, reply here.",
+        quote(reason)
+    )
+}
+
+fn closed_no_response(requester: &str) -> String {
+    format!(
+        "@{requester}, I am closing this request because there was no answer after the reminder. \
+         Nothing is lost: to continue, comment on this issue and it reopens where it was."
+    )
 }
 
 /// What `/approve` tells the requester by default, as PyPI's admins write

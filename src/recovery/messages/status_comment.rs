@@ -71,86 +71,112 @@ pub struct StatusView<'a> {
     pub labels: &'a Labels,
 }
 
+/// The status comment: its marker, where the request stands, the notes for
+/// requester and admins, the checks, the triage facts and the state label.
 pub fn status_comment(v: &StatusView<'_>) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{STATUS_MARKER}");
     let _ = writeln!(s, "### Account recovery: {}\n", state_title(v.state));
     if v.from_form {
-        match (v.username_read, v.username_is_email) {
-            (_, true) => {
-                let _ = writeln!(
-                    s,
-                    "**Username read from the form:** none (the field holds an email address, not repeated here).\n"
-                );
-            }
-            (Some(name), false) => {
-                let _ = writeln!(s, "**Username read from the form:** {}\n", code(name));
-            }
-            (None, false) => {
-                let _ = writeln!(s, "**Username read from the form:** none.\n");
-            }
+        username_read(&mut s, v);
+    }
+    what_happens(&mut s, v);
+    notes(&mut s, v);
+    if !v.checks.is_empty() || v.state != State::Incomplete {
+        let _ = writeln!(s, "\n{}", checks_table(v.checks, v.required));
+    }
+    if v.account.is_some() || v.ownership.is_some() {
+        let _ = writeln!(s, "\n{}", triage_details(v));
+    }
+    let _ = writeln!(
+        s,
+        "\n<sub>State label: `{}`. Admins: comment `/help` for the commands.</sub>",
+        v.labels.for_state(v.state)
+    );
+    echo::fit(s)
+}
+
+/// Which username the form gave (an email address is never repeated).
+fn username_read(s: &mut String, v: &StatusView<'_>) {
+    match (v.username_read, v.username_is_email) {
+        (_, true) => {
+            let _ = writeln!(
+                s,
+                "**Username read from the form:** none (the field holds an email address, not repeated here).\n"
+            );
+        }
+        (Some(name), false) => {
+            let _ = writeln!(s, "**Username read from the form:** {}\n", code(name));
+        }
+        (None, false) => {
+            let _ = writeln!(s, "**Username read from the form:** none.\n");
         }
     }
-    match v.state {
-        State::Incomplete => {
-            if !v.from_form {
-                let _ = writeln!(
-                    s,
-                    "@{}, this issue does not follow the account-recovery form, so it cannot be processed yet. \
-                     Please **edit the issue** (the `···` menu at its top right → *Edit*) and replace its text \
-                     with the form below, answering under each heading.",
-                    v.author
-                );
-                if let Some(skeleton) = v.skeleton {
-                    let _ = writeln!(s, "\n````markdown\n{skeleton}\n````");
-                }
-            } else {
-                let _ = writeln!(
-                    s,
-                    "@{}, thank you for your request. Before an admin can look at it, please **edit the issue** \
-                     (the `···` menu at its top right → *Edit*) and fix the following:\n",
-                    v.author
-                );
-                for p in v.problems {
-                    let _ = writeln!(s, "- **{}**: {}", plain(&p.label), p.message);
-                }
-                let _ = writeln!(
-                    s,
-                    "\nI check the form again every time the issue is saved; this comment will say when it is complete."
-                );
-            }
+}
+
+/// An incomplete request: what the requester must change, or the form to
+/// paste when the issue was not made from it.
+fn what_to_fix(s: &mut String, v: &StatusView<'_>) {
+    if !v.from_form {
+        let _ = writeln!(
+            s,
+            "@{}, this issue does not follow the account-recovery form, so it cannot be processed yet. \
+             Please **edit the issue** (the `···` menu at its top right → *Edit*) and replace its text \
+             with the form below, answering under each heading.",
+            v.author
+        );
+        if let Some(skeleton) = v.skeleton {
+            let _ = writeln!(s, "\n````markdown\n{skeleton}\n````");
         }
+    } else {
+        let _ = writeln!(
+            s,
+            "@{}, thank you for your request. Before an admin can look at it, please **edit the issue** \
+             (the `···` menu at its top right → *Edit*) and fix the following:\n",
+            v.author
+        );
+        for p in v.problems {
+            let _ = writeln!(s, "- **{}**: {}", plain(&p.label), p.message);
+        }
+        let _ = writeln!(
+            s,
+            "\nI check the form again every time the issue is saved; this comment will say when it is complete."
+        );
+    }
+}
+
+/// Where the request stands and who acts next.
+fn what_happens(s: &mut String, v: &StatusView<'_>) {
+    let author = v.author;
+    match v.state {
+        State::Incomplete => what_to_fix(s, v),
         State::Pending => {
             let _ = writeln!(
                 s,
-                "Thank you, @{}. Your request is complete and waits for an admin to verify it. \
-                 You do not need to do anything now; you will be told here what happens next.",
-                v.author
+                "Thank you, @{author}. Your request is complete and waits for an admin to verify it. \
+                 You do not need to do anything now; you will be told here what happens next."
             );
             let _ = writeln!(s, "\nWhen this was written, {}", ahead(v.ahead));
         }
         State::AwaitingUser if v.awaiting_repo => {
             let _ = writeln!(
                 s,
-                "@{}, instructions were emailed to the address registered on the account: push a branch named \
+                "@{author}, instructions were emailed to the address registered on the account: push a branch named \
                  after the token in that email to the source repository of one of the account's projects. \
-                 I look for it regularly and say here when I find it.",
-                v.author
+                 I look for it regularly and say here when I find it."
             );
         }
         State::AwaitingUser if v.awaiting_email => {
             let _ = writeln!(
                 s,
-                "@{}, a confirmation link was emailed to the address registered on the account. \
-                 Open it and press **Confirm**. The link works once and expires.",
-                v.author
+                "@{author}, a confirmation link was emailed to the address registered on the account. \
+                 Open it and press **Confirm**. The link works once and expires."
             );
         }
         State::AwaitingUser => {
             let _ = writeln!(
                 s,
-                "@{}, an admin asked you a question below. Please answer it in a comment on this issue.",
-                v.author
+                "@{author}, an admin asked you a question below. Please answer it in a comment on this issue."
             );
         }
         State::Verified => {
@@ -168,33 +194,37 @@ pub fn status_comment(v: &StatusView<'_>) -> String {
         State::Withdrawn => {
             let _ = writeln!(
                 s,
-                "@{}, you withdrew this request and it is closed. To continue it, reopen the issue.",
-                v.author
+                "@{author}, you withdrew this request and it is closed. To continue it, reopen the issue."
             );
         }
         State::NoResponse => {
             let _ = writeln!(
                 s,
-                "@{}, this request was closed because there was no answer after a reminder. To continue \
-                 it, comment on this issue: it reopens where it was.",
-                v.author
+                "@{author}, this request was closed because there was no answer after a reminder. To continue \
+                 it, comment on this issue: it reopens where it was."
             );
         }
     }
-    if let (Some(until), false) = (&v.waiting_until, v.state.is_closed()) {
+}
+
+/// The notes under the state's words: the waiting period, an expired link,
+/// unused recovery codes, pasted secrets, a duplicate, a changed username.
+fn notes(s: &mut String, v: &StatusView<'_>) {
+    let open = !v.state.is_closed();
+    if let (Some(until), true) = (&v.waiting_until, open) {
         let _ = writeln!(
             s,
             "\n**Waiting period:** without a proof of project ownership, the request can be approved from \
              **{until}** (admins: `/verify-repo` asks for the proof; `/approve --now <reason>` overrides)."
         );
     }
-    if v.link_expired && !v.state.is_closed() {
+    if v.link_expired && open {
         let _ = writeln!(
             s,
             "\n> [!NOTE]\n> Admins: the last emailed link expired without being used. `/verify-email` sends a new one."
         );
     }
-    if v.account.is_some_and(AccountFacts::has_unused_codes) && !v.state.is_closed() {
+    if v.account.is_some_and(AccountFacts::has_unused_codes) && open {
         let _ = writeln!(
             s,
             "\n> [!IMPORTANT]\n> @{}, the account still has unused recovery codes. If you can find one (they were \
@@ -231,18 +261,6 @@ pub fn status_comment(v: &StatusView<'_>) -> String {
              for the account named now. This note stays until an admin's next command."
         );
     }
-    if !v.checks.is_empty() || v.state != State::Incomplete {
-        let _ = writeln!(s, "\n{}", checks_table(v.checks, v.required));
-    }
-    if v.account.is_some() || v.ownership.is_some() {
-        let _ = writeln!(s, "\n{}", triage_details(v));
-    }
-    let _ = writeln!(
-        s,
-        "\n<sub>State label: `{}`. Admins: comment `/help` for the commands.</sub>",
-        v.labels.for_state(v.state)
-    );
-    echo::fit(s)
 }
 
 fn state_title(state: State) -> &'static str {
@@ -258,13 +276,13 @@ fn state_title(state: State) -> &'static str {
     }
 }
 
-/// The triage facts for admins, folded in the status comment: what the
-/// account directory said, and the ownership evidence.
 /// The most projects listed one per row in the status comment; the rest
 /// are counted, so that the comment stays readable and whole (its state
 /// footer never cut) for an account with thousands of projects.
 const MAX_PROJECT_ROWS: usize = 100;
 
+/// The triage facts for admins, folded in the status comment: what the
+/// account directory said, and the ownership evidence.
 fn triage_details(v: &StatusView<'_>) -> String {
     let mut s = String::from("<details><summary>Triage facts (for admins)</summary>\n\n");
     if let Some(facts) = v.account {
