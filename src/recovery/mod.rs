@@ -5,10 +5,12 @@
 pub mod echo;
 pub mod intake;
 pub mod messages;
+mod outcome;
 pub mod ownership;
 pub mod replies;
 pub mod rounds;
 pub mod secrets;
+mod situation;
 pub mod state;
 pub mod timers;
 pub mod transitions;
