@@ -23,44 +23,17 @@ pub fn command(
         Ok(cmd) => cmd,
         Err(e) => return Outcome::refused("command_invalid", Reply::Invalid(e.clone())),
     };
-    let own = actor.id == sit.author_id;
-    let kind = cmd.kind();
-    if !kind.allowed(actor.is_admin, own) {
-        let reply = if own {
-            Reply::OnlyAdminsDecide
-        } else if actor.is_admin && kind.who() == Who::Requester {
-            Reply::OnlyRequester
-        } else {
-            Reply::NotAdmin
-        };
-        return Outcome::refused("command_refused", reply);
-    }
-    let not_in_state = |command: &'static str| {
-        Outcome::refused(
-            "command_refused",
-            Reply::NotInState {
-                command,
-                state: sit.state,
-                open: sit.issue_open,
-            },
-        )
+    let ask = Ask {
+        sit,
+        actor,
+        own: actor.id == sit.author_id,
+        active: sit.issue_open && !sit.state.is_closed(),
     };
-    let active = sit.issue_open && !sit.state.is_closed();
+    if let Some(refused) = ask.not_allowed(cmd.kind()) {
+        return refused;
+    }
     match cmd {
-        Command::Help => Outcome {
-            reply: Some(Reply::Help {
-                kinds: CommandKind::ALL
-                    .into_iter()
-                    .filter(|k| k.allowed(actor.is_admin, own))
-                    .collect(),
-                replies: if actor.is_admin {
-                    replies.names().into_iter().map(str::to_owned).collect()
-                } else {
-                    Vec::new()
-                },
-            }),
-            ..Outcome::done("help")
-        },
+        Command::Help => help(&ask, replies),
         Command::Status => Outcome {
             reply: Some(if actor.is_admin {
                 Reply::Status
@@ -69,218 +42,317 @@ pub fn command(
             }),
             ..Outcome::done("status")
         },
-        Command::Withdraw => {
-            if !active {
-                return not_in_state("/withdraw");
-            }
-            Outcome {
-                to: Some((State::Withdrawn, sit.awaiting)),
-                issue: Some(IssueChange::CloseNotPlanned),
-                reply: Some(Reply::Withdrawn),
-                ..Outcome::done("withdraw")
-            }
+        Command::Withdraw => withdraw(&ask),
+        Command::Reply { name, extra } => canned_reply(&ask, name, extra, replies),
+        Command::VerifyEmail => verify_email(&ask),
+        Command::VerifyRepo => verify_repo(&ask),
+        Command::RequestInfo { text } => request_info(&ask, text),
+        Command::Confirm { check, note } => confirm(&ask, check, note),
+        Command::Approve { note, now } => approve(&ask, note, *now),
+        Command::Deny { reason } => deny(&ask, reason),
+        Command::Reopen => reopen(&ask),
+    }
+}
+
+/// A command and who gave it, on the request as it is: what every
+/// command's rule reads.
+struct Ask<'a> {
+    sit: &'a Situation,
+    actor: &'a Actor,
+    /// The actor is the requester.
+    own: bool,
+    /// The issue is open and the request not closed.
+    active: bool,
+}
+
+impl Ask<'_> {
+    /// The refusal for a command this actor may not run at all.
+    fn not_allowed(&self, kind: CommandKind) -> Option<Outcome> {
+        if kind.allowed(self.actor.is_admin, self.own) {
+            return None;
         }
-        Command::Reply { name, extra } => {
-            let Some(canned) = replies.get(name) else {
-                return Outcome::refused(
-                    "command_invalid",
-                    Reply::UnknownReply {
-                        name: name.clone(),
-                        names: replies.names().into_iter().map(str::to_owned).collect(),
-                    },
-                );
-            };
-            let reply = Reply::Canned {
-                name: name.to_ascii_lowercase(),
-                extra: extra.clone(),
-            };
-            let (to, issue) = match canned.state {
-                None => (None, None),
-                Some(State::Denied) if sit.state.is_closed() => return not_in_state("/reply"),
-                Some(State::Denied) => (
-                    Some((State::Denied, None)),
-                    Some(IssueChange::CloseNotPlanned),
-                ),
-                Some(_) if !active => return not_in_state("/reply"),
-                Some(State::AwaitingUser) => {
-                    (Some((State::AwaitingUser, Some(Awaiting::Info))), None)
-                }
-                Some(other) => (Some((sit.settle(other), None)), None),
-            };
-            Outcome {
-                to,
-                issue,
-                reply: Some(reply),
-                ..Outcome::done("reply")
-            }
-        }
-        Command::VerifyEmail | Command::VerifyRepo => {
-            let name = if *cmd == Command::VerifyEmail {
-                "/verify-email"
+        let reply = if self.own {
+            Reply::OnlyAdminsDecide
+        } else if self.actor.is_admin && kind.who() == Who::Requester {
+            Reply::OnlyRequester
+        } else {
+            Reply::NotAdmin
+        };
+        Some(Outcome::refused("command_refused", reply))
+    }
+
+    /// The refusal for a command the request's state does not allow.
+    fn not_in_state(&self, command: &'static str) -> Outcome {
+        Outcome::refused(
+            "command_refused",
+            Reply::NotInState {
+                command,
+                state: self.sit.state,
+                open: self.sit.issue_open,
+            },
+        )
+    }
+
+    /// The refusal for an admin acting on their own request.
+    fn own_request(&self, command: &'static str) -> Outcome {
+        Outcome::refused("command_refused", Reply::OwnRequest { command })
+    }
+}
+
+fn help(ask: &Ask<'_>, replies: &Replies) -> Outcome {
+    let is_admin = ask.actor.is_admin;
+    Outcome {
+        reply: Some(Reply::Help {
+            kinds: CommandKind::ALL
+                .into_iter()
+                .filter(|k| k.allowed(is_admin, ask.own))
+                .collect(),
+            replies: if is_admin {
+                replies.names().into_iter().map(str::to_owned).collect()
             } else {
-                "/verify-repo"
-            };
-            if !active || sit.state == State::Incomplete || !sit.form_valid {
-                return not_in_state(name);
-            }
-            if own {
-                return Outcome::refused("command_refused", Reply::OwnRequest { command: name });
-            }
-            if !sit.email_available {
-                return Outcome::refused("command_refused", Reply::EmailUnavailable);
-            }
-            match sit.account {
-                AccountCheck::Found => {}
-                AccountCheck::Missing => {
-                    return Outcome::refused("command_refused", Reply::NoSuchAccount);
-                }
-                AccountCheck::NoAddress | AccountCheck::NotLookedUp => {
-                    return Outcome::refused("command_refused", Reply::NoAddress);
-                }
-            }
-            if *cmd == Command::VerifyEmail {
-                return Outcome {
-                    to: Some((State::AwaitingUser, Some(Awaiting::Email))),
-                    check: Some((EMAIL_CHECK.to_owned(), CheckStatus::Sent, None)),
-                    send_email: true,
-                    reply: Some(Reply::EmailRequested),
-                    ..Outcome::done("verify_email")
-                };
-            }
-            if sit.account_repos == 0 {
-                return Outcome::refused("command_refused", Reply::NoRepositories);
-            }
-            Outcome {
-                to: Some((State::AwaitingUser, Some(Awaiting::Repo))),
-                check: Some((OWNERSHIP_CHECK.to_owned(), CheckStatus::Sent, None)),
-                send_repo_token: true,
-                reply: Some(Reply::RepoRequested),
-                ..Outcome::done("verify_repo")
-            }
+                Vec::new()
+            },
+        }),
+        ..Outcome::done("help")
+    }
+}
+
+fn withdraw(ask: &Ask<'_>) -> Outcome {
+    if !ask.active {
+        return ask.not_in_state("/withdraw");
+    }
+    Outcome {
+        to: Some((State::Withdrawn, ask.sit.awaiting)),
+        issue: Some(IssueChange::CloseNotPlanned),
+        reply: Some(Reply::Withdrawn),
+        ..Outcome::done("withdraw")
+    }
+}
+
+/// `/reply <name>`: the canned reply, and the state it moves to.
+fn canned_reply(ask: &Ask<'_>, name: &str, extra: &Option<String>, replies: &Replies) -> Outcome {
+    let sit = ask.sit;
+    let Some(canned) = replies.get(name) else {
+        return Outcome::refused(
+            "command_invalid",
+            Reply::UnknownReply {
+                name: name.to_owned(),
+                names: replies.names().into_iter().map(str::to_owned).collect(),
+            },
+        );
+    };
+    let reply = Reply::Canned {
+        name: name.to_ascii_lowercase(),
+        extra: extra.clone(),
+    };
+    let (to, issue) = match canned.state {
+        None => (None, None),
+        Some(State::Denied) if sit.state.is_closed() => return ask.not_in_state("/reply"),
+        Some(State::Denied) => (
+            Some((State::Denied, None)),
+            Some(IssueChange::CloseNotPlanned),
+        ),
+        Some(_) if !ask.active => return ask.not_in_state("/reply"),
+        Some(State::AwaitingUser) => (Some((State::AwaitingUser, Some(Awaiting::Info))), None),
+        Some(other) => (Some((sit.settle(other), None)), None),
+    };
+    Outcome {
+        to,
+        issue,
+        reply: Some(reply),
+        ..Outcome::done("reply")
+    }
+}
+
+/// Why a round (`/verify-email`, `/verify-repo`) cannot start, if it cannot.
+fn round_refused(ask: &Ask<'_>, command: &'static str) -> Option<Outcome> {
+    let sit = ask.sit;
+    if !ask.active || sit.state == State::Incomplete || !sit.form_valid {
+        return Some(ask.not_in_state(command));
+    }
+    if ask.own {
+        return Some(ask.own_request(command));
+    }
+    if !sit.email_available {
+        return Some(Outcome::refused("command_refused", Reply::EmailUnavailable));
+    }
+    match sit.account {
+        AccountCheck::Found => None,
+        AccountCheck::Missing => Some(Outcome::refused("command_refused", Reply::NoSuchAccount)),
+        AccountCheck::NoAddress | AccountCheck::NotLookedUp => {
+            Some(Outcome::refused("command_refused", Reply::NoAddress))
         }
-        Command::RequestInfo { text } => {
-            if !active {
-                return not_in_state("/request-info");
-            }
-            Outcome {
-                to: Some((State::AwaitingUser, Some(Awaiting::Info))),
-                reply: Some(Reply::InfoRequested { text: text.clone() }),
-                ..Outcome::done("request_info")
-            }
-        }
-        Command::Confirm { check, note } => {
-            if !active {
-                return not_in_state("/confirm");
-            }
-            if own {
-                return Outcome::refused(
-                    "command_refused",
-                    Reply::OwnRequest {
-                        command: "/confirm",
-                    },
-                );
-            }
-            let needs_note = check == EMAIL_CHECK || sit.required.iter().any(|r| r == check);
-            if needs_note && note.is_none() {
-                return Outcome::refused(
-                    "command_refused",
-                    Reply::NoteRequired {
-                        check: check.clone(),
-                    },
-                );
-            }
-            let mut after = sit.clone();
-            after.checks.retain(|(n, _)| n != check);
-            after.checks.push((check.clone(), CheckStatus::Passed));
-            let verified = after.missing_checks().is_empty()
-                && matches!(sit.state, State::Pending | State::AwaitingUser)
-                && sit.settle(State::Verified) == State::Verified;
-            Outcome {
-                to: verified.then_some((State::Verified, None)),
-                check: Some((check.clone(), CheckStatus::Passed, note.clone())),
-                reply: Some(Reply::CheckConfirmed {
-                    check: check.clone(),
-                    verified,
-                }),
-                ..Outcome::done("confirm")
-            }
-        }
-        Command::Approve { note, now } => {
-            if !active || sit.state == State::Incomplete {
-                return not_in_state("/approve");
-            }
-            if own {
-                return Outcome::refused(
-                    "command_refused",
-                    Reply::OwnRequest {
-                        command: "/approve",
-                    },
-                );
-            }
-            if !sit.form_valid {
-                return Outcome::refused("command_refused", Reply::FormInvalid);
-            }
-            let missing = sit.missing_checks();
-            if !missing.is_empty() {
-                return Outcome::refused("command_refused", Reply::MissingChecks { missing });
-            }
-            let waiting = sit.waiting_until.filter(|until| *until > sit.now);
-            if let (Some(until), false) = (waiting, *now) {
-                return Outcome::refused("command_refused", Reply::WaitingPeriod { until });
-            }
-            // An override is audited with its reason.
-            let action = match (*now && waiting.is_some(), sit.index_recover) {
-                (true, true) => "approve_requested_now",
-                (false, true) => "approve_requested",
-                (true, false) => "approve_now",
-                (false, false) => "approve",
-            };
-            if sit.index_recover {
-                // The tracker says done only once the index is.
-                return Outcome {
-                    recover: true,
-                    note: note.clone(),
-                    reply: Some(Reply::ApprovalStarted),
-                    ..Outcome::done(action)
-                };
-            }
-            Outcome {
-                to: Some((State::Approved, None)),
-                issue: Some(IssueChange::CloseCompleted),
-                note: note.clone(),
-                reply: Some(Reply::Approved {
-                    note: note.clone(),
-                    by_index: false,
-                }),
-                ..Outcome::done(action)
-            }
-        }
-        Command::Deny { reason } => {
-            if sit.state.is_closed() {
-                return not_in_state("/deny");
-            }
-            Outcome {
-                to: Some((State::Denied, None)),
-                issue: Some(IssueChange::CloseNotPlanned),
-                reply: Some(Reply::Denied {
-                    reason: reason.clone(),
-                }),
-                ..Outcome::done("deny")
-            }
-        }
-        Command::Reopen => {
-            if active {
-                return not_in_state("/reopen");
-            }
-            let state = sit.reopened_state();
-            let awaiting = sit.awaiting.filter(|_| state == State::AwaitingUser);
-            Outcome {
-                to: Some((state, awaiting)),
-                issue: (!sit.issue_open).then_some(IssueChange::Reopen),
-                reply: Some(Reply::Reopened { state }),
-                ..Outcome::done("reopen")
-            }
-        }
+    }
+}
+
+fn verify_email(ask: &Ask<'_>) -> Outcome {
+    if let Some(refused) = round_refused(ask, "/verify-email") {
+        return refused;
+    }
+    Outcome {
+        to: Some((State::AwaitingUser, Some(Awaiting::Email))),
+        check: Some((EMAIL_CHECK.to_owned(), CheckStatus::Sent, None)),
+        send_email: true,
+        reply: Some(Reply::EmailRequested),
+        ..Outcome::done("verify_email")
+    }
+}
+
+fn verify_repo(ask: &Ask<'_>) -> Outcome {
+    if let Some(refused) = round_refused(ask, "/verify-repo") {
+        return refused;
+    }
+    if ask.sit.account_repos == 0 {
+        return Outcome::refused("command_refused", Reply::NoRepositories);
+    }
+    Outcome {
+        to: Some((State::AwaitingUser, Some(Awaiting::Repo))),
+        check: Some((OWNERSHIP_CHECK.to_owned(), CheckStatus::Sent, None)),
+        send_repo_token: true,
+        reply: Some(Reply::RepoRequested),
+        ..Outcome::done("verify_repo")
+    }
+}
+
+fn request_info(ask: &Ask<'_>, text: &str) -> Outcome {
+    if !ask.active {
+        return ask.not_in_state("/request-info");
+    }
+    Outcome {
+        to: Some((State::AwaitingUser, Some(Awaiting::Info))),
+        reply: Some(Reply::InfoRequested {
+            text: text.to_owned(),
+        }),
+        ..Outcome::done("request_info")
+    }
+}
+
+/// `/confirm <check> [note]`: a check passed out of band.
+fn confirm(ask: &Ask<'_>, check: &str, note: &Option<String>) -> Outcome {
+    let sit = ask.sit;
+    if !ask.active {
+        return ask.not_in_state("/confirm");
+    }
+    if ask.own {
+        return ask.own_request("/confirm");
+    }
+    let needs_note = check == EMAIL_CHECK || sit.required.iter().any(|r| r == check);
+    if needs_note && note.is_none() {
+        return Outcome::refused(
+            "command_refused",
+            Reply::NoteRequired {
+                check: check.to_owned(),
+            },
+        );
+    }
+    let mut after = sit.clone();
+    after.checks.retain(|(n, _)| n != check);
+    after.checks.push((check.to_owned(), CheckStatus::Passed));
+    let verified = after.missing_checks().is_empty()
+        && matches!(sit.state, State::Pending | State::AwaitingUser)
+        && sit.settle(State::Verified) == State::Verified;
+    Outcome {
+        to: verified.then_some((State::Verified, None)),
+        check: Some((check.to_owned(), CheckStatus::Passed, note.clone())),
+        reply: Some(Reply::CheckConfirmed {
+            check: check.to_owned(),
+            verified,
+        }),
+        ..Outcome::done("confirm")
+    }
+}
+
+/// Why `/approve` cannot be used now, if it cannot (every refusal is
+/// `command_refused`); else whether the waiting period is still running
+/// (and so `--now` overrides it).
+fn approve_refused(ask: &Ask<'_>, now: bool) -> Result<bool, Reply> {
+    let sit = ask.sit;
+    if !ask.active || sit.state == State::Incomplete {
+        return Err(Reply::NotInState {
+            command: "/approve",
+            state: sit.state,
+            open: sit.issue_open,
+        });
+    }
+    if ask.own {
+        return Err(Reply::OwnRequest {
+            command: "/approve",
+        });
+    }
+    if !sit.form_valid {
+        return Err(Reply::FormInvalid);
+    }
+    let missing = sit.missing_checks();
+    if !missing.is_empty() {
+        return Err(Reply::MissingChecks { missing });
+    }
+    let waiting = sit.waiting_until.filter(|until| *until > sit.now);
+    if let (Some(until), false) = (waiting, now) {
+        return Err(Reply::WaitingPeriod { until });
+    }
+    Ok(waiting.is_some())
+}
+
+fn approve(ask: &Ask<'_>, note: &Option<String>, now: bool) -> Outcome {
+    let waiting = match approve_refused(ask, now) {
+        Ok(waiting) => waiting,
+        Err(reply) => return Outcome::refused("command_refused", reply),
+    };
+    let index_recover = ask.sit.index_recover;
+    // An override is audited with its reason.
+    let action = match (now && waiting, index_recover) {
+        (true, true) => "approve_requested_now",
+        (false, true) => "approve_requested",
+        (true, false) => "approve_now",
+        (false, false) => "approve",
+    };
+    if index_recover {
+        // The tracker says done only once the index is.
+        return Outcome {
+            recover: true,
+            note: note.clone(),
+            reply: Some(Reply::ApprovalStarted),
+            ..Outcome::done(action)
+        };
+    }
+    Outcome {
+        to: Some((State::Approved, None)),
+        issue: Some(IssueChange::CloseCompleted),
+        note: note.clone(),
+        reply: Some(Reply::Approved {
+            note: note.clone(),
+            by_index: false,
+        }),
+        ..Outcome::done(action)
+    }
+}
+
+fn deny(ask: &Ask<'_>, reason: &str) -> Outcome {
+    if ask.sit.state.is_closed() {
+        return ask.not_in_state("/deny");
+    }
+    Outcome {
+        to: Some((State::Denied, None)),
+        issue: Some(IssueChange::CloseNotPlanned),
+        reply: Some(Reply::Denied {
+            reason: reason.to_owned(),
+        }),
+        ..Outcome::done("deny")
+    }
+}
+
+fn reopen(ask: &Ask<'_>) -> Outcome {
+    let sit = ask.sit;
+    if ask.active {
+        return ask.not_in_state("/reopen");
+    }
+    let state = sit.reopened_state();
+    let awaiting = sit.awaiting.filter(|_| state == State::AwaitingUser);
+    Outcome {
+        to: Some((state, awaiting)),
+        issue: (!sit.issue_open).then_some(IssueChange::Reopen),
+        reply: Some(Reply::Reopened { state }),
+        ..Outcome::done("reopen")
     }
 }
 
