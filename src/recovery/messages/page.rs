@@ -18,7 +18,7 @@ pub enum VerifyPage<'a> {
     Unavailable,
 }
 
-/// The page's only style, inline; `verify::page` allows exactly this in its
+/// The page's only style, inline; `http::verify_page` allows exactly this in its
 /// Content-Security-Policy.
 pub const VERIFY_PAGE_STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;\
 padding:0 1rem;line-height:1.5}button{font-size:1.1rem;padding:.6rem 1.6rem;cursor:pointer}";

@@ -14,15 +14,15 @@ use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 use tracing::{info, warn};
 
-use super::{hash_address, hash_token};
+use super::AppState;
 use crate::jobs::{EMAIL_CONFIRMED, situation, store_outcome};
 use crate::recovery::messages::{VERIFY_PAGE_STYLE, VerifyPage, verify_page};
 use crate::recovery::rounds::{self, LinkFacts, Refusal};
 use crate::recovery::transitions::{self, AccountCheck, Awaiting, CheckStatus, EMAIL_CHECK};
-use crate::server::AppState;
 use crate::store::jobs::{self, IssueKey, NewJob};
 use crate::store::requests::{self, Audit, Check, Request};
 use crate::store::tokens::{self, Token};
+use crate::verify::{hash_address, hash_token};
 
 /// Nothing but the page's own inline style; no script, no frames, forms
 /// post only back here.

@@ -15,8 +15,8 @@ use http_body_util::LengthLimitError;
 use sqlx::PgPool;
 use tracing::{Instrument, info, info_span, warn};
 
+use crate::http::AppState;
 use crate::jobs::PROCESS_DELIVERY;
-use crate::server::AppState;
 use crate::store::deliveries::{self, NewDelivery};
 use crate::store::jobs::{self, NewJob};
 use event::Decision;

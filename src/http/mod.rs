@@ -1,4 +1,9 @@
-//! The HTTP routes and the state they share.
+//! The HTTP side: the routes and the state they share, and the handlers:
+//! webhook intake, the confirmation page, health and metrics. Handlers only
+//! check, store and answer; the work is done by `crate::jobs`.
+
+pub mod verify_page;
+pub mod webhook;
 
 use std::sync::Arc;
 
@@ -12,7 +17,7 @@ use sqlx::PgPool;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
-use crate::{store, telemetry, verify, webhook};
+use crate::{store, telemetry, verify};
 
 pub struct AppState {
     pub pool: PgPool,
@@ -47,7 +52,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(metrics))
         .route(
             "/verify/{token}",
-            get(verify::page::show).post(verify::page::confirm),
+            get(verify_page::show).post(verify_page::confirm),
         )
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
