@@ -42,12 +42,7 @@ pub fn run(
 ) -> u8 {
     let template = match &args.template {
         None => Template::default_recovery(),
-        Some(path) => match std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|t| {
-                Template::from_yaml_with(&t, rules.username_field.as_deref())
-                    .map_err(|e| e.to_string())
-            }) {
+        Some(path) => match load_template(path, rules) {
             Ok(t) => t,
             Err(e) => {
                 let _ = writeln!(err, "recovery-bot check: template {}: {e}", path.display());
@@ -64,21 +59,7 @@ pub fn run(
     let mut code = VALID;
     let mut stdin_used = false;
     for name in &inputs {
-        let body = if name == "-" {
-            if stdin_used {
-                Err("standard input can be read only once".to_owned())
-            } else {
-                stdin_used = true;
-                let mut s = String::new();
-                stdin
-                    .read_to_string(&mut s)
-                    .map(|_| s)
-                    .map_err(|e| e.to_string())
-            }
-        } else {
-            std::fs::read_to_string(name).map_err(|e| e.to_string())
-        };
-        let body = match body {
+        let body = match read_body(name, stdin, &mut stdin_used) {
             Ok(b) => b,
             Err(e) => {
                 let _ = writeln!(err, "recovery-bot check: {name}: {e}");
@@ -96,38 +77,76 @@ pub fn run(
             .iter()
             .map(|p| (p.field.clone(), messages::problem(p, &template)))
             .collect();
-        let _ = match args.format {
-            Format::Json => {
-                let mut v = json!({
-                    "valid": validation.is_valid(),
-                    "fields": validation.fields_json(),
-                    "problems": problems
-                        .iter()
-                        .map(|(f, m)| json!({"field": f, "message": m}))
-                        .collect::<Vec<Value>>(),
-                });
-                if several {
-                    v["file"] = json!(name);
-                }
-                writeln!(out, "{v}")
-            }
-            Format::Text => {
-                let head = if several {
-                    format!("{name}: ")
-                } else {
-                    String::new()
-                };
-                if validation.is_valid() {
-                    writeln!(out, "{head}valid")
-                } else {
-                    let mut s = format!("{head}invalid ({} problem(s))\n", problems.len());
-                    for (field, message) in &problems {
-                        s.push_str(&format!("  - {field}: {message}\n"));
-                    }
-                    write!(out, "{s}")
-                }
-            }
-        };
+        let file = several.then_some(name.as_str());
+        let _ = write_result(out, args.format, file, &validation, &problems);
     }
     code
+}
+
+/// The `--template` file, read with the configured username field.
+fn load_template(path: &std::path::Path, rules: &Rules) -> Result<Template, String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| e.to_string())
+        .and_then(|t| {
+            Template::from_yaml_with(&t, rules.username_field.as_deref()).map_err(|e| e.to_string())
+        })
+}
+
+/// One body: the file `name`, or standard input for `-` (once only).
+fn read_body(name: &str, stdin: &mut dyn Read, stdin_used: &mut bool) -> Result<String, String> {
+    if name == "-" {
+        if *stdin_used {
+            Err("standard input can be read only once".to_owned())
+        } else {
+            *stdin_used = true;
+            let mut s = String::new();
+            stdin
+                .read_to_string(&mut s)
+                .map(|_| s)
+                .map_err(|e| e.to_string())
+        }
+    } else {
+        std::fs::read_to_string(name).map_err(|e| e.to_string())
+    }
+}
+
+/// One body's result, in `format`; `file` names it when several were given.
+fn write_result(
+    out: &mut dyn Write,
+    format: Format,
+    file: Option<&str>,
+    validation: &form::Validation,
+    problems: &[(String, String)],
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => {
+            let mut v = json!({
+                "valid": validation.is_valid(),
+                "fields": validation.fields_json(),
+                "problems": problems
+                    .iter()
+                    .map(|(f, m)| json!({"field": f, "message": m}))
+                    .collect::<Vec<Value>>(),
+            });
+            if let Some(name) = file {
+                v["file"] = json!(name);
+            }
+            writeln!(out, "{v}")
+        }
+        Format::Text => {
+            let head = match file {
+                Some(name) => format!("{name}: "),
+                None => String::new(),
+            };
+            if validation.is_valid() {
+                writeln!(out, "{head}valid")
+            } else {
+                let mut s = format!("{head}invalid ({} problem(s))\n", problems.len());
+                for (field, message) in problems {
+                    s.push_str(&format!("  - {field}: {message}\n"));
+                }
+                write!(out, "{s}")
+            }
+        }
+    }
 }

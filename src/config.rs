@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 
 use crate::recovery::replies::{Replies, ReplyConfig};
 use crate::recovery::state::Labels;
+/// The timers' settings live with the rules that read them.
+pub use crate::recovery::timers::Timers;
 
 #[path = "config_args.rs"]
 mod args;
@@ -285,33 +287,6 @@ pub struct Settings {
     /// The account directory offers `POST {dir}/{username}/recover`:
     /// `/approve` resets the account through it before closing.
     pub index_recover: bool,
-}
-
-/// Time that moves by itself (durations like `14d`, `36h`, `90s`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timers {
-    /// A request waiting for its requester gets one reminder after this
-    /// long without their activity; zero: no reminders.
-    pub remind_after: Duration,
-    /// A reminded request is closed as no_response after this long more.
-    pub close_after: Duration,
-    /// With no project-ownership proof, `/approve` waits this long after
-    /// the email check passed.
-    pub waiting_period: Duration,
-    /// How often a `/verify-repo` branch is looked for.
-    pub repo_check_interval: Duration,
-}
-
-impl Default for Timers {
-    fn default() -> Self {
-        const DAY: u64 = 24 * 3600;
-        Self {
-            remind_after: Duration::from_secs(14 * DAY),
-            close_after: Duration::from_secs(7 * DAY),
-            waiting_period: Duration::from_secs(7 * DAY),
-            repo_check_interval: Duration::from_secs(3600),
-        }
-    }
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/recovery_bot";

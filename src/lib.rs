@@ -1,6 +1,6 @@
 //! recovery-bot: runs account-recovery requests on a GitHub support tracker.
 //!
-//! Intake (`webhook`) stores each delivery and its job in PostgreSQL
+//! Intake (`http::webhook`) stores each delivery and its job in PostgreSQL
 //! (`store`) before acknowledging it; workers (`jobs`) process them and act
 //! on GitHub (`github`).
 
@@ -12,14 +12,17 @@ pub mod config;
 pub mod config_check;
 pub mod form;
 pub mod github;
+pub mod http;
 pub mod jobs;
 pub mod labels_sync;
 pub mod observe;
 pub mod recovery;
 pub mod report;
-pub mod server;
 pub mod store;
 pub mod telemetry;
 pub mod triage;
 pub mod verify;
-pub mod webhook;
+
+// The paths these modules had before they moved under `http`.
+pub use http as server;
+pub use http::webhook;

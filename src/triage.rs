@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use crate::check::Format;
 use crate::config::Settings;
+use crate::form::{Rules, Template};
 use crate::github::GitHub;
 use crate::github::payload;
 use crate::recovery::intake;
@@ -173,6 +174,31 @@ pub async fn triage(
         ),
         None => None,
     };
+    let gh = connect(settings, repo).await?;
+    let issues = open_issues(&gh, repo, &settings.labels.intake, progress).await?;
+    let (mut rows, mut readings) = read_issues(&template, &rules, &issues);
+    if let Some(directory) = &directory {
+        look_up_accounts(directory, &template, &mut rows, &mut readings).await?;
+    }
+    for (row, form) in rows.iter_mut().zip(&readings) {
+        row.valid = form.problems.is_empty();
+        row.problems = form
+            .problems
+            .iter()
+            .map(|p| ProblemOut {
+                field: p.field.clone(),
+                message: p.message.clone(),
+            })
+            .collect();
+    }
+    Ok(rows)
+}
+
+/// The GitHub client for `repo`, through the App's installation when the
+/// credentials are an App's.
+async fn connect(settings: &Settings, repo: &str) -> anyhow::Result<crate::github::Repo> {
+    use anyhow::Context;
+
     let github = GitHub::new(settings)?;
     let installation = github.installation_for(repo).await.map_err(|e| {
         if e.status() == Some(404) {
@@ -181,13 +207,20 @@ pub async fn triage(
             api_error(repo, "finding the GitHub App's installation on", &e)
         }
     })?;
-    let gh = github
+    github
         .repo(installation)
         .await
-        .with_context(|| format!("the GitHub client for {repo}"))?;
+        .with_context(|| format!("the GitHub client for {repo}"))
+}
 
-    // Every page first: duplicates are judged among all of them.
-    let label = settings.labels.intake.as_str();
+/// Every open issue carrying `label`, every page first (duplicates are
+/// judged among all of them), oldest first.
+async fn open_issues(
+    gh: &crate::github::Repo,
+    repo: &str,
+    label: &str,
+    progress: &mut dyn Write,
+) -> anyhow::Result<Vec<payload::Issue>> {
     let mut issues: Vec<payload::Issue> = Vec::new();
     for page in 1u32.. {
         let (batch, last) = gh
@@ -210,13 +243,22 @@ pub async fn triage(
     // are read).
     issues.sort_by_key(|i| i.number);
     issues.dedup_by_key(|i| i.number);
+    Ok(issues)
+}
 
+/// Each issue's form read, and its row so far (duplicates judged; not yet
+/// the directory's facts nor validity).
+fn read_issues(
+    template: &Template,
+    rules: &Rules,
+    issues: &[payload::Issue],
+) -> (Vec<Row>, Vec<intake::FormReading>) {
     let mut rows = Vec::with_capacity(issues.len());
     let mut readings = Vec::with_capacity(issues.len());
     // The first (smallest) issue number naming each account.
     let mut first: HashMap<String, u64> = HashMap::new();
-    for issue in &issues {
-        let form = intake::read_form(&template, &rules, issue.body.as_deref());
+    for issue in issues {
+        let form = intake::read_form(template, rules, issue.body.as_deref());
         let duplicate_of = form.username.as_ref().and_then(|u| {
             let earliest = *first.entry(u.to_lowercase()).or_insert(issue.number);
             (earliest != issue.number).then_some(earliest)
@@ -237,58 +279,54 @@ pub async fn triage(
         });
         readings.push(form);
     }
+    (rows, readings)
+}
 
-    // The account directory, once per account named.
-    if let Some(directory) = &directory {
-        let mut names: Vec<&str> = readings
-            .iter()
-            .filter_map(|f| f.username.as_deref())
-            .collect();
-        names.sort_by_key(|n| n.to_lowercase());
-        names.dedup_by(|a, b| intake::same_account(Some(a), Some(b)));
-        let directory = &directory;
-        let facts: HashMap<String, DirectoryFacts> = futures::stream::iter(names)
-            .map(|name| async move {
-                let account = directory.lookup(name).await.with_context(|| {
-                    format!("looking up the account `{name}` in the account directory")
-                })?;
-                Ok::<_, anyhow::Error>((
-                    name.to_lowercase(),
-                    DirectoryFacts {
-                        exists: account.is_some(),
-                        projects: account.map(|a| a.projects.len()),
-                    },
-                ))
-            })
-            .buffer_unordered(LOOKUPS_IN_FLIGHT)
-            .try_collect()
-            .await?;
-        for (row, form) in rows.iter_mut().zip(readings.iter_mut()) {
-            let Some(name) = form.username.as_deref() else {
-                continue;
-            };
-            let found = facts.get(&name.to_lowercase()).cloned();
-            if let Some(f) = &found
-                && !f.exists
-            {
-                form.problems.push(intake::account_missing(&template, name));
-            }
-            row.directory = found;
+/// The account directory, once per account named: its facts on each row,
+/// and a problem on each form naming an account it does not know.
+async fn look_up_accounts(
+    directory: &Directory,
+    template: &Template,
+    rows: &mut [Row],
+    readings: &mut [intake::FormReading],
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+
+    let mut names: Vec<&str> = readings
+        .iter()
+        .filter_map(|f| f.username.as_deref())
+        .collect();
+    names.sort_by_key(|n| n.to_lowercase());
+    names.dedup_by(|a, b| intake::same_account(Some(a), Some(b)));
+    let facts: HashMap<String, DirectoryFacts> = futures::stream::iter(names)
+        .map(|name| async move {
+            let account = directory.lookup(name).await.with_context(|| {
+                format!("looking up the account `{name}` in the account directory")
+            })?;
+            Ok::<_, anyhow::Error>((
+                name.to_lowercase(),
+                DirectoryFacts {
+                    exists: account.is_some(),
+                    projects: account.map(|a| a.projects.len()),
+                },
+            ))
+        })
+        .buffer_unordered(LOOKUPS_IN_FLIGHT)
+        .try_collect()
+        .await?;
+    for (row, form) in rows.iter_mut().zip(readings.iter_mut()) {
+        let Some(name) = form.username.as_deref() else {
+            continue;
+        };
+        let found = facts.get(&name.to_lowercase()).cloned();
+        if let Some(f) = &found
+            && !f.exists
+        {
+            form.problems.push(intake::account_missing(template, name));
         }
+        row.directory = found;
     }
-
-    for (row, form) in rows.iter_mut().zip(&readings) {
-        row.valid = form.problems.is_empty();
-        row.problems = form
-            .problems
-            .iter()
-            .map(|p| ProblemOut {
-                field: p.field.clone(),
-                message: p.message.clone(),
-            })
-            .collect();
-    }
-    Ok(rows)
+    Ok(())
 }
 
 fn api_error(repo: &str, doing: &str, e: &crate::github::ApiError) -> anyhow::Error {

@@ -6,7 +6,7 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 use super::parse::{FieldValue, FormResponse};
-use super::template::{FieldKind, Template};
+use super::template::{Field, FieldKind, Template};
 use super::username::{self, DEFAULT_PROFILE_URL_PREFIX, Username};
 
 /// PyPI's rule: ASCII letters and digits, `.`, `_`, `-`, starting and
@@ -130,21 +130,7 @@ pub fn validate(template: &Template, response: &FormResponse, rules: &Rules) -> 
         };
         match field.kind {
             FieldKind::Checkboxes => {
-                let required: Vec<_> = field.options.iter().filter(|o| o.required).collect();
-                if value.is_empty() && (field.required || !required.is_empty()) {
-                    problems.push(problem(ProblemKind::Missing));
-                    continue;
-                }
-                for o in &required {
-                    if !value.ticked().contains(&o.label) {
-                        problems.push(problem(ProblemKind::Unticked {
-                            option: o.label.clone(),
-                        }));
-                    }
-                }
-                if field.required && required.is_empty() && value.ticked().is_empty() {
-                    problems.push(problem(ProblemKind::Missing));
-                }
+                problems.extend(checkbox_problems(field, &value).into_iter().map(problem));
             }
             FieldKind::Dropdown => match &value {
                 FieldValue::Text(Some(text)) => problems.push(problem(ProblemKind::NotAChoice {
@@ -165,27 +151,15 @@ pub fn validate(template: &Template, response: &FormResponse, rules: &Rules) -> 
                 if field.id != username_field {
                     continue;
                 }
-                match username::read(text, &rules.profile_url_prefix) {
-                    Username::Email(_) => problems.push(problem(ProblemKind::UsernameIsEmail)),
-                    Username::Name(name) if name.is_empty() => {
-                        problems.push(problem(ProblemKind::Missing))
+                let (name, kind) = read_username(text, rules);
+                if let Some(name) = name {
+                    if kind.is_none() {
+                        bare_username = Some(name.clone());
                     }
-                    Username::Name(name) => {
-                        if name.chars().count() > rules.username_max_len {
-                            problems.push(problem(ProblemKind::UsernameTooLong {
-                                max: rules.username_max_len,
-                            }));
-                        } else if !rules.username_pattern.is_match(&name) {
-                            problems.push(problem(ProblemKind::UsernameInvalid {
-                                value: name.clone(),
-                            }));
-                        } else {
-                            bare_username = Some(name.clone());
-                        }
-                        username_as_read = Some(name.clone());
-                        fields.insert(field.id.clone(), FieldValue::Text(Some(name)));
-                    }
+                    username_as_read = Some(name.clone());
+                    fields.insert(field.id.clone(), FieldValue::Text(Some(name)));
                 }
+                problems.extend(kind.map(problem));
             }
         }
     }
@@ -194,6 +168,50 @@ pub fn validate(template: &Template, response: &FormResponse, rules: &Rules) -> 
         username: bare_username,
         username_as_read,
         problems,
+    }
+}
+
+/// The problems of a checkboxes field: missing, or each required option
+/// left unticked.
+fn checkbox_problems(field: &Field, value: &FieldValue) -> Vec<ProblemKind> {
+    let required: Vec<_> = field.options.iter().filter(|o| o.required).collect();
+    if value.is_empty() && (field.required || !required.is_empty()) {
+        return vec![ProblemKind::Missing];
+    }
+    let mut kinds = Vec::new();
+    for o in &required {
+        if !value.ticked().contains(&o.label) {
+            kinds.push(ProblemKind::Unticked {
+                option: o.label.clone(),
+            });
+        }
+    }
+    if field.required && required.is_empty() && value.ticked().is_empty() {
+        kinds.push(ProblemKind::Missing);
+    }
+    kinds
+}
+
+/// The username field's text: the bare name as read (`None` for an email
+/// address or nothing), and its problem if it has one.
+fn read_username(text: &str, rules: &Rules) -> (Option<String>, Option<ProblemKind>) {
+    match username::read(text, &rules.profile_url_prefix) {
+        Username::Email(_) => (None, Some(ProblemKind::UsernameIsEmail)),
+        Username::Name(name) if name.is_empty() => (None, Some(ProblemKind::Missing)),
+        Username::Name(name) => {
+            let kind = if name.chars().count() > rules.username_max_len {
+                Some(ProblemKind::UsernameTooLong {
+                    max: rules.username_max_len,
+                })
+            } else if !rules.username_pattern.is_match(&name) {
+                Some(ProblemKind::UsernameInvalid {
+                    value: name.clone(),
+                })
+            } else {
+                None
+            };
+            (Some(name), kind)
+        }
     }
 }
 

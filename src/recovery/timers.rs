@@ -2,10 +2,38 @@
 //! requester is reminded and when it is closed for no response, and when
 //! the waiting period of an approval without a proof of ownership ends.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 
 use super::state::State;
-use crate::config::Timers;
+
+/// Time that moves by itself (durations like `14d`, `36h`, `90s`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timers {
+    /// A request waiting for its requester gets one reminder after this
+    /// long without their activity; zero: no reminders.
+    pub remind_after: Duration,
+    /// A reminded request is closed as no_response after this long more.
+    pub close_after: Duration,
+    /// With no project-ownership proof, `/approve` waits this long after
+    /// the email check passed.
+    pub waiting_period: Duration,
+    /// How often a `/verify-repo` branch is looked for.
+    pub repo_check_interval: Duration,
+}
+
+impl Default for Timers {
+    fn default() -> Self {
+        const DAY: u64 = 24 * 3600;
+        Self {
+            remind_after: Duration::from_secs(14 * DAY),
+            close_after: Duration::from_secs(7 * DAY),
+            waiting_period: Duration::from_secs(7 * DAY),
+            repo_check_interval: Duration::from_secs(3600),
+        }
+    }
+}
 
 /// What a request's clock says now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

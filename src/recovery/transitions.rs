@@ -2,321 +2,15 @@
 //! pure function from (request, actor, command) to what must change and what
 //! the bot says. `crate::jobs` stores the change and carries out the effects.
 
-use chrono::{DateTime, Utc};
-
 use crate::commands::{Command, CommandKind, ParseError, Who};
 
 use super::replies::Replies;
 use super::state::State;
 
-/// The check that an emailed link proves (and that `/confirm` may record by
-/// hand only with a note).
-pub const EMAIL_CHECK: &str = "email";
-
-/// The check that `/verify-repo`'s branch proves (and the ownership
-/// evidence, when every project's repository is the requester's).
-pub const OWNERSHIP_CHECK: &str = "project-ownership";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CheckStatus {
-    Sent,
-    Passed,
-}
-
-impl CheckStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckStatus::Sent => "sent",
-            CheckStatus::Passed => "passed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "sent" => Some(CheckStatus::Sent),
-            "passed" => Some(CheckStatus::Passed),
-            _ => None,
-        }
-    }
-}
-
-/// Why a request waits for its requester.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Awaiting {
-    /// `/request-info`: the requester's reply moves it back to pending.
-    Info,
-    /// `/verify-email`: the emailed link moves it on.
-    Email,
-    /// `/verify-repo`: the token-named branch moves it on.
-    Repo,
-}
-
-impl Awaiting {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Awaiting::Info => "info",
-            Awaiting::Email => "email",
-            Awaiting::Repo => "repo",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "info" => Some(Awaiting::Info),
-            "email" => Some(Awaiting::Email),
-            "repo" => Some(Awaiting::Repo),
-            _ => None,
-        }
-    }
-}
-
-/// The request as the decision sees it.
-#[derive(Debug, Clone)]
-pub struct Situation {
-    pub state: State,
-    pub issue_open: bool,
-    pub author_id: u64,
-    pub awaiting: Option<Awaiting>,
-    /// Recorded checks: name and status.
-    pub checks: Vec<(String, CheckStatus)>,
-    /// Checks that must pass before `/approve`.
-    pub required: Vec<String>,
-    /// Mail and the account directory are configured.
-    pub email_available: bool,
-    /// What the account directory said about the requested account (looked
-    /// up only for `/verify-email`).
-    pub account: AccountCheck,
-    /// The form was read and has no problem: only then may the request be
-    /// pending, verified or approved.
-    pub form_valid: bool,
-    /// The state before the request was withdrawn or closed for no
-    /// response: where a reopen returns.
-    pub state_before: Option<State>,
-    pub now: DateTime<Utc>,
-    /// `/approve` waits until then (`timers::waiting_ends`).
-    pub waiting_until: Option<DateTime<Utc>>,
-    /// The account's projects' GitHub repositories (looked up only for
-    /// `/verify-repo`).
-    pub account_repos: usize,
-    /// `/approve` resets the account through the index before closing.
-    pub index_recover: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccountCheck {
-    NotLookedUp,
-    /// No such account in the directory.
-    Missing,
-    /// The account has no verified address to write to.
-    NoAddress,
-    Found,
-}
-
-impl Situation {
-    fn passed(&self, name: &str) -> bool {
-        self.checks
-            .iter()
-            .any(|(n, s)| n == name && *s == CheckStatus::Passed)
-    }
-
-    /// `target`, unless the form is invalid: then the request stays
-    /// incomplete. Every transition goes through here.
-    pub fn settle(&self, target: State) -> State {
-        match target {
-            State::Pending | State::Verified | State::Approved if !self.form_valid => {
-                State::Incomplete
-            }
-            other => other,
-        }
-    }
-
-    /// The state a closed request returns to when it is reopened (by
-    /// `/reopen` or by hand): the one it had, except that a decided request
-    /// is pending again; incomplete whenever the form is invalid.
-    pub fn reopened_state(&self) -> State {
-        let back = match self.state {
-            s if s.keeps_state_before() => self
-                .state_before
-                .filter(|s| !s.is_closed())
-                .unwrap_or(State::Pending),
-            s if s.is_final() => State::Pending,
-            s => s,
-        };
-        // The close revoked every emailed link and token: nothing to wait
-        // for.
-        let back = match (back, self.awaiting) {
-            (State::AwaitingUser, Some(Awaiting::Email | Awaiting::Repo)) => State::Pending,
-            (s, _) => s,
-        };
-        self.settle(back)
-    }
-
-    pub fn missing_checks(&self) -> Vec<String> {
-        self.required
-            .iter()
-            .filter(|c| !self.passed(c))
-            .cloned()
-            .collect()
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub id: u64,
-    pub login: String,
-    pub is_admin: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IssueChange {
-    CloseCompleted,
-    CloseNotPlanned,
-    Reopen,
-}
-
-/// What the bot answers (the words are in `messages`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reply {
-    /// The commands the asker may run, and (for admins) the canned replies.
-    Help {
-        kinds: Vec<CommandKind>,
-        replies: Vec<String>,
-    },
-    /// The full answer, for admins.
-    Status,
-    /// The short plain answer, for the requester.
-    RequesterStatus,
-    NotAdmin,
-    /// The requester ran an admin's command (said once per request).
-    OnlyAdminsDecide,
-    /// An admin ran the requester's `/withdraw` on someone else's request.
-    OnlyRequester,
-    Withdrawn,
-    /// `/reply <name>`: the canned text, with the admin's own words.
-    Canned {
-        name: String,
-        extra: Option<String>,
-    },
-    UnknownReply {
-        name: String,
-        names: Vec<String>,
-    },
-    OwnRequest {
-        command: &'static str,
-    },
-    Invalid(ParseError),
-    NotInState {
-        command: &'static str,
-        state: State,
-        open: bool,
-    },
-    MissingChecks {
-        missing: Vec<String>,
-    },
-    /// `/approve` while the form has problems.
-    FormInvalid,
-    /// `/confirm` of a check that proves ownership needs a note.
-    NoteRequired {
-        check: String,
-    },
-    EmailUnavailable,
-    NoSuchAccount,
-    NoAddress,
-    EmailConfirmed {
-        verified: bool,
-    },
-    InfoRequested {
-        text: String,
-    },
-    EmailRequested,
-    /// `/verify-repo`: the instructions were emailed.
-    RepoRequested,
-    /// `/verify-repo` on an account with no project on GitHub.
-    NoRepositories,
-    /// `/approve` before the waiting period ended.
-    WaitingPeriod {
-        until: DateTime<Utc>,
-    },
-    /// `/approve` with `index_recover`: the index is asked first.
-    ApprovalStarted,
-    CheckConfirmed {
-        check: String,
-        verified: bool,
-    },
-    /// The approve message (computed), the admin's note, and whether the
-    /// index confirmed the reset (else admins are reminded it is theirs).
-    Approved {
-        note: Option<String>,
-        by_index: bool,
-    },
-    Denied {
-        reason: String,
-    },
-    Reopened {
-        state: State,
-    },
-    /// The requester came back to a request closed for no response.
-    Returned {
-        state: State,
-    },
-    /// Closed after the reminder went unanswered.
-    ClosedNoResponse,
-}
-
-/// The decision for one command or event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    /// The new state and why it waits, when it changes.
-    pub to: Option<(State, Option<Awaiting>)>,
-    /// A check to record.
-    pub check: Option<(String, CheckStatus, Option<String>)>,
-    pub issue: Option<IssueChange>,
-    /// Email the account's registered address a confirmation link.
-    pub send_email: bool,
-    /// Email the account's registered address a `/verify-repo` token.
-    pub send_repo_token: bool,
-    /// Ask the index to reset the account; the approval follows its answer.
-    pub recover: bool,
-    /// Kept in the audit row (a check's note, an override's reason).
-    pub note: Option<String>,
-    pub reply: Option<Reply>,
-    /// False when the command was refused or invalid (😕 instead of 🚀).
-    pub ok: bool,
-    /// Audit action.
-    pub action: &'static str,
-}
-
-impl Outcome {
-    fn refused(action: &'static str, reply: Reply) -> Self {
-        Self {
-            to: None,
-            check: None,
-            issue: None,
-            send_email: false,
-            send_repo_token: false,
-            recover: false,
-            note: None,
-            reply: Some(reply),
-            ok: false,
-            action,
-        }
-    }
-
-    fn done(action: &'static str) -> Self {
-        Self {
-            to: None,
-            check: None,
-            issue: None,
-            send_email: false,
-            send_repo_token: false,
-            recover: false,
-            note: None,
-            reply: None,
-            ok: true,
-            action,
-        }
-    }
-}
+pub use super::outcome::{IssueChange, Outcome, Reply};
+pub use super::situation::{
+    AccountCheck, Actor, Awaiting, CheckStatus, EMAIL_CHECK, OWNERSHIP_CHECK, Situation,
+};
 
 /// Decides what `actor`'s command does to the request.
 pub fn command(
@@ -329,44 +23,17 @@ pub fn command(
         Ok(cmd) => cmd,
         Err(e) => return Outcome::refused("command_invalid", Reply::Invalid(e.clone())),
     };
-    let own = actor.id == sit.author_id;
-    let kind = cmd.kind();
-    if !kind.allowed(actor.is_admin, own) {
-        let reply = if own {
-            Reply::OnlyAdminsDecide
-        } else if actor.is_admin && kind.who() == Who::Requester {
-            Reply::OnlyRequester
-        } else {
-            Reply::NotAdmin
-        };
-        return Outcome::refused("command_refused", reply);
-    }
-    let not_in_state = |command: &'static str| {
-        Outcome::refused(
-            "command_refused",
-            Reply::NotInState {
-                command,
-                state: sit.state,
-                open: sit.issue_open,
-            },
-        )
+    let ask = Ask {
+        sit,
+        actor,
+        own: actor.id == sit.author_id,
+        active: sit.issue_open && !sit.state.is_closed(),
     };
-    let active = sit.issue_open && !sit.state.is_closed();
+    if let Some(refused) = ask.not_allowed(cmd.kind()) {
+        return refused;
+    }
     match cmd {
-        Command::Help => Outcome {
-            reply: Some(Reply::Help {
-                kinds: CommandKind::ALL
-                    .into_iter()
-                    .filter(|k| k.allowed(actor.is_admin, own))
-                    .collect(),
-                replies: if actor.is_admin {
-                    replies.names().into_iter().map(str::to_owned).collect()
-                } else {
-                    Vec::new()
-                },
-            }),
-            ..Outcome::done("help")
-        },
+        Command::Help => help(&ask, replies),
         Command::Status => Outcome {
             reply: Some(if actor.is_admin {
                 Reply::Status
@@ -375,218 +42,317 @@ pub fn command(
             }),
             ..Outcome::done("status")
         },
-        Command::Withdraw => {
-            if !active {
-                return not_in_state("/withdraw");
-            }
-            Outcome {
-                to: Some((State::Withdrawn, sit.awaiting)),
-                issue: Some(IssueChange::CloseNotPlanned),
-                reply: Some(Reply::Withdrawn),
-                ..Outcome::done("withdraw")
-            }
+        Command::Withdraw => withdraw(&ask),
+        Command::Reply { name, extra } => canned_reply(&ask, name, extra, replies),
+        Command::VerifyEmail => verify_email(&ask),
+        Command::VerifyRepo => verify_repo(&ask),
+        Command::RequestInfo { text } => request_info(&ask, text),
+        Command::Confirm { check, note } => confirm(&ask, check, note),
+        Command::Approve { note, now } => approve(&ask, note, *now),
+        Command::Deny { reason } => deny(&ask, reason),
+        Command::Reopen => reopen(&ask),
+    }
+}
+
+/// A command and who gave it, on the request as it is: what every
+/// command's rule reads.
+struct Ask<'a> {
+    sit: &'a Situation,
+    actor: &'a Actor,
+    /// The actor is the requester.
+    own: bool,
+    /// The issue is open and the request not closed.
+    active: bool,
+}
+
+impl Ask<'_> {
+    /// The refusal for a command this actor may not run at all.
+    fn not_allowed(&self, kind: CommandKind) -> Option<Outcome> {
+        if kind.allowed(self.actor.is_admin, self.own) {
+            return None;
         }
-        Command::Reply { name, extra } => {
-            let Some(canned) = replies.get(name) else {
-                return Outcome::refused(
-                    "command_invalid",
-                    Reply::UnknownReply {
-                        name: name.clone(),
-                        names: replies.names().into_iter().map(str::to_owned).collect(),
-                    },
-                );
-            };
-            let reply = Reply::Canned {
-                name: name.to_ascii_lowercase(),
-                extra: extra.clone(),
-            };
-            let (to, issue) = match canned.state {
-                None => (None, None),
-                Some(State::Denied) if sit.state.is_closed() => return not_in_state("/reply"),
-                Some(State::Denied) => (
-                    Some((State::Denied, None)),
-                    Some(IssueChange::CloseNotPlanned),
-                ),
-                Some(_) if !active => return not_in_state("/reply"),
-                Some(State::AwaitingUser) => {
-                    (Some((State::AwaitingUser, Some(Awaiting::Info))), None)
-                }
-                Some(other) => (Some((sit.settle(other), None)), None),
-            };
-            Outcome {
-                to,
-                issue,
-                reply: Some(reply),
-                ..Outcome::done("reply")
-            }
-        }
-        Command::VerifyEmail | Command::VerifyRepo => {
-            let name = if *cmd == Command::VerifyEmail {
-                "/verify-email"
+        let reply = if self.own {
+            Reply::OnlyAdminsDecide
+        } else if self.actor.is_admin && kind.who() == Who::Requester {
+            Reply::OnlyRequester
+        } else {
+            Reply::NotAdmin
+        };
+        Some(Outcome::refused("command_refused", reply))
+    }
+
+    /// The refusal for a command the request's state does not allow.
+    fn not_in_state(&self, command: &'static str) -> Outcome {
+        Outcome::refused(
+            "command_refused",
+            Reply::NotInState {
+                command,
+                state: self.sit.state,
+                open: self.sit.issue_open,
+            },
+        )
+    }
+
+    /// The refusal for an admin acting on their own request.
+    fn own_request(&self, command: &'static str) -> Outcome {
+        Outcome::refused("command_refused", Reply::OwnRequest { command })
+    }
+}
+
+fn help(ask: &Ask<'_>, replies: &Replies) -> Outcome {
+    let is_admin = ask.actor.is_admin;
+    Outcome {
+        reply: Some(Reply::Help {
+            kinds: CommandKind::ALL
+                .into_iter()
+                .filter(|k| k.allowed(is_admin, ask.own))
+                .collect(),
+            replies: if is_admin {
+                replies.names().into_iter().map(str::to_owned).collect()
             } else {
-                "/verify-repo"
-            };
-            if !active || sit.state == State::Incomplete || !sit.form_valid {
-                return not_in_state(name);
-            }
-            if own {
-                return Outcome::refused("command_refused", Reply::OwnRequest { command: name });
-            }
-            if !sit.email_available {
-                return Outcome::refused("command_refused", Reply::EmailUnavailable);
-            }
-            match sit.account {
-                AccountCheck::Found => {}
-                AccountCheck::Missing => {
-                    return Outcome::refused("command_refused", Reply::NoSuchAccount);
-                }
-                AccountCheck::NoAddress | AccountCheck::NotLookedUp => {
-                    return Outcome::refused("command_refused", Reply::NoAddress);
-                }
-            }
-            if *cmd == Command::VerifyEmail {
-                return Outcome {
-                    to: Some((State::AwaitingUser, Some(Awaiting::Email))),
-                    check: Some((EMAIL_CHECK.to_owned(), CheckStatus::Sent, None)),
-                    send_email: true,
-                    reply: Some(Reply::EmailRequested),
-                    ..Outcome::done("verify_email")
-                };
-            }
-            if sit.account_repos == 0 {
-                return Outcome::refused("command_refused", Reply::NoRepositories);
-            }
-            Outcome {
-                to: Some((State::AwaitingUser, Some(Awaiting::Repo))),
-                check: Some((OWNERSHIP_CHECK.to_owned(), CheckStatus::Sent, None)),
-                send_repo_token: true,
-                reply: Some(Reply::RepoRequested),
-                ..Outcome::done("verify_repo")
-            }
+                Vec::new()
+            },
+        }),
+        ..Outcome::done("help")
+    }
+}
+
+fn withdraw(ask: &Ask<'_>) -> Outcome {
+    if !ask.active {
+        return ask.not_in_state("/withdraw");
+    }
+    Outcome {
+        to: Some((State::Withdrawn, ask.sit.awaiting)),
+        issue: Some(IssueChange::CloseNotPlanned),
+        reply: Some(Reply::Withdrawn),
+        ..Outcome::done("withdraw")
+    }
+}
+
+/// `/reply <name>`: the canned reply, and the state it moves to.
+fn canned_reply(ask: &Ask<'_>, name: &str, extra: &Option<String>, replies: &Replies) -> Outcome {
+    let sit = ask.sit;
+    let Some(canned) = replies.get(name) else {
+        return Outcome::refused(
+            "command_invalid",
+            Reply::UnknownReply {
+                name: name.to_owned(),
+                names: replies.names().into_iter().map(str::to_owned).collect(),
+            },
+        );
+    };
+    let reply = Reply::Canned {
+        name: name.to_ascii_lowercase(),
+        extra: extra.clone(),
+    };
+    let (to, issue) = match canned.state {
+        None => (None, None),
+        Some(State::Denied) if sit.state.is_closed() => return ask.not_in_state("/reply"),
+        Some(State::Denied) => (
+            Some((State::Denied, None)),
+            Some(IssueChange::CloseNotPlanned),
+        ),
+        Some(_) if !ask.active => return ask.not_in_state("/reply"),
+        Some(State::AwaitingUser) => (Some((State::AwaitingUser, Some(Awaiting::Info))), None),
+        Some(other) => (Some((sit.settle(other), None)), None),
+    };
+    Outcome {
+        to,
+        issue,
+        reply: Some(reply),
+        ..Outcome::done("reply")
+    }
+}
+
+/// Why a round (`/verify-email`, `/verify-repo`) cannot start, if it cannot.
+fn round_refused(ask: &Ask<'_>, command: &'static str) -> Option<Outcome> {
+    let sit = ask.sit;
+    if !ask.active || sit.state == State::Incomplete || !sit.form_valid {
+        return Some(ask.not_in_state(command));
+    }
+    if ask.own {
+        return Some(ask.own_request(command));
+    }
+    if !sit.email_available {
+        return Some(Outcome::refused("command_refused", Reply::EmailUnavailable));
+    }
+    match sit.account {
+        AccountCheck::Found => None,
+        AccountCheck::Missing => Some(Outcome::refused("command_refused", Reply::NoSuchAccount)),
+        AccountCheck::NoAddress | AccountCheck::NotLookedUp => {
+            Some(Outcome::refused("command_refused", Reply::NoAddress))
         }
-        Command::RequestInfo { text } => {
-            if !active {
-                return not_in_state("/request-info");
-            }
-            Outcome {
-                to: Some((State::AwaitingUser, Some(Awaiting::Info))),
-                reply: Some(Reply::InfoRequested { text: text.clone() }),
-                ..Outcome::done("request_info")
-            }
-        }
-        Command::Confirm { check, note } => {
-            if !active {
-                return not_in_state("/confirm");
-            }
-            if own {
-                return Outcome::refused(
-                    "command_refused",
-                    Reply::OwnRequest {
-                        command: "/confirm",
-                    },
-                );
-            }
-            let needs_note = check == EMAIL_CHECK || sit.required.iter().any(|r| r == check);
-            if needs_note && note.is_none() {
-                return Outcome::refused(
-                    "command_refused",
-                    Reply::NoteRequired {
-                        check: check.clone(),
-                    },
-                );
-            }
-            let mut after = sit.clone();
-            after.checks.retain(|(n, _)| n != check);
-            after.checks.push((check.clone(), CheckStatus::Passed));
-            let verified = after.missing_checks().is_empty()
-                && matches!(sit.state, State::Pending | State::AwaitingUser)
-                && sit.settle(State::Verified) == State::Verified;
-            Outcome {
-                to: verified.then_some((State::Verified, None)),
-                check: Some((check.clone(), CheckStatus::Passed, note.clone())),
-                reply: Some(Reply::CheckConfirmed {
-                    check: check.clone(),
-                    verified,
-                }),
-                ..Outcome::done("confirm")
-            }
-        }
-        Command::Approve { note, now } => {
-            if !active || sit.state == State::Incomplete {
-                return not_in_state("/approve");
-            }
-            if own {
-                return Outcome::refused(
-                    "command_refused",
-                    Reply::OwnRequest {
-                        command: "/approve",
-                    },
-                );
-            }
-            if !sit.form_valid {
-                return Outcome::refused("command_refused", Reply::FormInvalid);
-            }
-            let missing = sit.missing_checks();
-            if !missing.is_empty() {
-                return Outcome::refused("command_refused", Reply::MissingChecks { missing });
-            }
-            let waiting = sit.waiting_until.filter(|until| *until > sit.now);
-            if let (Some(until), false) = (waiting, *now) {
-                return Outcome::refused("command_refused", Reply::WaitingPeriod { until });
-            }
-            // An override is audited with its reason.
-            let action = match (*now && waiting.is_some(), sit.index_recover) {
-                (true, true) => "approve_requested_now",
-                (false, true) => "approve_requested",
-                (true, false) => "approve_now",
-                (false, false) => "approve",
-            };
-            if sit.index_recover {
-                // The tracker says done only once the index is.
-                return Outcome {
-                    recover: true,
-                    note: note.clone(),
-                    reply: Some(Reply::ApprovalStarted),
-                    ..Outcome::done(action)
-                };
-            }
-            Outcome {
-                to: Some((State::Approved, None)),
-                issue: Some(IssueChange::CloseCompleted),
-                note: note.clone(),
-                reply: Some(Reply::Approved {
-                    note: note.clone(),
-                    by_index: false,
-                }),
-                ..Outcome::done(action)
-            }
-        }
-        Command::Deny { reason } => {
-            if sit.state.is_closed() {
-                return not_in_state("/deny");
-            }
-            Outcome {
-                to: Some((State::Denied, None)),
-                issue: Some(IssueChange::CloseNotPlanned),
-                reply: Some(Reply::Denied {
-                    reason: reason.clone(),
-                }),
-                ..Outcome::done("deny")
-            }
-        }
-        Command::Reopen => {
-            if active {
-                return not_in_state("/reopen");
-            }
-            let state = sit.reopened_state();
-            let awaiting = sit.awaiting.filter(|_| state == State::AwaitingUser);
-            Outcome {
-                to: Some((state, awaiting)),
-                issue: (!sit.issue_open).then_some(IssueChange::Reopen),
-                reply: Some(Reply::Reopened { state }),
-                ..Outcome::done("reopen")
-            }
-        }
+    }
+}
+
+fn verify_email(ask: &Ask<'_>) -> Outcome {
+    if let Some(refused) = round_refused(ask, "/verify-email") {
+        return refused;
+    }
+    Outcome {
+        to: Some((State::AwaitingUser, Some(Awaiting::Email))),
+        check: Some((EMAIL_CHECK.to_owned(), CheckStatus::Sent, None)),
+        send_email: true,
+        reply: Some(Reply::EmailRequested),
+        ..Outcome::done("verify_email")
+    }
+}
+
+fn verify_repo(ask: &Ask<'_>) -> Outcome {
+    if let Some(refused) = round_refused(ask, "/verify-repo") {
+        return refused;
+    }
+    if ask.sit.account_repos == 0 {
+        return Outcome::refused("command_refused", Reply::NoRepositories);
+    }
+    Outcome {
+        to: Some((State::AwaitingUser, Some(Awaiting::Repo))),
+        check: Some((OWNERSHIP_CHECK.to_owned(), CheckStatus::Sent, None)),
+        send_repo_token: true,
+        reply: Some(Reply::RepoRequested),
+        ..Outcome::done("verify_repo")
+    }
+}
+
+fn request_info(ask: &Ask<'_>, text: &str) -> Outcome {
+    if !ask.active {
+        return ask.not_in_state("/request-info");
+    }
+    Outcome {
+        to: Some((State::AwaitingUser, Some(Awaiting::Info))),
+        reply: Some(Reply::InfoRequested {
+            text: text.to_owned(),
+        }),
+        ..Outcome::done("request_info")
+    }
+}
+
+/// `/confirm <check> [note]`: a check passed out of band.
+fn confirm(ask: &Ask<'_>, check: &str, note: &Option<String>) -> Outcome {
+    let sit = ask.sit;
+    if !ask.active {
+        return ask.not_in_state("/confirm");
+    }
+    if ask.own {
+        return ask.own_request("/confirm");
+    }
+    let needs_note = check == EMAIL_CHECK || sit.required.iter().any(|r| r == check);
+    if needs_note && note.is_none() {
+        return Outcome::refused(
+            "command_refused",
+            Reply::NoteRequired {
+                check: check.to_owned(),
+            },
+        );
+    }
+    let mut after = sit.clone();
+    after.checks.retain(|(n, _)| n != check);
+    after.checks.push((check.to_owned(), CheckStatus::Passed));
+    let verified = after.missing_checks().is_empty()
+        && matches!(sit.state, State::Pending | State::AwaitingUser)
+        && sit.settle(State::Verified) == State::Verified;
+    Outcome {
+        to: verified.then_some((State::Verified, None)),
+        check: Some((check.to_owned(), CheckStatus::Passed, note.clone())),
+        reply: Some(Reply::CheckConfirmed {
+            check: check.to_owned(),
+            verified,
+        }),
+        ..Outcome::done("confirm")
+    }
+}
+
+/// Why `/approve` cannot be used now, if it cannot (every refusal is
+/// `command_refused`); else whether the waiting period is still running
+/// (and so `--now` overrides it).
+fn approve_refused(ask: &Ask<'_>, now: bool) -> Result<bool, Reply> {
+    let sit = ask.sit;
+    if !ask.active || sit.state == State::Incomplete {
+        return Err(Reply::NotInState {
+            command: "/approve",
+            state: sit.state,
+            open: sit.issue_open,
+        });
+    }
+    if ask.own {
+        return Err(Reply::OwnRequest {
+            command: "/approve",
+        });
+    }
+    if !sit.form_valid {
+        return Err(Reply::FormInvalid);
+    }
+    let missing = sit.missing_checks();
+    if !missing.is_empty() {
+        return Err(Reply::MissingChecks { missing });
+    }
+    let waiting = sit.waiting_until.filter(|until| *until > sit.now);
+    if let (Some(until), false) = (waiting, now) {
+        return Err(Reply::WaitingPeriod { until });
+    }
+    Ok(waiting.is_some())
+}
+
+fn approve(ask: &Ask<'_>, note: &Option<String>, now: bool) -> Outcome {
+    let waiting = match approve_refused(ask, now) {
+        Ok(waiting) => waiting,
+        Err(reply) => return Outcome::refused("command_refused", reply),
+    };
+    let index_recover = ask.sit.index_recover;
+    // An override is audited with its reason.
+    let action = match (now && waiting, index_recover) {
+        (true, true) => "approve_requested_now",
+        (false, true) => "approve_requested",
+        (true, false) => "approve_now",
+        (false, false) => "approve",
+    };
+    if index_recover {
+        // The tracker says done only once the index is.
+        return Outcome {
+            recover: true,
+            note: note.clone(),
+            reply: Some(Reply::ApprovalStarted),
+            ..Outcome::done(action)
+        };
+    }
+    Outcome {
+        to: Some((State::Approved, None)),
+        issue: Some(IssueChange::CloseCompleted),
+        note: note.clone(),
+        reply: Some(Reply::Approved {
+            note: note.clone(),
+            by_index: false,
+        }),
+        ..Outcome::done(action)
+    }
+}
+
+fn deny(ask: &Ask<'_>, reason: &str) -> Outcome {
+    if ask.sit.state.is_closed() {
+        return ask.not_in_state("/deny");
+    }
+    Outcome {
+        to: Some((State::Denied, None)),
+        issue: Some(IssueChange::CloseNotPlanned),
+        reply: Some(Reply::Denied {
+            reason: reason.to_owned(),
+        }),
+        ..Outcome::done("deny")
+    }
+}
+
+fn reopen(ask: &Ask<'_>) -> Outcome {
+    let sit = ask.sit;
+    if ask.active {
+        return ask.not_in_state("/reopen");
+    }
+    let state = sit.reopened_state();
+    let awaiting = sit.awaiting.filter(|_| state == State::AwaitingUser);
+    Outcome {
+        to: Some((state, awaiting)),
+        issue: (!sit.issue_open).then_some(IssueChange::Reopen),
+        reply: Some(Reply::Reopened { state }),
+        ..Outcome::done("reopen")
     }
 }
 
@@ -705,6 +471,8 @@ pub fn reply_from(sit: &Situation, commenter_id: u64) -> Option<Outcome> {
 
 #[cfg(test)]
 mod tests {
+    use chrono::Utc;
+
     use super::*;
 
     const AUTHOR: u64 = 1;

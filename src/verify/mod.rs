@@ -5,7 +5,6 @@
 
 pub mod directory;
 pub mod mail;
-pub mod page;
 
 use std::time::Duration;
 

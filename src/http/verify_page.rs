@@ -14,16 +14,16 @@ use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 use tracing::{info, warn};
 
-use super::{hash_address, hash_token};
+use super::AppState;
 use crate::jobs::{situation, store_outcome};
 use crate::recovery::messages::{VERIFY_PAGE_STYLE, VerifyPage, verify_page};
 use crate::recovery::rounds::{self, LinkFacts, Refusal};
 use crate::recovery::transitions::{self, AccountCheck, EMAIL_CHECK};
-use crate::server::AppState;
 use crate::store::jobs::{self, IssueKey};
 use crate::store::requests::{self, Audit, Check, Request};
 use crate::store::tasks::{EmailConfirmed, Task};
 use crate::store::tokens::{self, Token};
+use crate::verify::{hash_address, hash_token};
 
 /// Nothing but the page's own inline style; no script, no frames, forms
 /// post only back here.
@@ -165,6 +165,29 @@ pub async fn confirm(State(app): State<Arc<AppState>>, Path(token): Path<String>
     }
 }
 
+/// Locks the link's request, then the link itself, as they are now: `None`
+/// when either is gone or the link no longer names the round `found` (read
+/// before the lock) did.
+async fn lock(
+    conn: &mut PgConnection,
+    hash: &str,
+    found: &Token,
+) -> sqlx::Result<Option<(Request, Token)>> {
+    // The request first, then the token: the order jobs lock them in (a
+    // job holds its request while `/verify-email` revokes older tokens), so
+    // a Confirm pressed meanwhile waits for the job instead of blocking it.
+    let Some(request) = requests::lock(&mut *conn, found.request_id).await? else {
+        return Ok(None);
+    };
+    let Some(t) = tokens::lock_by_hash(&mut *conn, hash).await? else {
+        return Ok(None);
+    };
+    if t.address_hash != found.address_hash || t.username != found.username {
+        return Ok(None);
+    }
+    Ok(Some((request, t)))
+}
+
 /// Marks the token used, records the check and the state it leads to, and
 /// enqueues the job that tells the tracker: one transaction. A link that may
 /// not confirm changes nothing.
@@ -180,18 +203,9 @@ async fn record(app: &AppState, hash: &str) -> sqlx::Result<Response> {
         ));
     };
     let mut tx = app.pool.begin().await?;
-    // The request first, then the token: the order jobs lock them in (a
-    // job holds its request while `/verify-email` revokes older tokens), so
-    // a Confirm pressed meanwhile waits for the job instead of blocking it.
-    let Some(request) = requests::lock(&mut tx, found.request_id).await? else {
+    let Some((request, t)) = lock(&mut tx, hash, &found).await? else {
         return Ok(no_longer_valid());
     };
-    let Some(t) = tokens::lock_by_hash(&mut tx, hash).await? else {
-        return Ok(no_longer_valid());
-    };
-    if t.address_hash != found.address_hash || t.username != found.username {
-        return Ok(no_longer_valid());
-    }
     let checks = requests::checks(&mut *tx, request.id).await?;
     if let Err(why) = facts_of(&mut tx, &t, &request, &checks, same).await? {
         info!(

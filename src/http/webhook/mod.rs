@@ -7,7 +7,7 @@ pub mod signature;
 
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,8 +15,8 @@ use http_body_util::LengthLimitError;
 use sqlx::PgPool;
 use tracing::{Instrument, info, info_span, warn};
 
+use crate::http::AppState;
 use crate::jobs::PROCESS_DELIVERY;
-use crate::server::AppState;
 use crate::store::deliveries::{self, NewDelivery};
 use crate::store::jobs::{self, NewJob};
 use event::Decision;
@@ -55,41 +55,10 @@ fn payload_text(headers: &HeaderMap, body: &[u8]) -> Result<String, &'static str
 }
 
 pub async fn receive(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
-    let limit = app.settings.webhook_max_body_bytes;
-    let declared_too_big = header(&headers, "content-length")
-        .and_then(|v| v.parse::<u64>().ok())
-        .is_some_and(|len| len > limit as u64);
-    if declared_too_big {
-        return answer(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "unknown",
-            "too_large",
-            "body too large",
-        );
-    }
-    let body = match axum::body::to_bytes(body, limit).await {
+    let body = match read_body(&headers, body, app.settings.webhook_max_body_bytes).await {
         Ok(bytes) => bytes,
-        Err(e) => {
-            let too_big = std::error::Error::source(&e)
-                .is_some_and(|s| s.downcast_ref::<LengthLimitError>().is_some());
-            return if too_big {
-                answer(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "unknown",
-                    "too_large",
-                    "body too large",
-                )
-            } else {
-                answer(
-                    StatusCode::BAD_REQUEST,
-                    "unknown",
-                    "malformed",
-                    "cannot read the body",
-                )
-            };
-        }
+        Err(answered) => return answered,
     };
-
     if !signature::verify(
         &app.settings.webhook_secrets,
         &body,
@@ -103,7 +72,6 @@ pub async fn receive(State(app): State<Arc<AppState>>, headers: HeaderMap, body:
             "bad signature",
         );
     }
-
     let (Some(event), Some(delivery_id)) = (
         header(&headers, "x-github-event"),
         header(&headers, "x-github-delivery"),
@@ -115,48 +83,116 @@ pub async fn receive(State(app): State<Arc<AppState>>, headers: HeaderMap, body:
             "missing X-GitHub-Event or X-GitHub-Delivery",
         );
     };
-    let hook_id = header(&headers, "x-github-hook-id").unwrap_or("");
-    let ev = crate::observe::event_label(Some(event));
     let span = info_span!("delivery", delivery = %delivery_id, event = %event, repository = tracing::field::Empty, issue = tracing::field::Empty);
+    let delivery = Delivery {
+        event,
+        hook_id: header(&headers, "x-github-hook-id").unwrap_or(""),
+        delivery_id,
+        ev: crate::observe::event_label(Some(event)),
+    };
+    take(&app, &headers, &body, &delivery)
+        .instrument(span)
+        .await
+}
 
-    async {
-        let payload = match payload_text(&headers, &body) {
-            Ok(p) => p,
-            Err(why) => return answer(StatusCode::BAD_REQUEST, ev, "malformed", why),
-        };
-        if event == "ping" {
-            info!("ping");
-            return answer(StatusCode::OK, ev, "ping", "pong");
+/// The body, read up to the size cap; else the answer already given.
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Response> {
+    let too_large = || {
+        answer(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "unknown",
+            "too_large",
+            "body too large",
+        )
+    };
+    let declared_too_big = header(headers, "content-length")
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|len| len > limit as u64);
+    if declared_too_big {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let too_big = std::error::Error::source(&e)
+            .is_some_and(|s| s.downcast_ref::<LengthLimitError>().is_some());
+        if too_big {
+            too_large()
+        } else {
+            answer(
+                StatusCode::BAD_REQUEST,
+                "unknown",
+                "malformed",
+                "cannot read the body",
+            )
         }
-        let decision = event::decide(event, hook_id, delivery_id, &payload, |repo| {
-            app.settings.repo_allowed(repo)
-        });
-        let delivery = match decision {
-            Err(e) => {
-                warn!(error = %e, "malformed delivery");
-                return answer(StatusCode::BAD_REQUEST, ev, "malformed", format!("malformed payload: {e}"));
-            }
-            Ok(Decision::Ignore(why)) => return answer(StatusCode::OK, ev, "ignored", format!("ignored: {why}")),
-            Ok(Decision::Keep(d)) => d,
-        };
-        let span = tracing::Span::current();
-        span.record("repository", delivery.repository.as_deref().unwrap_or(""));
-        span.record("issue", delivery.issue_number.unwrap_or(0));
+    })
+}
 
-        match store(&app.pool, &delivery, app.settings.jobs.max_attempts).await {
-            Ok(true) => {
-                info!(action = delivery.action.as_deref().unwrap_or(""), "delivery stored");
-                answer(StatusCode::ACCEPTED, ev, "accepted", "accepted")
-            }
-            Ok(false) => answer(StatusCode::OK, ev, "duplicate", "duplicate delivery: already stored"),
-            Err(e) => {
-                warn!(error = %e, "cannot store the delivery; answering 503 so GitHub shows it failed");
-                answer(StatusCode::SERVICE_UNAVAILABLE, ev, "unavailable", "cannot store the delivery right now")
-            }
+/// A signed delivery's headers.
+struct Delivery<'a> {
+    event: &'a str,
+    hook_id: &'a str,
+    delivery_id: &'a str,
+    /// The event's name as the metrics label it.
+    ev: &'static str,
+}
+
+/// Decides whether a signed delivery matters and, if so, stores it.
+async fn take(app: &AppState, headers: &HeaderMap, body: &[u8], d: &Delivery<'_>) -> Response {
+    let ev = d.ev;
+    let payload = match payload_text(headers, body) {
+        Ok(p) => p,
+        Err(why) => return answer(StatusCode::BAD_REQUEST, ev, "malformed", why),
+    };
+    if d.event == "ping" {
+        info!("ping");
+        return answer(StatusCode::OK, ev, "ping", "pong");
+    }
+    let decision = event::decide(d.event, d.hook_id, d.delivery_id, &payload, |repo| {
+        app.settings.repo_allowed(repo)
+    });
+    let delivery = match decision {
+        Err(e) => {
+            warn!(error = %e, "malformed delivery");
+            return answer(
+                StatusCode::BAD_REQUEST,
+                ev,
+                "malformed",
+                format!("malformed payload: {e}"),
+            );
+        }
+        Ok(Decision::Ignore(why)) => {
+            return answer(StatusCode::OK, ev, "ignored", format!("ignored: {why}"));
+        }
+        Ok(Decision::Keep(d)) => d,
+    };
+    let span = tracing::Span::current();
+    span.record("repository", delivery.repository.as_deref().unwrap_or(""));
+    span.record("issue", delivery.issue_number.unwrap_or(0));
+
+    match store(&app.pool, &delivery, app.settings.jobs.max_attempts).await {
+        Ok(true) => {
+            info!(
+                action = delivery.action.as_deref().unwrap_or(""),
+                "delivery stored"
+            );
+            answer(StatusCode::ACCEPTED, ev, "accepted", "accepted")
+        }
+        Ok(false) => answer(
+            StatusCode::OK,
+            ev,
+            "duplicate",
+            "duplicate delivery: already stored",
+        ),
+        Err(e) => {
+            warn!(error = %e, "cannot store the delivery; answering 503 so GitHub shows it failed");
+            answer(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ev,
+                "unavailable",
+                "cannot store the delivery right now",
+            )
         }
     }
-    .instrument(span)
-    .await
 }
 
 /// Stores the delivery and its job in one transaction. `Ok(false)`: this

@@ -1,18 +1,22 @@
-//! The HTTP routes and the state they share.
+//! The HTTP side: the routes and the state they share, and the handlers:
+//! webhook intake, the confirmation page, health and metrics. Handlers only
+//! check, store and answer; the work is done by `crate::jobs`.
+
+mod health;
+pub mod verify_page;
+pub mod webhook;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{MatchedPath, State};
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::extract::MatchedPath;
 use axum::routing::{get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
-use crate::{store, telemetry, verify, webhook};
+use crate::{telemetry, verify};
 
 pub struct AppState {
     pub pool: PgPool,
@@ -42,12 +46,12 @@ impl AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/webhook", post(webhook::receive))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .route(
             "/verify/{token}",
-            get(verify::page::show).post(verify::page::confirm),
+            get(verify_page::show).post(verify_page::confirm),
         )
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
@@ -61,24 +65,4 @@ fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
         .get::<MatchedPath>()
         .map_or("(no route)", MatchedPath::as_str);
     tracing::info_span!("http", method = %req.method(), route)
-}
-
-async fn healthz() -> &'static str {
-    "ok"
-}
-
-async fn readyz(State(app): State<Arc<AppState>>) -> impl IntoResponse {
-    if store::ping(&app.pool).await {
-        (StatusCode::OK, "ready")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
-    }
-}
-
-async fn metrics(State(app): State<Arc<AppState>>) -> impl IntoResponse {
-    crate::observe::read_gauges(&app.pool).await;
-    (
-        [("content-type", "text/plain; version=0.0.4")],
-        app.metrics.render(),
-    )
 }

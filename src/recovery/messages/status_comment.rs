@@ -1,0 +1,715 @@
+//! The one status comment on each request: where it stands, what the
+//! requester must do, and the facts admins need.
+
+use std::fmt::Write as _;
+
+use crate::recovery::echo::{self, cell, code, plain};
+use crate::recovery::ownership::{AccountFacts, Evidence};
+use crate::recovery::secrets::SecretKind;
+use crate::recovery::state::{Labels, State};
+use crate::recovery::transitions::CheckStatus;
+
+use super::words::{ahead, checks_table, secret_names};
+
+/// Hidden marker that finds the bot's one status comment on an issue.
+pub const STATUS_MARKER: &str = "<!-- recovery-bot:status -->";
+
+/// One form problem, already worded, and the label of its field.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ProblemLine {
+    /// The template id of the field.
+    pub field: String,
+    pub label: String,
+    pub message: String,
+}
+
+/// A recorded check, for the tables.
+#[derive(Debug, Clone)]
+pub struct CheckLine {
+    pub name: String,
+    pub status: CheckStatus,
+    pub actor: Option<String>,
+    pub note: Option<String>,
+    pub when: String,
+}
+
+/// What the status comment shows.
+#[derive(Debug, Clone)]
+pub struct StatusView<'a> {
+    pub state: State,
+    pub awaiting_email: bool,
+    /// Waits for the `/verify-repo` branch.
+    pub awaiting_repo: bool,
+    /// `/approve` waits until then (`YYYY-MM-DD HH:MM UTC`).
+    pub waiting_until: Option<String>,
+    /// The newest emailed link expired unused.
+    pub link_expired: bool,
+    pub author: &'a str,
+    pub from_form: bool,
+    pub problems: &'a [ProblemLine],
+    /// The empty form, to paste into an issue that was not made from it.
+    pub skeleton: Option<&'a str>,
+    pub duplicate_of: Option<u64>,
+    /// Open requests opened before this one that no admin has answered
+    /// yet, when it was written.
+    pub ahead: i64,
+    /// The username as read from the form (valid or not; never an address).
+    pub username_read: Option<&'a str>,
+    /// The username field holds an email address (not repeated here).
+    pub username_is_email: bool,
+    /// The username changed; shown until an admin's next command.
+    pub username_changed: bool,
+    /// The account's projects and whose their repositories are.
+    pub ownership: Option<&'a Evidence>,
+    /// What the account directory said (when it was asked).
+    pub account: Option<&'a AccountFacts>,
+    /// Secrets pasted in public on the issue, and whether all were redacted.
+    pub secrets: &'a [SecretKind],
+    pub secrets_redacted: bool,
+    pub checks: &'a [CheckLine],
+    pub required: &'a [String],
+    pub labels: &'a Labels,
+}
+
+/// The status comment: its marker, where the request stands, the notes for
+/// requester and admins, the checks, the triage facts and the state label.
+pub fn status_comment(v: &StatusView<'_>) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{STATUS_MARKER}");
+    let _ = writeln!(s, "### Account recovery: {}\n", state_title(v.state));
+    if v.from_form {
+        username_read(&mut s, v);
+    }
+    what_happens(&mut s, v);
+    notes(&mut s, v);
+    if !v.checks.is_empty() || v.state != State::Incomplete {
+        let _ = writeln!(s, "\n{}", checks_table(v.checks, v.required));
+    }
+    if v.account.is_some() || v.ownership.is_some() {
+        let _ = writeln!(s, "\n{}", triage_details(v));
+    }
+    let _ = writeln!(
+        s,
+        "\n<sub>State label: `{}`. Admins: comment `/help` for the commands.</sub>",
+        v.labels.for_state(v.state)
+    );
+    echo::fit(s)
+}
+
+/// Which username the form gave (an email address is never repeated).
+fn username_read(s: &mut String, v: &StatusView<'_>) {
+    match (v.username_read, v.username_is_email) {
+        (_, true) => {
+            let _ = writeln!(
+                s,
+                "**Username read from the form:** none (the field holds an email address, not repeated here).\n"
+            );
+        }
+        (Some(name), false) => {
+            let _ = writeln!(s, "**Username read from the form:** {}\n", code(name));
+        }
+        (None, false) => {
+            let _ = writeln!(s, "**Username read from the form:** none.\n");
+        }
+    }
+}
+
+/// An incomplete request: what the requester must change, or the form to
+/// paste when the issue was not made from it.
+fn what_to_fix(s: &mut String, v: &StatusView<'_>) {
+    if !v.from_form {
+        let _ = writeln!(
+            s,
+            "@{}, this issue does not follow the account-recovery form, so it cannot be processed yet. \
+             Please **edit the issue** (the `···` menu at its top right → *Edit*) and replace its text \
+             with the form below, answering under each heading.",
+            v.author
+        );
+        if let Some(skeleton) = v.skeleton {
+            let _ = writeln!(s, "\n````markdown\n{skeleton}\n````");
+        }
+    } else {
+        let _ = writeln!(
+            s,
+            "@{}, thank you for your request. Before an admin can look at it, please **edit the issue** \
+             (the `···` menu at its top right → *Edit*) and fix the following:\n",
+            v.author
+        );
+        for p in v.problems {
+            let _ = writeln!(s, "- **{}**: {}", plain(&p.label), p.message);
+        }
+        let _ = writeln!(
+            s,
+            "\nI check the form again every time the issue is saved; this comment will say when it is complete."
+        );
+    }
+}
+
+/// Where the request stands and who acts next.
+fn what_happens(s: &mut String, v: &StatusView<'_>) {
+    let author = v.author;
+    match v.state {
+        State::Incomplete => what_to_fix(s, v),
+        State::Pending => {
+            let _ = writeln!(
+                s,
+                "Thank you, @{author}. Your request is complete and waits for an admin to verify it. \
+                 You do not need to do anything now; you will be told here what happens next."
+            );
+            let _ = writeln!(s, "\nWhen this was written, {}", ahead(v.ahead));
+        }
+        State::AwaitingUser if v.awaiting_repo => {
+            let _ = writeln!(
+                s,
+                "@{author}, instructions were emailed to the address registered on the account: push a branch named \
+                 after the token in that email to the source repository of one of the account's projects. \
+                 I look for it regularly and say here when I find it."
+            );
+        }
+        State::AwaitingUser if v.awaiting_email => {
+            let _ = writeln!(
+                s,
+                "@{author}, a confirmation link was emailed to the address registered on the account. \
+                 Open it and press **Confirm**. The link works once and expires."
+            );
+        }
+        State::AwaitingUser => {
+            let _ = writeln!(
+                s,
+                "@{author}, an admin asked you a question below. Please answer it in a comment on this issue."
+            );
+        }
+        State::Verified => {
+            let _ = writeln!(
+                s,
+                "Every required check passed. The request waits for an admin's decision."
+            );
+        }
+        State::Approved => {
+            let _ = writeln!(s, "This request was approved and is closed.");
+        }
+        State::Denied => {
+            let _ = writeln!(s, "This request was denied and is closed.");
+        }
+        State::Withdrawn => {
+            let _ = writeln!(
+                s,
+                "@{author}, you withdrew this request and it is closed. To continue it, reopen the issue."
+            );
+        }
+        State::NoResponse => {
+            let _ = writeln!(
+                s,
+                "@{author}, this request was closed because there was no answer after a reminder. To continue \
+                 it, comment on this issue: it reopens where it was."
+            );
+        }
+    }
+}
+
+/// The notes under the state's words: the waiting period, an expired link,
+/// unused recovery codes, pasted secrets, a duplicate, a changed username.
+fn notes(s: &mut String, v: &StatusView<'_>) {
+    let open = !v.state.is_closed();
+    if let (Some(until), true) = (&v.waiting_until, open) {
+        let _ = writeln!(
+            s,
+            "\n**Waiting period:** without a proof of project ownership, the request can be approved from \
+             **{until}** (admins: `/verify-repo` asks for the proof; `/approve --now <reason>` overrides)."
+        );
+    }
+    if v.link_expired && open {
+        let _ = writeln!(
+            s,
+            "\n> [!NOTE]\n> Admins: the last emailed link expired without being used. `/verify-email` sends a new one."
+        );
+    }
+    if v.account.is_some_and(AccountFacts::has_unused_codes) && open {
+        let _ = writeln!(
+            s,
+            "\n> [!IMPORTANT]\n> @{}, the account still has unused recovery codes. If you can find one (they were \
+             shown when you set up two-factor authentication, often saved as a file), use it to log in instead: \
+             it is much faster than a recovery. If you have truly lost all of them, say so in a comment.",
+            v.author
+        );
+    }
+    if !v.secrets.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n> [!CAUTION]\n> Admins: a secret was pasted in public on this issue ({}). The requester was told \
+             to revoke it{}. It is never repeated here.",
+            secret_names(v.secrets),
+            if v.secrets_redacted {
+                "; it was replaced with `[redacted]`, but GitHub's edit history still shows it"
+            } else {
+                ""
+            }
+        );
+    }
+    if let Some(n) = v.duplicate_of {
+        let _ = writeln!(
+            s,
+            "\n> [!NOTE]\n> Another open request names the same account: #{n}. An admin will look at both; \
+             if you opened both, you can close the newer one."
+        );
+    }
+    if v.username_changed {
+        let _ = writeln!(
+            s,
+            "\n> [!WARNING]\n> The username in this request changed. Every check was reset, every link already \
+             emailed was revoked and the ownership evidence was removed. Admins: the verification starts again \
+             for the account named now. This note stays until an admin's next command."
+        );
+    }
+}
+
+fn state_title(state: State) -> &'static str {
+    match state {
+        State::Incomplete => "the form needs a fix",
+        State::Pending => "waiting for verification",
+        State::AwaitingUser => "waiting for the requester",
+        State::Verified => "verified",
+        State::Approved => "approved",
+        State::Denied => "denied",
+        State::Withdrawn => "withdrawn",
+        State::NoResponse => "closed for no response",
+    }
+}
+
+/// The most projects listed one per row in the status comment; the rest
+/// are counted, so that the comment stays readable and whole (its state
+/// footer never cut) for an account with thousands of projects.
+const MAX_PROJECT_ROWS: usize = 100;
+
+/// The triage facts for admins, folded in the status comment: what the
+/// account directory said, and the ownership evidence.
+fn triage_details(v: &StatusView<'_>) -> String {
+    let mut s = String::from("<details><summary>Triage facts (for admins)</summary>\n\n");
+    if let Some(facts) = v.account {
+        s.push_str("- Account: found in the account directory.\n");
+        match facts.unused_recovery_codes {
+            Some(0) => s.push_str("- Recovery codes: none unused.\n"),
+            Some(n) => {
+                let _ = writeln!(
+                    s,
+                    "- Recovery codes: **{n} unused**. The requester was told to use one (`/reply unused-recovery-codes` says it again)."
+                );
+            }
+            None => s.push_str("- Recovery codes: the directory does not say.\n"),
+        }
+    }
+    if let Some(e) = v.ownership {
+        if e.rows.is_empty() {
+            let _ = writeln!(
+                s,
+                "- The account has no projects: PyPI's fast path, label {} added (not a failed check).",
+                code(&v.labels.fasttrack)
+            );
+        } else {
+            let _ = write!(
+                s,
+                "\nThe account's projects and their source repositories, compared with the issue's author {} \
+                 by GitHub user id.\n\n| project | repository | the author's |\n|---|---|---|\n",
+                code(v.author)
+            );
+            for r in e.rows.iter().take(MAX_PROJECT_ROWS) {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} |",
+                    cell(&r.project),
+                    r.repository_url
+                        .as_deref()
+                        .map(cell)
+                        .unwrap_or_else(|| "(none)".to_owned()),
+                    if r.owned { "✅ yes" } else { "❌ no" }
+                );
+            }
+            if let Some(more) = e
+                .rows
+                .len()
+                .checked_sub(MAX_PROJECT_ROWS)
+                .filter(|&n| n > 0)
+            {
+                let owned = e.rows[MAX_PROJECT_ROWS..]
+                    .iter()
+                    .filter(|r| r.owned)
+                    .count();
+                let _ = writeln!(
+                    s,
+                    "| … and {more} more projects | | {owned} of them the author's |"
+                );
+            }
+            if e.all_owned {
+                let _ = write!(
+                    s,
+                    "\nEvery project's repository belongs to the author: check `project-ownership` recorded as \
+                     passed, label {} added.\n",
+                    code(&v.labels.fasttrack)
+                );
+            } else {
+                s.push_str(
+                    "\nNot every project's repository belongs to the author: ownership needs another check.\n",
+                );
+            }
+        }
+    }
+    s.push_str("\n</details>");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use insta::assert_snapshot;
+
+    use super::*;
+    use crate::form::Template;
+    use crate::recovery::messages::form_skeleton;
+    use crate::recovery::ownership::Row;
+
+    fn required() -> Vec<String> {
+        vec!["email".to_owned()]
+    }
+
+    /// A request with nothing to say yet: the form's author `octocat`, in
+    /// `state`, read from the form with the username `alice`.
+    fn view<'a>(
+        state: State,
+        labels: &'a Labels,
+        checks: &'a [CheckLine],
+        required: &'a [String],
+    ) -> StatusView<'a> {
+        StatusView {
+            state,
+            awaiting_email: false,
+            awaiting_repo: false,
+            waiting_until: None,
+            link_expired: false,
+            author: "octocat",
+            from_form: true,
+            problems: &[],
+            skeleton: None,
+            duplicate_of: None,
+            ahead: 0,
+            username_read: Some("alice"),
+            username_is_email: false,
+            username_changed: false,
+            ownership: None,
+            account: None,
+            secrets: &[],
+            secrets_redacted: false,
+            checks,
+            required,
+            labels,
+        }
+    }
+
+    fn email_sent() -> Vec<CheckLine> {
+        vec![CheckLine {
+            name: "email".to_owned(),
+            status: CheckStatus::Sent,
+            actor: Some("admin-ann".to_owned()),
+            note: None,
+            when: "2026-12-01 09:30 UTC".to_owned(),
+        }]
+    }
+
+    fn all_passed() -> Vec<CheckLine> {
+        vec![
+            CheckLine {
+                name: "email".to_owned(),
+                status: CheckStatus::Passed,
+                actor: Some("admin-ann".to_owned()),
+                note: Some("confirmed from the emailed link".to_owned()),
+                when: "2026-12-01 10:00 UTC".to_owned(),
+            },
+            CheckLine {
+                name: "project-ownership".to_owned(),
+                status: CheckStatus::Passed,
+                actor: Some("admin-bob".to_owned()),
+                // An admin's note is user text: escaped, never a ping.
+                note: Some("@everyone saw <b>it</b> | #12".to_owned()),
+                when: "2026-12-01 10:05 UTC".to_owned(),
+            },
+        ]
+    }
+
+    #[test]
+    fn incomplete_not_from_form() {
+        let labels = Labels::default();
+        let skeleton = form_skeleton(&Template::default_recovery());
+        let v = StatusView {
+            from_form: false,
+            username_read: None,
+            skeleton: Some(&skeleton),
+            ..view(State::Incomplete, &labels, &[], &[])
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn incomplete_with_problems() {
+        let labels = Labels::default();
+        let problems = [
+            ProblemLine {
+                field: "username".to_owned(),
+                label: "PyPI Username".to_owned(),
+                message: "`al ice` is not a valid username.".to_owned(),
+            },
+            ProblemLine {
+                field: "code-of-conduct".to_owned(),
+                // A label from the template, escaped like any text.
+                label: "Code of <em>Conduct</em>".to_owned(),
+                message: "tick “I agree to follow the PSF Code of Conduct”.".to_owned(),
+            },
+        ];
+        let v = StatusView {
+            problems: &problems,
+            username_read: Some("al ice"),
+            ..view(State::Incomplete, &labels, &[], &[])
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn incomplete_username_is_email() {
+        let labels = Labels::default();
+        let problems = [ProblemLine {
+            field: "username".to_owned(),
+            label: "PyPI Username".to_owned(),
+            message: "a username is not an email address.".to_owned(),
+        }];
+        let v = StatusView {
+            problems: &problems,
+            username_read: None,
+            username_is_email: true,
+            ..view(State::Incomplete, &labels, &[], &[])
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn incomplete_no_username() {
+        let labels = Labels::default();
+        let problems = [ProblemLine {
+            field: "username".to_owned(),
+            label: "PyPI Username".to_owned(),
+            message: "write the username of the account you want to recover.".to_owned(),
+        }];
+        let v = StatusView {
+            problems: &problems,
+            username_read: None,
+            ..view(State::Incomplete, &labels, &[], &[])
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn pending() {
+        let labels = Labels::default();
+        let required = required();
+        for (name, ahead) in [
+            ("pending_none_ahead", 0),
+            ("pending_one_ahead", 1),
+            ("pending_many_ahead", 7),
+        ] {
+            let v = StatusView {
+                ahead,
+                ..view(State::Pending, &labels, &[], &required)
+            };
+            assert_snapshot!(name, status_comment(&v));
+        }
+    }
+
+    #[test]
+    fn awaiting_email_link_expired() {
+        let labels = Labels::default();
+        let required = required();
+        let checks = email_sent();
+        let v = StatusView {
+            awaiting_email: true,
+            link_expired: true,
+            ..view(State::AwaitingUser, &labels, &checks, &required)
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn awaiting_repo_waiting_period() {
+        let labels = Labels::default();
+        let required = required();
+        let checks = email_sent();
+        let v = StatusView {
+            awaiting_repo: true,
+            waiting_until: Some("2026-12-08 09:30 UTC".to_owned()),
+            ..view(State::AwaitingUser, &labels, &checks, &required)
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn awaiting_info() {
+        let labels = Labels::default();
+        let required = required();
+        let v = view(State::AwaitingUser, &labels, &[], &required);
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn verified() {
+        let labels = Labels::default();
+        let required = required();
+        let checks = all_passed();
+        let v = view(State::Verified, &labels, &checks, &required);
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn closed() {
+        let labels = Labels::default();
+        let required = required();
+        let checks = all_passed();
+        for (name, state) in [
+            ("closed_approved", State::Approved),
+            ("closed_denied", State::Denied),
+            ("closed_withdrawn", State::Withdrawn),
+            ("closed_no_response", State::NoResponse),
+        ] {
+            // Closed: no waiting period and no notes for the open request.
+            let v = StatusView {
+                waiting_until: Some("2026-12-08 09:30 UTC".to_owned()),
+                link_expired: true,
+                ..view(state, &labels, &checks, &required)
+            };
+            assert_snapshot!(name, status_comment(&v));
+        }
+    }
+
+    #[test]
+    fn every_notice() {
+        let labels = Labels::default();
+        let required = required();
+        let account = AccountFacts {
+            unused_recovery_codes: Some(3),
+        };
+        let secrets = [SecretKind::RecoveryCode, SecretKind::PypiToken];
+        let v = StatusView {
+            duplicate_of: Some(41),
+            username_changed: true,
+            account: Some(&account),
+            secrets: &secrets,
+            secrets_redacted: true,
+            ..view(State::Pending, &labels, &[], &required)
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn secret_not_redacted() {
+        let labels = Labels::default();
+        let required = required();
+        let secrets = [SecretKind::GithubToken, SecretKind::PrivateKey];
+        let v = StatusView {
+            secrets: &secrets,
+            ..view(State::Pending, &labels, &[], &required)
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn triage_no_projects() {
+        let labels = Labels::default();
+        let required = required();
+        let account = AccountFacts {
+            unused_recovery_codes: Some(0),
+        };
+        let evidence = Evidence::default();
+        let v = StatusView {
+            account: Some(&account),
+            ownership: Some(&evidence),
+            ..view(State::Pending, &labels, &[], &required)
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn triage_projects_all_owned() {
+        let labels = Labels::default();
+        let required = required();
+        let account = AccountFacts {
+            unused_recovery_codes: None,
+        };
+        let evidence = Evidence {
+            rows: vec![
+                Row {
+                    project: "alice-tools".to_owned(),
+                    repository_url: Some("https://github.com/alice/alice-tools".to_owned()),
+                    owned: true,
+                },
+                Row {
+                    project: "pipe|name".to_owned(),
+                    repository_url: Some("https://github.com/alice/pipe".to_owned()),
+                    owned: true,
+                },
+            ],
+            all_owned: true,
+        };
+        let v = StatusView {
+            account: Some(&account),
+            ownership: Some(&evidence),
+            ..view(State::Pending, &labels, &[], &required)
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn triage_projects_not_all_owned() {
+        let labels = Labels::default();
+        let required = required();
+        let evidence = Evidence {
+            rows: vec![
+                Row {
+                    project: "alice-tools".to_owned(),
+                    repository_url: Some("https://github.com/alice/alice-tools".to_owned()),
+                    owned: true,
+                },
+                Row {
+                    project: "old-thing".to_owned(),
+                    repository_url: None,
+                    owned: false,
+                },
+            ],
+            all_owned: false,
+        };
+        let v = StatusView {
+            ownership: Some(&evidence),
+            ..view(State::Pending, &labels, &[], &required)
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    /// Past `MAX_PROJECT_ROWS` the rest are counted; the snapshot keeps the
+    /// table's end, from the last listed rows on.
+    #[test]
+    fn triage_many_projects() {
+        let labels = Labels::default();
+        let required = required();
+        let evidence = Evidence {
+            rows: (0..MAX_PROJECT_ROWS + 3)
+                .map(|i| Row {
+                    project: format!("p{i}"),
+                    repository_url: Some(format!("https://github.com/alice/p{i}")),
+                    owned: i % 2 == 0,
+                })
+                .collect(),
+            all_owned: false,
+        };
+        let v = StatusView {
+            ownership: Some(&evidence),
+            ..view(State::Pending, &labels, &[], &required)
+        };
+        let text = status_comment(&v);
+        let tail = &text[text.find("| `p98` ").expect("row 98 listed")..];
+        assert!(!text.contains("`p100`"));
+        assert_snapshot!(tail);
+    }
+}
