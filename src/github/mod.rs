@@ -6,7 +6,6 @@ pub mod admins;
 mod client;
 pub mod labels;
 pub mod payload;
-pub mod shadow;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -67,8 +66,6 @@ pub struct GitHub {
     root: Octocrab,
     is_app: bool,
     installations: Arc<Mutex<HashMap<i64, Octocrab>>>,
-    /// Shadow mode: writes are recorded, not made.
-    dry_run: bool,
 }
 
 impl GitHub {
@@ -104,7 +101,6 @@ impl GitHub {
             root,
             is_app,
             installations: Arc::default(),
-            dry_run: settings.dry_run,
         })
     }
 
@@ -158,10 +154,7 @@ impl GitHub {
                 ));
             }
         };
-        Ok(Repo {
-            client,
-            dry_run: self.dry_run,
-        })
+        Ok(Repo { client })
     }
 
     /// The installation to call `repo` with: none with a token; as an App,
@@ -184,7 +177,6 @@ impl GitHub {
 #[derive(Clone)]
 pub struct Repo {
     client: Octocrab,
-    dry_run: bool,
 }
 
 fn issue_path(repo: &str, number: u64) -> String {
@@ -192,15 +184,6 @@ fn issue_path(repo: &str, number: u64) -> String {
 }
 
 impl Repo {
-    fn not_written(&self, kind: &'static str, repo: &str, number: u64, detail: serde_json::Value) {
-        shadow::push(shadow::Effect {
-            kind,
-            repository: repo.to_owned(),
-            issue_number: Some(number),
-            detail,
-        });
-    }
-
     /// The labels on an issue now.
     pub async fn issue_labels(&self, repo: &str, number: u64) -> Result<Vec<String>, ApiError> {
         #[derive(Deserialize)]
@@ -223,17 +206,6 @@ impl Repo {
         #[derive(Deserialize)]
         struct Label {
             name: String,
-        }
-        if self.dry_run {
-            // What the answer would list: the labels now, and these.
-            let mut now = self.issue_labels(repo, number).await?;
-            for l in labels {
-                if !now.iter().any(|n| n.eq_ignore_ascii_case(l)) {
-                    now.push((*l).to_owned());
-                }
-            }
-            self.not_written("add_labels", repo, number, json!({ "labels": labels }));
-            return Ok(now);
         }
         let path = format!("{}/labels", issue_path(repo, number));
         let now: Vec<Label> = client::call(
@@ -302,10 +274,6 @@ impl Repo {
 
     /// Removes a label; a label that is not there is not an error.
     pub async fn remove_label(&self, repo: &str, number: u64, label: &str) -> Result<(), ApiError> {
-        if self.dry_run {
-            self.not_written("remove_label", repo, number, json!({ "label": label }));
-            return Ok(());
-        }
         let path = format!(
             "{}/labels/{}",
             issue_path(repo, number),
@@ -324,15 +292,6 @@ impl Repo {
         number: u64,
         body: &str,
     ) -> Result<Comment, ApiError> {
-        if self.dry_run {
-            self.not_written("create_comment", repo, number, json!({ "body": body }));
-            return Ok(Comment {
-                id: shadow::synthetic_comment_id(),
-                body: Some(body.to_owned()),
-                user: None,
-                html_url: None,
-            });
-        }
         let path = format!("{}/comments", issue_path(repo, number));
         client::call_once(
             &self.client,
@@ -343,25 +302,15 @@ impl Repo {
         .await
     }
 
-    /// Edits a comment on issue `number` (the number only names the issue
-    /// in shadow mode's record; GitHub's call takes the comment id).
+    /// Edits a comment on an issue (GitHub's call takes the comment id
+    /// only; the issue's number is kept for the callers' sake).
     pub async fn update_comment(
         &self,
         repo: &str,
-        number: u64,
+        _number: u64,
         comment_id: u64,
         body: &str,
     ) -> Result<Comment, ApiError> {
-        if self.dry_run {
-            let detail = json!({ "comment_id": comment_id, "body": body });
-            self.not_written("update_comment", repo, number, detail);
-            return Ok(Comment {
-                id: comment_id,
-                body: Some(body.to_owned()),
-                user: None,
-                html_url: None,
-            });
-        }
         let path = format!("/repos/{repo}/issues/comments/{comment_id}");
         client::call(
             &self.client,
@@ -440,19 +389,14 @@ impl Repo {
         Ok(all)
     }
 
-    /// Reacts to a comment on issue `number` (see `update_comment`).
+    /// Reacts to a comment on an issue (see `update_comment`).
     pub async fn react_to_comment(
         &self,
         repo: &str,
-        number: u64,
+        _number: u64,
         comment_id: u64,
         reaction: Reaction,
     ) -> Result<(), ApiError> {
-        if self.dry_run {
-            let detail = json!({ "comment_id": comment_id, "content": reaction.content() });
-            self.not_written("react", repo, number, detail);
-            return Ok(());
-        }
         let path = format!("/repos/{repo}/issues/comments/{comment_id}/reactions");
         client::call_unit(
             &self.client,
@@ -475,8 +419,7 @@ impl Repo {
         if let Some(reason) = state_reason {
             body["state_reason"] = json!(reason);
         }
-        self.patch_issue("set_issue_state", repo, number, body)
-            .await
+        self.patch_issue(repo, number, body).await
     }
 
     /// Replaces the issue's body (a secret redacted from it).
@@ -486,22 +429,17 @@ impl Repo {
         number: u64,
         body: &str,
     ) -> Result<(), ApiError> {
-        self.patch_issue("set_issue_body", repo, number, json!({ "body": body }))
+        self.patch_issue(repo, number, json!({ "body": body }))
             .await
     }
 
-    /// `PATCH` an issue, or, in shadow mode, record it as `kind`.
+    /// `PATCH` an issue.
     async fn patch_issue(
         &self,
-        kind: &'static str,
         repo: &str,
         number: u64,
         body: serde_json::Value,
     ) -> Result<(), ApiError> {
-        if self.dry_run {
-            self.not_written(kind, repo, number, body);
-            return Ok(());
-        }
         client::call_unit(
             &self.client,
             Method::Patch,

@@ -65,6 +65,29 @@ impl From<sqlx::Error> for JobError {
     }
 }
 
+/// A malformed directory answer fails the same way every time; the rest
+/// (network, 5xx, 429) may pass later.
+impl From<crate::verify::directory::DirectoryError> for JobError {
+    fn from(e: crate::verify::directory::DirectoryError) -> Self {
+        use crate::verify::directory::DirectoryError;
+        match e {
+            DirectoryError::Malformed(_) => JobError::Permanent(e.into()),
+            _ => JobError::retry(e),
+        }
+    }
+}
+
+impl From<crate::verify::RoundError> for JobError {
+    fn from(e: crate::verify::RoundError) -> Self {
+        use crate::verify::RoundError;
+        match e {
+            RoundError::Database(e) => e.into(),
+            RoundError::Directory(e) => e.into(),
+            RoundError::Mail(e) => JobError::retry(e),
+        }
+    }
+}
+
 /// Runs one job. Database writes go through `conn`, which is inside a
 /// savepoint of the claim transaction: they commit only if the job succeeds.
 pub trait JobHandler: Send + Sync + 'static {

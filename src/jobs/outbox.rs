@@ -11,12 +11,12 @@ use sqlx::PgConnection;
 use tracing::info;
 
 use super::{Job, JobError, bot::Bot};
-use crate::github::shadow::{self, Effect as Recorded};
 use crate::github::{self, Comment, Repo};
 use crate::recovery::effects::{Effect, Reaction, RedactIn};
 use crate::recovery::messages::STATUS_MARKER;
 use crate::store::jobs;
 use crate::store::requests;
+use crate::store::shadow::{self, Recorded};
 pub use crate::store::tasks::Target;
 use crate::store::tasks::{EffectTask, Task};
 use crate::verify::directory::{DirectoryError, Recovered};
@@ -70,7 +70,7 @@ pub async fn run(
         Executor::Live => run.live(conn, effect).await,
         Executor::Shadow => {
             let recorded = run.shadow(conn, effect).await?;
-            crate::store::shadow::insert(conn, job.id, &recorded).await?;
+            shadow::insert(conn, job.id, &recorded).await?;
             Ok(())
         }
     }
@@ -101,8 +101,8 @@ pub async fn recover(
                 issue_number: Some(target.issue_number),
                 detail: json!({ "username": username }),
             };
-            shadow::log(&recorded);
-            crate::store::shadow::insert(conn, job.id, &[recorded]).await?;
+            recorded.log();
+            shadow::insert(conn, job.id, &[recorded]).await?;
             Ok(Ok(Recovered::Done))
         }
     }
@@ -364,7 +364,7 @@ impl Run<'_> {
             }
         };
         for r in &recorded {
-            shadow::log(r);
+            r.log();
         }
         info!(effects = recorded.len(), "dry run: recorded, not run");
         Ok(recorded)

@@ -448,7 +448,7 @@ pub async fn mark_removed(
 }
 
 /// Forgets the status comments shadow mode pretended to write (their ids
-/// have `github::shadow::SYNTHETIC_BIT` set) and returns the requests that
+/// have `store::shadow::SYNTHETIC_BIT` set) and returns the requests that
 /// had one.
 pub async fn forget_shadow_comments(conn: &mut PgConnection) -> sqlx::Result<Vec<Request>> {
     sqlx::query_as(
@@ -456,7 +456,7 @@ pub async fn forget_shadow_comments(conn: &mut PgConnection) -> sqlx::Result<Vec
          WHERE status_comment_id >= $1
          RETURNING *",
     )
-    .bind(i64::try_from(crate::github::shadow::SYNTHETIC_BIT).unwrap_or(i64::MAX))
+    .bind(i64::try_from(crate::store::shadow::SYNTHETIC_BIT).unwrap_or(i64::MAX))
     .fetch_all(conn)
     .await
 }

@@ -14,7 +14,6 @@ use sqlx::{PgConnection, PgPool};
 use tracing::{info, warn};
 
 use crate::config::Settings;
-use crate::jobs::JobError;
 use crate::recovery::messages;
 use crate::recovery::transitions::{EMAIL_CHECK, OWNERSHIP_CHECK};
 use crate::store::tokens;
@@ -75,13 +74,16 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-impl From<DirectoryError> for JobError {
-    fn from(e: DirectoryError) -> Self {
-        match e {
-            DirectoryError::Malformed(_) => JobError::Permanent(e.into()),
-            _ => JobError::retry(e),
-        }
-    }
+/// Why a round could not be stored or mailed.
+#[derive(Debug, thiserror::Error)]
+pub enum RoundError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Directory(#[from] DirectoryError),
+    /// The mail server did not take the mail (never names the address).
+    #[error(transparent)]
+    Mail(anyhow::Error),
 }
 
 impl Verifier {
@@ -117,7 +119,7 @@ impl Verifier {
         conn: &mut PgConnection,
         round: &Round<'_>,
         proof: &Proof,
-    ) -> Result<Option<i64>, JobError> {
+    ) -> Result<Option<i64>, RoundError> {
         if let Some(t) = tokens::by_command(&mut *conn, round.command_key).await?
             && t.mail_sent_at.is_some()
         {
@@ -168,7 +170,7 @@ impl Verifier {
         directory: &Directory,
         token_id: i64,
         issue_url: &str,
-    ) -> Result<(), JobError> {
+    ) -> Result<(), RoundError> {
         let Some(round) = tokens::get(pool, token_id).await? else {
             return Ok(());
         };
@@ -225,7 +227,7 @@ impl Verifier {
         self.mailer
             .send(&address, &subject, body)
             .await
-            .map_err(JobError::retry)?;
+            .map_err(RoundError::Mail)?;
         tokens::mark_sent(pool, token_id).await?;
         Ok(())
     }
