@@ -85,6 +85,20 @@ SQL
   echo "postgres://$role:$password@127.0.0.1:$port/$db"
 }
 
+# adopt_test_databases PORT ROLE: gives ROLE the test databases that
+# #[sqlx::test] left behind under another role (a failed test keeps its
+# database, named after the test, and a plain `cargo test` runs as the
+# superuser): ROLE drops and makes each again at its next run, which only
+# their owner may do.
+adopt_test_databases() {
+  local port="$1" role="$2"
+  pg_admin "$port" >/dev/null <<SQL
+SELECT format('ALTER DATABASE %I OWNER TO %I', d.datname, '$role')
+FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
+WHERE d.datname LIKE '\_sqlx\_test\_%' AND r.rolname <> '$role' \gexec
+SQL
+}
+
 # with_database_url CMD...: runs CMD, a libpq client such as psql, with
 # DATABASE_URL's parts in PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE,
 # so that the password stays off the command line.
