@@ -214,6 +214,17 @@ pub fn recover_outcome(status: u16) -> Result<Recovered, DirectoryError> {
     }
 }
 
+/// The `Idempotency-Key` for the recover call one `/approve` asks for: the
+/// approving comment (repository id, comment id) and the command's place
+/// among that comment's commands. Unique to that approval (a later
+/// `/approve`, after a reopen, is another comment), and the same on every
+/// retry of it, whatever job or delivery (a redelivery, the sweep) carries
+/// it. Not the request id: a request approved twice would get the first
+/// reset's answer replayed, and no reset, the second time.
+pub fn approval_key(repository_id: i64, comment_id: u64, position: usize) -> String {
+    format!("recovery-bot-approve-{repository_id}-{comment_id}-{position}")
+}
+
 impl Directory {
     /// Asks the index to reset the account's 2FA and issue a password
     /// reset. `key`, the `Idempotency-Key`, must be unique to one approval
@@ -342,6 +353,15 @@ mod tests {
         let ours = malformed(&e).to_string();
         assert!(!ours.contains("yes") && !ours.contains("secret"), "{ours}");
         assert!(ours.contains("line 1"), "{ours}");
+    }
+
+    #[test]
+    fn approval_keys_name_one_approval() {
+        let key = approval_key(4242, 77, 1);
+        assert_eq!(key, "recovery-bot-approve-4242-77-1");
+        assert_ne!(key, approval_key(4242, 78, 1), "another comment");
+        assert_ne!(key, approval_key(4242, 77, 0), "another command");
+        assert_ne!(approval_key(42, 427, 1), approval_key(424, 27, 1));
     }
 
     #[tokio::test]
