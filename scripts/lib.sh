@@ -89,10 +89,12 @@ SQL
 # #[sqlx::test] left behind under another role (a failed test keeps its
 # database, named after the test, and a plain `cargo test` runs as the
 # superuser): ROLE drops and makes each again at its next run, which only
-# their owner may do.
+# their owner may do. Databases that disappear meanwhile are skipped.
 adopt_test_databases() {
   local port="$1" role="$2"
-  pg_admin "$port" >/dev/null <<SQL
+  # Best effort: another run may drop one of them meanwhile.
+  pg_admin "$port" >/dev/null 2>&1 <<SQL || true
+\set ON_ERROR_STOP 0
 SELECT format('ALTER DATABASE %I OWNER TO %I', d.datname, '$role')
 FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
 WHERE d.datname LIKE '\_sqlx\_test\_%' AND r.rolname <> '$role' \gexec

@@ -207,21 +207,40 @@ fn fenced_blocks(text: &str) -> Vec<Range<usize>> {
     let mut lines = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        lines.push((offset, line));
+        lines.push((offset, line, closing_fence(line)));
         offset += line.len();
+    }
+    // widest[k][j]: the widest closing fence of `FENCES[k]` at line j or
+    // later, so that a fence never closed costs no scan (linear in all).
+    const FENCES: [char; 2] = ['`', '~'];
+    let mut widest = [vec![0usize; lines.len() + 1], vec![0usize; lines.len() + 1]];
+    for j in (0..lines.len()).rev() {
+        for (k, fence) in FENCES.iter().enumerate() {
+            let here = match lines[j].2 {
+                Some((c, w)) if c == *fence => w,
+                _ => 0,
+            };
+            widest[k][j] = widest[k][j + 1].max(here);
+        }
     }
     let mut blocks = Vec::new();
     let mut i = 0;
     while i < lines.len() {
-        let (start, line) = lines[i];
+        let (start, line, _) = lines[i];
         let Some((fence, width)) = opening_fence(line) else {
             i += 1;
             continue;
         };
-        let close = (i + 1..lines.len()).find(|&j| closes(lines[j].1, fence, width));
+        let k = usize::from(fence == '~');
+        if widest[k][i + 1] < width {
+            i += 1;
+            continue;
+        }
+        let close = (i + 1..lines.len())
+            .find(|&j| matches!(lines[j].2, Some((c, w)) if c == fence && w >= width));
         match close {
             Some(j) => {
-                let (at, closing) = lines[j];
+                let (at, closing, _) = lines[j];
                 blocks.push(start..at + closing.len());
                 i = j + 1;
             }
@@ -277,11 +296,14 @@ fn strip_container_markers(mut rest: &str) -> &str {
     }
 }
 
-/// A closing fence for a block opened with `width` of `fence`.
-fn closes(line: &str, fence: char, width: usize) -> bool {
+/// A line that can close a fence: only backticks or only tildes (after any
+/// quote or list marker): the character and how many.
+fn closing_fence(line: &str) -> Option<(char, usize)> {
     let rest = strip_container_markers(line.trim_end_matches(['\n', '\r']));
     let rest = rest.trim_end_matches([' ', '\t']);
-    rest.chars().count() >= width && rest.chars().all(|c| c == fence)
+    let fence = rest.chars().next().filter(|c| matches!(c, '`' | '~'))?;
+    let width = rest.chars().count();
+    (width >= 3 && rest.chars().all(|c| c == fence)).then_some((fence, width))
 }
 
 /// `### text` (at most three spaces before it) → the heading from `###` on.
@@ -552,6 +574,24 @@ mod tests {
         assert_eq!(un("plain text").as_deref(), Some("plain text"));
         assert_eq!(un("```shell\nx").as_deref(), Some("```shell\nx"));
         assert_eq!(un("``\nx\n``").as_deref(), Some("``\nx\n``"));
+    }
+
+    #[test]
+    fn fenced_blocks_pair_like_markdown() {
+        fn blocks(t: &str) -> Vec<&str> {
+            fenced_blocks(t).into_iter().map(|r| &t[r]).collect()
+        }
+        assert_eq!(blocks("a\n```\nx\n```\nb"), ["```\nx\n```\n"]);
+        assert_eq!(blocks("~~~ sh\nx\n```\n~~~~\n"), ["~~~ sh\nx\n```\n~~~~\n"]);
+        // A closing fence takes no info string and at least the width.
+        assert_eq!(blocks("````\n```\n```x\n````"), ["````\n```\n```x\n````"]);
+        // Never closed: no block, and the fences after it still pair.
+        assert_eq!(blocks("````\nx\n```\ny\n```"), ["```\ny\n```"]);
+        assert_eq!(blocks("~~~\nx"), Vec::<&str>::new());
+        // In a list item, indented inside.
+        assert_eq!(blocks("- ```\n  x\n  ```\n"), ["- ```\n  x\n  ```\n"]);
+        // Four spaces in is indented code, not a fence.
+        assert_eq!(blocks("    ```\nx\n```"), Vec::<&str>::new());
     }
 
     fn dropdown(options: &[&str], multiple: bool) -> Field {
