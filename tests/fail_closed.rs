@@ -536,7 +536,9 @@ fn the_script_roles_are_not_superusers() {
         set -euo pipefail
         SCRIPT=fail_closed
         . scripts/lib.sh
-        DATABASE_URL="$(database_url 5432 recovery_bot_probe recovery_bot_probe CREATEDB)"
+        probe="recovery_bot_probe_$$"
+        trap 'pg_admin 5432 >/dev/null 2>&1 <<<"DROP DATABASE IF EXISTS $probe; DROP ROLE IF EXISTS $probe;" || true' EXIT
+        DATABASE_URL="$(database_url 5432 "$probe" "$probe" CREATEDB)"
         export DATABASE_URL
         refuse_superuser
         with_database_url psql -w -X -qtA -c "SELECT rolsuper, rolcreatedb FROM pg_roles WHERE rolname = current_user"
