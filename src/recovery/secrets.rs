@@ -109,20 +109,23 @@ fn marker_kind(name: &str) -> Option<SecretKind> {
     SecretKind::ALL.into_iter().find(|k| k.as_str() == name)
 }
 
-/// The 16-hex-digit runs that stand in a username field of an issue form
-/// (under a `#` heading that says "username", up to the next heading): a
-/// name is never taken for a recovery code, so these are spared wherever
-/// they appear in `text` (lower case).
+/// A markdown heading line (`#` to `######`, then a space).
+static HEADING: LazyLock<Regex> = LazyLock::new(|| regex(r"^ {0,3}#{1,6}(?:[ \t]|$)"));
+
+/// The 16-hex-digit runs that stand as the value of a username field of an
+/// issue form (the first line that is not blank under a heading that says
+/// "username"): a name is never taken for a recovery code, so these are
+/// spared wherever they appear in `text` (lower case).
 pub fn usernames_in(text: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut in_username = false;
     for line in text.lines() {
-        let trimmed = line.trim_start();
-        if trimmed.starts_with('#') {
-            in_username = trimmed.to_ascii_lowercase().contains("username");
+        if HEADING.is_match(line) {
+            in_username = line.to_ascii_lowercase().contains("username");
             continue;
         }
-        if in_username {
+        if in_username && !line.trim().is_empty() {
+            in_username = false;
             for run in PYPI_RUN.find_iter(line) {
                 if is_recovery_code(run.as_str()) {
                     names.push(run.as_str().to_ascii_lowercase());
@@ -542,9 +545,18 @@ MIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJRTES
             kinds_sparing(&format!("user {name}"), &[name.to_owned()]),
             []
         );
-        // A code under another heading is still a code.
+        // A code under another heading, or after the username's line, or
+        // after a line that only starts with `#`, is still a code.
         assert_eq!(
             kinds(&format!("### Reason\n\n{name}")),
+            [SecretKind::RecoveryCode]
+        );
+        assert_eq!(
+            kinds(&format!("### PyPI Username\n\nbob\n{CODE}")),
+            [SecretKind::RecoveryCode]
+        );
+        assert_eq!(
+            kinds(&format!("#username = x\n{CODE}")),
             [SecretKind::RecoveryCode]
         );
     }
