@@ -3,7 +3,12 @@
 # recovery-bot: one static-ish binary on a slim Debian, run as a non-root user.
 #
 #   docker build -t recovery-bot .
-#   docker run --rm -p 3000:3000 --env-file ./env recovery-bot
+#   docker run --rm -p 127.0.0.1:3000:3000 --env-file ./env recovery-bot
+#
+# Publish on 127.0.0.1 only, behind a reverse proxy for TLS (see
+# docs/operator-guide.md): a bare `-p 3000:3000` opens plain HTTP, and with it
+# /metrics and the emailed links, on every address of the host (Docker's own
+# firewall rules bypass ufw's).
 #
 # `serve` applies the database migrations before it listens, so there is no
 # separate migration step; `docker run --rm --env-file ./env recovery-bot migrate`

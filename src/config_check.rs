@@ -55,6 +55,9 @@ pub fn main(settings: &Settings) -> u8 {
         "{}",
         effective(settings, rules.as_ref())
     );
+    for w in warnings(settings) {
+        eprintln!("recovery-bot config check: warning: {}", one_line(&w));
+    }
     for p in &problems {
         eprintln!("recovery-bot config check: {}", one_line(p));
     }
@@ -133,161 +136,235 @@ fn strings<'a>(list: impl IntoIterator<Item = &'a String>) -> Value {
     Value::Array(list.into_iter().map(|s| Value::String(s.clone())).collect())
 }
 
+/// A URL as `config check` prints it: as it is when it carries no user,
+/// password or query; else through `redact_url` (`[redacted]` when it cannot
+/// be read at all, so an unparsable URL never shows its password).
+fn show_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u)
+            if u.has_host()
+                && u.username().is_empty()
+                && u.password().is_none()
+                && u.query().is_none() =>
+        {
+            url.to_owned()
+        }
+        _ => redact_url(url),
+    }
+}
+
+/// The account directory: a local JSON file's path as it is, a URL (or
+/// anything that may hold credentials) as `show_url` shows it.
+fn show_directory(url: &str) -> String {
+    let local = !url.contains('@')
+        && (url.starts_with("file://") || !url.contains("://"))
+        && !url.contains('?');
+    if local { url.to_owned() } else { show_url(url) }
+}
+
+/// The settings being printed, and the keys that are not set.
+#[derive(Default)]
+struct Out {
+    t: Table,
+    unset: Vec<&'static str>,
+}
+
+impl Out {
+    fn put(&mut self, key: &'static str, value: Option<Value>) {
+        match value {
+            Some(v) => {
+                self.t.insert(key.to_owned(), v);
+            }
+            None => self.unset.push(key),
+        }
+    }
+}
+
+fn s(v: &str) -> Value {
+    Value::String(v.to_owned())
+}
+
+fn duration(d: &std::time::Duration) -> Value {
+    s(&humantime::format_duration(*d).to_string())
+}
+
 /// The effective settings as TOML, under the file's names, every secret
 /// `[redacted]`, then a comment naming the settings that are not set.
-/// `Settings` is destructured, so a new setting does not compile until it
-/// is shown here.
 pub fn effective(settings: &Settings, rules: Option<&Rules>) -> String {
+    every_setting_is_shown(settings);
+    let mut out = Out::default();
+    credentials(&mut out, settings);
+    addresses(&mut out, settings);
+    timing(&mut out, settings);
+    running(&mut out, settings);
+    form_and_labels(&mut out, settings, rules);
+    admins_and_replies(&mut out, settings);
+    let body =
+        toml::to_string(&out.t).unwrap_or_else(|e| format!("# cannot show the settings: {e}\n"));
+    let mut text = String::from(
+        "# The effective settings (flags, environment, config file, defaults); secrets redacted.\n",
+    );
+    if !out.unset.is_empty() {
+        text.push_str(&format!("# Not set: {}.\n", out.unset.join(", ")));
+    }
+    text.push_str(&body);
+    text.trim_end().to_owned()
+}
+
+/// `Settings` destructured in full, so that a new setting does not compile
+/// until it is shown by one of the functions below (and named here).
+fn every_setting_is_shown(settings: &Settings) {
     let Settings {
-        database_url,
-        webhook_secrets,
-        github_auth,
-        github_api_url,
-        bind_addr,
-        public_url,
-        admins,
-        repos,
-        smtp_url,
-        mail_from,
-        account_directory_url,
-        account_directory_token,
-        verify_link_valid_for,
-        sweep_interval,
-        log_format,
-        webhook_max_body_bytes,
-        workers,
-        jobs,
-        template,
-        labels,
-        form,
-        required_checks,
-        admin_teams,
-        admin_min_permission,
-        admin_cache,
-        index_name,
-        replies,
-        redact_secrets,
-        support_contact,
+        database_url: _,
+        webhook_secrets: _,
+        github_auth: _,
+        github_api_url: _,
+        bind_addr: _,
+        public_url: _,
+        admins: _,
+        repos: _,
+        smtp_url: _,
+        mail_from: _,
+        account_directory_url: _,
+        account_directory_token: _,
+        verify_link_valid_for: _,
+        sweep_interval: _,
+        log_format: _,
+        webhook_max_body_bytes: _,
+        workers: _,
+        jobs: _,
+        template: _,
+        labels: _,
+        form: _,
+        required_checks: _,
+        admin_teams: _,
+        admin_min_permission: _,
+        admin_cache: _,
+        index_name: _,
+        replies: _,
+        redact_secrets: _,
+        support_contact: _,
         // Not a file setting: `serve --dry-run`.
         dry_run: _,
-        timers,
-        approve_message,
-        index_recover,
+        timers: _,
+        approve_message: _,
+        index_recover: _,
     } = settings;
-    let mut t = Table::new();
-    let mut unset: Vec<&str> = Vec::new();
-    let mut put = |t: &mut Table, key: &'static str, value: Option<Value>| match value {
-        Some(v) => {
-            t.insert(key.to_owned(), v);
-        }
-        None => unset.push(key),
-    };
-    let s = |v: &str| Value::String(v.to_owned());
-    put(
-        &mut t,
+}
+
+/// The database, the webhook secret and the GitHub credentials.
+fn credentials(out: &mut Out, settings: &Settings) {
+    out.put(
         "database_url",
-        database_url
+        settings
+            .database_url
             .as_ref()
-            .map(|u| s(&redact_url(secrecy::ExposeSecret::expose_secret(u)))),
+            .map(|u| s(&show_url(secrecy::ExposeSecret::expose_secret(u)))),
     );
-    put(
-        &mut t,
+    let secrets = settings.webhook_secrets.len();
+    out.put(
         "github_webhook_secret",
-        (!webhook_secrets.is_empty()).then(|| s(&vec![REDACTED; webhook_secrets.len()].join(","))),
+        (secrets > 0).then(|| s(&vec![REDACTED; secrets].join(","))),
     );
-    match github_auth {
-        Some(GitHubAuth::Token(_)) => put(&mut t, "github_token", Some(s(REDACTED))),
+    match &settings.github_auth {
+        Some(GitHubAuth::Token(_)) => out.put("github_token", Some(s(REDACTED))),
         Some(GitHubAuth::App { app_id, .. }) => {
-            put(&mut t, "github_app_id", Some(int(*app_id)));
-            put(&mut t, "github_app_private_key", Some(s(REDACTED)));
+            out.put("github_app_id", Some(int(*app_id)));
+            out.put("github_app_private_key", Some(s(REDACTED)));
         }
-        None => put(&mut t, "github_token", None),
+        None => out.put("github_token", None),
     }
-    put(&mut t, "github_api_url", Some(s(github_api_url)));
-    put(&mut t, "bind_addr", Some(s(&bind_addr.to_string())));
-    put(&mut t, "public_url", public_url.as_deref().map(s));
-    put(&mut t, "admins", Some(strings(admins)));
-    put(&mut t, "repos", Some(strings(repos)));
-    put(
-        &mut t,
+}
+
+/// Where the bot listens, and the URLs it calls or writes in mail.
+fn addresses(out: &mut Out, settings: &Settings) {
+    out.put(
+        "github_api_url",
+        Some(s(&show_url(&settings.github_api_url))),
+    );
+    out.put("bind_addr", Some(s(&settings.bind_addr.to_string())));
+    out.put(
+        "public_url",
+        settings.public_url.as_deref().map(|u| s(&show_url(u))),
+    );
+    out.put("admins", Some(strings(&settings.admins)));
+    out.put("repos", Some(strings(&settings.repos)));
+    out.put(
         "smtp_url",
-        smtp_url
+        settings
+            .smtp_url
             .as_ref()
-            .map(|u| s(&redact_url(secrecy::ExposeSecret::expose_secret(u)))),
+            .map(|u| s(&show_url(secrecy::ExposeSecret::expose_secret(u)))),
     );
-    put(&mut t, "mail_from", mail_from.as_deref().map(s));
-    put(
-        &mut t,
+    out.put("mail_from", settings.mail_from.as_deref().map(s));
+    out.put(
         "account_directory_url",
-        account_directory_url
+        settings
+            .account_directory_url
             .as_deref()
-            .map(|u| match reqwest::Url::parse(u) {
-                Ok(url) if url.has_host() => s(&redact_url(u)),
-                // A local JSON file.
-                _ => s(u),
-            }),
+            .map(|u| s(&show_directory(u))),
     );
-    put(
-        &mut t,
+    out.put(
         "account_directory_token",
-        account_directory_token.as_ref().map(|_| s(REDACTED)),
+        settings
+            .account_directory_token
+            .as_ref()
+            .map(|_| s(REDACTED)),
     );
-    put(
-        &mut t,
-        "verify_link_hours",
-        Some(int(verify_link_valid_for.as_secs() / 3600)),
-    );
-    let duration = |d: &std::time::Duration| s(&humantime::format_duration(*d).to_string());
-    put(
-        &mut t,
-        "verify_link_valid_for",
-        Some(duration(verify_link_valid_for)),
-    );
-    put(&mut t, "remind_after", Some(duration(&timers.remind_after)));
-    put(&mut t, "close_after", Some(duration(&timers.close_after)));
-    put(
-        &mut t,
-        "waiting_period",
-        Some(duration(&timers.waiting_period)),
-    );
-    put(
-        &mut t,
+}
+
+/// Durations: links, reminders, the waiting period, the sweep.
+fn timing(out: &mut Out, settings: &Settings) {
+    let link = &settings.verify_link_valid_for;
+    out.put("verify_link_hours", Some(int(link.as_secs() / 3600)));
+    out.put("verify_link_valid_for", Some(duration(link)));
+    let timers = &settings.timers;
+    out.put("remind_after", Some(duration(&timers.remind_after)));
+    out.put("close_after", Some(duration(&timers.close_after)));
+    out.put("waiting_period", Some(duration(&timers.waiting_period)));
+    out.put(
         "repo_check_interval",
         Some(duration(&timers.repo_check_interval)),
     );
-    put(&mut t, "approve_message", Some(s(approve_message)));
-    put(
-        &mut t,
+    out.put("approve_message", Some(s(&settings.approve_message)));
+    out.put(
         "index_recover",
-        Some(Value::Boolean(*index_recover)),
+        Some(Value::Boolean(settings.index_recover)),
     );
-    put(
-        &mut t,
+    out.put(
         "sweep_interval_secs",
-        Some(int(sweep_interval.as_secs())),
+        Some(int(settings.sweep_interval.as_secs())),
     );
-    put(
-        &mut t,
+}
+
+/// Logs, limits, workers and the job queue.
+fn running(out: &mut Out, settings: &Settings) {
+    out.put(
         "log_format",
-        clap::ValueEnum::to_possible_value(log_format).map(|v| s(v.get_name())),
+        clap::ValueEnum::to_possible_value(&settings.log_format).map(|v| s(v.get_name())),
     );
-    put(
-        &mut t,
+    out.put(
         "webhook_max_body_bytes",
-        Some(int(*webhook_max_body_bytes)),
+        Some(int(settings.webhook_max_body_bytes)),
     );
-    put(&mut t, "workers", Some(int(*workers)));
-    put(&mut t, "jobs", Some(Value::Table(jobs_table(jobs))));
-    put(
-        &mut t,
+    out.put("workers", Some(int(settings.workers)));
+    out.put("jobs", Some(Value::Table(jobs_table(&settings.jobs))));
+}
+
+/// The issue form, the username rule and the labels.
+fn form_and_labels(out: &mut Out, settings: &Settings, rules: Option<&Rules>) {
+    out.put(
         "template",
-        template.as_ref().map(|p| s(&p.display().to_string())),
+        settings
+            .template
+            .as_ref()
+            .map(|p| s(&p.display().to_string())),
     );
     let mut label_table = Table::new();
-    for (key, name) in labels.all() {
+    for (key, name) in settings.labels.all() {
         label_table.insert(key.to_owned(), s(name));
     }
-    put(&mut t, "labels", Some(Value::Table(label_table)));
+    out.put("labels", Some(Value::Table(label_table)));
     let mut form_table = Table::new();
     if let Some(rules) = rules {
         form_table.insert(
@@ -297,22 +374,28 @@ pub fn effective(settings: &Settings, rules: Option<&Rules>) -> String {
         form_table.insert("username_max_length".into(), int(rules.username_max_len));
         form_table.insert("profile_url_prefix".into(), s(&rules.profile_url_prefix));
     }
-    if let Some(field) = &form.username_field {
+    if let Some(field) = &settings.form.username_field {
         form_table.insert("username_field".into(), s(field));
     }
-    put(&mut t, "form", Some(Value::Table(form_table)));
-    put(&mut t, "required_checks", Some(strings(required_checks)));
-    put(&mut t, "admin_teams", Some(strings(admin_teams)));
-    put(
-        &mut t,
+    out.put("form", Some(Value::Table(form_table)));
+    out.put("required_checks", Some(strings(&settings.required_checks)));
+}
+
+/// Who the admins are, what the bot says, and what it keeps.
+fn admins_and_replies(out: &mut Out, settings: &Settings) {
+    out.put("admin_teams", Some(strings(&settings.admin_teams)));
+    out.put(
         "admin_min_permission",
-        admin_min_permission.map(|p| s(p.as_str())),
+        settings.admin_min_permission.map(|p| s(p.as_str())),
     );
-    put(&mut t, "admin_cache_secs", Some(int(admin_cache.as_secs())));
-    put(&mut t, "index_name", Some(s(index_name)));
+    out.put(
+        "admin_cache_secs",
+        Some(int(settings.admin_cache.as_secs())),
+    );
+    out.put("index_name", Some(s(&settings.index_name)));
     let mut reply_table = Table::new();
-    for name in replies.names() {
-        let Some(reply) = replies.get(name) else {
+    for name in settings.replies.names() {
+        let Some(reply) = settings.replies.get(name) else {
             continue;
         };
         let mut r = Table::new();
@@ -322,23 +405,72 @@ pub fn effective(settings: &Settings, rules: Option<&Rules>) -> String {
         }
         reply_table.insert(name.to_owned(), Value::Table(r));
     }
-    put(&mut t, "replies", Some(Value::Table(reply_table)));
-    put(
-        &mut t,
+    out.put("replies", Some(Value::Table(reply_table)));
+    out.put(
         "redact_secrets",
-        Some(Value::Boolean(*redact_secrets)),
+        Some(Value::Boolean(settings.redact_secrets)),
     );
-    put(&mut t, "support_contact", Some(s(support_contact)));
+    out.put("support_contact", Some(s(&settings.support_contact)));
+}
 
-    let body = toml::to_string(&t).unwrap_or_else(|e| format!("# cannot show the settings: {e}\n"));
-    let mut text = String::from(
-        "# The effective settings (flags, environment, config file, defaults); secrets redacted.\n",
-    );
-    if !unset.is_empty() {
-        text.push_str(&format!("# Not set: {}.\n", unset.join(", ")));
+/// The shortest webhook secret not warned about.
+pub const MIN_WEBHOOK_SECRET_CHARS: usize = 32;
+
+/// Settings `serve` accepts but that weaken it: one line each. They do not
+/// change the exit code.
+pub fn warnings(settings: &Settings) -> Vec<String> {
+    let mut found = Vec::new();
+    let count = settings.webhook_secrets.len();
+    for (i, secret) in settings.webhook_secrets.iter().enumerate() {
+        let chars = secrecy::ExposeSecret::expose_secret(secret).chars().count();
+        if chars < MIN_WEBHOOK_SECRET_CHARS {
+            let which = if count > 1 {
+                format!(" (secret {} of {count})", i + 1)
+            } else {
+                String::new()
+            };
+            found.push(format!(
+                "GITHUB_WEBHOOK_SECRET{which} is shorter than {MIN_WEBHOOK_SECRET_CHARS} characters: \
+                 a guessed secret lets anyone send deliveries; use a long random one \
+                 (`openssl rand -hex 32`)"
+            ));
+        }
     }
-    text.push_str(&body);
-    text.trim_end().to_owned()
+    if let Some(url) = &settings.smtp_url
+        && smtp_credentials_in_clear(secrecy::ExposeSecret::expose_secret(url))
+    {
+        found.push(
+            "SMTP_URL sends its user name and password without TLS: use smtps://, \
+             or smtp://…?tls=required for STARTTLS"
+                .to_owned(),
+        );
+    }
+    if let Some(url) = &settings.public_url
+        && !url
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+    {
+        found.push(format!(
+            "PUBLIC_URL ({}) is not https: the emailed links carry single-use tokens \
+             that anyone on the path could read and use",
+            show_url(url)
+        ));
+    }
+    found
+}
+
+/// An SMTP URL with a user or password, on plain `smtp://` without
+/// `tls=required` (lettre's `tls=opportunistic` falls back to clear text).
+fn smtp_credentials_in_clear(url: &str) -> bool {
+    let Ok(u) = reqwest::Url::parse(url) else {
+        // Unreadable: `serve` refuses it; warn when it seems to hold a password.
+        return url.contains('@') && !url.starts_with("smtps://");
+    };
+    let has_credentials = !u.username().is_empty() || u.password().is_some();
+    let tls_required = u
+        .query_pairs()
+        .any(|(k, v)| k == "tls" && v.eq_ignore_ascii_case("required"));
+    has_credentials && u.scheme().eq_ignore_ascii_case("smtp") && !tls_required
 }
 
 fn jobs_table(jobs: &JobSettings) -> Table {
@@ -378,5 +510,44 @@ mod tests {
             "smtps://[redacted]@smtp.example.org"
         );
         assert_eq!(redact_url("not a url with hunter2"), REDACTED);
+    }
+
+    #[test]
+    fn every_printed_url_hides_its_credentials() {
+        assert_eq!(show_url("https://api.github.com"), "https://api.github.com");
+        assert_eq!(
+            show_url("https://user:hunter2@ghe.example.org/api/v3"),
+            "https://[redacted]@ghe.example.org/api/v3"
+        );
+        // Unparsable (a space in the host), password and all.
+        assert_eq!(show_url("https://user:hunter2@bad host/x"), REDACTED);
+        assert_eq!(show_directory("https://u:hunter2@bad host/x"), REDACTED);
+        assert_eq!(
+            show_directory("http://[::1:hunter2@x"),
+            "http://[redacted]@x/"
+        );
+        assert_eq!(show_directory("accounts.json"), "accounts.json");
+        assert_eq!(
+            show_directory("file:///srv/accounts.json"),
+            "file:///srv/accounts.json"
+        );
+        assert_eq!(
+            show_directory("postgres://ro:hunter2@replica/warehouse"),
+            "postgres://[redacted]@replica/warehouse"
+        );
+        assert_eq!(show_directory("user:hunter2@host:/x"), REDACTED);
+    }
+
+    #[test]
+    fn smtp_credentials_need_tls() {
+        assert!(smtp_credentials_in_clear("smtp://u:p@mail:587"));
+        assert!(smtp_credentials_in_clear(
+            "smtp://u:p@mail:587?tls=opportunistic"
+        ));
+        assert!(!smtp_credentials_in_clear(
+            "smtp://u:p@mail:587?tls=required"
+        ));
+        assert!(!smtp_credentials_in_clear("smtps://u:p@mail"));
+        assert!(!smtp_credentials_in_clear("smtp://127.0.0.1:25"));
     }
 }

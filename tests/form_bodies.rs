@@ -920,12 +920,20 @@ fn a_block_the_requester_never_closed_hides_no_field() {
         assert!(v.is_valid(), "{opened}: {:?}", v.problems);
         assert_eq!(v.fields["reason"].text(), Some(reason.as_str()), "{opened}");
     }
-    // Two never closed, in two fields: the second closes the first.
+    // Two never closed, in two fields: the second closes the first, and
+    // that reads exactly like one fenced block holding copies of the
+    // sections between, so those are asked again rather than read from a
+    // code block (fail closed).
     let body =
         ok("alice", "```\nlog").replace(&format!("- [X] {COC}"), &format!("- [X] {COC}\n\n```"));
     let r = form::parse(&t, Some(&body));
-    assert!(r.missing.is_empty(), "{:?}", r.missing);
-    assert_eq!(r.fields["reason"].text(), Some("```\nlog"));
+    assert_eq!(r.missing, ["recovery-codes", "code-of-conduct"]);
+    let reason = r.fields["reason"].text().unwrap();
+    assert!(
+        reason.starts_with("```\nlog\n\n### Recovery Codes"),
+        "{reason}"
+    );
+    assert!(reason.ends_with("```"), "{reason}");
     assert_eq!(
         r.fields["acknowledgement"],
         FieldValue::Options(Some(vec![ACK.to_owned()]))
@@ -945,15 +953,77 @@ fn a_copy_of_a_later_heading_stays_text() {
         assert!(r.missing.is_empty(), "{reason}: {:?}", r.missing);
         assert_eq!(r.fields["reason"].text(), Some(reason));
     }
-    // A fenced copy is taken only when its field has no other heading (a
-    // body GitHub would not write).
+}
+
+/// Issue #20 item 10: a fenced copy of a section is text even when the real
+/// section is missing, so a required checkbox is never ticked from inside a
+/// code block, and the value keeps its closing fence.
+#[test]
+fn a_fenced_heading_never_starts_or_ends_a_section() {
+    let t = Template::default_recovery();
+    let after_reason =
+        format!("### Code of Conduct\n\n- [X] {COC}\n\n### Acknowledgement\n\n- [X] {ACK}");
+    for (open, indent, close) in [
+        ("```", "", "```"),
+        ("```text", "", "```"),
+        ("~~~", "", "~~~"),
+        ("~~~ markdown", "", "~~~~"),
+        ("````", "", "````"),
+        ("  ```", "  ", "   ```"),
+        ("- ```", "  ", "  ```"),
+        ("1. ~~~", "   ", "   ~~~"),
+    ] {
+        // The real Recovery Codes section is missing; the reason holds a
+        // copy of it, ticked, inside a fence.
+        let reason = format!(
+            "Pasted from my old request:\n\n{open}\n{indent}### Recovery Codes\n\n{indent}- [X] {CODES}\n{close}"
+        );
+        let body = format!(
+            "### PyPI Username\n\nalice\n\n### Reason for request\n\n{reason}\n\n{after_reason}"
+        );
+        let r = form::parse(&t, Some(&body));
+        assert_eq!(r.missing, ["recovery-codes"], "{open}");
+        assert_eq!(r.fields["reason"].text(), Some(reason.as_str()), "{open}");
+        let v = form::validate(&t, &r, &Rules::default());
+        assert!(!v.is_valid(), "{open}");
+        assert!(
+            v.problems
+                .iter()
+                .any(|p| p.field == "recovery-codes" && p.kind == ProblemKind::Missing),
+            "{open}: {:?}",
+            v.problems
+        );
+    }
+    // A fenced copy of a later section at the end of the body: the value
+    // keeps its closing fence and the fenced section is not read.
     let reason = "```\n### Recovery Codes\n- [X] x\n```";
     let body = format!(
         "### PyPI Username\n\nalice\n\n### Reason for request\n\n{reason}\n\n### Code of Conduct\n\n- [X] {COC}"
     );
     let r = form::parse(&t, Some(&body));
-    assert_eq!(r.fields["reason"].text(), Some("```"));
-    assert_eq!(r.missing, ["acknowledgement"]);
+    assert_eq!(r.fields["reason"].text(), Some(reason));
+    assert_eq!(r.missing, ["recovery-codes", "acknowledgement"]);
+    // The whole form pasted inside a fence (a blank issue) is no form.
+    let body = format!("```\n{}\n```", ok("victim", "mine"));
+    let r = form::parse(&t, Some(&body));
+    assert!(!r.from_form);
+    assert_eq!(r.missing.len(), 5, "{:?}", r.missing);
+    // The username section missing, a fenced copy of it in another field.
+    let body = format!(
+        "### Reason for request\n\n~~~\n### PyPI Username\n\nvictim\n~~~\n\n### Recovery Codes\n\n- [X] {CODES}\n\n{after_reason}"
+    );
+    let v = form::validate(&t, &form::parse(&t, Some(&body)), &Rules::default());
+    assert_eq!(v.fields["username"].text(), None);
+    assert_eq!(v.problems[0].field, "username");
+    // The value ends with a fence: it stays, with the fields after it.
+    let reason = "My log:\n\n```\nError: invalid TOTP code\n```";
+    let v = form::validate(
+        &t,
+        &form::parse(&t, Some(&ok("alice", reason))),
+        &Rules::default(),
+    );
+    assert!(v.is_valid(), "{:?}", v.problems);
+    assert_eq!(v.fields["reason"].text(), Some(reason));
 }
 
 #[test]

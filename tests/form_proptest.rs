@@ -566,9 +566,15 @@ fn is_label_heading(form: &Form, line: &str) -> bool {
 /// Bodies that are ambiguous, whoever reads them, are not generated: a
 /// top-level `### <label>` typed in a textarea is a field heading; a copy of a
 /// label inside a code fence is text only when its field has its own heading
-/// in the body; and with a block never closed (after which markdown sees
-/// every fence the wrong way round) no copy of a label inside a fence.
+/// in the body; with a block never closed (after which markdown sees
+/// every fence the wrong way round) no copy of a label inside a fence; and
+/// no fence left open in a textarea that a fence line of a later field
+/// closes: that body reads exactly like one fenced block quoting the
+/// headings between, which are text (#20 item 10: fail closed).
 fn ambiguous(form: &Form, values: &[Value], dropped: Option<usize>) -> bool {
+    if closed_by_a_later_field(form, values, dropped) {
+        return true;
+    }
     let unclosed = values
         .iter()
         .any(|v| matches!(v, Value::Textarea(_, Some(_))));
@@ -588,6 +594,29 @@ fn ambiguous(form: &Form, values: &[Value], dropped: Option<usize>) -> bool {
                 })
         }),
         _ => false,
+    })
+}
+
+/// A fence left open in a textarea, and a line in a later field's value
+/// (as GitHub writes it) that would close it.
+fn closed_by_a_later_field(form: &Form, values: &[Value], dropped: Option<usize>) -> bool {
+    values.iter().enumerate().any(|(i, v)| {
+        let Value::Textarea(_, Some((Unclosed::Fence(open), _))) = v else {
+            return false;
+        };
+        let fence = open.chars().next().unwrap_or('`');
+        let width = open.chars().take_while(|c| *c == fence).count();
+        values
+            .iter()
+            .enumerate()
+            .skip(i + 1)
+            .filter(|(j, _)| dropped != Some(*j))
+            .any(|(j, later)| {
+                render_value(form, j, later).0.lines().any(|l| {
+                    let l = l.trim();
+                    l.chars().count() >= width && l.chars().all(|c| c == fence)
+                })
+            })
     })
 }
 

@@ -163,11 +163,15 @@ struct Candidate {
 /// comment a user opened and never closed hides no field after it.
 fn field_boundaries(template: &Template, text: &str) -> (Vec<Boundary>, Vec<String>) {
     let (top_lines, extra) = top_level_headings(template, text);
+    let fenced = fenced_blocks(text);
     let mut candidates = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let at = offset;
         offset += line.len();
+        if fenced.iter().any(|block| block.contains(&at)) {
+            continue;
+        }
         let Some(heading) = atx3(line) else { continue };
         if let Some(field) = template.field_index_by_heading(&heading_text(heading)) {
             candidates.push(Candidate {
@@ -186,6 +190,120 @@ fn field_boundaries(template: &Template, text: &str) -> (Vec<Boundary>, Vec<Stri
         })
         .collect();
     (boundaries, extra)
+}
+
+/// The closed fenced blocks of `text` (from the opening fence line to the end
+/// of the closing one): a heading inside one is never a field's heading,
+/// whether or not the field has another, so a fenced copy of a section never
+/// starts or ends one. A fence is a line of at least three backticks (info
+/// string allowed, without backticks) or tildes, at most three spaces in,
+/// also after a quote or list marker; it is closed by a later line of only
+/// the same character, at least as many. A fence never closed is kept as
+/// text and hides nothing (GitHub's own rendering would let it run to the
+/// end and hide every later field); an opening fence that a fence in a later
+/// field closes hides the headings between them: the two read alike, and
+/// fields read as missing are asked again, never taken from a code block.
+fn fenced_blocks(text: &str) -> Vec<Range<usize>> {
+    let mut lines = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        lines.push((offset, line, closing_fence(line)));
+        offset += line.len();
+    }
+    // widest[k][j]: the widest closing fence of `FENCES[k]` at line j or
+    // later, so that a fence never closed costs no scan (linear in all).
+    const FENCES: [char; 2] = ['`', '~'];
+    let mut widest = [vec![0usize; lines.len() + 1], vec![0usize; lines.len() + 1]];
+    for j in (0..lines.len()).rev() {
+        for (k, fence) in FENCES.iter().enumerate() {
+            let here = match lines[j].2 {
+                Some((c, w)) if c == *fence => w,
+                _ => 0,
+            };
+            widest[k][j] = widest[k][j + 1].max(here);
+        }
+    }
+    let mut blocks = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let (start, line, _) = lines[i];
+        let Some((fence, width)) = opening_fence(line) else {
+            i += 1;
+            continue;
+        };
+        let k = usize::from(fence == '~');
+        if widest[k][i + 1] < width {
+            i += 1;
+            continue;
+        }
+        let close = (i + 1..lines.len())
+            .find(|&j| matches!(lines[j].2, Some((c, w)) if c == fence && w >= width));
+        match close {
+            Some(j) => {
+                let (at, closing, _) = lines[j];
+                blocks.push(start..at + closing.len());
+                i = j + 1;
+            }
+            None => i += 1,
+        }
+    }
+    blocks
+}
+
+/// An opening code fence: its character and width.
+fn opening_fence(line: &str) -> Option<(char, usize)> {
+    let line = line.trim_end_matches(['\n', '\r']);
+    let rest = line.trim_start_matches(' ');
+    if line.len() - rest.len() > 3 {
+        return None;
+    }
+    let rest = strip_container_markers(rest);
+    let fence = rest.chars().next()?;
+    if !matches!(fence, '`' | '~') {
+        return None;
+    }
+    let width = rest.chars().take_while(|c| *c == fence).count();
+    let info = &rest[width..];
+    (width >= 3 && !(fence == '`' && info.contains('`'))).then_some((fence, width))
+}
+
+/// Block quote markers and list markers (`>`, `-`, `*`, `+`, `1.`, `1)`)
+/// before a fence, with their spaces.
+fn strip_container_markers(mut rest: &str) -> &str {
+    loop {
+        let trimmed = rest.trim_start_matches([' ', '\t']);
+        let digits = trimmed.len()
+            - trimmed
+                .trim_start_matches(|c: char| c.is_ascii_digit())
+                .len();
+        let after = if let Some(r) = trimmed.strip_prefix('>') {
+            r
+        } else if let Some(r) = trimmed
+            .strip_prefix(['-', '*', '+'])
+            .filter(|r| r.starts_with([' ', '\t']))
+        {
+            r
+        } else if (1..=9).contains(&digits)
+            && let Some(r) = trimmed[digits..]
+                .strip_prefix(['.', ')'])
+                .filter(|r| r.starts_with([' ', '\t']))
+        {
+            r
+        } else {
+            return trimmed;
+        };
+        rest = after;
+    }
+}
+
+/// A line that can close a fence: only backticks or only tildes (after any
+/// quote or list marker): the character and how many.
+fn closing_fence(line: &str) -> Option<(char, usize)> {
+    let rest = strip_container_markers(line.trim_end_matches(['\n', '\r']));
+    let rest = rest.trim_end_matches([' ', '\t']);
+    let fence = rest.chars().next().filter(|c| matches!(c, '`' | '~'))?;
+    let width = rest.chars().count();
+    (width >= 3 && rest.chars().all(|c| c == fence)).then_some((fence, width))
 }
 
 /// `### text` (at most three spaces before it) → the heading from `###` on.
@@ -456,6 +574,24 @@ mod tests {
         assert_eq!(un("plain text").as_deref(), Some("plain text"));
         assert_eq!(un("```shell\nx").as_deref(), Some("```shell\nx"));
         assert_eq!(un("``\nx\n``").as_deref(), Some("``\nx\n``"));
+    }
+
+    #[test]
+    fn fenced_blocks_pair_like_markdown() {
+        fn blocks(t: &str) -> Vec<&str> {
+            fenced_blocks(t).into_iter().map(|r| &t[r]).collect()
+        }
+        assert_eq!(blocks("a\n```\nx\n```\nb"), ["```\nx\n```\n"]);
+        assert_eq!(blocks("~~~ sh\nx\n```\n~~~~\n"), ["~~~ sh\nx\n```\n~~~~\n"]);
+        // A closing fence takes no info string and at least the width.
+        assert_eq!(blocks("````\n```\n```x\n````"), ["````\n```\n```x\n````"]);
+        // Never closed: no block, and the fences after it still pair.
+        assert_eq!(blocks("````\nx\n```\ny\n```"), ["```\ny\n```"]);
+        assert_eq!(blocks("~~~\nx"), Vec::<&str>::new());
+        // In a list item, indented inside.
+        assert_eq!(blocks("- ```\n  x\n  ```\n"), ["- ```\n  x\n  ```\n"]);
+        // Four spaces in is indented code, not a fence.
+        assert_eq!(blocks("    ```\nx\n```"), Vec::<&str>::new());
     }
 
     fn dropdown(options: &[&str], multiple: bool) -> Field {

@@ -17,6 +17,14 @@ use crate::jobs::JobError;
 /// Longest wait slept in-process; longer ones go back to the job queue.
 const MAX_INLINE_WAIT: Duration = Duration::from_secs(10);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest wait a server's hint can ask for: a bigger `retry-after` or a
+/// rate-limit reset further away is read as this.
+pub const MAX_RETRY_HINT: Duration = Duration::from_secs(60 * 60);
+/// The least wait after a secondary rate limit, as GitHub asks when it gives
+/// no other hint ("wait for at least one minute").
+pub const SECONDARY_LIMIT_WAIT: Duration = Duration::from_secs(60);
+/// The most of an answer read from GitHub: a longer one is refused.
+pub const MAX_ANSWER_BYTES: usize = 10 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -100,8 +108,19 @@ pub fn encode_path_segment(s: &str) -> String {
         .replace('+', "%20")
 }
 
-/// Reads GitHub's wait hint from an error answer's headers.
-fn wait_hint(status: StatusCode, headers: &HeaderMap) -> (bool, Option<Duration>) {
+/// Whether an error answer's body says it is GitHub's secondary rate limit
+/// ("You have exceeded a secondary rate limit...", on a 403 or a 429).
+fn names_secondary_limit(body: &[u8]) -> bool {
+    const NEEDLE: &[u8] = b"secondary rate limit";
+    body.windows(NEEDLE.len())
+        .any(|w| w.eq_ignore_ascii_case(NEEDLE))
+}
+
+/// Reads GitHub's wait hint from an error answer: whether to retry, and
+/// after how long (capped at `MAX_RETRY_HINT`). A secondary rate limit is
+/// always retried, after at least `SECONDARY_LIMIT_WAIT`: it is what an
+/// outsider's flood of comments causes, and must not kill admins' jobs.
+fn wait_hint(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> (bool, Option<Duration>) {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let retry_after = header("retry-after")
         .and_then(|v| v.trim().parse::<u64>().ok())
@@ -111,15 +130,28 @@ fn wait_hint(status: StatusCode, headers: &HeaderMap) -> (bool, Option<Duration>
         .and_then(|v| v.trim().parse::<i64>().ok())
         .map(|reset| {
             let now = chrono::Utc::now().timestamp();
-            Duration::from_secs(u64::try_from(reset - now).unwrap_or(0) + 1)
+            let secs = u64::try_from(reset.saturating_sub(now)).unwrap_or(0);
+            Duration::from_secs(secs.saturating_add(1))
         });
-    let rate_limited = status == StatusCode::TOO_MANY_REQUESTS
+    let secondary = matches!(
+        status,
+        StatusCode::FORBIDDEN | StatusCode::TOO_MANY_REQUESTS
+    ) && names_secondary_limit(body);
+    let rate_limited = secondary
+        || status == StatusCode::TOO_MANY_REQUESTS
         || (status == StatusCode::FORBIDDEN && (exhausted || retry_after.is_some()));
-    if rate_limited {
+    let (retry, hint) = if rate_limited {
         (true, retry_after.or(if exhausted { reset } else { None }))
     } else {
         (status.is_server_error(), retry_after)
-    }
+    };
+    let hint = hint.map(|h| h.min(MAX_RETRY_HINT));
+    let hint = if secondary {
+        Some(hint.map_or(SECONDARY_LIMIT_WAIT, |h| h.max(SECONDARY_LIMIT_WAIT)))
+    } else {
+        hint
+    };
+    (retry, hint)
 }
 
 async fn once(
@@ -170,17 +202,40 @@ async fn once(
     {
         metrics::gauge!(crate::observe::GITHUB_RATE_LIMIT_REMAINING).set(remaining);
     }
-    let bytes = tokio::time::timeout(REQUEST_TIMEOUT, body.collect())
-        .await
-        .map_err(|_| {
-            ApiError::transport(format!("{method:?} {path}: reading the answer timed out"))
-        })?
-        .map_err(|e| ApiError::transport(format!("{method:?} {path}: reading the answer: {e}")))?
-        .to_bytes();
+    let too_long = || {
+        ApiError::permanent(format!(
+            "{method:?} {path}: the answer is longer than {} MiB",
+            MAX_ANSWER_BYTES / (1024 * 1024)
+        ))
+    };
+    if parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
+    {
+        return Err(too_long());
+    }
+    let limited = http_body_util::Limited::new(body, MAX_ANSWER_BYTES);
+    let bytes = match tokio::time::timeout(REQUEST_TIMEOUT, limited.collect()).await {
+        Err(_) => {
+            return Err(ApiError::transport(format!(
+                "{method:?} {path}: reading the answer timed out"
+            )));
+        }
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => return Err(too_long()),
+        Ok(Err(e)) => {
+            return Err(ApiError::transport(format!(
+                "{method:?} {path}: reading the answer: {e}"
+            )));
+        }
+        Ok(Ok(collected)) => collected.to_bytes(),
+    };
     if parts.status.is_success() {
         return Ok(bytes);
     }
-    let (retryable, retry_after) = wait_hint(parts.status, &parts.headers);
+    let (retryable, retry_after) = wait_hint(parts.status, &parts.headers, &bytes);
     let detail: String = String::from_utf8_lossy(&bytes).chars().take(300).collect();
     Err(ApiError {
         status: Some(parts.status.as_u16()),
@@ -265,27 +320,28 @@ mod tests {
     #[test]
     fn classifies_answers() {
         assert_eq!(
-            wait_hint(StatusCode::BAD_GATEWAY, &HeaderMap::new()),
+            wait_hint(StatusCode::BAD_GATEWAY, &HeaderMap::new(), b""),
             (true, None)
         );
         assert_eq!(
-            wait_hint(StatusCode::UNPROCESSABLE_ENTITY, &HeaderMap::new()),
+            wait_hint(StatusCode::UNPROCESSABLE_ENTITY, &HeaderMap::new(), b""),
             (false, None)
         );
         assert_eq!(
-            wait_hint(StatusCode::NOT_FOUND, &HeaderMap::new()),
+            wait_hint(StatusCode::NOT_FOUND, &HeaderMap::new(), b""),
             (false, None)
         );
         assert_eq!(
             wait_hint(
                 StatusCode::TOO_MANY_REQUESTS,
-                &headers(&[("retry-after", "7")])
+                &headers(&[("retry-after", "7")]),
+                b""
             ),
             (true, Some(Duration::from_secs(7)))
         );
         // A plain 403 (no permission) is not a rate limit.
         assert_eq!(
-            wait_hint(StatusCode::FORBIDDEN, &HeaderMap::new()),
+            wait_hint(StatusCode::FORBIDDEN, &HeaderMap::new(), b""),
             (false, None)
         );
         let reset = (chrono::Utc::now().timestamp() + 600).to_string();
@@ -295,9 +351,60 @@ mod tests {
                 ("x-ratelimit-remaining", "0"),
                 ("x-ratelimit-reset", &reset),
             ]),
+            b"",
         );
         assert!(retry);
         assert!(wait.unwrap() >= Duration::from_secs(590), "{wait:?}");
+    }
+
+    #[test]
+    fn a_secondary_limit_waits_a_minute_and_hints_are_capped() {
+        let body = br#"{"message": "You have exceeded a Secondary Rate Limit. Please wait a few minutes before you try again."}"#;
+        for status in [StatusCode::FORBIDDEN, StatusCode::TOO_MANY_REQUESTS] {
+            assert_eq!(
+                wait_hint(status, &HeaderMap::new(), body),
+                (true, Some(SECONDARY_LIMIT_WAIT))
+            );
+            assert_eq!(
+                wait_hint(status, &headers(&[("retry-after", "5")]), body),
+                (true, Some(SECONDARY_LIMIT_WAIT))
+            );
+            assert_eq!(
+                wait_hint(status, &headers(&[("retry-after", "120")]), body),
+                (true, Some(Duration::from_secs(120)))
+            );
+        }
+        let far = (chrono::Utc::now().timestamp() + 30 * 24 * 3600).to_string();
+        let exhausted = headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &far)]);
+        assert_eq!(
+            wait_hint(StatusCode::FORBIDDEN, &exhausted, b""),
+            (true, Some(MAX_RETRY_HINT))
+        );
+        assert_eq!(
+            wait_hint(
+                StatusCode::TOO_MANY_REQUESTS,
+                &headers(&[("retry-after", "99999999")]),
+                b""
+            ),
+            (true, Some(MAX_RETRY_HINT))
+        );
+        assert_eq!(
+            wait_hint(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &headers(&[("retry-after", "99999999")]),
+                b""
+            ),
+            (true, Some(MAX_RETRY_HINT))
+        );
+        // A far-future reset cannot overflow.
+        let huge = headers(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "9223372036854775807"),
+        ]);
+        assert_eq!(
+            wait_hint(StatusCode::FORBIDDEN, &huge, b""),
+            (true, Some(MAX_RETRY_HINT))
+        );
     }
 
     #[test]

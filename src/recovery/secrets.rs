@@ -95,9 +95,63 @@ fn private_keys(text: &str) -> Vec<Found> {
     found
 }
 
-/// Every match of every kind, overlaps and all.
-fn candidates(text: &str) -> Vec<Found> {
+/// What a secret is replaced with where its kind must stay known (a stored
+/// delivery, read again by the job that warns about it): `[redacted <kind>]`.
+pub fn marker(kind: SecretKind) -> String {
+    format!("[redacted {}]", kind.as_str())
+}
+
+/// A marker left by `redact_marked`, found again as a secret of its kind.
+static MARKER: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"\[redacted (recovery_code|pypi_token|github_token|private_key)\]"));
+
+fn marker_kind(name: &str) -> Option<SecretKind> {
+    SecretKind::ALL.into_iter().find(|k| k.as_str() == name)
+}
+
+/// A markdown heading line (`#` to `######`, then a space).
+static HEADING: LazyLock<Regex> = LazyLock::new(|| regex(r"^ {0,3}#{1,6}(?:[ \t]|$)"));
+
+/// The 16-hex-digit runs that stand as the value of a username field of an
+/// issue form (the first line that is not blank under a heading that says
+/// "username"): a name is never taken for a recovery code, so these are
+/// spared wherever they appear in `text` (lower case).
+pub fn usernames_in(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut in_username = false;
+    for line in text.lines() {
+        if HEADING.is_match(line) {
+            in_username = line.to_ascii_lowercase().contains("username");
+            continue;
+        }
+        if in_username && !line.trim().is_empty() {
+            in_username = false;
+            for run in PYPI_RUN.find_iter(line) {
+                if is_recovery_code(run.as_str()) {
+                    names.push(run.as_str().to_ascii_lowercase());
+                }
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Every match of every kind, overlaps and all; a 16-hex run in `spared`
+/// (lower case: a username) is no recovery code.
+fn candidates(text: &str, spared: &[String]) -> Vec<Found> {
     let mut all = private_keys(text);
+    for m in MARKER.captures_iter(text) {
+        if let (Some(whole), Some(kind)) =
+            (m.get(0), m.get(1).and_then(|k| marker_kind(k.as_str())))
+        {
+            all.push(Found {
+                kind,
+                range: whole.range(),
+            });
+        }
+    }
     for run in GITHUB_RUN.find_iter(text) {
         if GITHUB_TOKEN.is_match(run.as_str()) {
             all.push(Found {
@@ -109,7 +163,9 @@ fn candidates(text: &str) -> Vec<Found> {
     for run in PYPI_RUN.find_iter(text) {
         let kind = if PYPI_TOKEN.is_match(run.as_str()) {
             SecretKind::PypiToken
-        } else if is_recovery_code(run.as_str()) {
+        } else if is_recovery_code(run.as_str())
+            && !spared.contains(&run.as_str().to_ascii_lowercase())
+        {
             SecretKind::RecoveryCode
         } else {
             continue;
@@ -125,8 +181,19 @@ fn candidates(text: &str) -> Vec<Found> {
 /// Every secret in `text`, in order, non-overlapping (a longer/earlier match
 /// wins; a private key wins over anything overlapping it, so that a token
 /// glued to its BEGIN line cannot leave the rest of the key in the clear).
+///
+/// A username written in the text's own form field (`usernames_in`) is not
+/// a recovery code; see `find_sparing` to spare others.
 pub fn find(text: &str) -> Vec<Found> {
-    let mut candidates = candidates(text);
+    find_sparing(text, &usernames_in(text))
+}
+
+/// `find`, where the 16-hex runs in `usernames` (any case: the request's
+/// username, the usernames in its form) are names, not recovery codes.
+pub fn find_sparing(text: &str, usernames: &[String]) -> Vec<Found> {
+    let mut spared: Vec<String> = usernames.iter().map(|u| u.to_ascii_lowercase()).collect();
+    spared.extend(usernames_in(text));
+    let mut candidates = candidates(text, &spared);
     candidates.sort_by_key(|f| {
         (
             f.kind != SecretKind::PrivateKey,
@@ -149,7 +216,15 @@ pub fn find(text: &str) -> Vec<Found> {
 
 /// The kinds found, sorted and deduplicated.
 pub fn kinds(text: &str) -> Vec<SecretKind> {
-    let mut kinds: Vec<SecretKind> = find(text).into_iter().map(|f| f.kind).collect();
+    kinds_sparing(text, &[])
+}
+
+/// `kinds`, sparing `usernames` as `find_sparing` does.
+pub fn kinds_sparing(text: &str, usernames: &[String]) -> Vec<SecretKind> {
+    let mut kinds: Vec<SecretKind> = find_sparing(text, usernames)
+        .into_iter()
+        .map(|f| f.kind)
+        .collect();
     kinds.sort();
     kinds.dedup();
     kinds
@@ -158,19 +233,99 @@ pub fn kinds(text: &str) -> Vec<SecretKind> {
 /// `text` with each secret replaced by the literal `[redacted]`; None when
 /// nothing was found.
 pub fn redact(text: &str) -> Option<String> {
-    let found = find(text);
+    redact_sparing(text, &[])
+}
+
+/// `redact`, sparing `usernames` as `find_sparing` does.
+pub fn redact_sparing(text: &str, usernames: &[String]) -> Option<String> {
+    replace(text, &find_sparing(text, usernames), |_| {
+        REDACTED.to_owned()
+    })
+}
+
+/// `text` with each secret replaced by its kind's `marker`, for text that is
+/// stored and read again (a delivery's payload): the secret is gone, and
+/// what kind it was is still found. None when nothing was found.
+pub fn redact_marked(text: &str, usernames: &[String]) -> Option<String> {
+    let found = find_sparing(text, usernames);
+    // Markers already there stay as they are.
+    if found
+        .iter()
+        .all(|f| MARKER.is_match(&text[f.range.clone()]))
+    {
+        return None;
+    }
+    replace(text, &found, |f| marker(f.kind))
+}
+
+fn replace(text: &str, found: &[Found], with: impl Fn(&Found) -> String) -> Option<String> {
     if found.is_empty() {
         return None;
     }
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
-    for f in &found {
+    for f in found {
         out.push_str(&text[at..f.range.start]);
-        out.push_str(REDACTED);
+        out.push_str(&with(f));
         at = f.range.end;
     }
     out.push_str(&text[at..]);
     Some(out)
+}
+
+/// A delivery's JSON payload with every secret in its strings (the issue's
+/// body and title, a comment, the old text of an edit) replaced by its
+/// kind's marker, so that no secret is stored. A 16-hex username written in
+/// the issue's form is spared in every string. None when nothing was found
+/// (or the payload is not JSON): store it as it came.
+pub fn redact_payload(payload: &str) -> Option<String> {
+    let mut value: serde_json::Value = serde_json::from_str(payload).ok()?;
+    let usernames = value
+        .pointer("/issue/body")
+        .and_then(|b| b.as_str())
+        .map(usernames_in)
+        .unwrap_or_default();
+    if !redact_strings(&mut value, &usernames) {
+        return None;
+    }
+    serde_json::to_string(&value).ok()
+}
+
+/// Redacts every string in `value`, keys too; true when one changed.
+fn redact_strings(value: &mut serde_json::Value, usernames: &[String]) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => match redact_marked(s, usernames) {
+            Some(clean) => {
+                *s = clean;
+                true
+            }
+            None => false,
+        },
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |changed, v| redact_strings(v, usernames) | changed),
+        Value::Object(map) => {
+            let mut changed = false;
+            let keys: Vec<String> = map.keys().cloned().collect();
+            for key in keys {
+                let Some(mut v) = map.remove(&key) else {
+                    continue;
+                };
+                changed |= redact_strings(&mut v, usernames);
+                let key = match redact_marked(&key, usernames) {
+                    Some(clean) => {
+                        changed = true;
+                        clean
+                    }
+                    None => key,
+                };
+                map.insert(key, v);
+            }
+            changed
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -365,6 +520,100 @@ MIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJRTES
             assert_eq!(find(text), [], "in {text:?}");
             assert_eq!(redact(text), None);
         }
+    }
+
+    #[test]
+    fn a_hex_username_is_not_a_recovery_code() {
+        let name = "a1b2c3d4e5f60789";
+        let body = format!(
+            "### PyPI Username\n\n`{name}`\n\n### Reason for request\n\nI am {name}; my code {CODE}"
+        );
+        assert_eq!(usernames_in(&body), [name]);
+        assert_eq!(kinds(&body), [SecretKind::RecoveryCode]);
+        let clean = redact(&body).unwrap();
+        assert!(
+            clean.contains(&format!("`{name}`")) && !clean.contains(CODE),
+            "{clean}"
+        );
+        // Elsewhere (a comment), spared when the caller names it.
+        let comment = format!("Hello {}, your code {CODE}", name.to_uppercase());
+        assert_eq!(
+            redact_sparing(&comment, &[name.to_owned()]).unwrap(),
+            format!("Hello {}, your code {REDACTED}", name.to_uppercase())
+        );
+        assert_eq!(
+            kinds_sparing(&format!("user {name}"), &[name.to_owned()]),
+            []
+        );
+        // A code under another heading, or after the username's line, or
+        // after a line that only starts with `#`, is still a code.
+        assert_eq!(
+            kinds(&format!("### Reason\n\n{name}")),
+            [SecretKind::RecoveryCode]
+        );
+        assert_eq!(
+            kinds(&format!("### PyPI Username\n\nbob\n{CODE}")),
+            [SecretKind::RecoveryCode]
+        );
+        assert_eq!(
+            kinds(&format!("#username = x\n{CODE}")),
+            [SecretKind::RecoveryCode]
+        );
+    }
+
+    #[test]
+    fn marked_redaction_keeps_the_kind() {
+        let text = format!("code {CODE} and {GHP}");
+        let marked = redact_marked(&text, &[]).unwrap();
+        assert_eq!(
+            marked,
+            "code [redacted recovery_code] and [redacted github_token]"
+        );
+        assert_eq!(
+            kinds(&marked),
+            [SecretKind::RecoveryCode, SecretKind::GithubToken]
+        );
+        assert_eq!(redact_marked(&marked, &[]), None, "already marked");
+        assert_eq!(redact(&marked).unwrap(), "code [redacted] and [redacted]");
+    }
+
+    #[test]
+    fn payloads_are_stored_without_secrets() {
+        let payload = serde_json::json!({
+            "action": "edited",
+            "issue": {"body": "### PyPI Username\n\na1b2c3d4e5f60789\n\n### Reason\n\nold code 9f86d081884c7d65", "title": "x"},
+            "comment": {"body": format!("user a1b2c3d4e5f60789 token\n{GHP}\n{RSA_KEY}")},
+            "changes": {"body": {"from": format!("{PYPI}")}}
+        })
+        .to_string();
+        let clean = redact_payload(&payload).unwrap();
+        for secret in [CODE, GHP, PYPI, "MIIE"] {
+            assert!(!clean.contains(secret), "{secret} in {clean}");
+        }
+        let v: serde_json::Value = serde_json::from_str(&clean).unwrap();
+        let comment = v["comment"]["body"].as_str().unwrap();
+        assert!(
+            comment.starts_with(
+                "user a1b2c3d4e5f60789 token\n[redacted github_token]\n[redacted private_key]"
+            ),
+            "{comment}"
+        );
+        assert_eq!(
+            kinds_sparing(comment, &["A1B2C3D4E5F60789".to_owned()]),
+            [SecretKind::GithubToken, SecretKind::PrivateKey]
+        );
+        assert_eq!(v["changes"]["body"]["from"], "[redacted pypi_token]");
+        assert!(
+            v["issue"]["body"]
+                .as_str()
+                .unwrap()
+                .contains("a1b2c3d4e5f60789")
+        );
+        assert_eq!(
+            redact_payload(r#"{"issue": {"body": "nothing here"}}"#),
+            None
+        );
+        assert_eq!(redact_payload("not json"), None);
     }
 
     #[test]

@@ -33,8 +33,11 @@ pub struct Delivery {
 }
 
 /// Inserts the delivery; `None` when the same (hook id, delivery id) is
-/// already stored.
+/// already stored. No secret pasted on the tracker is kept: each in the
+/// payload is replaced by a marker of its kind, which the job still warns
+/// about (`secrets::redact_payload`).
 pub async fn insert(e: impl PgExecutor<'_>, d: &NewDelivery) -> sqlx::Result<Option<i64>> {
+    let clean = crate::recovery::secrets::redact_payload(&d.payload);
     sqlx::query_scalar(
         "INSERT INTO deliveries
              (hook_id, delivery_id, event, action, repository, repository_id,
@@ -51,7 +54,7 @@ pub async fn insert(e: impl PgExecutor<'_>, d: &NewDelivery) -> sqlx::Result<Opt
     .bind(d.repository_id)
     .bind(d.issue_number)
     .bind(d.installation_id)
-    .bind(&d.payload)
+    .bind(clean.as_deref().unwrap_or(&d.payload))
     .fetch_optional(e)
     .await
 }

@@ -160,19 +160,78 @@ async fn send(
         .map_err(|e| DirectoryError::Unreachable(e.without_url().to_string()))
 }
 
+/// The most of a directory answer read: a longer one is refused unread.
+pub const MAX_ANSWER_BYTES: usize = 10 * 1024 * 1024;
+
+/// Reads an answer's body, at most `MAX_ANSWER_BYTES` (checked against its
+/// `content-length` first, then as it streams in).
+async fn read_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, DirectoryError> {
+    let too_long = || {
+        DirectoryError::Malformed(format!(
+            "the answer is longer than {} MiB",
+            MAX_ANSWER_BYTES / (1024 * 1024)
+        ))
+    };
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
+    {
+        return Err(too_long());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| DirectoryError::Unreachable(e.without_url().to_string()))?
+    {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(too_long());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// What the index said to `POST {dir}/{username}/recover`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recovered {
-    /// 2FA reset and a password reset issued.
+    /// 200: 2FA reset and a password reset issued.
     Done,
     /// A 4xx answer (but 408 and 429): will not change by retrying.
     Refused(u16),
 }
 
+/// What an answer to the recover call means: only 200 is done. A redirect
+/// (never followed: a 302 to a login page is not a reset), a 1xx or another
+/// 2xx (202 "accepted" is not done), 408, 429 and 5xx are worth another try
+/// with the same key; any other 4xx is a refusal.
+pub fn recover_outcome(status: u16) -> Result<Recovered, DirectoryError> {
+    match status {
+        200 => Ok(Recovered::Done),
+        408 | 429 => Err(DirectoryError::Status(status)),
+        400..=499 => Ok(Recovered::Refused(status)),
+        other => Err(DirectoryError::Status(other)),
+    }
+}
+
+/// The `Idempotency-Key` for the recover call one `/approve` asks for: the
+/// approving comment (repository id, comment id) and the command's place
+/// among that comment's commands. Unique to that approval (a later
+/// `/approve`, after a reopen, is another comment), and the same on every
+/// retry of it, whatever job or delivery (a redelivery, the sweep) carries
+/// it. Not the request id: a request approved twice would get the first
+/// reset's answer replayed, and no reset, the second time.
+pub fn approval_key(repository_id: i64, comment_id: u64, position: usize) -> String {
+    format!("recovery-bot-approve-{repository_id}-{comment_id}-{position}")
+}
+
 impl Directory {
     /// Asks the index to reset the account's 2FA and issue a password
-    /// reset. `key` (the request id) makes retries safe. A 5xx answer or no
-    /// answer is an error worth retrying.
+    /// reset. `key`, the `Idempotency-Key`, must be unique to one approval
+    /// and the same on each of its retries, so that a retry never resets
+    /// twice and a later approval is never answered with an earlier one's
+    /// reset. Redirects are not followed; see `recover_outcome` for what
+    /// each answer means. No answer is an error worth retrying.
     pub async fn recover(&self, username: &str, key: &str) -> Result<Recovered, DirectoryError> {
         let Directory::Http {
             client,
@@ -184,23 +243,29 @@ impl Directory {
                 "a local account file cannot reset accounts".to_owned(),
             ));
         };
+        if key.trim().is_empty() {
+            return Err(DirectoryError::Unreachable(
+                "no Idempotency-Key for the recover call".to_owned(),
+            ));
+        }
         let url = format!("{}/recover", account_url(base, username));
         let resp = send(client.post(url).header("Idempotency-Key", key), token).await?;
-        match resp.status().as_u16() {
-            200..=299 => Ok(Recovered::Done),
-            // "Try again later" by definition: retried like a 5xx.
-            408 | 429 => Err(DirectoryError::Status(resp.status().as_u16())),
-            code @ 400..=499 => Ok(Recovered::Refused(code)),
-            other => Err(DirectoryError::Status(other)),
-        }
+        let status = resp.status().as_u16();
+        // The status alone decides; the body is read (at most 10 MiB) only
+        // to finish the exchange.
+        let _ = read_capped(resp).await;
+        recover_outcome(status)
     }
 
     /// `url` is an http(s) base URL, or a path (or `file://` URL) to a JSON
     /// file.
     pub fn new(url: &str, token: Option<SecretString>) -> anyhow::Result<Self> {
         if url.starts_with("http://") || url.starts_with("https://") {
+            // Redirects are never followed: a lookup or a reset answered
+            // by a redirect (to a login page, another host) is no answer.
             let client = reqwest::Client::builder()
                 .timeout(Duration::from_secs(15))
+                .redirect(reqwest::redirect::Policy::none())
                 .build()?;
             Ok(Directory::Http {
                 client,
@@ -226,9 +291,7 @@ impl Directory {
                 match resp.status().as_u16() {
                     404 => Ok(None),
                     200 => {
-                        let body = resp.bytes().await.map_err(|e| {
-                            DirectoryError::Unreachable(e.without_url().to_string())
-                        })?;
+                        let body = read_capped(resp).await?;
                         serde_json::from_slice::<Account>(&body)
                             .map(Some)
                             .map_err(|e| malformed(&e))
@@ -290,6 +353,15 @@ mod tests {
         let ours = malformed(&e).to_string();
         assert!(!ours.contains("yes") && !ours.contains("secret"), "{ours}");
         assert!(ours.contains("line 1"), "{ours}");
+    }
+
+    #[test]
+    fn approval_keys_name_one_approval() {
+        let key = approval_key(4242, 77, 1);
+        assert_eq!(key, "recovery-bot-approve-4242-77-1");
+        assert_ne!(key, approval_key(4242, 78, 1), "another comment");
+        assert_ne!(key, approval_key(4242, 77, 0), "another command");
+        assert_ne!(approval_key(42, 427, 1), approval_key(424, 27, 1));
     }
 
     #[tokio::test]

@@ -68,6 +68,9 @@ pub struct Recorded {
     pub authorization: Option<String>,
 }
 
+/// Not sent: carries an injected failure's message (`fail_next_saying`).
+const MESSAGE_HEADER: &str = "x-fake-message";
+
 #[derive(Debug, Clone)]
 struct Failure {
     method: String,
@@ -286,6 +289,25 @@ impl FakeGitHub {
                 after_applying: false,
             });
         }
+    }
+
+    /// Like `fail_next`, with GitHub's `message` in the answer's body (a
+    /// secondary rate limit says so only there).
+    pub fn fail_next_saying(
+        &self,
+        method: &str,
+        path_contains: &str,
+        status: u16,
+        message: &str,
+        count: usize,
+    ) {
+        self.fail_next(
+            method,
+            path_contains,
+            status,
+            &[(MESSAGE_HEADER, message)],
+            count,
+        );
     }
 
     /// Like `fail_next`, for requests whose JSON body contains `body_contains`.
@@ -555,9 +577,16 @@ impl Respond for Responder {
                 let done = self.route(&mut m, &method, &path, req, body);
                 drop(done);
             }
-            let mut t = error(f.status, "injected failure");
-            for (k, v) in f.headers {
-                t = t.insert_header(k.as_str(), v.as_str());
+            let message = f
+                .headers
+                .iter()
+                .find(|(k, _)| k == MESSAGE_HEADER)
+                .map_or("injected failure", |(_, v)| v.as_str());
+            let mut t = error(f.status, message);
+            for (k, v) in &f.headers {
+                if k != MESSAGE_HEADER {
+                    t = t.insert_header(k.as_str(), v.as_str());
+                }
             }
             return t;
         }
