@@ -385,6 +385,23 @@ async fn a_hex_username_is_no_recovery_code(pool: PgPool) {
         .await
         .unwrap();
     assert!(stored.contains(name));
+    // The requester naming their account in a comment is not pasting a
+    // code either: no warning, nothing redacted.
+    let replies = bot.replies(1).len();
+    let text = format!("My account is {name}, thank you.");
+    let c = bot
+        .github
+        .add_comment(REPO, 1, REQUESTER.login, REQUESTER.id, &text);
+    let issue = bot.github.issue(REPO, 1);
+    // As GitHub sends it: the comment with the issue, body and all.
+    let mut event = comment_event(1, REQUESTER, REQUESTER, c, &text, &issue.labels);
+    event["issue"]["body"] = serde_json::json!(body);
+    bot.send("issue_comment", &event).await;
+    bot.drain().await;
+    assert_eq!(bot.replies(1).len(), replies, "{:?}", bot.replies(1));
+    let comment = bot.github.issue(REPO, 1).comments;
+    let comment = comment.iter().find(|x| x.id == c).unwrap();
+    assert!(comment.body.contains(name), "{}", comment.body);
 }
 
 /// The operator guide's proxies keep `/verify/<token>` out of the access log.

@@ -362,7 +362,7 @@ async fn an_approval_closes_only_once_the_index_reset_the_account(pool: PgPool) 
     let keys = recover_calls(&env, "alice").await;
     assert_eq!(keys.len(), 2, "{keys:?}");
     assert_eq!(keys[0], keys[1]);
-    assert!(keys[0].starts_with("recover-"), "{keys:?}");
+    assert!(keys[0].starts_with("recovery-bot-approve-"), "{keys:?}");
     assert_ne!(keys[0], request_id.to_string());
     let issue = bot.github.issue(REPO, 1);
     assert_eq!(

@@ -12,8 +12,6 @@ use http_body_util::BodyExt;
 use octocrab::Octocrab;
 use serde::de::DeserializeOwned;
 
-use crate::jobs::JobError;
-
 /// Longest wait slept in-process; longer ones go back to the job queue.
 const MAX_INLINE_WAIT: Duration = Duration::from_secs(10);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -69,19 +67,6 @@ impl ApiError {
 
     pub fn is_retryable(&self) -> bool {
         self.retryable
-    }
-}
-
-impl From<ApiError> for JobError {
-    fn from(e: ApiError) -> Self {
-        if e.retryable {
-            JobError::Retry {
-                after: e.retry_after,
-                source: e.into(),
-            }
-        } else {
-            JobError::Permanent(e.into())
-        }
     }
 }
 

@@ -17,6 +17,7 @@ use crate::recovery::replies::{self, Placeholders};
 use crate::recovery::transitions::{self, AccountCheck, Actor, Reply};
 use crate::store::requests::{self, Audit, Request};
 use crate::store::timers as clocks;
+use crate::verify::directory::approval_key;
 use crate::verify::{Proof, Round};
 
 /// The most commands of one comment that are run; the rest are counted and
@@ -363,7 +364,11 @@ async fn run_commands(
         if outcome.recover
             && let Ok(approve) = command
         {
-            recover::enqueue(&mut *conn, request, actor, approve, bot.max_attempts).await?;
+            let comment_id = audit_base.details["comment_id"]
+                .as_u64()
+                .unwrap_or_default();
+            let key = approval_key(request.repository_id, comment_id, index);
+            recover::enqueue(&mut *conn, request, actor, approve, key, bot.max_attempts).await?;
         }
         if let Some(reply) = &outcome.reply {
             let computed = match reply {

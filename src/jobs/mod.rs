@@ -65,6 +65,21 @@ impl From<sqlx::Error> for JobError {
     }
 }
 
+/// GitHub said whether trying again can help, and when (retry-after, a
+/// secondary rate limit's minute).
+impl From<crate::github::ApiError> for JobError {
+    fn from(e: crate::github::ApiError) -> Self {
+        if e.is_retryable() {
+            JobError::Retry {
+                after: e.retry_after,
+                source: e.into(),
+            }
+        } else {
+            JobError::Permanent(e.into())
+        }
+    }
+}
+
 /// A malformed directory answer fails the same way every time; the rest
 /// (network, 5xx, 429) may pass later.
 impl From<crate::verify::directory::DirectoryError> for JobError {

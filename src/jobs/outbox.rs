@@ -174,7 +174,7 @@ impl Run<'_> {
                     .react_to_comment(&repo, number, comment_id, reaction(r))
                     .await?;
             }
-            Effect::Redact(place) => self.redact(place).await?,
+            Effect::Redact { place, spare } => self.redact(place, &spare).await?,
             Effect::Mail { token_id } => {
                 let (Some(verifier), Some(directory)) = (&self.bot.verifier, &self.bot.directory)
                 else {
@@ -249,21 +249,25 @@ impl Run<'_> {
 
     /// Replaces secrets in the text as it is now (the author may have
     /// edited it since the decision).
-    async fn redact(&self, place: RedactIn) -> Result<(), JobError> {
+    async fn redact(&self, place: RedactIn, spare: &[String]) -> Result<(), JobError> {
         let (repo, number) = (self.repo(), self.number());
         match place {
             RedactIn::Body => {
                 if let Some(now) = self.gh.issue(repo, number).await?
-                    && let Some(clean) =
-                        crate::recovery::secrets::redact(now.body.as_deref().unwrap_or(""))
+                    && let Some(clean) = crate::recovery::secrets::redact_sparing(
+                        now.body.as_deref().unwrap_or(""),
+                        spare,
+                    )
                 {
                     self.gh.set_issue_body(repo, number, &clean).await?;
                 }
             }
             RedactIn::Comment { comment_id } => {
                 if let Some(now) = self.gh.comment(repo, comment_id).await?
-                    && let Some(clean) =
-                        crate::recovery::secrets::redact(now.body.as_deref().unwrap_or(""))
+                    && let Some(clean) = crate::recovery::secrets::redact_sparing(
+                        now.body.as_deref().unwrap_or(""),
+                        spare,
+                    )
                 {
                     self.gh
                         .update_comment(repo, number, comment_id, &clean)
@@ -334,8 +338,14 @@ impl Run<'_> {
                 "react",
                 json!({ "comment_id": comment_id, "content": reaction(r).content() }),
             )],
-            Effect::Redact(RedactIn::Body) => vec![record("set_issue_body", json!({}))],
-            Effect::Redact(RedactIn::Comment { comment_id }) => {
+            Effect::Redact {
+                place: RedactIn::Body,
+                ..
+            } => vec![record("set_issue_body", json!({}))],
+            Effect::Redact {
+                place: RedactIn::Comment { comment_id },
+                ..
+            } => {
                 vec![record(
                     "update_comment",
                     json!({ "comment_id": comment_id }),

@@ -25,6 +25,7 @@ pub async fn enqueue(
     request: &Request,
     admin: &Actor,
     approve: &Command,
+    idempotency_key: String,
     max_attempts: i32,
 ) -> sqlx::Result<i64> {
     let (Command::Approve { note, now }, Some(username)) = (approve, &request.username) else {
@@ -37,6 +38,7 @@ pub async fn enqueue(
         admin_login: admin.login.clone(),
         note: note.clone(),
         now: *now,
+        idempotency_key: Some(idempotency_key),
     });
     let key = IssueKey::new(request.repository_id, request.issue_number);
     jobs::enqueue(conn, &task.job(Some(key), max_attempts)).await
@@ -93,9 +95,10 @@ pub async fn handle(
             .await?;
         return Ok(());
     }
-    // Unique to this approval (one `/approve`, one job), the same on each
-    // of its retries and after an operator revives it.
-    let idempotency_key = key.clone();
+    // Unique to this approval (its comment and place in it), the same on
+    // each of its retries, after an operator revives it and whatever job
+    // carries it; a job queued before keys were stored uses its own id.
+    let idempotency_key = task.idempotency_key.clone().unwrap_or_else(|| key.clone());
     let target = issue.target();
     // Made by the live executor, recorded by the shadow one. The answer is
     // stored with the decision it leads to, in this job's transaction; the

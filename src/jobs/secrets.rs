@@ -23,7 +23,10 @@ pub async fn in_body(
     request: &Request,
     body: Option<&str>,
 ) -> Result<Option<String>, JobError> {
-    let kinds = secrets::kinds(body.unwrap_or(""));
+    // The request's username, which may look like a recovery code, is
+    // nobody's secret.
+    let spare: Vec<String> = request.username.iter().cloned().collect();
+    let kinds = secrets::kinds_sparing(body.unwrap_or(""), &spare);
     if kinds.is_empty() {
         return Ok(None);
     }
@@ -34,11 +37,13 @@ pub async fn in_body(
     let mut redacted = false;
     if issue.bot.redact_secrets
         && let Some(now) = issue.gh.issue(issue.repo, issue.number).await?
-        && secrets::redact(now.body.as_deref().unwrap_or("")).is_some()
+        && secrets::redact_sparing(now.body.as_deref().unwrap_or(""), &spare).is_some()
     {
-        issue
-            .push(&mut *conn, Effect::Redact(RedactIn::Body))
-            .await?;
+        let effect = Effect::Redact {
+            place: RedactIn::Body,
+            spare,
+        };
+        issue.push(&mut *conn, effect).await?;
         redacted = true;
     }
     record(issue, conn, request, place, &kinds, redacted).await?;
@@ -61,7 +66,8 @@ pub async fn in_comment(
     author: &str,
     body: &str,
 ) -> Result<Option<String>, JobError> {
-    let kinds = secrets::kinds(body);
+    let spare: Vec<String> = request.username.iter().cloned().collect();
+    let kinds = secrets::kinds_sparing(body, &spare);
     let place = format!("comment:{comment_id}");
     if kinds.is_empty() || already_told(issue, request, &place, &kinds) {
         return Ok(None);
@@ -69,9 +75,12 @@ pub async fn in_comment(
     let mut redacted = false;
     if issue.bot.redact_secrets
         && let Some(now) = issue.gh.comment(issue.repo, comment_id).await?
-        && secrets::redact(now.body.as_deref().unwrap_or("")).is_some()
+        && secrets::redact_sparing(now.body.as_deref().unwrap_or(""), &spare).is_some()
     {
-        let effect = Effect::Redact(RedactIn::Comment { comment_id });
+        let effect = Effect::Redact {
+            place: RedactIn::Comment { comment_id },
+            spare,
+        };
         issue.push(&mut *conn, effect).await?;
         redacted = true;
     }

@@ -55,8 +55,13 @@ pub enum Effect {
         comment_id: u64,
         reaction: Reaction,
     },
-    /// Replace secrets with `[redacted]` in the text as it is then.
-    Redact(RedactIn),
+    /// Replace secrets with `[redacted]` in the text as it is then, sparing
+    /// `spare` (the request's username, which may look like a code).
+    Redact {
+        place: RedactIn,
+        #[serde(default)]
+        spare: Vec<String>,
+    },
     /// Mail round `token_id` (a confirmation link, or a `/verify-repo`
     /// branch name) to the address it is bound to, unless it was mailed or
     /// revoked since.
@@ -75,8 +80,14 @@ impl Effect {
             Effect::Reply { .. } => "create_comment",
             Effect::IssueState { .. } => "set_issue_state",
             Effect::React { .. } => "react",
-            Effect::Redact(RedactIn::Body) => "set_issue_body",
-            Effect::Redact(RedactIn::Comment { .. }) => "update_comment",
+            Effect::Redact {
+                place: RedactIn::Body,
+                ..
+            } => "set_issue_body",
+            Effect::Redact {
+                place: RedactIn::Comment { .. },
+                ..
+            } => "update_comment",
             Effect::Mail { .. } => "mail",
         }
     }
@@ -91,7 +102,7 @@ impl Effect {
             Effect::Reply { .. } => "reply",
             Effect::IssueState { .. } => "issue_state",
             Effect::React { .. } => "react",
-            Effect::Redact(_) => "redact",
+            Effect::Redact { .. } => "redact",
             Effect::Mail { .. } => "mail",
         }
     }
@@ -130,8 +141,14 @@ mod tests {
                 comment_id: 9,
                 reaction: Reaction::Rocket,
             },
-            Effect::Redact(RedactIn::Comment { comment_id: 3 }),
-            Effect::Redact(RedactIn::Body),
+            Effect::Redact {
+                place: RedactIn::Comment { comment_id: 3 },
+                spare: vec!["a1b2c3d4e5f60789".into()],
+            },
+            Effect::Redact {
+                place: RedactIn::Body,
+                spare: Vec::new(),
+            },
             Effect::Mail { token_id: 4 },
         ];
         for e in all {

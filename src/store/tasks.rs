@@ -69,6 +69,10 @@ pub struct RecoverAccount {
     pub note: Option<String>,
     #[serde(default)]
     pub now: bool,
+    /// The index's `Idempotency-Key`: `directory::approval_key`, fixed when
+    /// the approval is queued.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
 }
 
 impl RecoverAccount {
@@ -230,6 +234,7 @@ mod tests {
                 admin_login: "root".into(),
                 note: None,
                 now: true,
+                idempotency_key: Some("recovery-bot-approve-1-2-0".into()),
             }),
             Task::Effect(Box::new(EffectTask {
                 target: Target {
