@@ -14,6 +14,7 @@ use crate::github::payload::{IssueCommentEvent, IssuesEvent};
 use crate::recovery::effects::{Effect, Reaction};
 use crate::recovery::messages::{self, HistoryLine};
 use crate::recovery::replies::{self, Placeholders};
+use crate::recovery::state::State;
 use crate::recovery::transitions::{self, AccountCheck, Actor, Reply};
 use crate::store::requests::{self, Audit, Request};
 use crate::store::timers as clocks;
@@ -33,27 +34,63 @@ pub async fn handle(
     conn: &mut PgConnection,
     ev: &IssueCommentEvent,
 ) -> Result<(), JobError> {
-    let bot = issue.bot;
-    let author = &ev.comment.user;
-    // Pull requests, the bot itself and other bots never run commands; an
-    // edited comment is only looked at for secrets.
+    // Only new and edited comments; an edited one only for secrets.
     let edited = match ev.action.as_str() {
         "created" => false,
         "edited" => true,
         _ => return Ok(()),
     };
-    if ev.issue.pull_request.is_some()
-        || author.is_bot()
-        || author.login.eq_ignore_ascii_case(&bot.login)
-    {
+    if !runs_anything(issue, ev) {
         return Ok(());
     }
+    let Some(mut request) = find_request(issue, conn, ev, edited).await? else {
+        return Ok(());
+    };
+    let mut turn = Turn::new(issue, ev);
+    turn.look_for_secrets(issue, conn, &mut request).await?;
+    if edited {
+        return turn.finish(issue, conn, &request, 0).await;
+    }
+    let commands = parse_commands(turn.body());
+    if turn.is_requester(&request) {
+        // Reminders count from the requester's last word.
+        clocks::touch_requester(&mut *conn, request.id).await?;
+        request = reload(conn, request).await?;
+    }
+    // A comment without commands answers the request; so does the
+    // requester coming back to a request closed for no response, even with
+    // a `/status`, before their commands run.
+    let back = turn.is_requester(&request) && request.state() == State::NoResponse;
+    if commands.is_empty() || back {
+        turn.plain_comment(issue, conn, &mut request).await?;
+    }
+    if commands.is_empty() {
+        return turn.finish(issue, conn, &request, 0).await;
+    }
+    turn.commands(issue, conn, &mut request, &commands).await
+}
+
+/// Pull requests, the bot itself and other bots never run anything.
+fn runs_anything(issue: &Issue<'_>, ev: &IssueCommentEvent) -> bool {
+    let author = &ev.comment.user;
+    ev.issue.pull_request.is_none()
+        && !author.is_bot()
+        && !author.login.eq_ignore_ascii_case(&issue.bot.login)
+}
+
+/// The request the comment is on, locked for this job. A command that
+/// overtook the issue's own delivery (or the issue's was lost) takes the
+/// issue in first, from the comment's copy of it, so the command is not
+/// lost; the late `opened` changes nothing.
+async fn find_request(
+    issue: &mut Issue<'_>,
+    conn: &mut PgConnection,
+    ev: &IssueCommentEvent,
+    edited: bool,
+) -> Result<Option<Request>, JobError> {
     let number = i64::try_from(ev.issue.number).unwrap_or_default();
     let mut found = requests::lock_by_issue(&mut *conn, ev.repository.id, number).await?;
-    if found.is_none() && !edited && ev.issue.has_label(&bot.labels.intake) {
-        // The comment overtook the issue's own delivery (or that one was
-        // lost): take the issue in first, from the comment's copy of it,
-        // so the command is not lost. The late `opened` changes nothing.
+    if found.is_none() && !edited && ev.issue.has_label(&issue.bot.labels.intake) {
         let opened = IssuesEvent {
             action: "opened".to_owned(),
             issue: ev.issue.clone(),
@@ -64,119 +101,7 @@ pub async fn handle(
         intake::handle(issue, conn, &opened).await?;
         found = requests::lock_by_issue(&mut *conn, ev.repository.id, number).await?;
     }
-    let Some(mut request) = found else {
-        return Ok(());
-    };
-    if request.removed_at.is_some() {
-        return Ok(());
-    }
-    let audit_base = Audit {
-        actor_id: i64::try_from(author.id).ok(),
-        actor_login: author.login.clone(),
-        action: String::new(),
-        delivery_id: Some(issue.delivery_id.to_owned()),
-        details: serde_json::json!({ "comment_id": ev.comment.id }),
-    };
-    let body = ev.comment.body.as_deref().unwrap_or("");
-    let mut replies = Vec::new();
-    let mut changed = false;
-    if let Some(warning) =
-        secrets::in_comment(issue, conn, &request, ev.comment.id, &author.login, body).await?
-    {
-        replies.push(warning);
-        changed = true;
-        request = reload(conn, request).await?;
-    }
-    if edited {
-        if changed {
-            issue
-                .reply_once(conn, &messages::combined(&replies, 0))
-                .await?;
-            issue.sync_tracker(conn, &request).await?;
-        }
-        return Ok(());
-    }
-
-    let commands = parse_commands(body);
-    let is_requester = author.id == u64::try_from(request.author_id).unwrap_or_default();
-    if is_requester {
-        // Reminders count from the requester's last word.
-        clocks::touch_requester(&mut *conn, request.id).await?;
-        request = reload(conn, request).await?;
-    }
-    if commands.is_empty() {
-        changed |=
-            plain_comment(issue, conn, &mut request, author, &audit_base, &mut replies).await?;
-        if !replies.is_empty() {
-            issue
-                .reply_once(conn, &messages::combined(&replies, 0))
-                .await?;
-        }
-        if changed {
-            issue.sync_tracker(conn, &request).await?;
-        }
-        return Ok(());
-    }
-    // The requester coming back to a request closed for no response, even
-    // with a `/status`, reopens it before their commands run.
-    if is_requester && request.state() == crate::recovery::state::State::NoResponse {
-        changed |=
-            plain_comment(issue, conn, &mut request, author, &audit_base, &mut replies).await?;
-    }
-
-    issue.acknowledge(ev.comment.id).await?;
-    let is_admin = bot
-        .admins
-        .is_admin(&issue.gh, issue.repo, &author.login, author.id)
-        .await?;
-    let actor = Actor {
-        id: author.id,
-        login: author.login.clone(),
-        is_admin,
-    };
-    // Someone who is not an admin runs what is theirs to run (`/help`, and
-    // the requester's `/status` and `/withdraw`); however many other
-    // commands the comment holds, they get one answer and one audit row.
-    let (allowed, refused): (Vec<_>, Vec<_>) = commands.iter().partition(|c| {
-        is_admin
-            || c.as_ref()
-                .is_ok_and(|c| c.kind().allowed(false, is_requester))
-    });
-    let run = run_commands(issue, conn, &mut request, &actor, &allowed, &audit_base).await?;
-    replies.extend(run.replies);
-    changed |= run.changed;
-    let mut ok = run.ok;
-    if !refused.is_empty() {
-        ok = false;
-        if let Some(text) = refuse(
-            conn,
-            &request,
-            &actor,
-            is_requester,
-            refused.len(),
-            &audit_base,
-        )
-        .await?
-        {
-            replies.push(text);
-        }
-    }
-    replies.dedup();
-    let skipped = allowed.len().saturating_sub(MAX_COMMANDS);
-    if !replies.is_empty() || skipped > 0 {
-        issue
-            .reply_once(conn, &messages::combined(&replies, skipped))
-            .await?;
-    }
-    if changed {
-        issue.sync_tracker(conn, &request).await?;
-    }
-    let done = if ok && skipped == 0 {
-        Reaction::Rocket
-    } else {
-        Reaction::Confused
-    };
-    issue.react(conn, ev.comment.id, done).await
+    Ok(found.filter(|r| r.removed_at.is_none()))
 }
 
 async fn reload(conn: &mut PgConnection, request: Request) -> Result<Request, JobError> {
@@ -185,43 +110,173 @@ async fn reload(conn: &mut PgConnection, request: Request) -> Result<Request, Jo
         .unwrap_or(request))
 }
 
-/// A comment with no command. The requester answering `/request-info`
-/// moves the request back, and coming back to a request closed for no
-/// response reopens it (with a reply in `replies`); an admin's comment answers the request (it
-/// leaves the queue requesters are told about). True when the request
-/// changed.
-async fn plain_comment(
-    issue: &mut Issue<'_>,
-    conn: &mut PgConnection,
-    request: &mut Request,
-    author: &crate::github::payload::User,
-    audit_base: &Audit,
-    replies: &mut Vec<String>,
-) -> Result<bool, JobError> {
-    if request.admin_answered_at.is_none()
-        && author.id != u64::try_from(request.author_id).unwrap_or_default()
-        && issue
+/// One comment being handled: its author, what the bot will answer (one
+/// reply for the whole comment), and whether the request changed.
+struct Turn<'e> {
+    ev: &'e IssueCommentEvent,
+    audit: Audit,
+    replies: Vec<String>,
+    changed: bool,
+    /// Whether the author is an admin: asked of GitHub at most once per
+    /// job, and only when something depends on it.
+    admin: Option<bool>,
+}
+
+impl<'e> Turn<'e> {
+    fn new(issue: &Issue<'_>, ev: &'e IssueCommentEvent) -> Self {
+        let author = &ev.comment.user;
+        Self {
+            ev,
+            audit: Audit {
+                actor_id: i64::try_from(author.id).ok(),
+                actor_login: author.login.clone(),
+                action: String::new(),
+                delivery_id: Some(issue.delivery_id.to_owned()),
+                details: serde_json::json!({ "comment_id": ev.comment.id }),
+            },
+            replies: Vec::new(),
+            changed: false,
+            admin: None,
+        }
+    }
+
+    fn body(&self) -> &'e str {
+        self.ev.comment.body.as_deref().unwrap_or("")
+    }
+
+    fn author(&self) -> &'e crate::github::payload::User {
+        &self.ev.comment.user
+    }
+
+    fn is_requester(&self, request: &Request) -> bool {
+        self.author().id == u64::try_from(request.author_id).unwrap_or_default()
+    }
+
+    /// The one answer to "is the author an admin?" for this job.
+    async fn is_admin(&mut self, issue: &Issue<'_>) -> Result<bool, JobError> {
+        if let Some(known) = self.admin {
+            return Ok(known);
+        }
+        let author = self.author();
+        let known = issue
             .bot
             .admins
             .is_admin(&issue.gh, issue.repo, &author.login, author.id)
-            .await?
-    {
-        requests::mark_admin_answered(&mut *conn, request.id).await?;
+            .await?;
+        self.admin = Some(known);
+        Ok(known)
     }
-    let sit = situation_now(conn, issue.bot, request, AccountCheck::NotLookedUp).await?;
-    let Some(outcome) = transitions::reply_from(&sit, author.id) else {
-        return Ok(false);
-    };
-    issue.apply(conn, request, &outcome, audit_base).await?;
-    if let Some(reply) = &outcome.reply {
-        replies.push(messages::reply(
-            reply,
-            &request.author_login,
-            &author.login,
-            None,
-        ));
+
+    async fn look_for_secrets(
+        &mut self,
+        issue: &mut Issue<'_>,
+        conn: &mut PgConnection,
+        request: &mut Request,
+    ) -> Result<(), JobError> {
+        let (id, login) = (self.ev.comment.id, &self.author().login);
+        if let Some(warning) =
+            secrets::in_comment(issue, conn, request, id, login, self.body()).await?
+        {
+            self.replies.push(warning);
+            self.changed = true;
+            *request = reload(conn, request.clone()).await?;
+        }
+        Ok(())
     }
-    Ok(true)
+
+    /// The one reply (when there is something to say, or commands were
+    /// skipped) and the tracker brought in line when the request changed.
+    async fn finish(
+        mut self,
+        issue: &mut Issue<'_>,
+        conn: &mut PgConnection,
+        request: &Request,
+        skipped: usize,
+    ) -> Result<(), JobError> {
+        self.replies.dedup();
+        if !self.replies.is_empty() || skipped > 0 {
+            let text = messages::combined(&self.replies, skipped);
+            issue.reply_once(conn, &text).await?;
+        }
+        if self.changed {
+            issue.sync_tracker(conn, request).await?;
+        }
+        Ok(())
+    }
+
+    /// A comment with no command. The requester answering `/request-info`
+    /// moves the request back, and coming back to a request closed for no
+    /// response reopens it (with a reply); an admin's comment answers the
+    /// request (it leaves the queue requesters are told about).
+    async fn plain_comment(
+        &mut self,
+        issue: &mut Issue<'_>,
+        conn: &mut PgConnection,
+        request: &mut Request,
+    ) -> Result<(), JobError> {
+        if request.admin_answered_at.is_none()
+            && !self.is_requester(request)
+            && self.is_admin(issue).await?
+        {
+            requests::mark_admin_answered(&mut *conn, request.id).await?;
+        }
+        let author = self.author();
+        let sit = situation_now(conn, issue.bot, request, AccountCheck::NotLookedUp).await?;
+        let Some(outcome) = transitions::reply_from(&sit, author.id) else {
+            return Ok(());
+        };
+        issue.apply(conn, request, &outcome, &self.audit).await?;
+        if let Some(reply) = &outcome.reply {
+            let text = messages::reply(reply, &request.author_login, &author.login, None);
+            self.replies.push(text);
+        }
+        self.changed = true;
+        Ok(())
+    }
+
+    /// A comment's commands: 👀 on receipt, those the author may run run in
+    /// order (up to [`MAX_COMMANDS`]), the others refused with one answer,
+    /// then the one reply and 🚀 (or 😕 when any failed or was skipped).
+    async fn commands(
+        mut self,
+        issue: &mut Issue<'_>,
+        conn: &mut PgConnection,
+        request: &mut Request,
+        commands: &[Result<Command, ParseError>],
+    ) -> Result<(), JobError> {
+        let comment_id = self.ev.comment.id;
+        issue.acknowledge(comment_id).await?;
+        let is_requester = self.is_requester(request);
+        let actor = Actor {
+            id: self.author().id,
+            login: self.author().login.clone(),
+            is_admin: self.is_admin(issue).await?,
+        };
+        let (allowed, refused) = transitions::by_permission(commands, &actor, is_requester);
+        let mut ok = run_commands(issue, conn, request, &actor, &allowed, &mut self).await?;
+        if !refused.is_empty() {
+            ok = false;
+            let told = refuse(
+                conn,
+                request,
+                &actor,
+                is_requester,
+                refused.len(),
+                &self.audit,
+            );
+            if let Some(text) = told.await? {
+                self.replies.push(text);
+            }
+        }
+        let skipped = allowed.len().saturating_sub(MAX_COMMANDS);
+        self.finish(issue, conn, request, skipped).await?;
+        let done = if ok && skipped == 0 {
+            Reaction::Rocket
+        } else {
+            Reaction::Confused
+        };
+        issue.react(conn, comment_id, done).await
+    }
 }
 
 /// The answer to commands someone may not run: nothing changes, one audit
@@ -254,30 +309,59 @@ async fn refuse(
     Ok((!told).then(|| messages::reply(&reply, &request.author_login, &actor.login, None)))
 }
 
-/// What running a comment's commands gave: the replies, in order.
-struct Run {
-    replies: Vec<String>,
-    ok: bool,
-    /// The request changed: the tracker must be brought in line.
-    changed: bool,
+/// What `/verify-email` and `/verify-repo` need from the directory: the
+/// account's address and its projects' repositories.
+#[derive(Default)]
+struct RoundFacts {
+    account: Option<AccountCheck>,
+    address: Option<String>,
+    repositories: Vec<String>,
 }
 
-/// Commands, in order, up to [`MAX_COMMANDS`].
+async fn round_facts(
+    issue: &Issue<'_>,
+    request: &Request,
+    command: &Result<Command, ParseError>,
+) -> Result<RoundFacts, JobError> {
+    let bot = issue.bot;
+    let (Ok(Command::VerifyEmail | Command::VerifyRepo), Some(_), Some(directory), Some(username)) =
+        (command, &bot.verifier, &bot.directory, &request.username)
+    else {
+        return Ok(RoundFacts::default());
+    };
+    let Some(account) = directory.lookup(username).await? else {
+        return Ok(RoundFacts {
+            account: Some(AccountCheck::Missing),
+            ..RoundFacts::default()
+        });
+    };
+    let address = account.address().map(str::to_owned);
+    Ok(RoundFacts {
+        account: Some(if address.is_some() {
+            AccountCheck::Found
+        } else {
+            AccountCheck::NoAddress
+        }),
+        address,
+        repositories: account.github_repositories(MAX_ROUND_REPOSITORIES),
+    })
+}
+
+/// Commands, in order, up to [`MAX_COMMANDS`]; their replies and changes go
+/// to `turn`. True when every one succeeded.
 async fn run_commands(
     issue: &mut Issue<'_>,
     conn: &mut PgConnection,
     request: &mut Request,
     actor: &Actor,
     commands: &[&Result<Command, ParseError>],
-    audit_base: &Audit,
-) -> Result<Run, JobError> {
-    let bot = issue.bot;
-    let mut changed = false;
+    turn: &mut Turn<'_>,
+) -> Result<bool, JobError> {
     if actor.is_admin && !commands.is_empty() {
         // The admin has seen the username warning, if there was one.
         if request.username_changed {
             requests::clear_username_warning(&mut *conn, request.id).await?;
-            changed = true;
+            turn.changed = true;
         }
         // Only other requests' queue positions move: nothing to show here.
         if request.admin_answered_at.is_none() {
@@ -285,121 +369,124 @@ async fn run_commands(
         }
     }
     let mut all_ok = true;
-    let mut replies = Vec::new();
     for (index, &command) in commands.iter().take(MAX_COMMANDS).enumerate() {
-        // `/verify-email` and `/verify-repo` need the account's address (and
-        // its projects' repositories), from the directory.
-        let mut address = None;
-        let mut account = AccountCheck::NotLookedUp;
-        let mut repositories = Vec::new();
-        if let (
-            Ok(Command::VerifyEmail | Command::VerifyRepo),
-            Some(_),
-            Some(directory),
-            Some(username),
-        ) = (command, &bot.verifier, &bot.directory, &request.username)
-        {
-            account = match directory.lookup(username).await? {
-                None => AccountCheck::Missing,
-                Some(a) => {
-                    repositories = a.github_repositories(MAX_ROUND_REPOSITORIES);
-                    match a.address() {
-                        Some(addr) => {
-                            address = Some(addr.to_owned());
-                            AccountCheck::Found
-                        }
-                        None => AccountCheck::NoAddress,
-                    }
-                }
-            };
-        }
-        // `/status` looks for a `/verify-repo` branch first, so that its
-        // answer is up to date.
-        if let Ok(Command::Status) = command
-            && let Some(found) = proofs::look_for_branch(issue, conn, request).await?
-        {
-            replies.push(found);
-            changed = true;
-        }
-        let mut sit = situation_now(conn, issue.bot, request, account).await?;
-        sit.account_repos = repositories.len();
-        let outcome = transitions::command(&sit, actor, command, &bot.replies);
-        info!(action = outcome.action, ok = outcome.ok, "command");
-        all_ok &= outcome.ok;
-        changed |= outcome.to.is_some() || outcome.check.is_some();
-        issue.apply(conn, request, &outcome, audit_base).await?;
-        let proof = if outcome.send_email {
-            Some(Proof::Link)
-        } else if outcome.send_repo_token {
-            Some(Proof::Branch {
-                repositories: repositories.clone(),
-            })
-        } else {
-            None
-        };
-        if let (Some(proof), Some(verifier), Some(address), Some(username)) =
-            (proof, &bot.verifier, &address, &request.username)
-        {
-            let key = format!("{}:{index}", issue.delivery_id);
-            let issue_url = bot.issue_url(&request.repository, request.issue_number);
-            let stored = verifier
-                .store_round(
-                    &mut *conn,
-                    &Round {
-                        request_id: request.id,
-                        address,
-                        command_key: &key,
-                        username,
-                        repository: &request.repository,
-                        issue_number: request.issue_number,
-                        issue_url: &issue_url,
-                    },
-                    &proof,
-                )
-                .await?;
-            if let Some(token_id) = stored {
-                issue.push(&mut *conn, Effect::Mail { token_id }).await?;
-            }
-        }
-        if outcome.recover
-            && let Ok(approve) = command
-        {
-            let comment_id = audit_base.details["comment_id"]
-                .as_u64()
-                .unwrap_or_default();
-            let key = approval_key(request.repository_id, comment_id, index);
-            recover::enqueue(&mut *conn, request, actor, approve, key, bot.max_attempts).await?;
-        }
-        if let Some(reply) = &outcome.reply {
-            let computed = match reply {
-                Reply::Approved { .. } => {
-                    Some(approve_text(conn, issue, request, &actor.login).await?)
-                }
-                Reply::Status => Some(status_text(conn, issue, request).await?),
-                Reply::RequesterStatus => Some(messages::requester_status(
-                    request.state(),
-                    request.awaiting_reason,
-                    request.issue_open,
-                    requests::ahead_of(&mut *conn, request).await?,
-                )),
-                Reply::Canned { name, .. } => {
-                    Some(canned_text(conn, issue, request, name, &actor.login).await?)
-                }
-                _ => None,
-            };
-            replies.push(messages::reply(
-                reply,
-                &request.author_login,
-                &actor.login,
-                computed.as_deref(),
-            ));
-        }
+        all_ok &= run_command(issue, conn, request, actor, command, index, turn).await?;
     }
-    Ok(Run {
-        replies,
-        ok: all_ok,
-        changed,
-    })
+    Ok(all_ok)
+}
+
+/// One command: facts first (the directory for a round, a look for the
+/// `/verify-repo` branch before `/status`), then the decision, stored with
+/// its effects.
+async fn run_command(
+    issue: &mut Issue<'_>,
+    conn: &mut PgConnection,
+    request: &mut Request,
+    actor: &Actor,
+    command: &Result<Command, ParseError>,
+    index: usize,
+    turn: &mut Turn<'_>,
+) -> Result<bool, JobError> {
+    let bot = issue.bot;
+    let facts = round_facts(issue, request, command).await?;
+    if let Ok(Command::Status) = command
+        && let Some(found) = proofs::look_for_branch(issue, conn, request).await?
+    {
+        turn.replies.push(found);
+        turn.changed = true;
+    }
+    let account = facts.account.unwrap_or(AccountCheck::NotLookedUp);
+    let mut sit = situation_now(conn, bot, request, account).await?;
+    sit.account_repos = facts.repositories.len();
+    let outcome = transitions::command(&sit, actor, command, &bot.replies);
+    info!(action = outcome.action, ok = outcome.ok, "command");
+    turn.changed |= outcome.to.is_some() || outcome.check.is_some();
+    issue.apply(conn, request, &outcome, &turn.audit).await?;
+    let proof = if outcome.send_email {
+        Some(Proof::Link)
+    } else if outcome.send_repo_token {
+        Some(Proof::Branch {
+            repositories: facts.repositories.clone(),
+        })
+    } else {
+        None
+    };
+    if let (Some(proof), Some(address)) = (proof, &facts.address) {
+        let key = format!("{}:{index}", issue.delivery_id);
+        start_round(issue, conn, request, address, &key, &proof).await?;
+    }
+    if outcome.recover
+        && let Ok(approve) = command
+    {
+        let key = approval_key(request.repository_id, turn.ev.comment.id, index);
+        recover::enqueue(&mut *conn, request, actor, approve, key, bot.max_attempts).await?;
+    }
+    if let Some(reply) = &outcome.reply {
+        let text = reply_text(issue, conn, request, actor, reply).await?;
+        turn.replies.push(text);
+    }
+    Ok(outcome.ok)
+}
+
+/// Stores a round bound to the account's address and its mail as an
+/// effect, which runs once this job commits.
+async fn start_round(
+    issue: &Issue<'_>,
+    conn: &mut PgConnection,
+    request: &Request,
+    address: &str,
+    key: &str,
+    proof: &Proof,
+) -> Result<(), JobError> {
+    let (Some(verifier), Some(username)) = (&issue.bot.verifier, &request.username) else {
+        return Ok(());
+    };
+    let issue_url = issue
+        .bot
+        .issue_url(&request.repository, request.issue_number);
+    let round = Round {
+        request_id: request.id,
+        address,
+        command_key: key,
+        username,
+        repository: &request.repository,
+        issue_number: request.issue_number,
+        issue_url: &issue_url,
+    };
+    if let Some(token_id) = verifier.store_round(&mut *conn, &round, proof).await? {
+        issue.push(&mut *conn, Effect::Mail { token_id }).await?;
+    }
+    Ok(())
+}
+
+/// A command's reply, with what some replies compute from the database.
+async fn reply_text(
+    issue: &Issue<'_>,
+    conn: &mut PgConnection,
+    request: &Request,
+    actor: &Actor,
+    reply: &Reply,
+) -> Result<String, JobError> {
+    let computed = match reply {
+        Reply::Approved { .. } => Some(approve_text(conn, issue, request, &actor.login).await?),
+        Reply::Status => Some(status_text(conn, issue, request).await?),
+        Reply::RequesterStatus => Some(messages::requester_status(
+            request.state(),
+            request.awaiting_reason,
+            request.issue_open,
+            requests::ahead_of(&mut *conn, request).await?,
+        )),
+        Reply::Canned { name, .. } => {
+            Some(canned_text(conn, issue, request, name, &actor.login).await?)
+        }
+        _ => None,
+    };
+    Ok(messages::reply(
+        reply,
+        &request.author_login,
+        &actor.login,
+        computed.as_deref(),
+    ))
 }
 
 /// A canned reply's text with its placeholders filled in for this request.

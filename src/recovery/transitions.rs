@@ -54,6 +54,26 @@ pub fn command(
     }
 }
 
+/// A comment's commands, in order.
+pub type Commands<'c> = Vec<&'c Result<Command, ParseError>>;
+
+/// Which of a comment's commands its author runs, and which are refused
+/// with one answer for them all: an admin runs every one (a command that is
+/// the requester's alone then gets its own answer from `command`); anyone
+/// else runs what is theirs (`/help`, and the requester's `/status` and
+/// `/withdraw`). The rule itself is `CommandKind::allowed`.
+pub fn by_permission<'c>(
+    commands: &'c [Result<Command, ParseError>],
+    actor: &Actor,
+    is_requester: bool,
+) -> (Commands<'c>, Commands<'c>) {
+    commands.iter().partition(|c| {
+        actor.is_admin
+            || c.as_ref()
+                .is_ok_and(|c| c.kind().allowed(false, is_requester))
+    })
+}
+
 /// A command and who gave it, on the request as it is: what every
 /// command's rule reads.
 struct Ask<'a> {
@@ -1004,5 +1024,39 @@ mod tests {
         );
         // Reopened by hand: the state before.
         assert_eq!(closed.reopened_state(), State::AwaitingUser);
+    }
+    #[test]
+    fn who_runs_which_commands_is_decided_in_one_place() {
+        let commands =
+            crate::commands::parse_commands("/help\n/status\n/approve\n/withdraw\n/nope");
+        let someone = |is_admin| Actor {
+            id: 7,
+            login: "x".into(),
+            is_admin,
+        };
+        let kinds = |v: &Commands<'_>| -> Vec<Option<CommandKind>> {
+            v.iter()
+                .map(|c| c.as_ref().ok().map(|c| c.kind()))
+                .collect()
+        };
+        use CommandKind::{Approve, Help, Status, Withdraw};
+        let (run, refused) = by_permission(&commands, &someone(true), false);
+        assert_eq!(
+            kinds(&run),
+            [
+                Some(Help),
+                Some(Status),
+                Some(Approve),
+                Some(Withdraw),
+                None
+            ]
+        );
+        assert!(refused.is_empty());
+        let (run, refused) = by_permission(&commands, &someone(false), true);
+        assert_eq!(kinds(&run), [Some(Help), Some(Status), Some(Withdraw)]);
+        assert_eq!(kinds(&refused), [Some(Approve), None]);
+        let (run, refused) = by_permission(&commands, &someone(false), false);
+        assert_eq!(kinds(&run), [Some(Help)]);
+        assert_eq!(kinds(&refused).len(), 4);
     }
 }
