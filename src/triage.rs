@@ -255,14 +255,28 @@ fn read_issues(
 ) -> (Vec<Row>, Vec<intake::FormReading>) {
     let mut rows = Vec::with_capacity(issues.len());
     let mut readings = Vec::with_capacity(issues.len());
-    // The first (smallest) issue number naming each account.
-    let mut first: HashMap<String, u64> = HashMap::new();
-    for issue in issues {
-        let form = intake::read_form(template, rules, issue.body.as_deref());
-        let duplicate_of = form.username.as_ref().and_then(|u| {
-            let earliest = *first.entry(u.to_lowercase()).or_insert(issue.number);
-            (earliest != issue.number).then_some(earliest)
-        });
+    let forms: Vec<_> = issues
+        .iter()
+        .map(|issue| intake::read_form(template, rules, issue.body.as_deref()))
+        .collect();
+    let named: Vec<(i64, Option<String>)> = issues
+        .iter()
+        .zip(&forms)
+        .map(|(i, f)| {
+            (
+                i64::try_from(i.number).unwrap_or(i64::MAX),
+                f.username.clone(),
+            )
+        })
+        .collect();
+    for (issue, form) in issues.iter().zip(forms) {
+        let number = i64::try_from(issue.number).unwrap_or(i64::MAX);
+        let duplicate_of = intake::duplicate_of(
+            number,
+            form.username.as_deref(),
+            named.iter().map(|(n, u)| (*n, u.as_deref())),
+        )
+        .and_then(|n| u64::try_from(n).ok());
         rows.push(Row {
             number: issue.number,
             author: issue.user.login.clone(),

@@ -420,14 +420,13 @@ async fn settle_duplicate(
     bot_login: &str,
 ) -> Result<Request, JobError> {
     let now = match (&request.username, request.in_open_set()) {
-        (Some(u), true) => requests::find_open_duplicate(
-            &mut *conn,
-            request.repository_id,
-            u,
-            request.issue_number,
-        )
-        .await?
-        .map(|(id, _)| id),
+        (Some(u), true) => {
+            let open = requests::open_for_account(&mut *conn, request.repository_id, u).await?;
+            let by_number = open.iter().map(|(_, n, u)| (*n, u.as_deref()));
+            let earlier =
+                crate::recovery::intake::duplicate_of(request.issue_number, Some(u), by_number);
+            earlier.and_then(|n| open.iter().find(|(_, m, _)| *m == n).map(|(id, _, _)| *id))
+        }
         _ => None,
     };
     if now == request.duplicate_of {

@@ -127,6 +127,22 @@ pub fn same_account(a: Option<&str>, b: Option<&str>) -> bool {
     }
 }
 
+/// The request this one duplicates: of the other open requests, the
+/// earliest (by issue number) for the same account that was opened before
+/// it. `open` gives each one's issue number and username. One rule, for the
+/// bot and for `triage`.
+pub fn duplicate_of<'a>(
+    number: i64,
+    username: Option<&str>,
+    open: impl IntoIterator<Item = (i64, Option<&'a str>)>,
+) -> Option<i64> {
+    let username = username?;
+    open.into_iter()
+        .filter(|&(n, u)| n < number && same_account(Some(username), u))
+        .map(|(n, _)| n)
+        .min()
+}
+
 pub fn decide(trigger: Trigger, existing: Option<&Existing>, reading: &Reading) -> Decision {
     let fresh = if reading.valid {
         State::Pending
@@ -293,5 +309,22 @@ mod tests {
             state_of(decide(Trigger::Edited, Some(&e), &newer)),
             (State::Pending, true)
         );
+    }
+    #[test]
+    fn a_duplicate_is_the_earliest_earlier_request_for_the_same_account() {
+        let open = [
+            (12, Some("Alice")),
+            (7, Some("bob")),
+            (9, Some("alice")),
+            (30, Some("alice")),
+            (3, None),
+        ];
+        let dup = |n, u| super::duplicate_of(n, u, open.iter().copied());
+        assert_eq!(dup(20, Some("ALICE")), Some(9));
+        assert_eq!(dup(9, Some("alice")), None, "the first one is no duplicate");
+        assert_eq!(dup(12, Some("alice")), Some(9));
+        assert_eq!(dup(8, Some("bob")), Some(7));
+        assert_eq!(dup(40, None), None);
+        assert_eq!(dup(40, Some("carol")), None);
     }
 }

@@ -564,22 +564,22 @@ pub async fn set_status_comment(
 
 /// The oldest earlier open request for the same account (names compare
 /// case-insensitively), as (request id, issue number).
-pub async fn find_open_duplicate(
+/// The repository's open requests that may name the same account as
+/// `username` (`recovery::intake::duplicate_of` judges): id, issue number,
+/// username.
+pub async fn open_for_account(
     e: impl PgExecutor<'_>,
     repository_id: i64,
     username: &str,
-    issue_number: i64,
-) -> sqlx::Result<Option<(i64, i64)>> {
+) -> sqlx::Result<Vec<(i64, i64, Option<String>)>> {
     sqlx::query_as(
-        "SELECT id, issue_number FROM requests
+        "SELECT id, issue_number, username FROM requests
          WHERE repository_id = $1 AND issue_open AND removed_at IS NULL
-           AND lower(username) = lower($2) AND issue_number < $3
-         ORDER BY issue_number LIMIT 1",
+           AND lower(username) = lower($2)",
     )
     .bind(repository_id)
     .bind(username)
-    .bind(issue_number)
-    .fetch_optional(e)
+    .fetch_all(e)
     .await
 }
 
