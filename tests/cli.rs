@@ -659,3 +659,114 @@ async fn labels_sync_stops_on_what_github_refuses() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("pypi/none"), "{err}");
 }
+
+/// The target this machine builds for (`rustc -vV`'s `host:`), from the
+/// rustc beside the cargo that builds the tests.
+fn host_triple() -> String {
+    let rustc = std::path::Path::new(env!("CARGO")).with_file_name("rustc");
+    let out = Command::new(rustc).arg("-vV").output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .expect("rustc -vV names the host")
+        .to_owned()
+}
+
+/// `cargo` in the repository, for this machine's target; its stdout.
+fn cargo(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO"))
+        .args(args)
+        .args(["--locked", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cargo {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `name version` of every package a build or test run compiles here
+/// (`cargo tree`, which resolves features as the build does).
+fn compiled_packages() -> Vec<(String, String)> {
+    let host = host_triple();
+    let tree = cargo(&[
+        "tree",
+        "--edges",
+        "normal,build,dev",
+        "--prefix",
+        "none",
+        "--format",
+        "{p}",
+        "--target",
+        &host,
+    ]);
+    let mut packages: Vec<(String, String)> = tree
+        .lines()
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            Some((
+                words.next()?.to_owned(),
+                words.next()?.trim_start_matches('v').to_owned(),
+            ))
+        })
+        .collect();
+    packages.sort();
+    packages.dedup();
+    packages
+}
+
+#[test]
+fn rust_version_is_what_the_lockfile_needs() {
+    let version = |v: &str| -> Vec<u32> {
+        let mut parts: Vec<u32> = v.split('.').map(|p| p.parse().unwrap()).collect();
+        parts.resize(3, 0);
+        parts
+    };
+    let ours = env!("CARGO_PKG_RUST_VERSION");
+    let metadata: serde_json::Value = serde_json::from_str(&cargo(&[
+        "metadata",
+        "--format-version",
+        "1",
+        "--filter-platform",
+        &host_triple(),
+    ]))
+    .unwrap();
+    let compiled = compiled_packages();
+    assert!(compiled.len() > 100, "{compiled:?}");
+    // The highest rust-version of the locked packages that are compiled
+    // (normal, build and dev dependencies).
+    let (needed, by) = metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["name"] != "recovery-bot")
+        .filter(|p| {
+            compiled
+                .iter()
+                .any(|(n, v)| p["name"] == n.as_str() && p["version"] == v.as_str())
+        })
+        .filter_map(|p| Some((p["rust_version"].as_str()?, p["name"].as_str().unwrap())))
+        .max_by_key(|(v, _)| version(v))
+        .unwrap();
+    assert_eq!(
+        version(ours),
+        version(needed),
+        "Cargo.toml says rust-version = {ours}; the lockfile needs {needed} ({by})"
+    );
+}
+
+#[test]
+fn nothing_in_the_build_compiles_aws_lc_sys() {
+    // The bot's TLS is rustls on ring; aws-lc-sys would be a second
+    // provider and a long C build (it came with fantoccini's rustls).
+    let compiled = compiled_packages();
+    assert!(compiled.iter().any(|(n, _)| n == "ring"), "{compiled:?}");
+    let aws: Vec<_> = compiled
+        .iter()
+        .filter(|(n, _)| n.starts_with("aws-lc"))
+        .collect();
+    assert!(aws.is_empty(), "compiled: {aws:?}");
+}
