@@ -441,12 +441,17 @@ async fn serve_in_shadow_mode_from_the_environment_writes_nothing(pool: PgPool) 
 /// The binary with only `env` (and PATH) set, run from the repository's
 /// root; returns the exit code, stdout and stderr.
 fn run_clean(env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
+    run_in(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), env, args)
+}
+
+/// [`run_clean`], started in `dir`.
+fn run_in(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
     let out = Command::new(BIN)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .envs(env.iter().copied())
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(dir)
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -543,6 +548,30 @@ fn the_example_config_passes_config_check_with_secrets_redacted() {
         err.contains("GITHUB_TOKEN") && err.contains("GITHUB_WEBHOOK_SECRET"),
         "{err}"
     );
+}
+
+#[test]
+fn the_example_config_works_from_any_directory_and_makes_nobody_an_admin() {
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("recovery-bot.example.toml");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (code, out, err) = run_in(
+        elsewhere.path(),
+        &SERVE_ENV,
+        &["config", "check", "--config", example.to_str().unwrap()],
+    );
+    // Its relative `template` is read from the example's own folder.
+    assert_eq!(code, 0, "{err}");
+    let form = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("issue-templates/account-recovery.yml");
+    assert!(
+        out.contains(&format!("template = \"{}\"", form.display())),
+        "{out}"
+    );
+    // A copy of the example grants nobody admin rights.
+    assert!(out.contains("admins = []"), "{out}");
+    assert!(out.contains("admin_teams = []"), "{out}");
+    assert!(!out.contains("admin_min_permission ="), "{out}");
 }
 
 #[test]
