@@ -689,6 +689,67 @@ async fn labels_sync_stops_on_what_github_refuses() {
     assert!(err.contains("pypi/none"), "{err}");
 }
 
+#[sqlx::test(migrations = false)]
+async fn inspection_commands_create_nothing_and_say_to_migrate(pool: PgPool) {
+    let url = database_url(&pool).await;
+    let inspections: [&[&str]; 5] = [
+        &["requests", "list"],
+        &["requests", "show", "pypi/support#1"],
+        &["jobs", "list"],
+        &["jobs", "retry", "1"],
+        &["report"],
+    ];
+    let tables = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'";
+    // A database without the bot's tables.
+    for args in inspections {
+        let (code, out, err) = run_clean(&[("DATABASE_URL", &url)], args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.contains("has none of recovery-bot's tables")
+                && err.contains("run `recovery-bot migrate`"),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(count(&pool, tables).await, 0, "an inspection made a table");
+
+    // A database that does not exist is not created.
+    let mut missing = url::Url::parse(&url).unwrap();
+    missing.set_path("recovery_bot_never_created_by_inspection");
+    for args in inspections {
+        let (code, _, err) = run_clean(&[("DATABASE_URL", missing.as_str())], args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains("no such database") && err.contains("recovery-bot migrate"),
+            "{args:?}: {err}"
+        );
+    }
+    let made = count(
+        &pool,
+        "SELECT count(*) FROM pg_database WHERE datname = 'recovery_bot_never_created_by_inspection'",
+    )
+    .await;
+    assert_eq!(made, 0, "an inspection created the database");
+
+    // A database behind this binary's migrations is named as such.
+    MIGRATOR.run(&pool).await.unwrap();
+    let last = "UPDATE _sqlx_migrations SET success = $1 \
+                WHERE version = (SELECT max(version) FROM _sqlx_migrations)";
+    sqlx::query(last).bind(false).execute(&pool).await.unwrap();
+    let (code, _, err) = run_clean(&[("DATABASE_URL", &url)], &["requests", "list"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("lacks 1 of this recovery-bot's migrations"),
+        "{err}"
+    );
+    // Once migrated, the same command works.
+    sqlx::query(last).bind(true).execute(&pool).await.unwrap();
+    let (code, out, err) = run_clean(&[("DATABASE_URL", &url)], &["requests", "list"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("0 request(s)"), "{out}");
+}
+
 /// The target this machine builds for (`rustc -vV`'s `host:`), from the
 /// rustc beside the cargo that builds the tests.
 fn host_triple() -> String {
