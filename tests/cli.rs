@@ -687,6 +687,17 @@ async fn labels_sync_stops_on_what_github_refuses() {
     assert_eq!(code, 2);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("pypi/none"), "{err}");
+    // A dry run reads the repository too, rather than "would create" every
+    // label on a repository that is not there.
+    let (code, out, err) = run_clean(
+        &env,
+        &["labels", "sync", "--repo", "pypi/none", "--dry-run"],
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(!out.contains("would create"), "{out}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("no repository pypi/none"), "{err}");
+    assert!(github.writes().is_empty());
 }
 
 #[sqlx::test(migrations = false)]
