@@ -12,17 +12,14 @@ use crate::config::Settings;
 use crate::github::{ApiError, GitHub, Identity};
 use crate::jobs::{self, Bot, DeliveryHandler, WorkerPool, sweep};
 use crate::server::{AppState, router};
-use crate::store;
 use crate::verify::Verifier;
+use crate::{store, telemetry};
 
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     settings.require_serve()?;
-    let pool = store::connect(
-        settings.require_database_url()?,
-        u32::try_from(settings.workers + 8).unwrap_or(32),
-    )
-    .await?;
-    store::migrate(&pool).await?;
+    let pool = open_database(&settings)
+        .with_subscriber(telemetry::startup_logs(settings.log_format))
+        .await?;
 
     let github = GitHub::new(&settings)?;
     let identity = github_identity(&github, &settings.github_api_url).await?;
@@ -57,6 +54,17 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     pool.close().await;
     info!("stopped");
     Ok(())
+}
+
+/// The bot's database, created when missing, and migrated.
+async fn open_database(settings: &Settings) -> anyhow::Result<sqlx::PgPool> {
+    let pool = store::connect(
+        settings.require_database_url()?,
+        u32::try_from(settings.workers + 8).unwrap_or(32),
+    )
+    .await?;
+    store::migrate(&pool).await?;
+    Ok(pool)
 }
 
 /// Who the bot is on GitHub, asked once at start. The client's own retry
