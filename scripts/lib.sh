@@ -47,13 +47,15 @@ ensure_postgres() {
   exit 1
 }
 
-# database_url PORT TRUSTED_DB OWN_DB ROLE_OPTIONS: prints a URL that works
-# here. With trust authentication, TRUSTED_DB as `postgres`; otherwise
-# (Debian's default peer and scram-sha-256) OWN_DB, owned by a role named
-# `recovery_bot` with ROLE_OPTIONS (e.g. CREATEDB) and a fresh random
-# password, both made through the postgres system user.
+# database_url PORT TRUSTED_DB OWN_DB ROLE ROLE_OPTIONS: prints a URL that
+# works here. With trust authentication, TRUSTED_DB as `postgres`; otherwise
+# (Debian's default peer and scram-sha-256) OWN_DB, owned by ROLE with
+# ROLE_OPTIONS (e.g. CREATEDB) and a fresh random password, both made through
+# the postgres system user. scripts/run and scripts/test each have a role of
+# their own, so that a test run resetting its password never locks out a
+# running bot.
 database_url() {
-  local port="$1" trusted_db="$2" db="$3" options="$4"
+  local port="$1" trusted_db="$2" db="$3" role="$4" options="$5"
   if PGCONNECT_TIMEOUT=5 psql -w -q -X "postgres://postgres@127.0.0.1:$port/postgres" -c 'SELECT 1' >/dev/null 2>&1; then
     echo "postgres://postgres@127.0.0.1:$port/$trusted_db"
     return
@@ -62,14 +64,14 @@ database_url() {
   password="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
   as_postgres psql -w -q -X -p "$port" -v ON_ERROR_STOP=1 >/dev/null <<SQL
 DO \$\$ BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'recovery_bot') THEN
-    CREATE ROLE recovery_bot LOGIN;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$role') THEN
+    CREATE ROLE $role LOGIN;
   END IF;
 END \$\$;
-ALTER ROLE recovery_bot WITH LOGIN $options PASSWORD '$password';
-SELECT 'CREATE DATABASE $db OWNER recovery_bot'
+ALTER ROLE $role WITH LOGIN $options PASSWORD '$password';
+SELECT 'CREATE DATABASE $db OWNER $role'
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$db') \gexec
 SQL
-  echo "$SCRIPT: the server does not trust local TCP connections; using role recovery_bot (password reset for this run)" >&2
-  echo "postgres://recovery_bot:$password@127.0.0.1:$port/$db"
+  echo "$SCRIPT: the server does not trust local TCP connections; using role $role (password reset for this run)" >&2
+  echo "postgres://$role:$password@127.0.0.1:$port/$db"
 }
