@@ -871,3 +871,78 @@ fn nothing_in_the_build_compiles_aws_lc_sys() {
         .collect();
     assert!(aws.is_empty(), "compiled: {aws:?}");
 }
+
+/// The shipped Prometheus rules and Grafana dashboard (`deploy/`) query only
+/// metrics the bot exports, and promtool accepts the rules and passes their
+/// unit tests (Debian's `prometheus` package has promtool; scripts/test
+/// installs it when missing).
+#[test]
+fn alerting_rules_and_dashboard_use_exported_metrics_and_pass_promtool() {
+    use recovery_bot::observe::*;
+    let exported = [
+        WEBHOOK_DELIVERIES,
+        JOBS,
+        JOB_DURATION,
+        JOBS_PENDING,
+        JOBS_DEAD,
+        JOBS_OLDEST_PENDING_AGE,
+        GITHUB_REQUESTS,
+        GITHUB_RATE_LIMIT_REMAINING,
+        REQUESTS,
+        OPEN_REQUEST_OLDEST_AGE,
+        MAILS,
+    ];
+    let deploy = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy");
+    let rules = std::fs::read_to_string(deploy.join("prometheus/recovery-bot.rules.yml")).unwrap();
+    let dashboard = std::fs::read_to_string(deploy.join("grafana/recovery-bot.json")).unwrap();
+    let metric = regex::Regex::new(r"recovery_bot_[a-z_]+").unwrap();
+    let used = |text: &str| -> Vec<String> {
+        metric
+            .find_iter(text)
+            .map(|m| m.as_str().to_owned())
+            .collect()
+    };
+    for name in used(&rules).iter().chain(&used(&dashboard)) {
+        // A histogram is queried through its series.
+        let base = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|s| name.strip_suffix(s).filter(|b| *b == JOB_DURATION))
+            .unwrap_or(name);
+        assert!(
+            exported.contains(&base),
+            "{name} is not a metric the bot exports"
+        );
+    }
+    // What the operator guide says to alert on has a rule.
+    for alerted in [
+        JOBS_DEAD,
+        JOBS_OLDEST_PENDING_AGE,
+        GITHUB_RATE_LIMIT_REMAINING,
+        OPEN_REQUEST_OLDEST_AGE,
+        MAILS,
+        WEBHOOK_DELIVERIES,
+    ] {
+        assert!(
+            used(&rules).iter().any(|n| n == alerted),
+            "no rule on {alerted}"
+        );
+    }
+    let dashboard: serde_json::Value = serde_json::from_str(&dashboard).unwrap();
+    assert!(dashboard["panels"].as_array().unwrap().len() >= 8);
+
+    let promtool = |args: &[&str]| {
+        let out = Command::new("promtool")
+            .args(args)
+            .current_dir(deploy.join("prometheus"))
+            .output()
+            .expect("promtool (Debian: apt-get install prometheus)");
+        assert!(
+            out.status.success(),
+            "promtool {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    promtool(&["check", "rules", "recovery-bot.rules.yml"]);
+    promtool(&["test", "rules", "recovery-bot.rules.test.yml"]);
+}
