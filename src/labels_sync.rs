@@ -4,8 +4,8 @@
 //! per label: `created`, `updated (colour, description)` or `unchanged`.
 //! It reads the repository, then each label, and writes only what differs,
 //! so a second run makes no write call; a repository that does not exist
-//! (or that the credentials cannot see) is an error, with `--dry-run` too. Exit 0 when every label is in line, 2 on a usage,
-//! config or API error.
+//! (or that the credentials cannot see) is an error, with `--dry-run` too.
+//! Exit 0 when every label is in line, 2 on a usage, config or API error.
 
 use std::io::Write;
 

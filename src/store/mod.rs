@@ -75,20 +75,9 @@ fn options_and_place(url: &SecretString) -> anyhow::Result<(PgConnectOptions, St
 
 /// The database holds no bot tables (or is missing, or is behind this
 /// binary's migrations): an inspection command stops here, creating nothing.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}: run `recovery-bot migrate` (or start `recovery-bot serve`, which migrates) first")]
 pub struct NotMigrated(pub String);
-
-impl std::fmt::Display for NotMigrated {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}: run `recovery-bot migrate` (or start `recovery-bot serve`, which migrates) first",
-            self.0
-        )
-    }
-}
-
-impl std::error::Error for NotMigrated {}
 
 /// Connects to an existing, migrated database and changes nothing: for the
 /// commands that only inspect (`requests`, `jobs`, `report`). A missing
