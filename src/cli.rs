@@ -258,7 +258,11 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             report(&e);
-            ExitCode::FAILURE
+            if e.downcast_ref::<store::NotMigrated>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -293,7 +297,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             println!("migrations applied");
         }
         Command::Jobs(JobsCommand::List { status, json, .. }) => {
-            let pool = store::connect(settings.require_database_url()?, 2).await?;
+            let pool = inspect(&settings).await?;
             let jobs = store::jobs::list(&pool, status.as_deref()).await?;
             for job in &jobs {
                 if json {
@@ -317,11 +321,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Requests(cmd) => {
-            let pool = store::connect(settings.require_database_url()?, 2).await?;
+            let pool = inspect(&settings).await?;
             return requests_command(&pool, cmd).await;
         }
         Command::Report(ReportCommand { report, .. }) => {
-            let pool = store::connect(settings.require_database_url()?, 2).await?;
+            let pool = inspect(&settings).await?;
             let r = store::report::report(&pool, report.since).await?;
             if report.format == "json" {
                 println!("{}", serde_json::to_string(&r)?);
@@ -330,7 +334,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Jobs(JobsCommand::Retry { id, .. }) => {
-            let pool = store::connect(settings.require_database_url()?, 2).await?;
+            let pool = inspect(&settings).await?;
             let mut conn = pool.acquire().await?;
             if store::jobs::retry(&mut conn, id).await? {
                 println!("job {id} will run again now");
@@ -341,6 +345,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The database of a command that inspects it (`jobs`, `requests`,
+/// `report`): never created or migrated here; without the bot's tables the
+/// error says to run `migrate`, and the exit code is 2.
+async fn inspect(settings: &Settings) -> anyhow::Result<sqlx::PgPool> {
+    store::connect_existing(settings.require_database_url()?, 2).await
 }
 
 async fn requests_command(pool: &sqlx::PgPool, cmd: RequestsCommand) -> anyhow::Result<ExitCode> {

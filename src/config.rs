@@ -122,6 +122,33 @@ struct FileSettings {
     index_recover: Option<bool>,
 }
 
+impl FileSettings {
+    /// The file's relative paths (`template`, `github_app_private_key_file`,
+    /// an `account_directory_url` that is a local file) taken from `dir`,
+    /// the config file's own folder: the file means the same whatever
+    /// directory the bot is started in. Paths from flags and environment
+    /// variables stay relative to the working directory.
+    fn relative_to(mut self, dir: &Path) -> Self {
+        let from_dir = |path: PathBuf| {
+            if path.is_relative() {
+                dir.join(path)
+            } else {
+                path
+            }
+        };
+        self.template = self.template.map(from_dir);
+        self.github_app_private_key_file = self.github_app_private_key_file.map(from_dir);
+        self.account_directory_url = self.account_directory_url.map(|url| {
+            if url.contains("://") {
+                url
+            } else {
+                from_dir(PathBuf::from(url)).display().to_string()
+            }
+        });
+        self
+    }
+}
+
 /// The username rule (TOML `[form]`); PyPI's when unset.
 #[derive(Deserialize, Debug, Clone, Default)]
 #[serde(default, deny_unknown_fields)]
@@ -305,7 +332,7 @@ impl Settings {
     /// Resolves the settings; reads the TOML file if one is named.
     pub fn load(args: &SettingsArgs) -> anyhow::Result<Self> {
         let file = match &args.config {
-            Some(path) => read_file(path)?,
+            Some(path) => read_file(path)?.relative_to(path.parent().unwrap_or(Path::new(""))),
             None => FileSettings::default(),
         };
         Self::resolve(args.clone(), file)
@@ -772,6 +799,37 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn relative_paths_in_the_file_are_read_from_its_folder() {
+        let f = file(
+            "template = \"forms/recovery.yml\"\n\
+             github_app_private_key_file = \"/etc/recovery-bot/app.pem\"\n\
+             account_directory_url = \"accounts.json\"\n",
+        )
+        .relative_to(Path::new("/etc/recovery-bot"));
+        assert_eq!(
+            f.template.as_deref(),
+            Some(Path::new("/etc/recovery-bot/forms/recovery.yml"))
+        );
+        assert_eq!(
+            f.github_app_private_key_file.as_deref(),
+            Some(Path::new("/etc/recovery-bot/app.pem"))
+        );
+        assert_eq!(
+            f.account_directory_url.as_deref(),
+            Some("/etc/recovery-bot/accounts.json")
+        );
+        let f = file("account_directory_url = \"https://index.example.org/accounts\"\n")
+            .relative_to(Path::new("/etc/recovery-bot"));
+        assert_eq!(
+            f.account_directory_url.as_deref(),
+            Some("https://index.example.org/accounts")
+        );
+        // A file in the working directory: paths stay as written.
+        let f = file("template = \"form.yml\"\n").relative_to(Path::new(""));
+        assert_eq!(f.template.as_deref(), Some(Path::new("form.yml")));
     }
 
     #[test]

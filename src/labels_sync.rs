@@ -2,9 +2,10 @@
 //! label the bot uses (the intake label, the flags, one per state, as the
 //! config names them) with its colour and description, and print one line
 //! per label: `created`, `updated (colour, description)` or `unchanged`.
-//! It reads each label first and writes only what differs, so a second run
-//! makes no write call. Exit 0 when every label is in line, 2 on a usage,
-//! config or API error.
+//! It reads the repository, then each label, and writes only what differs,
+//! so a second run makes no write call; a repository that does not exist
+//! (or that the credentials cannot see) is an error, with `--dry-run` too.
+//! Exit 0 when every label is in line, 2 on a usage, config or API error.
 
 use std::io::Write;
 
@@ -180,6 +181,18 @@ pub async fn sync(
         .repo(installation)
         .await
         .with_context(|| format!("the GitHub client for {repo}"))?;
+    // The repository first: a label read on a missing repository answers
+    // 404 like a missing label, which would read as "would create".
+    let found = gh
+        .repository_owner_id(repo)
+        .await
+        .with_context(|| format!("reading the repository {repo}"))?;
+    if found.is_none() {
+        anyhow::bail!(
+            "no repository {repo} on GitHub at {}: it does not exist, or these credentials cannot see it",
+            settings.github_api_url
+        );
+    }
     let mut done: Vec<&str> = Vec::new();
     let (mut created, mut updated, mut unchanged) = (0, 0, 0);
     for (key, name) in settings.labels.all() {

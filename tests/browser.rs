@@ -10,6 +10,7 @@ use std::time::Duration;
 use common::email::{Env, link_path, start};
 use common::*;
 use fantoccini::{ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use sqlx::PgPool;
 
 /// The browser and its driver: Debian's by default, or `CHROME_BIN` and
@@ -78,8 +79,8 @@ async fn the_owner_confirms_in_a_real_browser(pool: PgPool) {
     );
     let mut client = None;
     for _ in 0..50 {
-        match ClientBuilder::rustls()
-            .expect("rustls")
+        // chromedriver speaks plain HTTP on loopback: no TLS stack needed.
+        match ClientBuilder::new(HttpConnector::new())
             .capabilities(caps.clone())
             .connect(&format!("http://127.0.0.1:{port}"))
             .await

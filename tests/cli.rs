@@ -441,12 +441,17 @@ async fn serve_in_shadow_mode_from_the_environment_writes_nothing(pool: PgPool) 
 /// The binary with only `env` (and PATH) set, run from the repository's
 /// root; returns the exit code, stdout and stderr.
 fn run_clean(env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
+    run_in(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), env, args)
+}
+
+/// [`run_clean`], started in `dir`.
+fn run_in(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
     let out = Command::new(BIN)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .envs(env.iter().copied())
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(dir)
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -543,6 +548,30 @@ fn the_example_config_passes_config_check_with_secrets_redacted() {
         err.contains("GITHUB_TOKEN") && err.contains("GITHUB_WEBHOOK_SECRET"),
         "{err}"
     );
+}
+
+#[test]
+fn the_example_config_works_from_any_directory_and_makes_nobody_an_admin() {
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("recovery-bot.example.toml");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (code, out, err) = run_in(
+        elsewhere.path(),
+        &SERVE_ENV,
+        &["config", "check", "--config", example.to_str().unwrap()],
+    );
+    // Its relative `template` is read from the example's own folder.
+    assert_eq!(code, 0, "{err}");
+    let form = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("issue-templates/account-recovery.yml");
+    assert!(
+        out.contains(&format!("template = \"{}\"", form.display())),
+        "{out}"
+    );
+    // A copy of the example grants nobody admin rights.
+    assert!(out.contains("admins = []"), "{out}");
+    assert!(out.contains("admin_teams = []"), "{out}");
+    assert!(!out.contains("admin_min_permission ="), "{out}");
 }
 
 #[test]
@@ -658,4 +687,262 @@ async fn labels_sync_stops_on_what_github_refuses() {
     assert_eq!(code, 2);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("pypi/none"), "{err}");
+    // A dry run reads the repository too, rather than "would create" every
+    // label on a repository that is not there.
+    let (code, out, err) = run_clean(
+        &env,
+        &["labels", "sync", "--repo", "pypi/none", "--dry-run"],
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(!out.contains("would create"), "{out}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("no repository pypi/none"), "{err}");
+    assert!(github.writes().is_empty());
+}
+
+#[sqlx::test(migrations = false)]
+async fn inspection_commands_create_nothing_and_say_to_migrate(pool: PgPool) {
+    let url = database_url(&pool).await;
+    let inspections: [&[&str]; 5] = [
+        &["requests", "list"],
+        &["requests", "show", "pypi/support#1"],
+        &["jobs", "list"],
+        &["jobs", "retry", "1"],
+        &["report"],
+    ];
+    let tables = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'";
+    // A database without the bot's tables.
+    for args in inspections {
+        let (code, out, err) = run_clean(&[("DATABASE_URL", &url)], args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.contains("has none of recovery-bot's tables")
+                && err.contains("run `recovery-bot migrate`"),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(count(&pool, tables).await, 0, "an inspection made a table");
+
+    // A database that does not exist is not created.
+    let mut missing = url::Url::parse(&url).unwrap();
+    missing.set_path("recovery_bot_never_created_by_inspection");
+    for args in inspections {
+        let (code, _, err) = run_clean(&[("DATABASE_URL", missing.as_str())], args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains("no such database") && err.contains("recovery-bot migrate"),
+            "{args:?}: {err}"
+        );
+    }
+    let made = count(
+        &pool,
+        "SELECT count(*) FROM pg_database WHERE datname = 'recovery_bot_never_created_by_inspection'",
+    )
+    .await;
+    assert_eq!(made, 0, "an inspection created the database");
+
+    // A database behind this binary's migrations is named as such.
+    MIGRATOR.run(&pool).await.unwrap();
+    let last = "UPDATE _sqlx_migrations SET success = $1 \
+                WHERE version = (SELECT max(version) FROM _sqlx_migrations)";
+    sqlx::query(last).bind(false).execute(&pool).await.unwrap();
+    let (code, _, err) = run_clean(&[("DATABASE_URL", &url)], &["requests", "list"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("lacks 1 of this recovery-bot's migrations"),
+        "{err}"
+    );
+    // Once migrated, the same command works.
+    sqlx::query(last).bind(true).execute(&pool).await.unwrap();
+    let (code, out, err) = run_clean(&[("DATABASE_URL", &url)], &["requests", "list"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("0 request(s)"), "{out}");
+}
+
+/// The target this machine builds for (`rustc -vV`'s `host:`), from the
+/// rustc beside the cargo that builds the tests.
+fn host_triple() -> String {
+    let rustc = std::path::Path::new(env!("CARGO")).with_file_name("rustc");
+    let out = Command::new(rustc).arg("-vV").output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .expect("rustc -vV names the host")
+        .to_owned()
+}
+
+/// `cargo` in the repository, for this machine's target; its stdout.
+fn cargo(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO"))
+        .args(args)
+        .args(["--locked", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cargo {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `name version` of every package a build or test run compiles here
+/// (`cargo tree`, which resolves features as the build does).
+fn compiled_packages() -> Vec<(String, String)> {
+    let host = host_triple();
+    let tree = cargo(&[
+        "tree",
+        "--edges",
+        "normal,build,dev",
+        "--prefix",
+        "none",
+        "--format",
+        "{p}",
+        "--target",
+        &host,
+    ]);
+    let mut packages: Vec<(String, String)> = tree
+        .lines()
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            Some((
+                words.next()?.to_owned(),
+                words.next()?.trim_start_matches('v').to_owned(),
+            ))
+        })
+        .collect();
+    packages.sort();
+    packages.dedup();
+    packages
+}
+
+#[test]
+fn rust_version_is_what_the_lockfile_needs() {
+    let version = |v: &str| -> Vec<u32> {
+        let mut parts: Vec<u32> = v.split('.').map(|p| p.parse().unwrap()).collect();
+        parts.resize(3, 0);
+        parts
+    };
+    let ours = env!("CARGO_PKG_RUST_VERSION");
+    let metadata: serde_json::Value = serde_json::from_str(&cargo(&[
+        "metadata",
+        "--format-version",
+        "1",
+        "--filter-platform",
+        &host_triple(),
+    ]))
+    .unwrap();
+    let compiled = compiled_packages();
+    assert!(compiled.len() > 100, "{compiled:?}");
+    // The highest rust-version of the locked packages that are compiled
+    // (normal, build and dev dependencies).
+    let (needed, by) = metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["name"] != "recovery-bot")
+        .filter(|p| {
+            compiled
+                .iter()
+                .any(|(n, v)| p["name"] == n.as_str() && p["version"] == v.as_str())
+        })
+        .filter_map(|p| Some((p["rust_version"].as_str()?, p["name"].as_str().unwrap())))
+        .max_by_key(|(v, _)| version(v))
+        .unwrap();
+    assert_eq!(
+        version(ours),
+        version(needed),
+        "Cargo.toml says rust-version = {ours}; the lockfile needs {needed} ({by})"
+    );
+}
+
+#[test]
+fn nothing_in_the_build_compiles_aws_lc_sys() {
+    // The bot's TLS is rustls on ring; aws-lc-sys would be a second
+    // provider and a long C build (it came with fantoccini's rustls).
+    let compiled = compiled_packages();
+    assert!(compiled.iter().any(|(n, _)| n == "ring"), "{compiled:?}");
+    let aws: Vec<_> = compiled
+        .iter()
+        .filter(|(n, _)| n.starts_with("aws-lc"))
+        .collect();
+    assert!(aws.is_empty(), "compiled: {aws:?}");
+}
+
+/// The shipped Prometheus rules and Grafana dashboard (`deploy/`) query only
+/// metrics the bot exports, and promtool accepts the rules and passes their
+/// unit tests (Debian's `prometheus` package has promtool; scripts/test
+/// installs it when missing).
+#[test]
+fn alerting_rules_and_dashboard_use_exported_metrics_and_pass_promtool() {
+    use recovery_bot::observe::*;
+    let exported = [
+        WEBHOOK_DELIVERIES,
+        JOBS,
+        JOB_DURATION,
+        JOBS_PENDING,
+        JOBS_DEAD,
+        JOBS_OLDEST_PENDING_AGE,
+        GITHUB_REQUESTS,
+        GITHUB_RATE_LIMIT_REMAINING,
+        REQUESTS,
+        OPEN_REQUEST_OLDEST_AGE,
+        MAILS,
+    ];
+    let deploy = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy");
+    let rules = std::fs::read_to_string(deploy.join("prometheus/recovery-bot.rules.yml")).unwrap();
+    let dashboard = std::fs::read_to_string(deploy.join("grafana/recovery-bot.json")).unwrap();
+    let metric = regex::Regex::new(r"recovery_bot_[a-z_]+").unwrap();
+    let used = |text: &str| -> Vec<String> {
+        metric
+            .find_iter(text)
+            .map(|m| m.as_str().to_owned())
+            .collect()
+    };
+    for name in used(&rules).iter().chain(&used(&dashboard)) {
+        // A histogram is queried through its series.
+        let base = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|s| name.strip_suffix(s).filter(|b| *b == JOB_DURATION))
+            .unwrap_or(name);
+        assert!(
+            exported.contains(&base),
+            "{name} is not a metric the bot exports"
+        );
+    }
+    // What the operator guide says to alert on has a rule.
+    for alerted in [
+        JOBS_DEAD,
+        JOBS_OLDEST_PENDING_AGE,
+        GITHUB_RATE_LIMIT_REMAINING,
+        OPEN_REQUEST_OLDEST_AGE,
+        MAILS,
+        WEBHOOK_DELIVERIES,
+    ] {
+        assert!(
+            used(&rules).iter().any(|n| n == alerted),
+            "no rule on {alerted}"
+        );
+    }
+    let dashboard: serde_json::Value = serde_json::from_str(&dashboard).unwrap();
+    assert!(dashboard["panels"].as_array().unwrap().len() >= 8);
+
+    let promtool = |args: &[&str]| {
+        let out = Command::new("promtool")
+            .args(args)
+            .current_dir(deploy.join("prometheus"))
+            .output()
+            .expect("promtool (Debian: apt-get install prometheus)");
+        assert!(
+            out.status.success(),
+            "promtool {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    promtool(&["check", "rules", "recovery-bot.rules.yml"]);
+    promtool(&["test", "rules", "recovery-bot.rules.test.yml"]);
 }

@@ -78,6 +78,11 @@ async fn serve_creates_its_database_and_names_an_unreachable_github_and_why() {
         "{stderr}"
     );
     assert!(!stderr.contains("ghp_not_a_real_token") && !stderr.contains("s3cret-webhook"));
+    // A refused connection is retried, quietly: the log line saying the
+    // database was made, then the failure; no client library's own lines,
+    // and no colour codes on standard error that is not a terminal.
+    assert_short(&stderr);
+    assert!(stderr.contains("created the bot's database"), "{stderr}");
     // The database was made, and migrated, before GitHub was asked.
     let mut conn = PgConnection::connect(&url_with_database(db)).await.unwrap();
     let tables: i64 = sqlx::query_scalar(
@@ -107,15 +112,48 @@ async fn a_refused_token_and_a_missing_host_are_named() {
     let out = serve(&url_with_database(db), &github.uri()).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
+    // GitHub answered: it is reachable, and said no to the token.
     assert!(
-        stderr.contains(&format!("cannot reach GitHub at {}", github.uri()))
-            && stderr.contains("401")
+        stderr.contains(&format!(
+            "GitHub at {} refused the credentials",
+            github.uri()
+        )) && stderr.contains("401")
             && stderr.contains("check GITHUB_TOKEN"),
         "{stderr}"
     );
+    assert!(!stderr.contains("cannot reach GitHub"), "{stderr}");
+    assert_short(&stderr);
     let out = serve(&url_with_database(db), "http://no-such-host.invalid").await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("dns error"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    drop_database(db).await;
+}
+
+/// A start-up failure is short: at most two lines (the failure, and the
+/// log line that the database was made), none from octocrab, no colour.
+fn assert_short(stderr: &str) {
+    assert!(stderr.trim().lines().count() <= 2, "{stderr}");
+    assert!(!stderr.contains("octocrab"), "{stderr}");
+    assert!(!stderr.contains("retrying"), "{stderr}");
+    assert!(!stderr.contains('\x1b'), "colour codes: {stderr:?}");
+}
+
+#[tokio::test]
+async fn a_server_that_does_not_speak_tls_is_named_as_a_tls_failure() {
+    let db = "recovery_bot_startup_tls";
+    drop_database(db).await;
+    // Plain HTTP behind an https:// URL: the TLS handshake fails.
+    let plain = MockServer::start().await;
+    let github = plain.uri().replace("http://", "https://");
+    let out = serve(&url_with_database(db), &github).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains(&format!("cannot reach GitHub at {github}: TLS failed")),
+        "{stderr}"
+    );
+    assert_short(&stderr);
     drop_database(db).await;
 }
 

@@ -40,18 +40,7 @@ pub fn pool_options(max_connections: u32) -> PgPoolOptions {
 /// the server has no such database yet. A failure says where (host, port,
 /// database, user; never the password) and why, in one line.
 pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result<PgPool> {
-    let options = PgConnectOptions::from_str(url.expose_secret()).map_err(|_| {
-        anyhow::anyhow!(
-            "DATABASE_URL is not a PostgreSQL URL (postgres://USER[:PASSWORD]@HOST:PORT/DATABASE)"
-        )
-    })?;
-    let place = format!(
-        "PostgreSQL at {}:{} (database {}, user {})",
-        options.get_host(),
-        options.get_port(),
-        options.get_database().unwrap_or("(default)"),
-        options.get_username()
-    );
+    let (options, place) = options_and_place(url)?;
     let explain = |e: sqlx::Error| anyhow::anyhow!("cannot connect to {place}: {}", why(&e));
     if !Postgres::database_exists(url.expose_secret())
         .await
@@ -66,6 +55,68 @@ pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result
         .connect_with(options)
         .await
         .map_err(explain)
+}
+
+/// The URL's options, and where it points (host, port, database, user;
+/// never the password) for messages.
+fn options_and_place(url: &SecretString) -> anyhow::Result<(PgConnectOptions, String)> {
+    let options = PgConnectOptions::from_str(url.expose_secret()).map_err(|_| {
+        anyhow::anyhow!(
+            "DATABASE_URL is not a PostgreSQL URL (postgres://USER[:PASSWORD]@HOST:PORT/DATABASE)"
+        )
+    })?;
+    let place = format!(
+        "PostgreSQL at {}:{} (database {}, user {})",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or("(default)"),
+        options.get_username()
+    );
+    Ok((options, place))
+}
+
+/// The database holds no bot tables (or is missing, or is behind this
+/// binary's migrations): an inspection command stops here, creating nothing.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}: run `recovery-bot migrate` (or start `recovery-bot serve`, which migrates) first")]
+pub struct NotMigrated(pub String);
+
+/// Connects to an existing, migrated database and changes nothing: for the
+/// commands that only inspect (`requests`, `jobs`, `report`). A missing
+/// database, or one without every migration of this binary, is a
+/// [`NotMigrated`] error.
+pub async fn connect_existing(url: &SecretString, max_connections: u32) -> anyhow::Result<PgPool> {
+    let (options, place) = options_and_place(url)?;
+    let pool = match pool_options(max_connections).connect_with(options).await {
+        Ok(pool) => pool,
+        Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("3D000") => {
+            return Err(NotMigrated(format!("there is no such database: {place}")).into());
+        }
+        Err(e) => anyhow::bail!("cannot connect to {place}: {}", why(&e)),
+    };
+    // Read-only: the table of applied migrations, if there is one.
+    let has_table: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+        .fetch_one(&pool)
+        .await?;
+    let applied: Vec<i64> = if has_table {
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(&pool)
+            .await?
+    } else {
+        Vec::new()
+    };
+    let missing = MIGRATOR
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration() && !applied.contains(&m.version))
+        .count();
+    match (applied.is_empty(), missing) {
+        (_, 0) => Ok(pool),
+        (true, _) => Err(NotMigrated(format!("{place} has none of recovery-bot's tables")).into()),
+        (false, n) => Err(NotMigrated(format!(
+            "{place} lacks {n} of this recovery-bot's migrations"
+        ))
+        .into()),
+    }
 }
 
 /// Why a connection failed, with what to do about it.
