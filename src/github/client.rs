@@ -9,6 +9,7 @@ use std::time::Duration;
 use backon::{ExponentialBuilder, Retryable};
 use http::{HeaderMap, StatusCode};
 use http_body_util::BodyExt;
+use http_body_util::combinators::BoxBody;
 use octocrab::Octocrab;
 use serde::de::DeserializeOwned;
 
@@ -145,78 +146,11 @@ async fn once(
     path: &str,
     body: Option<&serde_json::Value>,
 ) -> Result<bytes::Bytes, ApiError> {
-    let send = async {
-        match method {
-            Method::Get => client._get(path).await,
-            Method::Post => client._post(path, body).await,
-            Method::Patch => client._patch(path, body).await,
-            Method::Delete => client._delete(path, body).await,
-        }
-    };
     let operation = crate::observe::github_operation(path);
-    let counted = |status: &'static str| {
-        metrics::counter!(crate::observe::GITHUB_REQUESTS, "operation" => operation, "status" => status)
-            .increment(1);
-    };
-    let response = match tokio::time::timeout(REQUEST_TIMEOUT, send).await {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) => {
-            counted("error");
-            return Err(ApiError::transport(format!(
-                "{method:?} {path}: {}",
-                cause_chain(&e)
-            )));
-        }
-        Err(_) => {
-            counted("error");
-            return Err(ApiError::transport(format!("{method:?} {path}: timed out")));
-        }
-    };
+    let response = send(client, method, path, body, operation).await?;
     let (parts, body) = response.into_parts();
-    metrics::counter!(
-        crate::observe::GITHUB_REQUESTS,
-        "operation" => operation,
-        "status" => parts.status.as_u16().to_string()
-    )
-    .increment(1);
-    if let Some(remaining) = parts
-        .headers
-        .get("x-ratelimit-remaining")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<f64>().ok())
-    {
-        metrics::gauge!(crate::observe::GITHUB_RATE_LIMIT_REMAINING).set(remaining);
-    }
-    let too_long = || {
-        ApiError::permanent(format!(
-            "{method:?} {path}: the answer is longer than {} MiB",
-            MAX_ANSWER_BYTES / (1024 * 1024)
-        ))
-    };
-    if parts
-        .headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
-    {
-        return Err(too_long());
-    }
-    let limited = http_body_util::Limited::new(body, MAX_ANSWER_BYTES);
-    let bytes = match tokio::time::timeout(REQUEST_TIMEOUT, limited.collect()).await {
-        Err(_) => {
-            return Err(ApiError::transport(format!(
-                "{method:?} {path}: reading the answer timed out"
-            )));
-        }
-        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => return Err(too_long()),
-        Ok(Err(e)) => {
-            return Err(ApiError::transport(format!(
-                "{method:?} {path}: reading the answer: {e}"
-            )));
-        }
-        Ok(Ok(collected)) => collected.to_bytes(),
-    };
+    count_answer(operation, &parts);
+    let bytes = read_answer(method, path, &parts.headers, body).await?;
     if parts.status.is_success() {
         return Ok(bytes);
     }
@@ -231,6 +165,96 @@ async fn once(
         retryable,
         retry_after,
     })
+}
+
+/// Sends the request, bounded by `REQUEST_TIMEOUT`; a failure to get an
+/// answer is counted and retryable.
+async fn send(
+    client: &Octocrab,
+    method: Method,
+    path: &str,
+    body: Option<&serde_json::Value>,
+    operation: &'static str,
+) -> Result<http::Response<BoxBody<bytes::Bytes, octocrab::Error>>, ApiError> {
+    let send = async {
+        match method {
+            Method::Get => client._get(path).await,
+            Method::Post => client._post(path, body).await,
+            Method::Patch => client._patch(path, body).await,
+            Method::Delete => client._delete(path, body).await,
+        }
+    };
+    let counted = |status: &'static str| {
+        metrics::counter!(crate::observe::GITHUB_REQUESTS, "operation" => operation, "status" => status)
+            .increment(1);
+    };
+    match tokio::time::timeout(REQUEST_TIMEOUT, send).await {
+        Ok(Ok(r)) => Ok(r),
+        Ok(Err(e)) => {
+            counted("error");
+            Err(ApiError::transport(format!(
+                "{method:?} {path}: {}",
+                cause_chain(&e)
+            )))
+        }
+        Err(_) => {
+            counted("error");
+            Err(ApiError::transport(format!("{method:?} {path}: timed out")))
+        }
+    }
+}
+
+/// Counts the answer by status, and notes the rate limit left.
+fn count_answer(operation: &'static str, parts: &http::response::Parts) {
+    metrics::counter!(
+        crate::observe::GITHUB_REQUESTS,
+        "operation" => operation,
+        "status" => parts.status.as_u16().to_string()
+    )
+    .increment(1);
+    if let Some(remaining) = parts
+        .headers
+        .get("x-ratelimit-remaining")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+    {
+        metrics::gauge!(crate::observe::GITHUB_RATE_LIMIT_REMAINING).set(remaining);
+    }
+}
+
+/// Reads the answer's body, bounded by `REQUEST_TIMEOUT` and refused when
+/// longer than `MAX_ANSWER_BYTES` (by its `content-length` or as read).
+async fn read_answer(
+    method: Method,
+    path: &str,
+    headers: &HeaderMap,
+    body: BoxBody<bytes::Bytes, octocrab::Error>,
+) -> Result<bytes::Bytes, ApiError> {
+    let too_long = || {
+        ApiError::permanent(format!(
+            "{method:?} {path}: the answer is longer than {} MiB",
+            MAX_ANSWER_BYTES / (1024 * 1024)
+        ))
+    };
+    if headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
+    {
+        return Err(too_long());
+    }
+    let limited = http_body_util::Limited::new(body, MAX_ANSWER_BYTES);
+    match tokio::time::timeout(REQUEST_TIMEOUT, limited.collect()).await {
+        Err(_) => Err(ApiError::transport(format!(
+            "{method:?} {path}: reading the answer timed out"
+        ))),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(too_long()),
+        Ok(Err(e)) => Err(ApiError::transport(format!(
+            "{method:?} {path}: reading the answer: {e}"
+        ))),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+    }
 }
 
 async fn with_retries(

@@ -8,10 +8,11 @@ use sqlx::PgConnection;
 use tracing::info;
 
 use super::JobError;
+use super::bot::Bot;
 use super::effects::{Issue, StoredProblems, refresh_duplicates_of, situation_now, store_outcome};
 use super::secrets;
 use crate::github::payload::{self, IssuesEvent};
-use crate::recovery::intake::{self, Decision, Existing, Reading, Trigger};
+use crate::recovery::intake::{self, Decision, Existing, FormReading, Reading, Trigger};
 use crate::recovery::ownership::{self, Project};
 use crate::recovery::state::State;
 use crate::recovery::transitions::{self, AccountCheck, Awaiting};
@@ -57,38 +58,11 @@ pub async fn handle(
         }
         _ => return Ok(()),
     };
-    // The issue as it is now. A first attempt trusts the delivery (older
-    // versions lose to newer ones by `updated_at`); a retry, which may run
-    // long after (an operator's `jobs retry` of a dead job), asks GitHub.
-    let current = if issue.retrying {
-        match issue.gh.issue(issue.repo, issue.number).await? {
-            Some(now) => now,
-            None => {
-                return match existing {
-                    Some(r) => removed(conn, issue, ev, &r).await,
-                    None => Ok(()),
-                };
-            }
-        }
-    } else {
-        ev.issue.clone()
-    };
-    // GitHub's `updated_at` has whole seconds: two edits within one second
-    // cannot be ordered by it, so a body that differs from the one read at
-    // that same second is read again from GitHub.
-    let current = match &existing {
-        Some(r)
-            if !issue.retrying
-                && r.issue_updated_at.is_some()
-                && r.issue_updated_at == current.updated_at
-                && r.body_hash != intake::body_hash(current.body.as_deref()) =>
-        {
-            match issue.gh.issue(issue.repo, issue.number).await? {
-                Some(now) => now,
-                None => return removed(conn, issue, ev, r).await,
-            }
-        }
-        _ => current,
+    let Some(current) = issue_now(issue, ev, existing.as_ref()).await? else {
+        return match existing {
+            Some(r) => removed(conn, issue, ev, &r).await,
+            None => Ok(()),
+        };
     };
     if !current.has_label(&bot.labels.intake) {
         info!("not an intake issue; ignored");
@@ -103,6 +77,46 @@ pub async fn handle(
     take_in(issue, conn, ev, trigger, existing, &current).await
 }
 
+/// The issue as it is now, or `None` when GitHub no longer has it. A first
+/// attempt trusts the delivery (older versions lose to newer ones by
+/// `updated_at`); a retry, which may run long after (an operator's `jobs
+/// retry` of a dead job), asks GitHub.
+async fn issue_now(
+    issue: &Issue<'_>,
+    ev: &IssuesEvent,
+    existing: Option<&Request>,
+) -> Result<Option<payload::Issue>, JobError> {
+    let current = if issue.retrying {
+        match issue.gh.issue(issue.repo, issue.number).await? {
+            Some(now) => now,
+            None => return Ok(None),
+        }
+    } else {
+        ev.issue.clone()
+    };
+    // GitHub's `updated_at` has whole seconds: two edits within one second
+    // cannot be ordered by it, so a body that differs from the one read at
+    // that same second is read again from GitHub.
+    match existing {
+        Some(r)
+            if !issue.retrying
+                && r.issue_updated_at.is_some()
+                && r.issue_updated_at == current.updated_at
+                && r.body_hash != intake::body_hash(current.body.as_deref()) =>
+        {
+            Ok(issue.gh.issue(issue.repo, issue.number).await?)
+        }
+        _ => Ok(Some(current)),
+    }
+}
+
+/// What `intake::decide` settled on for this reading of the form.
+struct Applied {
+    state: State,
+    username_changed: bool,
+    action: &'static str,
+}
+
 async fn take_in(
     issue: &mut Issue<'_>,
     conn: &mut PgConnection,
@@ -114,71 +128,16 @@ async fn take_in(
     let bot = issue.bot;
     let number = i64::try_from(current.number).unwrap_or_default();
     let body = current.body.as_deref();
-    let mut form = intake::read_form(&bot.template, &bot.rules, body);
     let body_hash = intake::body_hash(body);
     let changed = existing.as_ref().is_none_or(|r| r.body_hash != body_hash);
-    // With an account directory, the account must exist.
-    let mut account = None;
-    if let (Some(directory), Some(username), true) = (&bot.directory, &form.username, changed) {
-        match directory.lookup(username).await? {
-            Some(a) => account = Some(a),
-            None => form
-                .problems
-                .push(intake::account_missing(&bot.template, username)),
-        }
-    }
-    let has_checks = match &existing {
-        Some(r) => !requests::checks(&mut *conn, r.id).await?.is_empty(),
-        None => false,
+    let (form, account) = read_form(bot, body, changed).await?;
+    let Some(applied) =
+        decide(conn, trigger, existing.as_ref(), &form, &body_hash, current).await?
+    else {
+        return Ok(());
     };
-    let before = existing.as_ref().map(|r| Existing {
-        state: r.state(),
-        username: r.username.clone(),
-        body_hash: r.body_hash.clone(),
-        has_checks,
-        seen: r.issue_updated_at,
-    });
-    let reading = Reading {
-        username: form.username.clone(),
-        valid: form.problems.is_empty(),
-        body_hash: body_hash.clone(),
-        updated_at: current.updated_at,
-    };
-    let (state, username_changed, action) = match intake::decide(trigger, before.as_ref(), &reading)
-    {
-        Decision::Ignore(why) => {
-            info!(why, "intake: nothing to do");
-            return Ok(());
-        }
-        Decision::Apply {
-            state,
-            username_changed,
-            action,
-        } => (state, username_changed, action),
-    };
-
-    let data = FormData {
-        username: form.username.clone(),
-        fields: form.fields.clone(),
-        problems: StoredProblems {
-            from_form: form.from_form,
-            items: form.problems.clone(),
-            username_read: form.username_read.clone(),
-            username_is_email: form.username_is_email,
-        }
-        .to_json(),
-        body_hash,
-    };
-    let audit = Audit {
-        actor_id: i64::try_from(ev.sender.id).ok(),
-        actor_login: ev.sender.login.clone(),
-        action: action.to_owned(),
-        delivery_id: Some(issue.delivery_id.to_owned()),
-        details: serde_json::json!({
-            "problems": form.problems.iter().map(|p| &p.message).collect::<Vec<_>>(),
-            "username_changed": username_changed,
-        }),
-    };
+    let data = form_data(&form, body_hash);
+    let audit = intake_audit(issue, ev, &form, &applied);
     match &existing {
         None => {
             requests::insert(
@@ -190,7 +149,7 @@ async fn take_in(
                     author_id: i64::try_from(current.user.id).unwrap_or_default(),
                     author_login: &current.user.login,
                     form: &data,
-                    state,
+                    state: applied.state,
                     duplicate_of: None,
                 },
                 &audit,
@@ -199,7 +158,16 @@ async fn take_in(
             issue.new_request = true;
         }
         Some(r) => {
-            requests::update_form(&mut *conn, r, &data, state, username_changed, &audit).await?;
+            let username_changed = applied.username_changed;
+            requests::update_form(
+                &mut *conn,
+                r,
+                &data,
+                applied.state,
+                username_changed,
+                &audit,
+            )
+            .await?;
             if username_changed {
                 let reset = Audit {
                     action: "checks_reset".to_owned(),
@@ -209,23 +177,159 @@ async fn take_in(
             }
         }
     }
-    let mut request = requests::lock_by_issue(&mut *conn, ev.repository.id, number)
+    let request = stored(issue, conn, ev, current, &form, applied.state).await?;
+    settle(
+        issue,
+        conn,
+        request,
+        current,
+        &form,
+        account.as_ref(),
+        &applied,
+    )
+    .await
+}
+
+/// The form as read from the body, and (with an account directory, when the
+/// body changed) the account it names, which must exist.
+async fn read_form(
+    bot: &Bot,
+    body: Option<&str>,
+    changed: bool,
+) -> Result<(FormReading, Option<Account>), JobError> {
+    let mut form = intake::read_form(&bot.template, &bot.rules, body);
+    let mut account = None;
+    if let (Some(directory), Some(username), true) = (&bot.directory, &form.username, changed) {
+        match directory.lookup(username).await? {
+            Some(a) => account = Some(a),
+            None => form
+                .problems
+                .push(intake::account_missing(&bot.template, username)),
+        }
+    }
+    Ok((form, account))
+}
+
+/// The one decision: what this reading changes about the stored request, if
+/// anything (`None`: nothing to do).
+async fn decide(
+    conn: &mut PgConnection,
+    trigger: Trigger,
+    existing: Option<&Request>,
+    form: &FormReading,
+    body_hash: &str,
+    current: &payload::Issue,
+) -> Result<Option<Applied>, JobError> {
+    let has_checks = match existing {
+        Some(r) => !requests::checks(&mut *conn, r.id).await?.is_empty(),
+        None => false,
+    };
+    let before = existing.map(|r| Existing {
+        state: r.state(),
+        username: r.username.clone(),
+        body_hash: r.body_hash.clone(),
+        has_checks,
+        seen: r.issue_updated_at,
+    });
+    let reading = Reading {
+        username: form.username.clone(),
+        valid: form.problems.is_empty(),
+        body_hash: body_hash.to_owned(),
+        updated_at: current.updated_at,
+    };
+    match intake::decide(trigger, before.as_ref(), &reading) {
+        Decision::Ignore(why) => {
+            info!(why, "intake: nothing to do");
+            Ok(None)
+        }
+        Decision::Apply {
+            state,
+            username_changed,
+            action,
+        } => Ok(Some(Applied {
+            state,
+            username_changed,
+            action,
+        })),
+    }
+}
+
+/// The form as stored on the request.
+fn form_data(form: &FormReading, body_hash: String) -> FormData {
+    FormData {
+        username: form.username.clone(),
+        fields: form.fields.clone(),
+        problems: StoredProblems {
+            from_form: form.from_form,
+            items: form.problems.clone(),
+            username_read: form.username_read.clone(),
+            username_is_email: form.username_is_email,
+        }
+        .to_json(),
+        body_hash,
+    }
+}
+
+/// The audit row of the intake: the sender, the decided action, the problems.
+fn intake_audit(
+    issue: &Issue<'_>,
+    ev: &IssuesEvent,
+    form: &FormReading,
+    applied: &Applied,
+) -> Audit {
+    Audit {
+        actor_id: i64::try_from(ev.sender.id).ok(),
+        actor_login: ev.sender.login.clone(),
+        action: applied.action.to_owned(),
+        delivery_id: Some(issue.delivery_id.to_owned()),
+        details: serde_json::json!({
+            "problems": form.problems.iter().map(|p| &p.message).collect::<Vec<_>>(),
+            "username_changed": applied.username_changed,
+        }),
+    }
+}
+
+/// The request just stored, locked, with the version of the issue read and
+/// the installation it came through.
+async fn stored(
+    issue: &Issue<'_>,
+    conn: &mut PgConnection,
+    ev: &IssuesEvent,
+    current: &payload::Issue,
+    form: &FormReading,
+    state: State,
+) -> Result<Request, JobError> {
+    let number = i64::try_from(current.number).unwrap_or_default();
+    let request = requests::lock_by_issue(&mut *conn, ev.repository.id, number)
         .await?
         .ok_or_else(|| JobError::retry(anyhow::anyhow!("request vanished")))?;
     requests::seen_version(&mut *conn, request.id, current.updated_at).await?;
     requests::set_installation(&mut *conn, request.id, issue.installation_id).await?;
     info!(state = %state, problems = form.problems.len(), "intake");
+    Ok(request)
+}
 
-    if let Some(account) = &account {
+/// After storing: the account's facts and ownership evidence, a warning for
+/// secrets in the body, and the tracker brought in line.
+async fn settle(
+    issue: &mut Issue<'_>,
+    conn: &mut PgConnection,
+    mut request: Request,
+    current: &payload::Issue,
+    form: &FormReading,
+    account: Option<&Account>,
+    applied: &Applied,
+) -> Result<(), JobError> {
+    if let Some(account) = account {
         requests::set_account_facts(&mut *conn, request.id, Some(&account.facts())).await?;
-    } else if username_changed || form.username.is_none() {
+    } else if applied.username_changed || form.username.is_none() {
         requests::set_account_facts(&mut *conn, request.id, None).await?;
     }
     // Valid, and no evidence yet for the account named: gather it.
-    if let (Some(account), State::Pending, None) = (&account, state, &request.ownership) {
+    if let (Some(account), State::Pending, None) = (account, applied.state, &request.ownership) {
         request = ownership_evidence(issue, conn, request, account, current.user.id).await?;
     }
-    let warning = secrets::in_body(issue, conn, &request, body).await?;
+    let warning = secrets::in_body(issue, conn, &request, current.body.as_deref()).await?;
     let request = requests::lock(&mut *conn, request.id)
         .await?
         .unwrap_or(request);

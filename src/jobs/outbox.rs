@@ -285,98 +285,124 @@ impl Run<'_> {
         conn: &mut PgConnection,
         effect: Effect,
     ) -> Result<Vec<Recorded>, JobError> {
-        let record = |kind: &'static str, detail: serde_json::Value| Recorded {
-            kind,
-            repository: self.target.repository.clone(),
-            issue_number: Some(self.number()),
-            detail,
-        };
         let recorded = match effect {
-            Effect::Labels { add, remove } => {
-                let now = self.gh.issue_labels(self.repo(), self.number()).await?;
-                let mut out = vec![record("add_labels", json!({ "labels": add }))];
-                out.extend(
-                    remove
-                        .iter()
-                        .filter(|l| now.iter().any(|n| n.eq_ignore_ascii_case(l)))
-                        .map(|l| record("remove_label", json!({ "label": l }))),
-                );
-                out
-            }
+            Effect::Labels { add, remove } => self.shadow_labels(add, remove).await?,
             Effect::StatusComment {
                 request_id, body, ..
-            } => {
-                let stored = requests::get(&mut *conn, request_id)
-                    .await?
-                    .and_then(|r| r.status_comment_id);
-                match stored {
-                    Some(id) => vec![record(
-                        "update_comment",
-                        json!({ "comment_id": id, "body": body }),
-                    )],
-                    None => {
-                        // A comment that was never made: its id is far
-                        // above any GitHub hands out, so it stays one.
-                        let id = i64::try_from(shadow::synthetic_comment_id()).unwrap_or_default();
-                        requests::set_status_comment(&mut *conn, request_id, id).await?;
-                        vec![record("create_comment", json!({ "body": body }))]
-                    }
-                }
+            } => vec![self.shadow_status_comment(conn, request_id, body).await?],
+            Effect::Reply { body, .. } => {
+                vec![self.record("create_comment", json!({ "body": body }))]
             }
-            Effect::Reply { body, .. } => vec![record("create_comment", json!({ "body": body }))],
             Effect::IssueState { open, reason } => {
                 let mut detail = json!({ "state": if open { "open" } else { "closed" } });
                 if let Some(reason) = reason {
                     detail["state_reason"] = json!(reason);
                 }
-                vec![record("set_issue_state", detail)]
+                vec![self.record("set_issue_state", detail)]
             }
             Effect::React {
                 comment_id,
                 reaction: r,
-            } => vec![record(
+            } => vec![self.record(
                 "react",
                 json!({ "comment_id": comment_id, "content": reaction(r).content() }),
             )],
             Effect::Redact {
                 place: RedactIn::Body,
                 ..
-            } => vec![record("set_issue_body", json!({}))],
+            } => vec![self.record("set_issue_body", json!({}))],
             Effect::Redact {
                 place: RedactIn::Comment { comment_id },
                 ..
             } => {
-                vec![record(
-                    "update_comment",
-                    json!({ "comment_id": comment_id }),
-                )]
+                vec![self.record("update_comment", json!({ "comment_id": comment_id }))]
             }
-            Effect::Mail { token_id } => {
-                let token = crate::store::tokens::get(&mut *conn, token_id).await?;
-                let username = token.as_ref().and_then(|t| t.username.clone());
-                let proof = match token.as_ref().and_then(|t| t.branch.as_ref()) {
-                    Some(_) => "branch",
-                    None => "link",
-                };
-                let issue_url = self.bot.issue_url(
-                    self.repo(),
-                    i64::try_from(self.number()).unwrap_or_default(),
-                );
-                vec![record(
-                    "mail",
-                    json!({
-                        "username": username,
-                        "to": "the account's verified primary address",
-                        "issue": issue_url,
-                        "proof": proof,
-                    }),
-                )]
-            }
+            Effect::Mail { token_id } => vec![self.shadow_mail(conn, token_id).await?],
         };
         for r in &recorded {
             r.log();
         }
         info!(effects = recorded.len(), "dry run: recorded, not run");
         Ok(recorded)
+    }
+
+    /// One recorded effect on this issue.
+    fn record(&self, kind: &'static str, detail: serde_json::Value) -> Recorded {
+        Recorded {
+            kind,
+            repository: self.target.repository.clone(),
+            issue_number: Some(self.number()),
+            detail,
+        }
+    }
+
+    /// The labels added, and each label removed that the issue carries now.
+    async fn shadow_labels(
+        &self,
+        add: Vec<String>,
+        remove: Vec<String>,
+    ) -> Result<Vec<Recorded>, JobError> {
+        let now = self.gh.issue_labels(self.repo(), self.number()).await?;
+        let mut out = vec![self.record("add_labels", json!({ "labels": add }))];
+        out.extend(
+            remove
+                .iter()
+                .filter(|l| now.iter().any(|n| n.eq_ignore_ascii_case(l)))
+                .map(|l| self.record("remove_label", json!({ "label": l }))),
+        );
+        Ok(out)
+    }
+
+    /// An update of the stored status comment, or its creation (a synthetic
+    /// id is stored for the comment that was never made).
+    async fn shadow_status_comment(
+        &self,
+        conn: &mut PgConnection,
+        request_id: i64,
+        body: String,
+    ) -> Result<Recorded, JobError> {
+        let stored = requests::get(&mut *conn, request_id)
+            .await?
+            .and_then(|r| r.status_comment_id);
+        match stored {
+            Some(id) => {
+                Ok(self.record("update_comment", json!({ "comment_id": id, "body": body })))
+            }
+            None => {
+                // A comment that was never made: its id is far
+                // above any GitHub hands out, so it stays one.
+                let id = i64::try_from(shadow::synthetic_comment_id()).unwrap_or_default();
+                requests::set_status_comment(&mut *conn, request_id, id).await?;
+                Ok(self.record("create_comment", json!({ "body": body })))
+            }
+        }
+    }
+
+    /// The mail that would have been sent: to whom (never the address), for
+    /// which issue, with which proof.
+    async fn shadow_mail(
+        &self,
+        conn: &mut PgConnection,
+        token_id: i64,
+    ) -> Result<Recorded, JobError> {
+        let token = crate::store::tokens::get(&mut *conn, token_id).await?;
+        let username = token.as_ref().and_then(|t| t.username.clone());
+        let proof = match token.as_ref().and_then(|t| t.branch.as_ref()) {
+            Some(_) => "branch",
+            None => "link",
+        };
+        let issue_url = self.bot.issue_url(
+            self.repo(),
+            i64::try_from(self.number()).unwrap_or_default(),
+        );
+        Ok(self.record(
+            "mail",
+            json!({
+                "username": username,
+                "to": "the account's verified primary address",
+                "issue": issue_url,
+                "proof": proof,
+            }),
+        ))
     }
 }

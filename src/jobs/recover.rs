@@ -83,17 +83,7 @@ pub async fn handle(
         .is_some_and(|u| u.eq_ignore_ascii_case(&username));
     let decided = transitions::recovered(&sit, &admin, &approve);
     if !same_account || !matches!(decided.reply, Some(Reply::Approved { .. })) {
-        let outcome = transitions::Outcome {
-            action: "recover_no_longer_approvable",
-            to: None,
-            issue: None,
-            ..decided
-        };
-        issue.apply(conn, &mut request, &outcome, &audit).await?;
-        issue
-            .reply_once(conn, &messages::approval_abandoned(&admin.login))
-            .await?;
-        return Ok(());
+        return abandon(&issue, conn, &mut request, decided, &audit, &admin).await;
     }
     // Unique to this approval (its comment and place in it), the same on
     // each of its retries, after an operator revives it and whatever job
@@ -106,61 +96,129 @@ pub async fn handle(
     let answer = outbox::recover(bot, conn, job, &target, &username, &idempotency_key).await?;
     match answer {
         Ok(Recovered::Done) => {
-            info!(request = request.id, "the index reset the account");
-            // The index's answer is in the approval's audit row, stored
-            // before any GitHub call that follows it.
-            let mut audit = audit;
-            audit.details["index_answer"] = serde_json::json!(200);
-            audit.details["idempotency_key"] = serde_json::json!(idempotency_key);
-            issue.apply(conn, &mut request, &decided, &audit).await?;
-            let text = super::comments::approve_text(conn, &issue, &request, &admin.login).await?;
-            let note = match &decided.reply {
-                Some(r) => messages::reply(r, &request.author_login, &admin.login, Some(&text)),
-                None => text,
-            };
-            issue.reply_once(conn, &note).await?;
-            issue.sync_tracker(conn, &request).await
+            done(
+                &mut issue,
+                conn,
+                &mut request,
+                decided,
+                audit,
+                &admin,
+                &idempotency_key,
+            )
+            .await
         }
         Ok(Recovered::Refused(status)) => {
-            warn!(
-                request = request.id,
-                status, "the index refused to reset the account"
-            );
-            let outcome = transitions::Outcome {
-                action: "recover_refused",
-                to: None,
-                issue: None,
-                reply: None,
-                ..decided
-            };
-            let audit = Audit {
-                details: serde_json::json!({ "job_id": job.id, "status": status }),
-                ..audit
-            };
-            issue.apply(conn, &mut request, &outcome, &audit).await?;
-            issue
-                .reply_once(conn, &messages::recover_failed(Some(status), false))
-                .await
+            refused(&issue, conn, &mut request, decided, audit, job, status).await
         }
-        Err(e) => {
-            // Told once (a retry finds this reply by its marker), then
-            // retried with the queue's backoff.
-            let status = match &e {
-                DirectoryError::Status(code) => Some(*code),
-                _ => None,
-            };
-            // This job's writes roll back with the failure: the notice is
-            // stored on its own (it runs before the retry, which waits for
-            // the issue's effects), on the first failure only.
-            if job.attempts <= 1 {
-                let told = format!("{key}-trouble");
-                let trouble = Issue::of_request(bot, &repo, &request, &told, job).await?;
-                let mut own = bot.pool.acquire().await?;
-                trouble
-                    .reply_once(&mut own, &messages::recover_failed(status, true))
-                    .await?;
-            }
-            Err(JobError::retry(e))
-        }
+        Err(e) => failed(bot, job, &repo, &request, &key, e).await,
     }
+}
+
+/// The approval no longer holds (another account, or the request moved on
+/// since the command): recorded, and told to the admin.
+async fn abandon(
+    issue: &Issue<'_>,
+    conn: &mut PgConnection,
+    request: &mut Request,
+    decided: transitions::Outcome,
+    audit: &Audit,
+    admin: &Actor,
+) -> Result<(), JobError> {
+    let outcome = transitions::Outcome {
+        action: "recover_no_longer_approvable",
+        to: None,
+        issue: None,
+        ..decided
+    };
+    issue.apply(conn, request, &outcome, audit).await?;
+    issue
+        .reply_once(conn, &messages::approval_abandoned(&admin.login))
+        .await?;
+    Ok(())
+}
+
+/// The index reset the account: the approval is stored with its answer, then
+/// told on the issue and shown on the tracker.
+async fn done(
+    issue: &mut Issue<'_>,
+    conn: &mut PgConnection,
+    request: &mut Request,
+    decided: transitions::Outcome,
+    audit: Audit,
+    admin: &Actor,
+    idempotency_key: &str,
+) -> Result<(), JobError> {
+    info!(request = request.id, "the index reset the account");
+    // The index's answer is in the approval's audit row, stored
+    // before any GitHub call that follows it.
+    let mut audit = audit;
+    audit.details["index_answer"] = serde_json::json!(200);
+    audit.details["idempotency_key"] = serde_json::json!(idempotency_key);
+    issue.apply(conn, request, &decided, &audit).await?;
+    let text = super::comments::approve_text(conn, issue, request, &admin.login).await?;
+    let note = match &decided.reply {
+        Some(r) => messages::reply(r, &request.author_login, &admin.login, Some(&text)),
+        None => text,
+    };
+    issue.reply_once(conn, &note).await?;
+    issue.sync_tracker(conn, request).await
+}
+
+/// The index refused (a 4xx): recorded and told; the issue stays open.
+async fn refused(
+    issue: &Issue<'_>,
+    conn: &mut PgConnection,
+    request: &mut Request,
+    decided: transitions::Outcome,
+    audit: Audit,
+    job: &Job,
+    status: u16,
+) -> Result<(), JobError> {
+    warn!(
+        request = request.id,
+        status, "the index refused to reset the account"
+    );
+    let outcome = transitions::Outcome {
+        action: "recover_refused",
+        to: None,
+        issue: None,
+        reply: None,
+        ..decided
+    };
+    let audit = Audit {
+        details: serde_json::json!({ "job_id": job.id, "status": status }),
+        ..audit
+    };
+    issue.apply(conn, request, &outcome, &audit).await?;
+    issue
+        .reply_once(conn, &messages::recover_failed(Some(status), false))
+        .await
+}
+
+/// The index could not be asked or failed: told once (a retry finds this
+/// reply by its marker), then retried with the queue's backoff.
+async fn failed(
+    bot: &Bot,
+    job: &Job,
+    repo: &str,
+    request: &Request,
+    key: &str,
+    e: DirectoryError,
+) -> Result<(), JobError> {
+    let status = match &e {
+        DirectoryError::Status(code) => Some(*code),
+        _ => None,
+    };
+    // This job's writes roll back with the failure: the notice is
+    // stored on its own (it runs before the retry, which waits for
+    // the issue's effects), on the first failure only.
+    if job.attempts <= 1 {
+        let told = format!("{key}-trouble");
+        let trouble = Issue::of_request(bot, repo, request, &told, job).await?;
+        let mut own = bot.pool.acquire().await?;
+        trouble
+            .reply_once(&mut own, &messages::recover_failed(status, true))
+            .await?;
+    }
+    Err(JobError::retry(e))
 }

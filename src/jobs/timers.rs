@@ -18,7 +18,7 @@ use crate::config::Timers;
 use crate::recovery::messages;
 use crate::recovery::timers::{self, Clock, Due};
 use crate::recovery::transitions::{self, AccountCheck};
-use crate::store::requests::{self, Audit};
+use crate::store::requests::{self, Audit, Request};
 use crate::store::tasks::ForRequest;
 use crate::store::{timers as clocks, tokens};
 
@@ -79,21 +79,58 @@ pub async fn handle(
     };
     let mut replies = Vec::new();
     let mut changed = false;
-
-    if tokens::take_newly_expired(&mut *conn, request.id).await? > 0 {
-        requests::record(
-            &mut *conn,
-            &request,
-            &Audit {
-                action: "link_expired".to_owned(),
-                ..audit.clone()
-            },
-        )
-        .await?;
-        replies.push(messages::link_expired());
+    if let Some(expired) = expired_link(conn, &request, &audit).await? {
+        replies.push(expired);
         changed = true;
     }
+    if let Some(found) = due_branch_look(bot, &issue, conn, &mut request).await? {
+        replies.push(found);
+        changed = true;
+    }
+    let (reply, closed) = clock_due(bot, &issue, conn, &mut request, &audit).await?;
+    replies.extend(reply);
+    changed |= closed;
+    if !replies.is_empty() {
+        issue
+            .reply_once(conn, &messages::combined(&replies, 0))
+            .await?;
+    }
+    if changed {
+        issue.sync_tracker(conn, &request).await?;
+    }
+    Ok(())
+}
 
+/// A link that expired since the last look: recorded, and a notice for the
+/// reply.
+async fn expired_link(
+    conn: &mut PgConnection,
+    request: &Request,
+    audit: &Audit,
+) -> Result<Option<String>, JobError> {
+    if tokens::take_newly_expired(&mut *conn, request.id).await? == 0 {
+        return Ok(None);
+    }
+    requests::record(
+        &mut *conn,
+        request,
+        &Audit {
+            action: "link_expired".to_owned(),
+            ..audit.clone()
+        },
+    )
+    .await?;
+    Ok(Some(messages::link_expired()))
+}
+
+/// When the live branch link was mailed long enough ago, looks for the
+/// `/verify-repo` branch; what it found, for the reply.
+async fn due_branch_look(
+    bot: &Bot,
+    issue: &Issue<'_>,
+    conn: &mut PgConnection,
+    request: &mut Request,
+) -> Result<Option<String>, JobError> {
     let branch_due = tokens::live_branch(&mut *conn, request.id)
         .await?
         .and_then(|t| t.mailed_at)
@@ -105,11 +142,21 @@ pub async fn handle(
                 Utc::now(),
             )
         });
-    if branch_due && let Some(found) = proofs::look_for_branch(&issue, conn, &mut request).await? {
-        replies.push(found);
-        changed = true;
+    if !branch_due {
+        return Ok(None);
     }
+    proofs::look_for_branch(issue, conn, request).await
+}
 
+/// The request's own clock: a reminder, or the close for no response. The
+/// reply it adds, and whether the request changed.
+async fn clock_due(
+    bot: &Bot,
+    issue: &Issue<'_>,
+    conn: &mut PgConnection,
+    request: &mut Request,
+    audit: &Audit,
+) -> Result<(Option<String>, bool), JobError> {
     let clock = Clock {
         state: request.state(),
         open: request.issue_open,
@@ -118,46 +165,34 @@ pub async fn handle(
         reminded_at: request.reminded_at,
     };
     match timers::due(&clock, &bot.timers, Utc::now()) {
-        Due::Nothing => {}
+        Due::Nothing => Ok((None, false)),
         Due::Remind => {
             clocks::mark_reminded(&mut *conn, request.id).await?;
             requests::record(
                 &mut *conn,
-                &request,
+                request,
                 &Audit {
                     action: "reminded".to_owned(),
                     ..audit.clone()
                 },
             )
             .await?;
-            replies.push(messages::reminder(
+            let reminder = messages::reminder(
                 &request.author_login,
                 request.state(),
                 bot.timers.close_after,
-            ));
+            );
+            Ok((Some(reminder), false))
         }
         Due::Close => {
-            let sit = situation_now(conn, bot, &request, AccountCheck::NotLookedUp).await?;
+            let sit = situation_now(conn, bot, request, AccountCheck::NotLookedUp).await?;
             let outcome = transitions::no_response(&sit);
-            issue.apply(conn, &mut request, &outcome, &audit).await?;
-            if let Some(reply) = &outcome.reply {
-                replies.push(messages::reply(
-                    reply,
-                    &request.author_login,
-                    &bot.login,
-                    None,
-                ));
-            }
-            changed = true;
+            issue.apply(conn, request, &outcome, audit).await?;
+            let reply = outcome
+                .reply
+                .as_ref()
+                .map(|reply| messages::reply(reply, &request.author_login, &bot.login, None));
+            Ok((reply, true))
         }
     }
-    if !replies.is_empty() {
-        issue
-            .reply_once(conn, &messages::combined(&replies, 0))
-            .await?;
-    }
-    if changed {
-        issue.sync_tracker(conn, &request).await?;
-    }
-    Ok(())
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use futures::FutureExt;
 use rand::Rng;
 use sqlx::postgres::PgListener;
-use sqlx::{Acquire, PgPool};
+use sqlx::{Acquire, PgPool, Postgres, Transaction};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -135,16 +135,7 @@ impl<H: JobHandler> WorkerPool<H> {
         async {
             let attempt = q::record_start(&self.pool, job.id).await?;
             if attempt > job.max_attempts {
-                let msg = format!(
-                    "started {} times without finishing (worker killed or crashed); last error: {}",
-                    attempt - 1,
-                    job.last_error.as_deref().unwrap_or("none")
-                );
-                error!(attempt, "{msg}; keeping the job as dead");
-                q::record_failure(&mut *tx, job.id, attempt - 1, &msg, None).await?;
-                tx.commit().await?;
-                metrics::counter!(crate::observe::JOBS, "outcome" => "dead").increment(1);
-                return Ok(Outcome::Failed);
+                return Self::dead_on_start(tx, &job, attempt).await;
             }
 
             // The handler sees which start this is (1 = first).
@@ -152,63 +143,101 @@ impl<H: JobHandler> WorkerPool<H> {
                 attempts: attempt,
                 ..job
             };
-            let result = {
-                let mut savepoint = tx.begin().await?;
-                let run = AssertUnwindSafe(self.handler.run(&job, &mut savepoint)).catch_unwind();
-                let started = std::time::Instant::now();
-                let ran = tokio::time::timeout(self.settings.timeout(), run).await;
-                crate::observe::job_ran(&job.kind, started.elapsed());
-                let result = match ran {
-                    Ok(Ok(r)) => r,
-                    Ok(Err(panic)) => Err(JobError::Permanent(anyhow::anyhow!(
-                        "job panicked: {}",
-                        panic_message(&panic)
-                    ))),
-                    Err(_) => Err(JobError::retry(anyhow::anyhow!(
-                        "job timed out after {:?}",
-                        self.settings.timeout()
-                    ))),
-                };
-                match result {
-                    Ok(()) => savepoint.commit().await?,
-                    Err(_) => savepoint.rollback().await?,
-                }
-                result
-            };
-
-            match result {
-                Ok(()) => {
-                    q::delete(&mut *tx, job.id).await?;
-                    tx.commit().await?;
-                    info!(attempt, "job done");
-                    metrics::counter!(crate::observe::JOBS, "outcome" => "done").increment(1);
-                    Ok(Outcome::Done)
-                }
-                Err(err) => {
-                    let text = err.to_string();
-                    let retry_in = match &err {
-                        JobError::Retry { after, .. } if attempt < job.max_attempts => {
-                            let ours = backoff_delay(&self.settings, attempt);
-                            Some(after.map_or(ours, |hint| hint.max(ours)))
-                        }
-                        _ => None,
-                    };
-                    match retry_in {
-                        Some(delay) => {
-                            warn!(attempt, error = %text, ?delay, "job failed; will retry")
-                        }
-                        None => error!(attempt, error = %text, "job failed; keeping it as dead"),
-                    }
-                    q::record_failure(&mut *tx, job.id, attempt, &text, retry_in).await?;
-                    tx.commit().await?;
-                    let outcome = if retry_in.is_some() { "retry" } else { "dead" };
-                    metrics::counter!(crate::observe::JOBS, "outcome" => outcome).increment(1);
-                    Ok(Outcome::Failed)
-                }
-            }
+            let result = self.run_handler(&mut tx, &job).await?;
+            self.settle(tx, &job, attempt, result).await
         }
         .instrument(span)
         .await
+    }
+
+    /// A job started more often than it may be, without finishing (its
+    /// worker was killed or crashed): kept as dead without running it.
+    async fn dead_on_start(
+        mut tx: Transaction<'_, Postgres>,
+        job: &Job,
+        attempt: i32,
+    ) -> sqlx::Result<Outcome> {
+        let msg = format!(
+            "started {} times without finishing (worker killed or crashed); last error: {}",
+            attempt - 1,
+            job.last_error.as_deref().unwrap_or("none")
+        );
+        error!(attempt, "{msg}; keeping the job as dead");
+        q::record_failure(&mut *tx, job.id, attempt - 1, &msg, None).await?;
+        tx.commit().await?;
+        metrics::counter!(crate::observe::JOBS, "outcome" => "dead").increment(1);
+        Ok(Outcome::Failed)
+    }
+
+    /// Runs the handler in a savepoint, bounded by the time-out, a panic
+    /// caught as a permanent failure; its writes stay only when it succeeds.
+    async fn run_handler(
+        &self,
+        tx: &mut Transaction<'_, Postgres>,
+        job: &Job,
+    ) -> sqlx::Result<Result<(), JobError>> {
+        let mut savepoint = (&mut *tx).begin().await?;
+        let run = AssertUnwindSafe(self.handler.run(job, &mut savepoint)).catch_unwind();
+        let started = std::time::Instant::now();
+        let ran = tokio::time::timeout(self.settings.timeout(), run).await;
+        crate::observe::job_ran(&job.kind, started.elapsed());
+        let result = match ran {
+            Ok(Ok(r)) => r,
+            Ok(Err(panic)) => Err(JobError::Permanent(anyhow::anyhow!(
+                "job panicked: {}",
+                panic_message(&panic)
+            ))),
+            Err(_) => Err(JobError::retry(anyhow::anyhow!(
+                "job timed out after {:?}",
+                self.settings.timeout()
+            ))),
+        };
+        match result {
+            Ok(()) => savepoint.commit().await?,
+            Err(_) => savepoint.rollback().await?,
+        }
+        Ok(result)
+    }
+
+    /// Done: the job is deleted. Failed: it is kept for a retry with backoff
+    /// (the handler's hint, when longer), or as dead when out of attempts.
+    async fn settle(
+        &self,
+        mut tx: Transaction<'_, Postgres>,
+        job: &Job,
+        attempt: i32,
+        result: Result<(), JobError>,
+    ) -> sqlx::Result<Outcome> {
+        match result {
+            Ok(()) => {
+                q::delete(&mut *tx, job.id).await?;
+                tx.commit().await?;
+                info!(attempt, "job done");
+                metrics::counter!(crate::observe::JOBS, "outcome" => "done").increment(1);
+                Ok(Outcome::Done)
+            }
+            Err(err) => {
+                let text = err.to_string();
+                let retry_in = match &err {
+                    JobError::Retry { after, .. } if attempt < job.max_attempts => {
+                        let ours = backoff_delay(&self.settings, attempt);
+                        Some(after.map_or(ours, |hint| hint.max(ours)))
+                    }
+                    _ => None,
+                };
+                match retry_in {
+                    Some(delay) => {
+                        warn!(attempt, error = %text, ?delay, "job failed; will retry")
+                    }
+                    None => error!(attempt, error = %text, "job failed; keeping it as dead"),
+                }
+                q::record_failure(&mut *tx, job.id, attempt, &text, retry_in).await?;
+                tx.commit().await?;
+                let outcome = if retry_in.is_some() { "retry" } else { "dead" };
+                metrics::counter!(crate::observe::JOBS, "outcome" => outcome).increment(1);
+                Ok(Outcome::Failed)
+            }
+        }
     }
 }
 

@@ -2,6 +2,8 @@
 //! table family. Query functions take `impl PgExecutor<'_>` so they run on the
 //! pool or inside a caller's transaction.
 
+mod audit;
+mod checks;
 mod columns;
 pub mod deliveries;
 pub mod jobs;

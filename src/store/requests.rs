@@ -1,4 +1,5 @@
-//! The `requests`, `request_checks` and `audit_log` tables. Every function
+//! The `requests` table (the `request_checks` and `audit_log` queries live in
+//! `checks` and `audit` and are re-exported here). Every function
 //! that changes a request or its checks writes its audit row in the same
 //! transaction (the callers pass a connection inside one): there is no path
 //! that changes a request without a log row.
@@ -7,11 +8,14 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{FromRow, PgConnection, PgExecutor};
 
+use super::audit::log;
+pub use super::audit::{Audit, AuditRow, history, record};
+pub use super::checks::{Check, checks, reset_checks, set_check};
 use super::tokens::{self, Revocation};
 use crate::recovery::ownership::AccountFacts;
 use crate::recovery::secrets::SecretKind;
 use crate::recovery::state::State;
-use crate::recovery::transitions::{Awaiting, CheckStatus, EMAIL_CHECK};
+use crate::recovery::transitions::Awaiting;
 
 /// A secret pasted in public: where, what kinds (never the secret), and
 /// whether the bot replaced it with `[redacted]`.
@@ -103,70 +107,12 @@ impl Request {
     }
 }
 
-/// Who did it and why, for the audit row.
-#[derive(Debug, Clone)]
-pub struct Audit {
-    pub actor_id: Option<i64>,
-    pub actor_login: String,
-    pub action: String,
-    pub delivery_id: Option<String>,
-    pub details: serde_json::Value,
-}
-
 #[derive(Debug, Clone)]
 pub struct FormData {
     pub username: Option<String>,
     pub fields: serde_json::Value,
     pub problems: serde_json::Value,
     pub body_hash: String,
-}
-
-#[derive(Debug, Clone, FromRow, Serialize)]
-pub struct Check {
-    pub name: String,
-    pub status: CheckStatus,
-    pub actor_id: Option<i64>,
-    pub actor_login: Option<String>,
-    pub note: Option<String>,
-    pub updated_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, FromRow, Serialize)]
-pub struct AuditRow {
-    pub id: i64,
-    pub actor_id: Option<i64>,
-    pub actor_login: String,
-    pub action: String,
-    pub from_state: Option<String>,
-    pub to_state: Option<String>,
-    pub delivery_id: Option<String>,
-    pub details: serde_json::Value,
-    pub created_at: DateTime<Utc>,
-}
-
-async fn log(
-    conn: &mut PgConnection,
-    request_id: i64,
-    from: Option<State>,
-    to: Option<State>,
-    audit: &Audit,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_log
-             (request_id, actor_id, actor_login, action, from_state, to_state, delivery_id, details)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(request_id)
-    .bind(audit.actor_id)
-    .bind(&audit.actor_login)
-    .bind(&audit.action)
-    .bind(from.map(State::as_str))
-    .bind(to.map(State::as_str))
-    .bind(&audit.delivery_id)
-    .bind(&audit.details)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// The request of an issue, locked for the rest of the transaction.
@@ -518,13 +464,6 @@ pub async fn set_state(
     log(conn, request.id, Some(request.state()), Some(to), audit).await
 }
 
-/// Writes an audit row for something that changes neither state nor checks
-/// (a reply, a refused command), so the history is complete.
-pub async fn record(conn: &mut PgConnection, request: &Request, audit: &Audit) -> sqlx::Result<()> {
-    let s = request.state();
-    log(conn, request.id, Some(s), Some(s), audit).await
-}
-
 pub async fn issue_number_of(e: impl PgExecutor<'_>, request_id: i64) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar("SELECT issue_number FROM requests WHERE id = $1")
         .bind(request_id)
@@ -579,74 +518,6 @@ pub async fn open_for_account(
     )
     .bind(repository_id)
     .bind(username)
-    .fetch_all(e)
-    .await
-}
-
-pub async fn checks(e: impl PgExecutor<'_>, request_id: i64) -> sqlx::Result<Vec<Check>> {
-    sqlx::query_as(
-        "SELECT name, status, actor_id, actor_login, note, updated_at
-         FROM request_checks WHERE request_id = $1 ORDER BY name",
-    )
-    .bind(request_id)
-    .fetch_all(e)
-    .await
-}
-
-pub async fn set_check(
-    conn: &mut PgConnection,
-    request: &Request,
-    name: &str,
-    status: &str,
-    note: Option<&str>,
-    audit: &Audit,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO request_checks (request_id, name, status, actor_id, actor_login, note)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (request_id, name) DO UPDATE
-         SET status = $3, actor_id = $4, actor_login = $5, note = $6, updated_at = now()",
-    )
-    .bind(request.id)
-    .bind(name)
-    .bind(status)
-    .bind(audit.actor_id)
-    .bind(&audit.actor_login)
-    .bind(note)
-    .execute(&mut *conn)
-    .await?;
-    if name == EMAIL_CHECK && status == "passed" {
-        // The link that passed it is already used; any other ends here.
-        tokens::revoke(&mut *conn, request.id, None, Revocation::RecordedByHand).await?;
-    }
-    record(conn, request, audit).await
-}
-
-/// Forgets every check and the ownership evidence, and revokes every link
-/// (the account named in the request changed).
-pub async fn reset_checks(
-    conn: &mut PgConnection,
-    request: &Request,
-    audit: &Audit,
-) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM request_checks WHERE request_id = $1")
-        .bind(request.id)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("UPDATE requests SET ownership = NULL, fasttrack = FALSE WHERE id = $1")
-        .bind(request.id)
-        .execute(&mut *conn)
-        .await?;
-    tokens::revoke(&mut *conn, request.id, None, Revocation::ChecksReset).await?;
-    record(conn, request, audit).await
-}
-
-pub async fn history(e: impl PgExecutor<'_>, request_id: i64) -> sqlx::Result<Vec<AuditRow>> {
-    sqlx::query_as(
-        "SELECT id, actor_id, actor_login, action, from_state, to_state, delivery_id, details, created_at
-         FROM audit_log WHERE request_id = $1 ORDER BY id",
-    )
-    .bind(request_id)
     .fetch_all(e)
     .await
 }
