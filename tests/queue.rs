@@ -282,17 +282,29 @@ async fn a_killed_worker_frees_its_job_and_a_poison_job_stops_looping(pool: PgPo
     // A worker claims the job, records its start, and dies mid-job: its
     // connection goes away without a commit.
     for _ in 0..2 {
-        let mut conn = pool.acquire().await.unwrap().detach();
-        let mut tx = conn.begin().await.unwrap();
-        let claimed = q::claim(&mut tx).await.unwrap().expect("claimable");
-        assert_eq!(claimed.id, id);
-        q::record_start(&pool, id).await.unwrap();
-        // While it is held, nobody else can claim it.
-        let mut other = pool.begin().await.unwrap();
-        assert!(q::claim(&mut other).await.unwrap().is_none());
-        drop(other);
-        drop(tx);
-        drop(conn);
+        // The server ends a dropped connection's transaction (and frees its
+        // row lock) when it notices the connection went, a moment later.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let mut conn = pool.acquire().await.unwrap().detach();
+            let mut tx = conn.begin().await.unwrap();
+            let Some(claimed) = q::claim(&mut tx).await.unwrap() else {
+                drop(tx);
+                drop(conn);
+                assert!(tokio::time::Instant::now() < deadline, "claimable");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            };
+            assert_eq!(claimed.id, id);
+            q::record_start(&pool, id).await.unwrap();
+            // While it is held, nobody else can claim it.
+            let mut other = pool.begin().await.unwrap();
+            assert!(q::claim(&mut other).await.unwrap().is_none());
+            drop(other);
+            drop(tx);
+            drop(conn);
+            break;
+        }
     }
     // Free again at once, but it was started twice already (its limit):
     // the next worker keeps it as dead instead of running it a third time.
