@@ -2,7 +2,7 @@
 //! opened, edited with username swaps, commands by admins, the requester and
 //! outsiders, closes and reopens by hand, deletes, links confirmed) with
 //! GitHub answering 5xx and 429 now and then, or timing out after doing the
-//! work, and a worker restart mid-sequence; once the queue is quiet, the
+//! work, and a worker restart (graceful, or a crash mid-job) mid-sequence; once the queue is quiet, the
 //! invariants the bot promises must hold.
 //!
 //! `RANDOM_SEQUENCES=n` runs `n` sequences per test instead of the CI count;
@@ -279,16 +279,27 @@ impl Sequence {
         } else {
             None
         };
+        // Half the restarts are crashes: the workers die mid-job, a few
+        // milliseconds after the step's delivery was accepted.
+        let crash_after = self
+            .rng
+            .random_ratio(1, 2)
+            .then(|| std::time::Duration::from_millis(self.rng.random_range(0..40)));
         let mut mails_seen = smtp.mails().len();
         for step in 0..length {
-            if restart_at == Some(step) {
+            let restart_now = restart_at == Some(step);
+            if restart_now && crash_after.is_none() {
                 self.events.push("worker restart".into());
                 bot = bot.restart_with(|_| {}).await;
                 *restarts += 1;
             }
             // Now and then GitHub fails a call (one at a time, so that no
-            // job runs out of attempts).
-            if bot.github.pending_failures() == 0 && self.rng.random_ratio(1, 5) {
+            // job runs out of attempts; never with a crash, which costs an
+            // attempt itself).
+            if bot.github.pending_failures() == 0
+                && !(restart_now && crash_after.is_some())
+                && self.rng.random_ratio(1, 5)
+            {
                 let (what, status) = self.inject(&bot);
                 self.events.push(format!("inject {what} -> {status}"));
             }
@@ -386,6 +397,13 @@ impl Sequence {
                         accepted(bot.send("issue_comment", &event).await);
                     }
                 }
+            }
+            if let (true, Some(after)) = (restart_now, crash_after) {
+                tokio::time::sleep(after).await;
+                self.events
+                    .push(format!("workers killed mid-job after {after:?}; restart"));
+                bot = bot.crash_and_restart().await;
+                *restarts += 1;
             }
             *log.lock().unwrap() = self.events.clone();
             // Sometimes the next delivery comes before this one ran.

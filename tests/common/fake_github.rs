@@ -285,6 +285,26 @@ impl FakeGitHub {
         out
     }
 
+    /// How many status comments the bot posted on each issue that has one
+    /// (`(repo, issue, count)`).
+    pub fn status_comment_counts(&self) -> Vec<(String, u64, usize)> {
+        let m = self.model();
+        let mut out = Vec::new();
+        for (name, repo) in &m.repos {
+            for issue in repo.issues.values() {
+                let n = issue
+                    .comments
+                    .iter()
+                    .filter(|c| m.posted.contains(&c.id) && c.body.contains(STATUS_MARKER))
+                    .count();
+                if n > 0 {
+                    out.push((name.clone(), issue.number, n));
+                }
+            }
+        }
+        out
+    }
+
     /// The requests still queued to fail (`fail_next` and friends) that no
     /// call has met yet.
     pub fn pending_failures(&self) -> usize {

@@ -118,6 +118,17 @@ impl TestBot {
         next
     }
 
+    /// Kills this bot's workers mid-job, as a crash does (no grace: the
+    /// jobs they run stop where they are), and starts another on the same
+    /// database and fake GitHub.
+    pub async fn crash_and_restart(mut self) -> Self {
+        if let Some(w) = self.workers.take() {
+            w.abort();
+            let _ = w.await;
+        }
+        self.restart_with(|_| {}).await
+    }
+
     fn start_on(pool: PgPool, github: FakeGitHub, settings: Settings) -> Self {
         let client = GitHub::new(&settings).unwrap();
         let verifier = Verifier::from_settings(&settings).unwrap();
@@ -291,10 +302,14 @@ impl TestBot {
 
     /// Fails when the bot wrote a reply that no helper returned to the test
     /// (bors' `BorsTester::finish`): each reply is something a user reads, so
-    /// a test must look at it. The status comment is edited in place and is
+    /// a test must look at it. Also fails on an issue with two status
+    /// comments. The status comment is edited in place and is
     /// checked where a test reads it (`status_comment`). Run by `Drop`, so no
     /// test can forget it.
     pub fn assert_every_reply_read(&self) {
+        for (repo, number, n) in self.github.status_comment_counts() {
+            assert!(n <= 1, "{repo}#{number} has {n} status comments");
+        }
         let unread = self.github.unread_replies();
         if !unread.is_empty() {
             let list: Vec<String> = unread
