@@ -234,12 +234,7 @@ impl TestBot {
     /// (`expect_dead`): a dead job is work the bot never finished, and a
     /// test that passes over one passes by accident.
     pub async fn drain(&self) {
-        if !wait_until_drained(&self.pool, Duration::from_secs(20)).await {
-            panic!(
-                "the job queue did not drain; pending jobs:\n{}",
-                self.jobs_described("pending").await
-            );
-        }
+        self.drain_allowing_dead().await;
         self.assert_no_unexpected_dead().await;
     }
 
@@ -247,9 +242,20 @@ impl TestBot {
     /// died: for a test that looks at its dead jobs itself.
     pub async fn drain_allowing_dead(&self) {
         if !wait_until_drained(&self.pool, Duration::from_secs(20)).await {
+            let sessions: Vec<String> = sqlx::query_scalar(
+                "SELECT format('  pid %s: %s for %s, waiting on %s: %s', pid, state,
+                               now() - coalesce(xact_start, query_start),
+                               coalesce(wait_event, '-'), left(query, 200))
+                 FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .unwrap_or_default();
             panic!(
-                "the job queue did not drain; pending jobs:\n{}",
-                self.jobs_described("pending").await
+                "the job queue did not drain; pending jobs:\n{}\nthe database's other sessions:\n{}",
+                self.jobs_described("pending").await,
+                sessions.join("\n")
             );
         }
     }
