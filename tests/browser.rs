@@ -56,6 +56,7 @@ async fn the_owner_confirms_in_a_real_browser(pool: PgPool) {
     bot.open(1, REQUESTER, Some(&form_body("alice", "Lost my phone.")))
         .await;
     bot.comment(1, ADMIN, "/verify-email").await;
+    bot.assert_reply(1, EMAILED_LINK);
     let link = format!("{public}{}", link_path(&smtp, &public));
 
     let port = free_port();
@@ -151,6 +152,7 @@ async fn the_owner_confirms_in_a_real_browser(pool: PgPool) {
     bot.drain().await;
     assert_eq!(bot.state(1).await, "verified");
     assert_eq!(bot.labels(1), sorted(&[INTAKE, "fasttrack", "verified"]));
+    bot.assert_reply(1, CONFIRMED_FROM_LINK);
 
     // The username swap: a link sent for one account, then the request
     // renamed to someone else's. The old link confirms nothing.
@@ -161,6 +163,7 @@ async fn the_owner_confirms_in_a_real_browser(pool: PgPool) {
     )
     .await;
     bot.comment(2, ADMIN, "/verify-email").await;
+    bot.assert_reply(2, EMAILED_LINK);
     let stale = format!(
         "{public}{}",
         common::email::nth_link_path(&smtp, &public, 1)

@@ -38,7 +38,11 @@ fn run_with_config(
         .spawn()
         .unwrap();
     let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    // A child that stops before reading its input (a usage error) closes
+    // the pipe: its exit code and output, asserted below, say why.
+    if let Err(e) = input.write_all(stdin.unwrap_or("").as_bytes()) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
     drop(input);
     let out = child.wait_with_output().unwrap();
     (

@@ -146,10 +146,13 @@ async fn an_admin_cannot_approve_or_confirm_their_own_request(pool: PgPool) {
     bot.comment(3, ADMIN, "/confirm email checked by phone")
         .await;
     assert_eq!(bot.state(3).await, "verified");
+    bot.assert_reply(3, "Check `email` recorded as passed");
     bot.comment(3, OTHER_ADMIN, "/approve").await;
     assert_eq!(bot.state(3).await, "verified");
+    bot.assert_reply(3, "`/approve` cannot be used on your own request");
     bot.comment(3, ADMIN, "/approve").await;
     assert_eq!(bot.state(3).await, "approved");
+    bot.assert_reply(3, "the verification was successful!");
 }
 
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
@@ -251,6 +254,13 @@ async fn two_commands_in_one_comment_run_in_order(pool: PgPool) {
         .await;
     assert_eq!(bot.reactions(7, c), ["eyes", "rocket"]);
     assert_eq!(bot.state(7).await, "approved");
+    // One comment, one reply, covering both commands in order.
+    let reply = bot.new_reply(7);
+    let (confirmed, approved) = (
+        reply.find("Check `email` recorded as passed").unwrap(),
+        reply.find("the verification was successful!").unwrap(),
+    );
+    assert!(confirmed < approved, "{reply}");
     // Reversed, the approve comes too early and is refused; the confirm runs.
     bot.pending_request(8).await;
     let c = bot
@@ -258,6 +268,12 @@ async fn two_commands_in_one_comment_run_in_order(pool: PgPool) {
         .await;
     assert_eq!(bot.reactions(8, c), ["eyes", "confused"]);
     assert_eq!(bot.state(8).await, "verified");
+    let reply = bot.new_reply(8);
+    let (refused, confirmed) = (
+        reply.find("`/approve` needs every required check").unwrap(),
+        reply.find("Check `email` recorded as passed").unwrap(),
+    );
+    assert!(refused < confirmed, "{reply}");
 }
 
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
@@ -287,9 +303,11 @@ async fn deny_then_reopen(pool: PgPool) {
     // Deny again: refused, already closed.
     let c = bot.comment(9, ADMIN, "/deny again").await;
     assert_eq!(bot.reactions(9, c), ["eyes", "confused"]);
+    bot.assert_reply(9, "`/deny` cannot be used now: the request is closed");
 
     bot.comment(9, ADMIN, "/reopen").await;
     assert_eq!(bot.state(9).await, "pending");
+    bot.assert_reply(9, "Reopened; the request is `pending` again.");
     assert_eq!(bot.labels(9), sorted(&[INTAKE, "needs-verification"]));
     assert_eq!(bot.github.issue(REPO, 9).state, "open");
     let c = bot.comment(9, ADMIN, "/reopen").await;
@@ -298,6 +316,7 @@ async fn deny_then_reopen(pool: PgPool) {
         ["eyes", "confused"],
         "reopening an open request"
     );
+    bot.assert_reply(9, "`/reopen` cannot be used now: the request is open");
 }
 
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
@@ -401,11 +420,14 @@ async fn team_members_and_maintainers_are_admins(pool: PgPool) {
     bot.pending_request(14).await;
     let c = bot.comment(14, STRANGER, "/confirm email").await;
     assert_eq!(bot.reactions(14, c), ["eyes", "confused"]);
+    bot.assert_reply(14, "@passer-by, only the tracker's admins can run commands");
     bot.comment(14, ADMIN, "/confirm email checked by phone")
         .await;
     assert_eq!(bot.state(14).await, "verified");
+    bot.assert_reply(14, "Check `email` recorded as passed");
     bot.comment(14, OTHER_ADMIN, "/approve").await;
     assert_eq!(bot.state(14).await, "approved");
+    bot.assert_reply(14, "the verification was successful!");
 }
 
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
@@ -427,6 +449,7 @@ async fn closed_and_reopened_by_hand(pool: PgPool) {
         ["eyes", "confused"],
         "a closed request takes no checks"
     );
+    bot.assert_reply(15, "`/confirm` cannot be used now: the request is closed");
     bot.set_open_by_hand(15, ADMIN, true).await;
     let open: bool = sqlx::query_scalar("SELECT issue_open FROM requests")
         .fetch_one(&pool)
@@ -451,6 +474,7 @@ async fn a_new_username_after_a_check_resets_the_checks(pool: PgPool) {
     bot.comment(16, ADMIN, "/confirm email checked by phone")
         .await;
     assert_eq!(bot.state(16).await, "verified");
+    bot.assert_reply(16, "Check `email` recorded as passed");
     bot.edit(16, REQUESTER, &form_body("mallory", "Lost my phone."))
         .await;
     assert_eq!(bot.state(16).await, "pending");
@@ -475,6 +499,7 @@ async fn a_new_username_after_a_check_resets_the_checks(pool: PgPool) {
     );
     bot.comment(16, ADMIN, "/request-info Which projects are yours?")
         .await;
+    bot.assert_reply(16, "> Which projects are yours?");
     assert!(
         !bot.status_comment(16)
             .contains("The username in this request changed")
@@ -533,6 +558,7 @@ async fn with_no_admin_cache_a_failed_team_look_up_is_retried_not_guessed(pool: 
     bot.pending_request(20).await;
     bot.comment(20, ADMIN, "/confirm project-ownership seen on a call")
         .await;
+    bot.assert_reply(20, "Check `project-ownership` recorded as passed.");
     bot.github
         .fail_next("GET", "/orgs/pypi/teams/admins/memberships/", 500, &[], 3);
     let c = bot
@@ -540,6 +566,7 @@ async fn with_no_admin_cache_a_failed_team_look_up_is_retried_not_guessed(pool: 
         .await;
     assert_eq!(bot.reactions(20, c), ["eyes", "rocket"]);
     assert_eq!(bot.state(20).await, "verified");
+    bot.assert_reply(20, "Check `email` recorded as passed");
     assert_eq!(
         membership_look_ups(&bot),
         1 + 3 + 1,
@@ -581,6 +608,7 @@ async fn a_configured_login_held_by_another_user_id_is_not_an_admin(pool: PgPool
     // configured login was looked up at all.
     bot.comment(21, ADMIN, "/deny x").await;
     assert_eq!(bot.state(21).await, "denied");
+    bot.assert_reply(21, "@locked-out, this request was denied and closed.");
     let users: Vec<String> = bot
         .github
         .requests()
@@ -602,6 +630,7 @@ async fn a_cached_team_answer_belongs_to_the_user_id_not_the_login(pool: PgPool)
     bot.pending_request(22).await;
     bot.comment(22, ADMIN, "/confirm project-ownership seen on a call")
         .await;
+    bot.assert_reply(22, "Check `project-ownership` recorded as passed.");
     // ADMIN renames themself; someone else registers the old login, which
     // is in no team.
     let renamed = Person {
@@ -622,10 +651,12 @@ async fn a_cached_team_answer_belongs_to_the_user_id_not_the_login(pool: PgPool)
     let c = bot.comment(22, impostor, "/deny x").await;
     assert_eq!(bot.reactions(22, c), ["eyes", "confused"]);
     assert_eq!(bot.state(22).await, "pending");
+    bot.assert_reply(22, "@the-admin, only the tracker's admins can run commands");
     // ADMIN, under the new login, still is an admin from the cache.
     bot.comment(22, renamed, "/confirm email checked by phone call")
         .await;
     assert_eq!(bot.state(22).await, "verified");
+    bot.assert_reply(22, "Check `email` recorded as passed");
     assert_eq!(
         membership_look_ups(&bot),
         2,
@@ -668,6 +699,7 @@ async fn a_stale_team_answer_stands_in_for_a_failed_refresh_only_for_a_while(poo
     let attempts = bot.settings.jobs.max_attempts as usize;
     bot.github
         .fail_next("GET", MEMBERSHIP, 500, &[], 3 * attempts);
+    bot.expect_dead(1);
     let replies = bot.replies(23).len();
     let c = bot.comment(23, ADMIN, "/deny x").await;
     assert_eq!(bot.reactions(23, c), ["eyes"]);

@@ -106,7 +106,21 @@ async fn a_redirect_or_an_accepted_is_no_reset(pool: PgPool) {
         bot.state(1).await == "approved"
     })
     .await;
+    // The close is an effect of the approval: it runs once that commits.
+    bot.drain().await;
     assert_eq!(bot.github.issue(REPO, 1).state, "closed");
+    assert!(keys[0].starts_with("recovery-bot-approve-"), "{keys:?}");
+    let replies = bot.replies(1);
+    assert!(
+        replies.iter().any(|r| r.contains("asking the index")),
+        "{replies:?}"
+    );
+    assert!(
+        replies
+            .last()
+            .is_some_and(|r| r.contains("password reset has been issued")),
+        "{replies:?}"
+    );
 }
 
 /// The recover call's answers one by one, against a loopback index: only

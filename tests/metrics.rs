@@ -89,6 +89,7 @@ async fn metrics_operators_alert_on_are_scraped_and_parse(pool: PgPool) {
     bot.pending_request(1).await;
     bot.comment(1, ADMIN, "/verify-email").await;
     assert_eq!(smtp.mails().len(), 1);
+    bot.assert_reply(1, "I have emailed a confirmation link");
     // A forged delivery.
     let forged = http::Request::post("/webhook")
         .header("x-github-event", "issues")
@@ -100,6 +101,7 @@ async fn metrics_operators_alert_on_are_scraped_and_parse(pool: PgPool) {
     // A job that dies: GitHub refuses the labels for good.
     bot.github
         .fail_next("POST", "/issues/2/labels", 422, &[], 1);
+    bot.expect_dead(1);
     bot.open(
         2,
         REQUESTER,

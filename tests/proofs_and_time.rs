@@ -279,8 +279,10 @@ async fn approve_waits_out_the_waiting_period_unless_overridden(pool: PgPool) {
     .await;
     bot.comment(2, ADMIN, "/confirm email seen").await;
     assert!(!bot.status_comment(2).contains("Waiting period"));
+    bot.assert_reply(2, "Check `email` recorded as passed");
     bot.comment(2, OTHER_ADMIN, "/approve").await;
     assert_eq!(bot.state(2).await, "approved");
+    bot.assert_reply(2, "password reset has been issued for `noprojects`");
 }
 
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
@@ -292,8 +294,10 @@ async fn a_short_waiting_period_ends_by_itself(pool: PgPool) {
     bot.open(1, REQUESTER, Some(&form_body("bob", "Lost my phone.")))
         .await;
     bot.comment(1, ADMIN, "/confirm email seen").await;
+    bot.assert_reply(1, "Check `email` recorded as passed");
     bot.comment(1, OTHER_ADMIN, "/approve").await;
     assert_eq!(bot.state(1).await, "verified", "still waiting");
+    bot.assert_reply(1, "`/approve` cannot be used yet");
     let passed: chrono::DateTime<chrono::Utc> =
         sqlx::query_scalar("SELECT updated_at FROM request_checks WHERE name = 'email'")
             .fetch_one(&pool)
@@ -304,6 +308,7 @@ async fn a_short_waiting_period_ends_by_itself(pool: PgPool) {
     tokio::time::sleep(wait + Duration::from_millis(200)).await;
     bot.comment(1, OTHER_ADMIN, "/approve").await;
     assert_eq!(bot.state(1).await, "approved");
+    bot.assert_reply(1, "password reset has been issued for `bob`");
 }
 
 /// The index answers `POST /{name}/recover` with `statuses`, in order, then
@@ -591,6 +596,7 @@ async fn the_index_reset_is_recorded_before_the_close_that_follows_it(pool: PgPo
         &[],
         3 * attempts,
     );
+    bot.expect_dead(1);
     bot.comment(1, OTHER_ADMIN, "/approve").await;
     bot.eventually("the close to die", || async {
         count(&pool, "SELECT count(*) FROM jobs WHERE status = 'dead'").await == 1
@@ -631,6 +637,13 @@ async fn the_index_reset_is_recorded_before_the_close_that_follows_it(pool: PgPo
         ("closed", Some("completed"))
     );
     assert_eq!(recover_calls(&env, "alice").await.len(), 1);
+    let replies = bot.replies(1);
+    assert!(
+        replies
+            .last()
+            .is_some_and(|r| r.contains("password reset has been issued")),
+        "{replies:?}"
+    );
 }
 
 /// Shadow mode never resets an account: the recover call is recorded like

@@ -119,4 +119,5 @@ async fn leaving_shadow_mode_brings_the_tracker_in_line(pool: PgPool) {
     // And from now on the bot writes as usual.
     bot.comment(1, ADMIN, "/request-info Which projects?").await;
     assert_eq!(bot.labels(1), sorted(&[INTAKE, "awaiting-user"]));
+    bot.assert_reply(1, "an admin needs more information:\n\n> Which projects?");
 }

@@ -64,6 +64,10 @@ async fn the_requester_withdraws_and_a_reopen_returns(pool: PgPool) {
     bot.pending_request(1).await;
     bot.comment(1, REQUESTER, "/withdraw").await;
     assert_eq!(bot.state(1).await, "withdrawn");
+    bot.assert_reply(
+        1,
+        "@locked-out, your request is withdrawn and the issue is closed.",
+    );
     assert_eq!(bot.github.issue(REPO, 1).state, "closed");
     assert!(bot.labels(1).contains(&"withdrawn".to_owned()));
     bot.set_open_by_hand(1, REQUESTER, true).await;
@@ -85,6 +89,8 @@ async fn the_requester_knows_where_they_stand(pool: PgPool) {
     bot.pending_request(3).await;
     // An admin answered #1: it no longer counts as waiting ahead.
     bot.comment(1, ADMIN, "/status").await;
+    let for_admins = bot.assert_reply(1, "**State:** `pending`");
+    assert!(for_admins.contains("**History**"), "{for_admins}");
     bot.comment(3, REQUESTER, "/status").await;
     let status = bot.replies(3).pop().unwrap();
     assert!(status.contains("waiting for an admin"), "{status}");
@@ -251,6 +257,20 @@ async fn a_command_that_only_replies_costs_three_calls(pool: PgPool) {
         eprintln!("{body} by {}: {} calls: {calls:?}", who.login, calls.len());
         assert_eq!(calls, reply_only, "{body} by {}", who.login);
     }
+    // Each of them got its answer.
+    let replies = bot.replies(1);
+    let says = [
+        "**State:** `pending`",
+        "**State:** `pending`",
+        "| `/help` | list the commands you may run |",
+        "@passer-by, only the tracker's admins can run commands",
+        "I don't know the command `/no-such-command`",
+        "Your request is **complete, waiting for an admin**",
+    ];
+    assert_eq!(replies.len(), says.len(), "{replies:#?}");
+    for (reply, says) in replies.iter().zip(says) {
+        assert!(reply.contains(says), "expected {says:?}: {reply}");
+    }
     // A command that moves the request also brings the labels and the
     // status comment in line: two label calls and one edit.
     let calls = calls_for(&bot, ADMIN, "/request-info Which projects are yours?").await;
@@ -266,6 +286,7 @@ async fn a_command_that_only_replies_costs_three_calls(pool: PgPool) {
             "POST comments/N/reactions",
         ]
     );
+    bot.assert_reply(1, "> Which projects are yours?");
 }
 
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]

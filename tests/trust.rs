@@ -63,6 +63,7 @@ async fn a_link_sent_for_ones_own_account_cannot_confirm_someone_elses(pool: PgP
         .await;
     assert!(bot.labels(1).contains(&"fasttrack".to_owned()));
     bot.comment(1, ADMIN, "/verify-email").await;
+    bot.assert_reply(1, EMAILED_LINK);
     let link = link_path(&smtp, PUBLIC);
     // Then renames the request to someone else's account...
     bot.edit(1, REQUESTER, &form_body("bob", "Lost my phone."))
@@ -99,8 +100,13 @@ async fn a_link_sent_for_ones_own_account_cannot_confirm_someone_elses(pool: PgP
     let c = bot.comment(1, OTHER_ADMIN, "/approve").await;
     assert_eq!(bot.reactions(1, c), ["eyes", "confused"]);
     assert_eq!(bot.state(1).await, "pending");
+    bot.assert_reply(
+        1,
+        "`/approve` needs every required check to pass first. Missing: `email`.",
+    );
     // A new round for bob goes to bob's own address.
     bot.comment(1, ADMIN, "/verify-email").await;
+    bot.assert_reply(1, EMAILED_LINK);
     let mails = smtp.mails();
     assert_eq!(mails.len(), 2);
     assert_eq!(mails[1].to, [BOB_ADDRESS]);
@@ -122,7 +128,9 @@ async fn a_newer_round_a_check_by_hand_a_denial_and_a_close_each_revoke_the_link
     // A newer /verify-email supersedes the older link.
     bot.open(1, REQUESTER, Some(&form_body("alice", "r"))).await;
     bot.comment(1, ADMIN, "/verify-email").await;
+    bot.assert_reply(1, EMAILED_LINK);
     bot.comment(1, ADMIN, "/verify-email").await;
+    bot.assert_reply(1, EMAILED_LINK);
     let (first, second) = (
         nth_link_path(&smtp, PUBLIC, 0),
         nth_link_path(&smtp, PUBLIC, 1),
@@ -133,6 +141,7 @@ async fn a_newer_round_a_check_by_hand_a_denial_and_a_close_each_revoke_the_link
     assert_eq!(status, StatusCode::OK, "{html}");
     bot.drain().await;
     assert_eq!(bot.state(1).await, "verified");
+    bot.assert_reply(1, CONFIRMED_FROM_LINK);
 
     // An admin records `email` by hand (with the note it requires).
     bot.open(2, REQUESTER, Some(&form_body("noprojects", "r")))
@@ -150,6 +159,7 @@ async fn a_newer_round_a_check_by_hand_a_denial_and_a_close_each_revoke_the_link
     bot.comment(2, ADMIN, "/confirm email the owner called us")
         .await;
     assert_eq!(bot.state(2).await, "verified");
+    bot.assert_reply(2, "Check `email` recorded as passed");
     assert_refused(&bot, &link, 2).await;
     let note: String = sqlx::query_scalar(
         "SELECT details->>'note' FROM audit_log WHERE action = 'confirm' ORDER BY id DESC LIMIT 1",
@@ -162,13 +172,19 @@ async fn a_newer_round_a_check_by_hand_a_denial_and_a_close_each_revoke_the_link
     // Denied.
     bot.open(3, STRANGER, Some(&form_body("bob", "r"))).await;
     bot.comment(3, ADMIN, "/verify-email").await;
+    bot.assert_reply(3, EMAILED_LINK);
     let link = nth_link_path(&smtp, PUBLIC, 3);
     bot.comment(3, ADMIN, "/deny Not your account.").await;
+    bot.assert_reply(
+        3,
+        "this request was denied and closed.\n\n> Not your account.",
+    );
     assert_refused(&bot, &link, 3).await;
 
     // Closed by hand.
     bot.open(4, REQUESTER, Some(&form_body("pipes", "r"))).await;
     bot.comment(4, ADMIN, "/verify-email").await;
+    bot.assert_reply(4, EMAILED_LINK);
     let link = nth_link_path(&smtp, PUBLIC, 4);
     bot.set_open_by_hand(4, ADMIN, false).await;
     assert_refused(&bot, &link, 4).await;
@@ -191,9 +207,11 @@ async fn an_approval_revokes_the_link(pool: PgPool) {
     let Env { bot, smtp, .. } = start(pool.clone(), PUBLIC, |s| s.required_checks.clear()).await;
     bot.open(1, REQUESTER, Some(&form_body("alice", "r"))).await;
     bot.comment(1, ADMIN, "/verify-email").await;
+    bot.assert_reply(1, EMAILED_LINK);
     let link = link_path(&smtp, PUBLIC);
     bot.comment(1, ADMIN, "/approve").await;
     assert_eq!(bot.state(1).await, "approved");
+    bot.assert_reply(1, "the verification was successful!");
     assert_refused(&bot, &link, 1).await;
 }
 
@@ -304,6 +322,10 @@ async fn commands_racing_intake_leave_exactly_one_state_label(pool: PgPool) {
             1,
             "#{number}: one status comment"
         );
+        bot.assert_reply(
+            number,
+            "this request was denied and closed.\n\n> Not an account-recovery request.",
+        );
     }
 }
 
@@ -325,6 +347,10 @@ async fn a_command_that_overtakes_its_issue_is_not_lost(pool: PgPool) {
     bot.send("issue_comment", &comment).await;
     bot.drain().await;
     assert_eq!(bot.state(1).await, "awaiting_user");
+    bot.assert_reply(
+        1,
+        "an admin needs more information:\n\n> Which projects are yours?",
+    );
     // The issue's own delivery, late: nothing more happens.
     let writes = bot.github.writes().len();
     bot.send("issues", &bot.delivery_of("opened", 1, REQUESTER))
@@ -377,6 +403,7 @@ async fn a_retried_dead_job_does_not_replay_a_stale_body(pool: PgPool) {
     .await
     .unwrap();
     stale["issue"]["updated_at"] = serde_json::json!(seen);
+    bot.expect_dead(1);
     bot.send("issues", &stale).await;
     bot.drain().await;
     let dead: i64 = sqlx::query_scalar("SELECT id FROM jobs WHERE status = 'dead'")
@@ -425,23 +452,32 @@ async fn an_invalid_form_stays_incomplete_whatever_the_transition(pool: PgPool) 
     // /reopen of a denied request whose form was broken meanwhile.
     bot.open(1, REQUESTER, Some(&form_body("alice", "r"))).await;
     bot.comment(1, ADMIN, "/deny Please file it again.").await;
+    bot.assert_reply(1, "denied and closed.\n\n> Please file it again.");
     bot.edit(1, REQUESTER, &invalid).await;
     assert_eq!(bot.state(1).await, "denied", "the decision stands");
     bot.comment(1, ADMIN, "/reopen").await;
     assert_eq!(bot.state(1).await, "incomplete");
+    bot.assert_reply(1, "Reopened; the request is `incomplete` again.");
     assert_eq!(bot.labels(1), sorted(&[INTAKE, "needs-fix"]));
     assert_eq!(bot.github.issue(REPO, 1).state, "open");
     // /approve and /confirm do not move it.
     let c = bot.comment(1, ADMIN, "/approve").await;
     assert_eq!(bot.reactions(1, c), ["eyes", "confused"]);
+    bot.assert_reply(
+        1,
+        "`/approve` cannot be used now: the form is not complete yet.",
+    );
     bot.comment(1, ADMIN, "/confirm email the owner called")
         .await;
     assert_eq!(bot.state(1).await, "incomplete");
+    let recorded = bot.assert_reply(1, "Check `email` recorded as passed.");
+    assert!(!recorded.contains("verified"), "{recorded}");
     assert_eq!(bot.github.issue(REPO, 1).state, "open");
 
     // Reopened by hand.
     bot.open(2, REQUESTER, Some(&form_body("bob", "r"))).await;
     bot.comment(2, ADMIN, "/deny No.").await;
+    bot.assert_reply(2, "denied and closed.\n\n> No.");
     bot.edit(2, REQUESTER, &invalid).await;
     bot.set_open_by_hand(2, ADMIN, true).await;
     assert_eq!(bot.state(2).await, "incomplete");
@@ -451,6 +487,7 @@ async fn an_invalid_form_stays_incomplete_whatever_the_transition(pool: PgPool) 
     bot.open(3, REQUESTER, Some(&invalid)).await;
     bot.comment(3, ADMIN, "/request-info Which account?").await;
     assert_eq!(bot.state(3).await, "awaiting_user");
+    bot.assert_reply(3, "> Which account?");
     bot.comment(3, REQUESTER, "The one I use every day.").await;
     assert_eq!(bot.state(3).await, "incomplete");
 }
@@ -563,6 +600,7 @@ async fn directory_values_cannot_break_a_table_cell_or_reach_errors(pool: PgPool
     assert!(!outside_code.contains("<b>"), "{status}");
 
     // A directory answer of the wrong shape: the job's error names no value.
+    bot.expect_dead(1);
     bot.open(2, REQUESTER, Some(&form_body("garbled", "r")))
         .await;
     let errors: Vec<String> =
@@ -683,11 +721,23 @@ async fn a_round_is_sent_by_the_same_job_that_changed_the_request(pool: PgPool) 
     bot.drain().await;
     assert_eq!(bot.state(1).await, "awaiting_user");
     assert_eq!(smtp.mails().len(), 1);
+    bot.assert_reply(1, EMAILED_LINK);
     let first = nth_link_path(&smtp, PUBLIC, 0);
     // One comment that revokes the links and sends a new one.
     bot.comment(1, ADMIN, "/deny Wrong account.\n/reopen\n/verify-email")
         .await;
     assert_eq!(bot.state(1).await, "awaiting_user");
+    // One reply, covering the three commands in order.
+    let reply = bot.new_reply(1);
+    let said: Vec<usize> = [
+        "denied and closed.\n\n> Wrong account.",
+        "Reopened; the request is `pending` again.",
+        EMAILED_LINK,
+    ]
+    .iter()
+    .map(|s| reply.find(s).unwrap_or_else(|| panic!("{s:?} in {reply}")))
+    .collect();
+    assert!(said.is_sorted(), "{reply}");
     assert_eq!(smtp.mails().len(), 2, "the new round was mailed");
     assert_refused(&bot, &first, 1).await;
     let second = nth_link_path(&smtp, PUBLIC, 1);
@@ -695,6 +745,7 @@ async fn a_round_is_sent_by_the_same_job_that_changed_the_request(pool: PgPool) 
     assert_eq!(status, StatusCode::OK, "{html}");
     bot.drain().await;
     assert_eq!(bot.state(1).await, "verified");
+    bot.assert_reply(1, CONFIRMED_FROM_LINK);
     assert_eq!(
         count(&pool, "SELECT count(*) FROM jobs WHERE status = 'dead'").await,
         0
@@ -761,6 +812,7 @@ async fn a_link_stops_when_the_accounts_address_is_no_longer_the_one_it_went_to(
     } = start(pool.clone(), PUBLIC, |_| {}).await;
     bot.open(1, REQUESTER, Some(&form_body("alice", "r"))).await;
     bot.comment(1, ADMIN, "/verify-email").await;
+    bot.assert_reply(1, EMAILED_LINK);
     let link = link_path(&smtp, PUBLIC);
     assert_eq!(bot.get(&link).await.0, StatusCode::OK);
     // The account's primary address changes before the link is used.

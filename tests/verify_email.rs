@@ -143,6 +143,7 @@ async fn the_owner_confirms_from_the_emailed_link(pool: PgPool) {
 
     bot.comment(1, OTHER_ADMIN, "/approve").await;
     assert_eq!(bot.state(1).await, "approved");
+    bot.assert_reply(1, "password reset has been issued for `alice`");
 }
 
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
@@ -231,6 +232,7 @@ async fn expired_and_unknown_links_are_refused(pool: PgPool) {
     .await;
     bot.open(4, REQUESTER, Some(&form_body("alice", "r"))).await;
     bot.comment(4, ADMIN, "/verify-email").await;
+    bot.assert_reply(4, EMAILED_LINK);
     let link = link_path(&smtp, "https://recovery.example.org");
     let (status, expired) = bot.post(&link).await;
     assert_eq!(status, StatusCode::GONE);
@@ -255,6 +257,7 @@ async fn a_dead_mail_server_keeps_the_round_unsent_and_its_mail_retryable(pool: 
         .add_comment(REPO, 5, ADMIN.login, ADMIN.id, "/verify-email");
     let issue = bot.github.issue(REPO, 5);
     let cid = issue.comments.last().unwrap().id;
+    bot.expect_dead(1);
     bot.send(
         "issue_comment",
         &comment_event(5, REQUESTER, ADMIN, cid, "/verify-email", &issue.labels),
@@ -282,6 +285,9 @@ async fn a_dead_mail_server_keeps_the_round_unsent_and_its_mail_retryable(pool: 
     assert!(!args.to_string().contains(ADDRESS), "{args}");
     assert_eq!(bot.state(5).await, "awaiting_user");
     assert!(smtp.mails().is_empty());
+    // The reply is an effect of its own, posted whatever became of the mail.
+    bot.drain().await;
+    bot.assert_reply(5, EMAILED_LINK);
     // Not sent: a retry of the dead job mails it (with a fresh link).
     assert_eq!(
         count(
@@ -319,5 +325,6 @@ async fn the_link_works_the_moment_its_mail_arrives(pool: PgPool) {
         let (status, page) = bot.get(&link).await;
         assert_eq!(status, StatusCode::OK, "round {round}: {page}");
         bot.drain().await;
+        bot.assert_reply(6, EMAILED_LINK);
     }
 }

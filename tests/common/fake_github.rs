@@ -4,7 +4,7 @@
 //! GitHub's REST description; anything else is answered 404 like GitHub
 //! does, and every request is recorded so tests can count API calls.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use regex::Regex;
@@ -14,6 +14,8 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub const BOT_LOGIN: &str = "recovery-bot";
 pub const BOT_ID: u64 = 9_000_001;
+/// What marks the bot's one status comment on an issue.
+pub const STATUS_MARKER: &str = "<!-- recovery-bot:status -->";
 
 #[derive(Debug, Clone)]
 pub struct CommentModel {
@@ -60,6 +62,15 @@ pub struct LabelModel {
     pub description: Option<String>,
 }
 
+/// A reply of the bot that no test helper has returned yet.
+#[derive(Debug, Clone)]
+pub struct Unread {
+    pub repo: String,
+    pub number: u64,
+    pub id: u64,
+    pub body: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Recorded {
     pub method: String,
@@ -93,6 +104,12 @@ pub struct Model {
     pub requests: Vec<Recorded>,
     failures: VecDeque<Failure>,
     next_id: u64,
+    /// The bot's comments a test has read (by id): the harness fails a test
+    /// that leaves one of the bot's replies unread (`TestBot`'s `Drop`).
+    read: HashSet<u64>,
+    /// The comments the bot posted through the API (by id); a comment a
+    /// test adds under the bot's login is not one of its replies.
+    posted: HashSet<u64>,
 }
 
 impl Model {
@@ -239,6 +256,67 @@ impl FakeGitHub {
             .into_iter()
             .filter(|c| c.login == BOT_LOGIN)
             .collect()
+    }
+
+    /// Marks the bot's comments `ids` as read by the test.
+    pub fn mark_read(&self, ids: impl IntoIterator<Item = u64>) {
+        self.model().read.extend(ids);
+    }
+
+    /// The bot's comments that are not a status comment (replies) and that
+    /// no test helper has returned yet, oldest first.
+    pub fn unread_replies(&self) -> Vec<Unread> {
+        let m = self.model();
+        let mut out = Vec::new();
+        for (name, repo) in &m.repos {
+            for issue in repo.issues.values() {
+                for c in &issue.comments {
+                    if m.posted.contains(&c.id)
+                        && !c.body.contains(STATUS_MARKER)
+                        && !m.read.contains(&c.id)
+                    {
+                        out.push(Unread {
+                            repo: name.clone(),
+                            number: issue.number,
+                            id: c.id,
+                            body: c.body.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// How many status comments the bot posted on each issue that has one
+    /// (`(repo, issue, count)`).
+    pub fn status_comment_counts(&self) -> Vec<(String, u64, usize)> {
+        let m = self.model();
+        let mut out = Vec::new();
+        for (name, repo) in &m.repos {
+            for issue in repo.issues.values() {
+                let n = issue
+                    .comments
+                    .iter()
+                    .filter(|c| m.posted.contains(&c.id) && c.body.contains(STATUS_MARKER))
+                    .count();
+                if n > 0 {
+                    out.push((name.clone(), issue.number, n));
+                }
+            }
+        }
+        out
+    }
+
+    /// The requests still queued to fail (`fail_next` and friends) that no
+    /// call has met yet.
+    pub fn pending_failures(&self) -> usize {
+        self.model().failures.len()
+    }
+
+    /// Forgets every injected failure not met yet.
+    pub fn clear_failures(&self) {
+        self.model().failures.clear();
     }
 
     /// One comment of an issue, by id, as GitHub holds it now.
@@ -994,6 +1072,7 @@ impl Responder {
                     };
                     let json = comment_json(&repo, n, &comment);
                     issue.comments.push(comment);
+                    m.posted.insert(id);
                     ResponseTemplate::new(201).set_body_json(json)
                 }
                 _ => not_found(),

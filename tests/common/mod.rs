@@ -8,7 +8,7 @@ pub mod fake_github;
 pub mod smtp;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -78,6 +78,12 @@ pub struct TestBot {
     /// Servers the bot talks to (an account directory), kept for as long as
     /// the bot runs.
     pub keep_alive: Vec<Arc<dyn std::any::Any + Send + Sync>>,
+    /// How many dead jobs the test said it expects (`expect_dead`); `drain`
+    /// fails on any more. Shared with the bot a restart hands on to.
+    expected_dead: Arc<AtomicI64>,
+    /// False once `restart_with` handed the test's bookkeeping on to the
+    /// next bot: only the last one checks it when dropped.
+    finishes: bool,
 }
 
 impl TestBot {
@@ -105,9 +111,22 @@ impl TestBot {
         tweak(&mut settings);
         let mut next = Self::start_on(self.pool.clone(), self.github.clone(), settings);
         next.keep_alive = std::mem::take(&mut self.keep_alive);
+        next.expected_dead = Arc::clone(&self.expected_dead);
+        self.finishes = false;
         // Delivery ids go on where they were: GitHub's never repeat.
         next.deliveries = AtomicU64::new(self.deliveries.load(Ordering::SeqCst));
         next
+    }
+
+    /// Kills this bot's workers mid-job, as a crash does (no grace: the
+    /// jobs they run stop where they are), and starts another on the same
+    /// database and fake GitHub.
+    pub async fn crash_and_restart(mut self) -> Self {
+        if let Some(w) = self.workers.take() {
+            w.abort();
+            let _ = w.await;
+        }
+        self.restart_with(|_| {}).await
     }
 
     fn start_on(pool: PgPool, github: FakeGitHub, settings: Settings) -> Self {
@@ -144,6 +163,8 @@ impl TestBot {
             workers: Some(workers),
             deliveries: AtomicU64::new(0),
             keep_alive: Vec::new(),
+            expected_dead: Arc::new(AtomicI64::new(0)),
+            finishes: true,
         }
     }
 
@@ -208,12 +229,74 @@ impl TestBot {
         .await
     }
 
-    /// Waits until every pending job has run (panics after 20 s).
+    /// Waits until every pending job has run (panics after 20 s), then
+    /// fails when a job went dead that the test did not say it expects
+    /// (`expect_dead`): a dead job is work the bot never finished, and a
+    /// test that passes over one passes by accident.
     pub async fn drain(&self) {
-        assert!(
-            wait_until_drained(&self.pool, Duration::from_secs(20)).await,
-            "the job queue did not drain"
-        );
+        self.drain_allowing_dead().await;
+        self.assert_no_unexpected_dead().await;
+    }
+
+    /// Waits until every pending job has run (panics after 20 s), whatever
+    /// died: for a test that looks at its dead jobs itself.
+    pub async fn drain_allowing_dead(&self) {
+        if !wait_until_drained(&self.pool, Duration::from_secs(20)).await {
+            let sessions: Vec<String> = sqlx::query_scalar(
+                "SELECT format('  pid %s: %s for %s, waiting on %s: %s', pid, state,
+                               now() - coalesce(xact_start, query_start),
+                               coalesce(wait_event, '-'), left(query, 200))
+                 FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .unwrap_or_default();
+            panic!(
+                "the job queue did not drain; pending jobs:\n{}\nthe database's other sessions:\n{}",
+                self.jobs_described("pending").await,
+                sessions.join("\n")
+            );
+        }
+    }
+
+    /// The test expects `n` dead jobs in all (a job it makes fail on
+    /// purpose): `drain` fails only on more than `n`.
+    pub fn expect_dead(&self, n: i64) {
+        self.expected_dead.store(n, Ordering::SeqCst);
+    }
+
+    /// Fails when more jobs are dead than the test expects.
+    pub async fn assert_no_unexpected_dead(&self) {
+        let dead = count(
+            &self.pool,
+            "SELECT count(*) FROM jobs WHERE status = 'dead'",
+        )
+        .await;
+        let expected = self.expected_dead.load(Ordering::SeqCst);
+        if dead > expected {
+            panic!(
+                "{dead} dead job(s), the test expects {expected} (bot.expect_dead(n) says a test \
+                 makes them on purpose):\n{}",
+                self.jobs_described("dead").await
+            );
+        }
+    }
+
+    /// The jobs of `status`, one a line: id, kind, what an effect does,
+    /// attempts and last error.
+    pub async fn jobs_described(&self, status: &str) -> String {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT format('  job %s: kind %s, effect %s, attempts %s, last error: %s\n    args: %s',
+                           id, kind, coalesce(args->'do'->>'effect', '-'), attempts,
+                           coalesce(last_error, '-'), left(args::text, 300))
+             FROM jobs WHERE status = $1 ORDER BY id",
+        )
+        .bind(status)
+        .fetch_all(&self.pool)
+        .await
+        .unwrap();
+        rows.join("\n")
     }
 
     pub async fn stop(mut self) {
@@ -222,11 +305,40 @@ impl TestBot {
             w.await.unwrap();
         }
     }
+
+    /// Fails when the bot wrote a reply that no helper returned to the test
+    /// (bors' `BorsTester::finish`): each reply is something a user reads, so
+    /// a test must look at it. Also fails on an issue with two status
+    /// comments. The status comment is edited in place and is
+    /// checked where a test reads it (`status_comment`). Run by `Drop`, so no
+    /// test can forget it.
+    pub fn assert_every_reply_read(&self) {
+        for (repo, number, n) in self.github.status_comment_counts() {
+            assert!(n <= 1, "{repo}#{number} has {n} status comments");
+        }
+        let unread = self.github.unread_replies();
+        if !unread.is_empty() {
+            let list: Vec<String> = unread
+                .iter()
+                .map(|u| format!("  {}#{}: {}", u.repo, u.number, u.body))
+                .collect();
+            panic!(
+                "the bot wrote {} repl{} the test never read (read them with replies(), \
+                 new_replies() or last_reply()):\n{}",
+                unread.len(),
+                if unread.len() == 1 { "y" } else { "ies" },
+                list.join("\n")
+            );
+        }
+    }
 }
 
 impl Drop for TestBot {
     fn drop(&mut self) {
         self.shutdown.cancel();
+        if self.finishes && !std::thread::panicking() {
+            self.assert_every_reply_read();
+        }
     }
 }
 
@@ -493,14 +605,63 @@ impl TestBot {
         l
     }
 
-    /// The bot's comments that are not the status comment, oldest first.
+    /// The bot's comments that are not the status comment, oldest first;
+    /// they count as read.
     pub fn replies(&self, number: u64) -> Vec<String> {
-        self.github
+        let replies: Vec<_> = self
+            .github
             .bot_comments(REPO, number)
             .into_iter()
-            .filter(|c| !c.body.contains("<!-- recovery-bot:status -->"))
-            .map(|c| c.body)
-            .collect()
+            .filter(|c| !c.body.contains(fake_github::STATUS_MARKER))
+            .collect();
+        self.github.mark_read(replies.iter().map(|c| c.id));
+        replies.into_iter().map(|c| c.body).collect()
+    }
+
+    /// The replies on issue `number` that no helper returned before, oldest
+    /// first; they count as read now.
+    pub fn new_replies(&self, number: u64) -> Vec<String> {
+        let fresh: Vec<_> = self
+            .github
+            .unread_replies()
+            .into_iter()
+            .filter(|u| u.repo == REPO && u.number == number)
+            .collect();
+        self.github.mark_read(fresh.iter().map(|u| u.id));
+        fresh.into_iter().map(|u| u.body).collect()
+    }
+
+    /// The one new reply on issue `number` (asserting there is exactly one).
+    pub fn new_reply(&self, number: u64) -> String {
+        let mut fresh = self.new_replies(number);
+        assert_eq!(fresh.len(), 1, "new replies on #{number}: {fresh:#?}");
+        fresh.remove(0)
+    }
+
+    /// Reads the one new reply on issue `number` and asserts that it says
+    /// `says`; returns it.
+    pub fn assert_reply(&self, number: u64, says: &str) -> String {
+        let reply = self.new_reply(number);
+        assert!(
+            reply.contains(says),
+            "expected a reply saying {says:?}: {reply}"
+        );
+        reply
+    }
+
+    /// The newest reply on issue `number`; every reply counts as read.
+    pub fn last_reply(&self, number: u64) -> String {
+        self.replies(number)
+            .pop()
+            .unwrap_or_else(|| panic!("no reply on #{number}"))
+    }
+
+    /// Every comment the bot wrote on issue `number`, the status comment
+    /// too, oldest first; they count as read.
+    pub fn bot_comments(&self, number: u64) -> Vec<fake_github::CommentModel> {
+        let all = self.github.bot_comments(REPO, number);
+        self.github.mark_read(all.iter().map(|c| c.id));
+        all
     }
 
     /// The reactions on a comment.
@@ -520,7 +681,7 @@ impl TestBot {
             .github
             .bot_comments(REPO, number)
             .into_iter()
-            .filter(|c| c.body.contains("<!-- recovery-bot:status -->"))
+            .filter(|c| c.body.contains(fake_github::STATUS_MARKER))
             .collect();
         assert_eq!(status.len(), 1, "status comments: {status:#?}");
         status[0].body.clone()
@@ -568,3 +729,10 @@ pub fn sorted(labels: &[&str]) -> Vec<String> {
     v.sort();
     v
 }
+
+/// What the bot says on the issue when it mailed a round's link.
+pub const EMAILED_LINK: &str =
+    "I have emailed a confirmation link to the address registered on the account";
+/// What the bot says when the owner confirmed from the link.
+pub const CONFIRMED_FROM_LINK: &str =
+    "The owner of the account confirmed this request from the link emailed";
