@@ -67,7 +67,31 @@ pub async fn run(
         comments: None,
     };
     match bot.executor {
-        Executor::Live => run.live(conn, effect).await,
+        Executor::Live => {
+            let comment = match &effect {
+                Effect::React { comment_id, .. }
+                | Effect::Redact {
+                    place: RedactIn::Comment { comment_id },
+                    ..
+                } => Some(*comment_id),
+                _ => None,
+            };
+            match run.live(conn, effect).await {
+                // The issue (or the comment) was deleted or moved away
+                // before the effect ran, as GitHub confirms when asked:
+                // there is nothing left to write to. A 404 for anything
+                // else (lost access) stays an error.
+                Err(JobError::Permanent(e)) if not_found(&e) && run.gone(comment).await? => {
+                    info!(
+                        repository = %target.repository,
+                        issue = target.issue_number,
+                        "the issue or comment is gone; effect dropped"
+                    );
+                    Ok(())
+                }
+                other => other,
+            }
+        }
         Executor::Shadow => {
             let recorded = run.shadow(conn, effect).await?;
             shadow::insert(conn, job.id, &recorded).await?;
@@ -108,6 +132,14 @@ pub async fn recover(
     }
 }
 
+/// GitHub answered that what the effect writes to does not exist (404) or
+/// no longer does (410).
+fn not_found(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<github::ApiError>()
+        .and_then(github::ApiError::status)
+        .is_some_and(|s| matches!(s, 404 | 410))
+}
+
 fn reaction(r: Reaction) -> github::Reaction {
     match r {
         Reaction::Eyes => github::Reaction::Eyes,
@@ -127,6 +159,17 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// The effect's issue is gone, or (`comment`) the comment it is on.
+    async fn gone(&self, comment: Option<u64>) -> Result<bool, JobError> {
+        if self.gh.issue(self.repo(), self.number()).await?.is_none() {
+            return Ok(true);
+        }
+        Ok(match comment {
+            Some(id) => self.gh.comment(self.repo(), id).await?.is_none(),
+            None => false,
+        })
+    }
+
     fn repo(&self) -> &str {
         &self.target.repository
     }
