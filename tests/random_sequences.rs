@@ -462,7 +462,7 @@ async fn drain(bot: &TestBot, deleted: &[u64]) {
     .fetch_all(&bot.pool)
     .await
     .unwrap();
-    for (number, error) in &dead {
+    if let Some((number, error)) = dead.first() {
         let gone = number.is_some_and(|n| deleted.contains(&(n as u64)));
         panic!(
             "a job went dead (its issue deleted: {gone}, {error:?}):\n{}",
