@@ -92,6 +92,49 @@ pub fn verdict(f: &LinkFacts<'_>) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// Why a request's links stop working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocation {
+    UsernameChanged,
+    Superseded,
+    RecordedByHand,
+    Decided,
+    Closed,
+    Removed,
+    ChecksReset,
+    /// The account's address changed before the round's mail left.
+    AddressChanged,
+}
+
+impl Revocation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Revocation::UsernameChanged => "username_changed",
+            Revocation::Superseded => "superseded",
+            Revocation::RecordedByHand => "recorded_by_hand",
+            Revocation::Decided => "decided",
+            Revocation::Closed => "closed",
+            Revocation::Removed => "removed",
+            Revocation::ChecksReset => "checks_reset",
+            Revocation::AddressChanged => "address_changed",
+        }
+    }
+}
+
+/// Which live links a change of state ends (the rest end where they are
+/// decided: a newer round, a username or index edit, `/confirm email`, a
+/// reset of the checks). A decision ends every round; so does closing the
+/// issue (withdrawn, no response).
+pub fn ended_by(to: State, issue_open: bool) -> Option<Revocation> {
+    if to.is_final() {
+        Some(Revocation::Decided)
+    } else if !issue_open {
+        Some(Revocation::Closed)
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,5 +263,15 @@ mod tests {
         for (facts, why) in cases {
             assert_eq!(verdict(&facts), Err(why), "{facts:?}");
         }
+    }
+
+    #[test]
+    fn decisions_and_closes_end_every_round() {
+        assert_eq!(ended_by(State::Approved, false), Some(Revocation::Decided));
+        assert_eq!(ended_by(State::Denied, false), Some(Revocation::Decided));
+        assert_eq!(ended_by(State::Withdrawn, false), Some(Revocation::Closed));
+        assert_eq!(ended_by(State::NoResponse, false), Some(Revocation::Closed));
+        assert_eq!(ended_by(State::AwaitingUser, true), None);
+        assert_eq!(ended_by(State::Pending, true), None);
     }
 }

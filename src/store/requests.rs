@@ -456,10 +456,8 @@ pub async fn set_state(
     .bind(issue_open)
     .execute(&mut *conn)
     .await?;
-    if to.is_final() {
-        tokens::revoke(&mut *conn, request.id, None, Revocation::Decided).await?;
-    } else if !issue_open {
-        tokens::revoke(&mut *conn, request.id, None, Revocation::Closed).await?;
+    if let Some(why) = crate::recovery::rounds::ended_by(to, issue_open) {
+        tokens::revoke(&mut *conn, request.id, None, why).await?;
     }
     log(conn, request.id, Some(request.state()), Some(to), audit).await
 }

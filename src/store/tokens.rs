@@ -42,34 +42,7 @@ impl Token {
 const COLUMNS: &str = "id, request_id, check_name, username, address_hash, expires_at, mailed_at, \
                        mail_sent_at, used_at, revoked_at, branch, repositories";
 
-/// Why a request's links stop working.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Revocation {
-    UsernameChanged,
-    Superseded,
-    RecordedByHand,
-    Decided,
-    Closed,
-    Removed,
-    ChecksReset,
-    /// The account's address changed before the round's mail left.
-    AddressChanged,
-}
-
-impl Revocation {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Revocation::UsernameChanged => "username_changed",
-            Revocation::Superseded => "superseded",
-            Revocation::RecordedByHand => "recorded_by_hand",
-            Revocation::Decided => "decided",
-            Revocation::Closed => "closed",
-            Revocation::Removed => "removed",
-            Revocation::ChecksReset => "checks_reset",
-            Revocation::AddressChanged => "address_changed",
-        }
-    }
-}
+pub use crate::recovery::rounds::Revocation;
 
 /// The token a command already created (an earlier attempt of its job).
 pub async fn by_command(e: impl PgExecutor<'_>, command_key: &str) -> sqlx::Result<Option<Token>> {
