@@ -7,7 +7,7 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::email::{Env, start};
+use common::email::{Env, recover_keys, start};
 use common::*;
 use http::StatusCode;
 use recovery_bot::verify::directory::{Directory, DirectoryError, Recovered};
@@ -18,24 +18,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const PUBLIC: &str = "https://recovery.example.org";
 
 // ---- Item 6: the index's recover call means what it says -------------------
-
-/// The Idempotency-Key of each `POST /{name}/recover` the index received.
-async fn recover_keys(directory: &MockServer, name: &str) -> Vec<String> {
-    directory
-        .received_requests()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.method.as_str() == "POST" && r.url.path() == format!("/{name}/recover"))
-        .map(|r| {
-            r.headers
-                .get("idempotency-key")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_owned()
-        })
-        .collect()
-}
 
 /// The index answers `POST /alice/recover` with a redirect to its login page
 /// (which answers 200 to anything), then 202, then 200. Before: reqwest

@@ -329,20 +329,7 @@ async fn recover_answers(env: &Env, name: &str, statuses: &[u16]) {
 }
 
 async fn recover_calls(env: &Env, name: &str) -> Vec<String> {
-    env.directory
-        .received_requests()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.method.as_str() == "POST" && r.url.path() == format!("/{name}/recover"))
-        .map(|r| {
-            r.headers
-                .get("idempotency-key")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_owned()
-        })
-        .collect()
+    common::email::recover_keys(&env.directory, name).await
 }
 
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]

@@ -151,3 +151,21 @@ fn link_in(mail: &super::smtp::Mail, public_url: &str) -> String {
         .collect();
     link.trim_start_matches(public_url).to_owned()
 }
+
+/// The Idempotency-Key of each `POST /{name}/recover` the index received.
+pub async fn recover_keys(directory: &MockServer, name: &str) -> Vec<String> {
+    directory
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.method.as_str() == "POST" && r.url.path() == format!("/{name}/recover"))
+        .map(|r| {
+            r.headers
+                .get("idempotency-key")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect()
+}
