@@ -355,106 +355,130 @@ async fn inspect(settings: &Settings) -> anyhow::Result<sqlx::PgPool> {
 }
 
 async fn requests_command(pool: &sqlx::PgPool, cmd: RequestsCommand) -> anyhow::Result<ExitCode> {
-    use crate::store::requests;
     match cmd {
-        RequestsCommand::List { state, json, .. } => {
-            let list = requests::list(pool, state).await?;
-            for r in &list {
-                if json {
-                    println!("{}", serde_json::to_string(r)?);
-                } else {
-                    println!(
-                        "{}#{:<6} {:<14} {:<6} {:<24} by {:<20} updated {}",
-                        r.repository,
-                        r.issue_number,
-                        r.state,
-                        if r.issue_open { "open" } else { "closed" },
-                        r.username.as_deref().unwrap_or("-"),
-                        r.author_login,
-                        r.updated_at.format("%Y-%m-%d %H:%M")
-                    );
-                }
-            }
-            if !json {
-                println!("{} request(s)", list.len());
-            }
-        }
-        RequestsCommand::Show { issue, json, .. } => {
-            let Some((repo, number)) = issue
-                .rsplit_once('#')
-                .and_then(|(r, n)| Some((r, n.parse::<i64>().ok()?)))
-            else {
-                eprintln!("recovery-bot: expected owner/repo#number, got `{issue}`");
-                return Ok(ExitCode::from(2));
-            };
-            let Some(r) = requests::get_by_issue(pool, repo, number).await? else {
-                eprintln!("recovery-bot: no request for {issue}");
-                return Ok(ExitCode::from(1));
-            };
-            let checks = requests::checks(pool, r.id).await?;
-            let history = requests::history(pool, r.id).await?;
-            let effects =
-                crate::store::shadow::for_issue(pool, &r.repository, r.issue_number).await?;
-            if json {
-                let v = serde_json::json!({
-                    "request": r, "checks": checks, "history": history, "would_be_effects": effects,
-                });
-                println!("{}", serde_json::to_string_pretty(&v)?);
-                return Ok(ExitCode::SUCCESS);
-            }
+        RequestsCommand::List { state, json, .. } => list_requests(pool, state, json).await,
+        RequestsCommand::Show { issue, json, .. } => show_request(pool, &issue, json).await,
+    }
+}
+
+/// `requests list`: one line (or JSON object) per request.
+async fn list_requests(
+    pool: &sqlx::PgPool,
+    state: Option<State>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let list = crate::store::requests::list(pool, state).await?;
+    for r in &list {
+        if json {
+            println!("{}", serde_json::to_string(r)?);
+        } else {
             println!(
-                "{}#{}  state {}  issue {}",
+                "{}#{:<6} {:<14} {:<6} {:<24} by {:<20} updated {}",
                 r.repository,
                 r.issue_number,
                 r.state,
-                if r.issue_open { "open" } else { "closed" }
+                if r.issue_open { "open" } else { "closed" },
+                r.username.as_deref().unwrap_or("-"),
+                r.author_login,
+                r.updated_at.format("%Y-%m-%d %H:%M")
             );
-            println!("requester  {} (id {})", r.author_login, r.author_id);
-            println!("username   {}", r.username.as_deref().unwrap_or("-"));
-            println!(
-                "opened     {}",
-                r.created_at.format("%Y-%m-%d %H:%M:%S UTC")
-            );
-            println!("\nchecks:");
-            if checks.is_empty() {
-                println!("  (none)");
-            }
-            for c in &checks {
-                println!(
-                    "  {:<20} {:<7} by {:<20} {}  {}",
-                    c.name,
-                    c.status.as_str(),
-                    c.actor_login.as_deref().unwrap_or("-"),
-                    c.updated_at.format("%Y-%m-%d %H:%M:%S"),
-                    c.note.as_deref().unwrap_or("")
-                );
-            }
-            println!("\nhistory:");
-            for h in &history {
-                println!(
-                    "  {}  {:<20} {:<18} {:>13} -> {:<13} delivery {}",
-                    h.created_at.format("%Y-%m-%d %H:%M:%S"),
-                    h.actor_login,
-                    h.action,
-                    h.from_state.as_deref().unwrap_or("-"),
-                    h.to_state.as_deref().unwrap_or("-"),
-                    h.delivery_id.as_deref().unwrap_or("-")
-                );
-            }
-            if !effects.is_empty() {
-                println!("\nwould have written (dry run):");
-                for e in &effects {
-                    println!(
-                        "  {}  job {:<6} {}",
-                        e.created_at.format("%Y-%m-%d %H:%M:%S"),
-                        e.job_id,
-                        describe_effect(&e.kind, &e.detail)
-                    );
-                }
-            }
         }
     }
+    if !json {
+        println!("{} request(s)", list.len());
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `requests show owner/name#N`: the request, its checks, its history and,
+/// in shadow mode, what the bot would have written.
+async fn show_request(pool: &sqlx::PgPool, issue: &str, json: bool) -> anyhow::Result<ExitCode> {
+    use crate::store::requests;
+    let Some((repo, number)) = issue
+        .rsplit_once('#')
+        .and_then(|(r, n)| Some((r, n.parse::<i64>().ok()?)))
+    else {
+        eprintln!("recovery-bot: expected owner/repo#number, got `{issue}`");
+        return Ok(ExitCode::from(2));
+    };
+    let Some(r) = requests::get_by_issue(pool, repo, number).await? else {
+        eprintln!("recovery-bot: no request for {issue}");
+        return Ok(ExitCode::from(1));
+    };
+    let checks = requests::checks(pool, r.id).await?;
+    let history = requests::history(pool, r.id).await?;
+    let effects = crate::store::shadow::for_issue(pool, &r.repository, r.issue_number).await?;
+    if json {
+        let v = serde_json::json!({
+            "request": r, "checks": checks, "history": history, "would_be_effects": effects,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        print_request(&r, &checks, &history);
+        print_would_be_effects(&effects);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_request(
+    r: &crate::store::requests::Request,
+    checks: &[crate::store::requests::Check],
+    history: &[crate::store::requests::AuditRow],
+) {
+    println!(
+        "{}#{}  state {}  issue {}",
+        r.repository,
+        r.issue_number,
+        r.state,
+        if r.issue_open { "open" } else { "closed" }
+    );
+    println!("requester  {} (id {})", r.author_login, r.author_id);
+    println!("username   {}", r.username.as_deref().unwrap_or("-"));
+    println!(
+        "opened     {}",
+        r.created_at.format("%Y-%m-%d %H:%M:%S UTC")
+    );
+    println!("\nchecks:");
+    if checks.is_empty() {
+        println!("  (none)");
+    }
+    for c in checks {
+        println!(
+            "  {:<20} {:<7} by {:<20} {}  {}",
+            c.name,
+            c.status.as_str(),
+            c.actor_login.as_deref().unwrap_or("-"),
+            c.updated_at.format("%Y-%m-%d %H:%M:%S"),
+            c.note.as_deref().unwrap_or("")
+        );
+    }
+    println!("\nhistory:");
+    for h in history {
+        println!(
+            "  {}  {:<20} {:<18} {:>13} -> {:<13} delivery {}",
+            h.created_at.format("%Y-%m-%d %H:%M:%S"),
+            h.actor_login,
+            h.action,
+            h.from_state.as_deref().unwrap_or("-"),
+            h.to_state.as_deref().unwrap_or("-"),
+            h.delivery_id.as_deref().unwrap_or("-")
+        );
+    }
+}
+
+fn print_would_be_effects(effects: &[crate::store::shadow::StoredEffect]) {
+    if effects.is_empty() {
+        return;
+    }
+    println!("\nwould have written (dry run):");
+    for e in effects {
+        println!(
+            "  {}  job {:<6} {}",
+            e.created_at.format("%Y-%m-%d %H:%M:%S"),
+            e.job_id,
+            describe_effect(&e.kind, &e.detail)
+        );
+    }
 }
 
 /// One line for a would-be effect; a comment's text follows, indented.
