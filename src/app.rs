@@ -62,11 +62,18 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Connections for `workers` workers: each may hold two at once (its
+/// transaction and a side connection), plus the job listener, the timers,
+/// the sweep and the webhooks.
+fn pool_size(workers: usize) -> u32 {
+    u32::try_from(workers.saturating_mul(2).saturating_add(8)).unwrap_or(64)
+}
+
 /// The bot's database, created when missing, and migrated.
 async fn open_database(settings: &Settings) -> anyhow::Result<sqlx::PgPool> {
     let pool = store::connect(
         settings.require_database_url()?,
-        u32::try_from(settings.workers + 8).unwrap_or(32),
+        pool_size(settings.workers),
     )
     .await?;
     store::migrate(&pool).await?;

@@ -54,7 +54,32 @@ pub struct Bot {
     pub pool: sqlx::PgPool,
 }
 
+/// How long a job that holds its transaction waits for a second
+/// connection (`Bot::side_connection`) before giving up.
+const SIDE_CONNECTION_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl Bot {
+    /// A second connection for a write that must commit on its own while
+    /// the job's transaction is open (👀 on receipt, a notice that must
+    /// outlive a failed attempt). The job holds locks that webhooks and
+    /// other workers may be queued on, each holding a connection: waiting
+    /// for the pool without bound could wait on itself. `None` after
+    /// [`SIDE_CONNECTION_WAIT`]: the caller writes in the job's own
+    /// transaction instead, or skips what is only a courtesy.
+    pub async fn side_connection(&self) -> Option<sqlx::pool::PoolConnection<sqlx::Postgres>> {
+        match tokio::time::timeout(SIDE_CONNECTION_WAIT, self.pool.acquire()).await {
+            Ok(Ok(conn)) => Some(conn),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "no second database connection for this job");
+                None
+            }
+            Err(_) => {
+                tracing::warn!(wait = ?SIDE_CONNECTION_WAIT, "no second database connection for this job in time");
+                None
+            }
+        }
+    }
+
     pub fn new(
         settings: &Settings,
         github: GitHub,

@@ -245,7 +245,7 @@ impl<'e> Turn<'e> {
         commands: &[Result<Command, ParseError>],
     ) -> Result<(), JobError> {
         let comment_id = self.ev.comment.id;
-        issue.acknowledge(comment_id).await?;
+        issue.acknowledge(conn, comment_id).await?;
         let is_requester = self.is_requester(request);
         let actor = Actor {
             id: self.author().id,

@@ -12,6 +12,7 @@ use crate::config::Timers;
 use crate::github::Repo;
 use crate::recovery::effects::{Effect, Reaction, reply_marker};
 use crate::recovery::messages::{self, CheckLine, ProblemLine, StatusView};
+use crate::recovery::moves::Move;
 use crate::recovery::ownership::Evidence;
 use crate::recovery::state::Flags;
 use crate::recovery::timers;
@@ -47,15 +48,8 @@ pub async fn store_outcome(
             Some(IssueChange::Reopen) => true,
             None => request.issue_open,
         };
-        requests::set_state(
-            &mut *conn,
-            request,
-            state,
-            awaiting.map(Awaiting::as_str),
-            open,
-            audit,
-        )
-        .await?;
+        let to = Move::to(request.before(), state, awaiting, open);
+        requests::set_state(&mut *conn, request, &to, open, audit).await?;
     } else if outcome.check.is_none() {
         requests::record(&mut *conn, request, audit).await?;
     }
@@ -386,13 +380,20 @@ impl<'a> Issue<'a> {
 
     /// 👀 on a comment just received: stored on its own, so that it stays
     /// when the job fails, and runs while the job is still deciding; once,
-    /// on the job's first start.
-    pub async fn acknowledge(&self, comment_id: u64) -> Result<(), JobError> {
+    /// on the job's first start. When no second connection comes in time,
+    /// it goes with the job's own writes instead (`conn`).
+    pub async fn acknowledge(
+        &self,
+        conn: &mut PgConnection,
+        comment_id: u64,
+    ) -> Result<(), JobError> {
         if self.retrying {
             return Ok(());
         }
-        let mut own = self.bot.pool.acquire().await?;
-        self.react(&mut own, comment_id, Reaction::Eyes).await
+        match self.bot.side_connection().await {
+            Some(mut own) => self.react(&mut own, comment_id, Reaction::Eyes).await,
+            None => self.react(conn, comment_id, Reaction::Eyes).await,
+        }
     }
 
     pub async fn react(

@@ -13,9 +13,10 @@ use super::effects::{Issue, StoredProblems, refresh_duplicates_of, situation_now
 use super::secrets;
 use crate::github::payload::{self, IssuesEvent};
 use crate::recovery::intake::{self, Decision, Existing, FormReading, Reading, Trigger};
+use crate::recovery::moves::Move;
 use crate::recovery::ownership::{self, Project};
 use crate::recovery::state::State;
-use crate::recovery::transitions::{self, AccountCheck, Awaiting};
+use crate::recovery::transitions::{self, AccountCheck};
 use crate::store::requests::{self, Audit, FormData, NewRequest, Request};
 use crate::verify::directory::Account;
 
@@ -159,15 +160,8 @@ async fn take_in(
         }
         Some(r) => {
             let username_changed = applied.username_changed;
-            requests::update_form(
-                &mut *conn,
-                r,
-                &data,
-                applied.state,
-                username_changed,
-                &audit,
-            )
-            .await?;
+            let to = Move::form_read(r.before(), applied.state, r.issue_open, username_changed);
+            requests::update_form(&mut *conn, r, &data, &to, username_changed, &audit).await?;
             if username_changed {
                 let reset = Audit {
                     action: "checks_reset".to_owned(),
@@ -442,11 +436,8 @@ async fn closed_or_reopened(
         delivery_id: Some(issue.delivery_id.to_owned()),
         details: serde_json::json!({}),
     };
-    let awaiting = request
-        .awaiting_reason
-        .map(Awaiting::as_str)
-        .filter(|_| matches!(state, State::AwaitingUser | State::Withdrawn));
-    requests::set_state(&mut *conn, &request, state, awaiting, open, &audit).await?;
+    let to = Move::to(request.before(), state, request.awaiting_reason, open);
+    requests::set_state(&mut *conn, &request, &to, open, &audit).await?;
     let request = requests::lock(&mut *conn, request.id)
         .await?
         .unwrap_or(request);

@@ -215,10 +215,13 @@ async fn failed(
     if job.attempts <= 1 {
         let told = format!("{key}-trouble");
         let trouble = Issue::of_request(bot, repo, request, &told, job).await?;
-        let mut own = bot.pool.acquire().await?;
-        trouble
-            .reply_once(&mut own, &messages::recover_failed(status, true))
-            .await?;
+        // Without a second connection in time the notice is skipped: the
+        // retry is what matters, and the request stays verified and open.
+        if let Some(mut own) = bot.side_connection().await {
+            trouble
+                .reply_once(&mut own, &messages::recover_failed(status, true))
+                .await?;
+        }
     }
     Err(JobError::retry(e))
 }

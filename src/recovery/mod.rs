@@ -6,6 +6,7 @@ pub mod echo;
 pub mod effects;
 pub mod intake;
 pub mod messages;
+pub mod moves;
 mod outcome;
 pub mod ownership;
 pub mod replies;

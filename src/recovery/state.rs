@@ -63,6 +63,12 @@ impl State {
     pub fn keeps_state_before(self) -> bool {
         matches!(self, State::Withdrawn | State::NoResponse)
     }
+
+    /// Waits for the requester, or was closed while it did: the reason it
+    /// waits (`Awaiting`) is kept.
+    pub fn keeps_awaiting(self) -> bool {
+        self == State::AwaitingUser || self.keeps_state_before()
+    }
 }
 
 impl std::fmt::Display for State {

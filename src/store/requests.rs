@@ -12,6 +12,7 @@ use super::audit::log;
 pub use super::audit::{Audit, AuditRow, history, record};
 pub use super::checks::{Check, checks, reset_checks, set_check};
 use super::tokens::{self, Revocation};
+use crate::recovery::moves::{Before, Move};
 use crate::recovery::ownership::AccountFacts;
 use crate::recovery::secrets::SecretKind;
 use crate::recovery::state::State;
@@ -77,6 +78,15 @@ pub struct Request {
 impl Request {
     pub fn state(&self) -> State {
         self.state
+    }
+
+    /// What a move starts from.
+    pub fn before(&self) -> Before {
+        Before {
+            state: self.state,
+            awaiting: self.awaiting_reason,
+            state_before: self.state_before,
+        }
     }
 
     /// The form was read from the template and has no problem.
@@ -223,26 +233,21 @@ pub async fn insert(
     Ok(request)
 }
 
-/// Stores a new reading of the form, and the state it leads to. A new
-/// username ends the request's rounds: its links are revoked, and admins are
-/// warned until their next command.
+/// Stores a new reading of the form, and the move it leads to
+/// (`Move::form_read`: a new username ends the request's rounds, and admins
+/// are warned until their next command).
 pub async fn update_form(
     conn: &mut PgConnection,
     request: &Request,
     form: &FormData,
-    state: State,
+    to: &Move,
     username_changed: bool,
     audit: &Audit,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE requests
-         SET username = $2, fields = $3, problems = $4, body_hash = $5, state = $6,
-             updated_at = now(),
-             username_changed = username_changed OR $7,
-             awaiting_reason = CASE WHEN $6 IN ('awaiting_user', 'withdrawn', 'no_response')
-                                    THEN awaiting_reason END,
-             state_changed_at = CASE WHEN $6 <> state THEN now() ELSE state_changed_at END,
-             reminded_at = CASE WHEN $6 <> state THEN NULL ELSE reminded_at END
+         SET username = $2, fields = $3, problems = $4, body_hash = $5,
+             username_changed = username_changed OR $6
          WHERE id = $1",
     )
     .bind(request.id)
@@ -250,14 +255,10 @@ pub async fn update_form(
     .bind(&form.fields)
     .bind(&form.problems)
     .bind(&form.body_hash)
-    .bind(state.as_str())
     .bind(username_changed)
     .execute(&mut *conn)
     .await?;
-    if username_changed {
-        tokens::revoke(&mut *conn, request.id, None, Revocation::UsernameChanged).await?;
-    }
-    log(conn, request.id, Some(request.state()), Some(state), audit).await
+    apply(conn, request, to, request.issue_open, audit).await
 }
 
 /// Remembers the newest version of the issue whose body was read (never
@@ -430,36 +431,45 @@ pub async fn duplicates_of(e: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Vec<
         .await
 }
 
-/// Moves a request to `to` (and records whether its issue is open).
+/// Moves a request as `to` says (and records whether its issue is open).
 pub async fn set_state(
     conn: &mut PgConnection,
     request: &Request,
-    to: State,
-    awaiting_reason: Option<&str>,
+    to: &Move,
     issue_open: bool,
     audit: &Audit,
 ) -> sqlx::Result<()> {
-    // Withdrawing, or closing for no response, remembers where a reopen
-    // returns to. A new state starts the reminder clock again.
+    apply(conn, request, to, issue_open, audit).await
+}
+
+/// Writes a decided move: the state and what travels with it, the links
+/// it ends, and the audit row.
+async fn apply(
+    conn: &mut PgConnection,
+    request: &Request,
+    to: &Move,
+    issue_open: bool,
+    audit: &Audit,
+) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE requests SET state = $2, awaiting_reason = $3, issue_open = $4, updated_at = now(),
-             state_before = CASE WHEN $2 IN ('withdrawn', 'no_response')
-                                      AND state NOT IN ('withdrawn', 'no_response') THEN state
-                                 ELSE state_before END,
-             state_changed_at = CASE WHEN $2 <> state THEN now() ELSE state_changed_at END,
-             reminded_at = CASE WHEN $2 <> state THEN NULL ELSE reminded_at END
+        "UPDATE requests SET state = $2, awaiting_reason = $3, issue_open = $4,
+             state_before = $5, updated_at = now(),
+             state_changed_at = CASE WHEN $6 THEN now() ELSE state_changed_at END,
+             reminded_at = CASE WHEN $6 THEN NULL ELSE reminded_at END
          WHERE id = $1",
     )
     .bind(request.id)
-    .bind(to.as_str())
-    .bind(awaiting_reason)
+    .bind(to.to.as_str())
+    .bind(to.awaiting.map(Awaiting::as_str))
     .bind(issue_open)
+    .bind(to.state_before.map(State::as_str))
+    .bind(to.restarts_clock)
     .execute(&mut *conn)
     .await?;
-    if let Some(why) = crate::recovery::rounds::ended_by(to, issue_open) {
+    if let Some(why) = to.ends_rounds {
         tokens::revoke(&mut *conn, request.id, None, why).await?;
     }
-    log(conn, request.id, Some(request.state()), Some(to), audit).await
+    log(conn, request.id, Some(to.from), Some(to.to), audit).await
 }
 
 pub async fn issue_number_of(e: impl PgExecutor<'_>, request_id: i64) -> sqlx::Result<Option<i64>> {
