@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{AllSettingsArgs, DatabaseArgs, LogArgs, Problems, Settings, SettingsArgs};
+use crate::ids::IssueNumber;
 use crate::recovery::state::State;
 use crate::{app, store, telemetry};
 
@@ -396,7 +397,7 @@ async fn show_request(pool: &sqlx::PgPool, issue: &str, json: bool) -> anyhow::R
     use crate::store::requests;
     let Some((repo, number)) = issue
         .rsplit_once('#')
-        .and_then(|(r, n)| Some((r, n.parse::<i64>().ok()?)))
+        .and_then(|(r, n)| Some((r, n.parse::<IssueNumber>().ok()?)))
     else {
         eprintln!("recovery-bot: expected owner/repo#number, got `{issue}`");
         return Ok(ExitCode::from(2));

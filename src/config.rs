@@ -4,6 +4,7 @@
 //! [`SecretString`] so that `Debug` output never shows them, and clap is told
 //! to hide their environment values in `--help`.
 
+use crate::ids::IssueNumber;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -551,7 +552,7 @@ impl Settings {
     }
 
     /// The web address of an issue (github.com, or the Enterprise host).
-    pub fn issue_url(&self, repo: &str, number: i64) -> String {
+    pub fn issue_url(&self, repo: &str, number: IssueNumber) -> String {
         issue_url(&self.github_api_url, repo, number)
     }
 
@@ -634,7 +635,7 @@ fn github_auth(
 
 /// The web address of an issue, from the API's base URL (github.com, or an
 /// Enterprise host's `https://HOST/api/v3`).
-pub fn issue_url(github_api_url: &str, repo: &str, number: i64) -> String {
+pub fn issue_url(github_api_url: &str, repo: &str, number: IssueNumber) -> String {
     let api = github_api_url.trim_end_matches('/');
     let web = if api == DEFAULT_GITHUB_API_URL {
         "https://github.com".to_owned()

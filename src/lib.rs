@@ -13,6 +13,7 @@ pub mod config_check;
 pub mod form;
 pub mod github;
 pub mod http;
+pub mod ids;
 pub mod jobs;
 pub mod labels_sync;
 pub mod observe;

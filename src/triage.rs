@@ -9,6 +9,7 @@
 //! the stored requests: the earliest open request (smallest number) naming
 //! the same valid username, compared case-insensitively.
 
+use crate::ids::IssueNumber;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -67,14 +68,14 @@ pub struct DirectoryFacts {
 /// One issue, as the bot would decide it. Field order is the JSON key order.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
-    pub number: u64,
+    pub number: IssueNumber,
     pub author: String,
     /// As read, valid or not; `None` when missing or an email address.
     pub username: Option<String>,
     pub valid: bool,
     pub problems: Vec<ProblemOut>,
     /// The earlier open request for the same account.
-    pub duplicate_of: Option<u64>,
+    pub duplicate_of: Option<IssueNumber>,
     /// The body was made from the form.
     pub from_form: bool,
     /// `None` when no directory is configured or no valid username was read.
@@ -259,24 +260,18 @@ fn read_issues(
         .iter()
         .map(|issue| intake::read_form(template, rules, issue.body.as_deref()))
         .collect();
-    let named: Vec<(i64, Option<String>)> = issues
+    let named: Vec<(IssueNumber, Option<String>)> = issues
         .iter()
         .zip(&forms)
-        .map(|(i, f)| {
-            (
-                i64::try_from(i.number).unwrap_or(i64::MAX),
-                f.username.clone(),
-            )
-        })
+        .map(|(i, f)| (i.number, f.username.clone()))
         .collect();
     for (issue, form) in issues.iter().zip(forms) {
-        let number = i64::try_from(issue.number).unwrap_or(i64::MAX);
+        let number = issue.number;
         let duplicate_of = intake::duplicate_of(
             number,
             form.username.as_deref(),
             named.iter().map(|(n, u)| (*n, u.as_deref())),
-        )
-        .and_then(|n| u64::try_from(n).ok());
+        );
         rows.push(Row {
             number: issue.number,
             author: issue.user.login.clone(),
@@ -456,9 +451,9 @@ pub fn table(rows: &[Row]) -> String {
 mod tests {
     use super::*;
 
-    fn row(number: u64, username: Option<&str>, problems: &[(&str, &str)]) -> Row {
+    fn row(number: u32, username: Option<&str>, problems: &[(&str, &str)]) -> Row {
         Row {
-            number,
+            number: number.into(),
             author: "someone".into(),
             username: username.map(str::to_owned),
             valid: problems.is_empty(),
@@ -494,7 +489,7 @@ mod tests {
     #[test]
     fn the_table_lines_up_and_sums_up() {
         let mut dup = row(12, Some("Alice"), &[]);
-        dup.duplicate_of = Some(3);
+        dup.duplicate_of = Some(3.into());
         let t = table(&[
             row(3, Some("alice"), &[]),
             row(7, None, &[("username", "required\nfield")]),

@@ -270,12 +270,12 @@ async fn github_hints_are_bounded_and_answers_capped() {
     let github = GitHub::new(&settings(&fake.uri())).unwrap();
     let repo = github.repo(None).await.unwrap();
     fake.fail_next_saying("POST", "/comments", 403, SECONDARY, 1);
-    let err = repo.create_comment(REPO, 7, "x").await.unwrap_err();
+    let err = repo.create_comment(REPO, 7.into(), "x").await.unwrap_err();
     assert!(err.is_retryable(), "{err}");
     assert!(err.retry_after.unwrap() >= Duration::from_secs(60));
     assert!(matches!(JobError::from(err), JobError::Retry { .. }));
     fake.fail_next("POST", "/comments", 429, &[("retry-after", "100000000")], 1);
-    let err = repo.create_comment(REPO, 7, "x").await.unwrap_err();
+    let err = repo.create_comment(REPO, 7.into(), "x").await.unwrap_err();
     assert_eq!(err.retry_after, Some(Duration::from_secs(3600)));
 
     // An 11 MiB answer (a comment list) from a GitHub that answers too much.
@@ -293,7 +293,7 @@ async fn github_hints_are_bounded_and_answers_capped() {
         .repo(None)
         .await
         .unwrap()
-        .list_comments(REPO, 7)
+        .list_comments(REPO, 7.into())
         .await
         .unwrap_err();
     assert!(err.to_string().contains("10 MiB"), "{err}");

@@ -33,20 +33,24 @@ async fn identity_comments_labels_reactions_and_state() {
     );
 
     let repo = github.repo(None).await.unwrap();
-    let c = repo.create_comment(REPO, 7, "hello").await.unwrap();
-    repo.update_comment(REPO, 7, c.id, "hello again")
+    let c = repo.create_comment(REPO, 7.into(), "hello").await.unwrap();
+    repo.update_comment(REPO, 7.into(), c.id, "hello again")
         .await
         .unwrap();
-    repo.add_labels(REPO, 7, &["needs-fix"]).await.unwrap();
-    repo.remove_label(REPO, 7, "account-recovery")
+    repo.add_labels(REPO, 7.into(), &["needs-fix"])
+        .await
+        .unwrap();
+    repo.remove_label(REPO, 7.into(), "account-recovery")
         .await
         .unwrap();
     // Removing a label that is not there is fine.
-    repo.remove_label(REPO, 7, "not there").await.unwrap();
-    repo.react_to_comment(REPO, 7, c.id, Reaction::Rocket)
+    repo.remove_label(REPO, 7.into(), "not there")
         .await
         .unwrap();
-    repo.set_issue_state(REPO, 7, false, Some("not_planned"))
+    repo.react_to_comment(REPO, 7.into(), c.id, Reaction::Rocket)
+        .await
+        .unwrap();
+    repo.set_issue_state(REPO, 7.into(), false, Some("not_planned"))
         .await
         .unwrap();
 
@@ -60,7 +64,7 @@ async fn identity_comments_labels_reactions_and_state() {
         ("closed", Some("not_planned"))
     );
 
-    let listed = repo.list_comments(REPO, 7).await.unwrap();
+    let listed = repo.list_comments(REPO, 7.into()).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(
         listed[0].user.as_ref().unwrap().login,
@@ -78,11 +82,11 @@ async fn comments_are_listed_across_pages() {
     let (fake, github) = client().await;
     let repo = github.repo(None).await.unwrap();
     for i in 0..130 {
-        repo.create_comment(REPO, 7, &format!("c{i}"))
+        repo.create_comment(REPO, 7.into(), &format!("c{i}"))
             .await
             .unwrap();
     }
-    let listed = repo.list_comments(REPO, 7).await.unwrap();
+    let listed = repo.list_comments(REPO, 7.into()).await.unwrap();
     assert_eq!(listed.len(), 130);
     assert_eq!(listed[129].body.as_deref(), Some("c129"));
     let gets = fake.requests().iter().filter(|r| r.method == "GET").count();
@@ -94,10 +98,14 @@ async fn server_errors_and_rate_limits_are_retried() {
     let (fake, github) = client().await;
     let repo = github.repo(None).await.unwrap();
     fake.fail_next("POST", "/labels", 502, &[], 2);
-    repo.add_labels(REPO, 7, &["needs-fix"]).await.unwrap();
+    repo.add_labels(REPO, 7.into(), &["needs-fix"])
+        .await
+        .unwrap();
     fake.fail_next("POST", "/labels", 429, &[("retry-after", "1")], 1);
     let started = std::time::Instant::now();
-    repo.add_labels(REPO, 7, &["needs-fix"]).await.unwrap();
+    repo.add_labels(REPO, 7.into(), &["needs-fix"])
+        .await
+        .unwrap();
     assert!(
         started.elapsed() >= std::time::Duration::from_millis(900),
         "retry-after not honoured"
@@ -113,7 +121,10 @@ async fn a_comment_is_never_re_sent_blindly() {
     // GitHub made the comment, then the answer was a 502: sending it again
     // would post it twice. The call fails; the job's retry looks first.
     fake.fail_after_applying("POST", "/comments", 502);
-    let err = repo.create_comment(REPO, 7, "once").await.unwrap_err();
+    let err = repo
+        .create_comment(REPO, 7.into(), "once")
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(502));
     assert!(matches!(JobError::from(err), JobError::Retry { .. }));
     assert_eq!(fake.writes().len(), 1, "sent once");
@@ -125,7 +136,7 @@ async fn validation_errors_are_not_retried_and_long_waits_go_to_the_queue() {
     let (fake, github) = client().await;
     let repo = github.repo(None).await.unwrap();
     let err = repo
-        .create_comment(REPO, 7, &"x".repeat(70_000))
+        .create_comment(REPO, 7.into(), &"x".repeat(70_000))
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(422));
@@ -144,7 +155,10 @@ async fn validation_errors_are_not_retried_and_long_waits_go_to_the_queue() {
         ],
         1,
     );
-    let err = repo.create_comment(REPO, 7, "later").await.unwrap_err();
+    let err = repo
+        .create_comment(REPO, 7.into(), "later")
+        .await
+        .unwrap_err();
     assert!(err.is_retryable());
     match JobError::from(err) {
         JobError::Retry {
@@ -154,7 +168,10 @@ async fn validation_errors_are_not_retried_and_long_waits_go_to_the_queue() {
     }
     // Persistent 500s give up after the in-process retries.
     fake.fail_next("POST", "/comments", 500, &[], 5);
-    let err = repo.create_comment(REPO, 7, "down").await.unwrap_err();
+    let err = repo
+        .create_comment(REPO, 7.into(), "down")
+        .await
+        .unwrap_err();
     assert!(err.is_retryable());
     assert_eq!(fake.issue(REPO, 7).comments.len(), 0);
 }
@@ -164,7 +181,7 @@ async fn unknown_routes_are_404_like_github() {
     let (_fake, github) = client().await;
     let repo = github.repo(None).await.unwrap();
     let err = repo
-        .create_comment(REPO, 999, "no such issue")
+        .create_comment(REPO, 999.into(), "no such issue")
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(404));
@@ -194,8 +211,8 @@ async fn as_a_github_app_the_bot_uses_installation_tokens() {
         "an App needs the delivery's installation"
     );
     let repo = github.repo(Some(99)).await.unwrap();
-    repo.create_comment(REPO, 7, "hello").await.unwrap();
-    repo.create_comment(REPO, 7, "again").await.unwrap();
+    repo.create_comment(REPO, 7.into(), "hello").await.unwrap();
+    repo.create_comment(REPO, 7.into(), "again").await.unwrap();
     let requests = fake.requests();
     let paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
     assert_eq!(

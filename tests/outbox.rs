@@ -10,18 +10,18 @@ use recovery_bot::store::jobs::{IssueKey, enqueue_effect};
 use recovery_bot::store::tasks::{EffectTask, Target, Task};
 use sqlx::PgPool;
 
-async fn push(pool: &PgPool, number: u64, effect: Effect) {
+async fn push(pool: &PgPool, number: u32, effect: Effect) {
     let task = Task::Effect(Box::new(EffectTask {
         target: Target {
             repository: REPO.to_owned(),
-            issue_number: number,
+            issue_number: number.into(),
             installation_id: None,
             key: None,
         },
         effect,
     }));
     let mut conn = pool.acquire().await.unwrap();
-    let key = IssueKey::new(REPO_ID, i64::try_from(number).unwrap());
+    let key = IssueKey::new(REPO_ID, number.into());
     enqueue_effect(&mut conn, &key, &task.args(), 3)
         .await
         .unwrap();

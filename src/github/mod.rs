@@ -7,6 +7,7 @@ mod client;
 pub mod labels;
 pub mod payload;
 
+use crate::ids::IssueNumber;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -179,13 +180,17 @@ pub struct Repo {
     client: Octocrab,
 }
 
-fn issue_path(repo: &str, number: u64) -> String {
+fn issue_path(repo: &str, number: IssueNumber) -> String {
     format!("/repos/{repo}/issues/{number}")
 }
 
 impl Repo {
     /// The labels on an issue now.
-    pub async fn issue_labels(&self, repo: &str, number: u64) -> Result<Vec<String>, ApiError> {
+    pub async fn issue_labels(
+        &self,
+        repo: &str,
+        number: IssueNumber,
+    ) -> Result<Vec<String>, ApiError> {
         #[derive(Deserialize)]
         struct Label {
             name: String,
@@ -200,7 +205,7 @@ impl Repo {
     pub async fn add_labels(
         &self,
         repo: &str,
-        number: u64,
+        number: IssueNumber,
         labels: &[&str],
     ) -> Result<Vec<String>, ApiError> {
         #[derive(Deserialize)]
@@ -219,7 +224,11 @@ impl Repo {
     }
 
     /// The issue as it is now; `None` when it was deleted or moved away.
-    pub async fn issue(&self, repo: &str, number: u64) -> Result<Option<payload::Issue>, ApiError> {
+    pub async fn issue(
+        &self,
+        repo: &str,
+        number: IssueNumber,
+    ) -> Result<Option<payload::Issue>, ApiError> {
         match client::call(&self.client, Method::Get, &issue_path(repo, number), None).await {
             Ok(issue) => Ok(Some(issue)),
             Err(e) if matches!(e.status(), Some(404 | 410)) => Ok(None),
@@ -273,7 +282,12 @@ impl Repo {
     }
 
     /// Removes a label; a label that is not there is not an error.
-    pub async fn remove_label(&self, repo: &str, number: u64, label: &str) -> Result<(), ApiError> {
+    pub async fn remove_label(
+        &self,
+        repo: &str,
+        number: IssueNumber,
+        label: &str,
+    ) -> Result<(), ApiError> {
         let path = format!(
             "{}/labels/{}",
             issue_path(repo, number),
@@ -289,7 +303,7 @@ impl Repo {
     pub async fn create_comment(
         &self,
         repo: &str,
-        number: u64,
+        number: IssueNumber,
         body: &str,
     ) -> Result<Comment, ApiError> {
         let path = format!("{}/comments", issue_path(repo, number));
@@ -307,7 +321,7 @@ impl Repo {
     pub async fn update_comment(
         &self,
         repo: &str,
-        _number: u64,
+        _number: IssueNumber,
         comment_id: u64,
         body: &str,
     ) -> Result<Comment, ApiError> {
@@ -372,7 +386,11 @@ impl Repo {
     }
 
     /// Every comment on an issue, oldest first (all pages).
-    pub async fn list_comments(&self, repo: &str, number: u64) -> Result<Vec<Comment>, ApiError> {
+    pub async fn list_comments(
+        &self,
+        repo: &str,
+        number: IssueNumber,
+    ) -> Result<Vec<Comment>, ApiError> {
         let mut all = Vec::new();
         for page in 1u32.. {
             let path = format!(
@@ -393,7 +411,7 @@ impl Repo {
     pub async fn react_to_comment(
         &self,
         repo: &str,
-        _number: u64,
+        _number: IssueNumber,
         comment_id: u64,
         reaction: Reaction,
     ) -> Result<(), ApiError> {
@@ -411,7 +429,7 @@ impl Repo {
     pub async fn set_issue_state(
         &self,
         repo: &str,
-        number: u64,
+        number: IssueNumber,
         open: bool,
         state_reason: Option<&str>,
     ) -> Result<(), ApiError> {
@@ -426,7 +444,7 @@ impl Repo {
     pub async fn set_issue_body(
         &self,
         repo: &str,
-        number: u64,
+        number: IssueNumber,
         body: &str,
     ) -> Result<(), ApiError> {
         self.patch_issue(repo, number, json!({ "body": body }))
@@ -437,7 +455,7 @@ impl Repo {
     async fn patch_issue(
         &self,
         repo: &str,
-        number: u64,
+        number: IssueNumber,
         body: serde_json::Value,
     ) -> Result<(), ApiError> {
         client::call_unit(

@@ -32,7 +32,7 @@ pub struct Repository {
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct Issue {
-    pub number: u64,
+    pub number: crate::ids::IssueNumber,
     #[serde(default)]
     pub body: Option<String>,
     pub user: User,
@@ -106,7 +106,7 @@ mod tests {
             if name.starts_with("issues.") {
                 let e: IssuesEvent =
                     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-                assert!(e.issue.number > 0);
+                assert!(e.issue.number.get() > 0);
             } else if name.starts_with("issue_comment.") {
                 let e: IssueCommentEvent =
                     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));

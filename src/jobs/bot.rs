@@ -1,6 +1,7 @@
 //! What every job needs to know: the GitHub client and identity, the form,
 //! the labels, the admins.
 
+use crate::ids::IssueNumber;
 use anyhow::Context;
 
 use super::effects::Policy;
@@ -137,7 +138,7 @@ impl Bot {
     }
 
     /// The web address of an issue.
-    pub fn issue_url(&self, repo: &str, number: i64) -> String {
+    pub fn issue_url(&self, repo: &str, number: IssueNumber) -> String {
         crate::config::issue_url(&self.github_api_url, repo, number)
     }
 }

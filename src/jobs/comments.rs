@@ -88,7 +88,7 @@ async fn find_request(
     ev: &IssueCommentEvent,
     edited: bool,
 ) -> Result<Option<Request>, JobError> {
-    let number = i64::try_from(ev.issue.number).unwrap_or_default();
+    let number = ev.issue.number;
     let mut found = requests::lock_by_issue(&mut *conn, ev.repository.id, number).await?;
     if found.is_none() && !edited && ev.issue.has_label(&issue.bot.labels.intake) {
         let opened = IssuesEvent {

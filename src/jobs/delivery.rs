@@ -57,10 +57,11 @@ impl DeliveryHandler {
         };
         let gh = self.bot.github.repo(delivery.installation_id).await?;
         let repo = delivery.repository.clone().unwrap_or_default();
-        let number = delivery
-            .issue_number
-            .and_then(|n| u64::try_from(n).ok())
-            .unwrap_or_default();
+        let Some(number) = delivery.issue_number else {
+            info!(event = %delivery.event, "the delivery names no issue; nothing to do");
+            deliveries::mark_processed(&mut *conn, id).await?;
+            return Ok(());
+        };
         let at = IssueRef {
             repo: &repo,
             number,
@@ -73,7 +74,7 @@ impl DeliveryHandler {
             delivery = %delivery.delivery_id,
             event = %delivery.event,
             repository = %repo,
-            issue = number
+            issue = %number
         );
         async {
             match delivery.event.as_str() {

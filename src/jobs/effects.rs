@@ -3,6 +3,7 @@
 //! status comment is found by its hidden marker and edited in place, and a
 //! reply carries a marker naming its delivery, checked before posting again.
 
+use crate::ids::IssueNumber;
 use sqlx::PgConnection;
 
 use super::JobError;
@@ -124,7 +125,7 @@ pub async fn situation_now(
 #[derive(Debug, Clone)]
 pub struct IssueRef<'a> {
     pub repo: &'a str,
-    pub number: u64,
+    pub number: IssueNumber,
     /// GitHub's id of the repository (it survives renames): with the
     /// number, the key that orders the issue's jobs and effects.
     pub repository_id: i64,
@@ -138,7 +139,7 @@ pub struct Issue<'a> {
     pub bot: &'a Bot,
     pub gh: Repo,
     pub repo: &'a str,
-    pub number: u64,
+    pub number: IssueNumber,
     /// Names this job's effects (a delivery id, or a job's own key): the
     /// reply's marker.
     pub delivery_id: &'a str,
@@ -169,10 +170,7 @@ impl<'a> Issue<'a> {
             retrying,
             installation_id: at.installation_id,
             new_request: false,
-            key: IssueKey::new(
-                at.repository_id,
-                i64::try_from(at.number).unwrap_or_default(),
-            ),
+            key: IssueKey::new(at.repository_id, at.number),
         }
     }
 
@@ -205,7 +203,7 @@ impl<'a> Issue<'a> {
             bot.github.repo(request.installation_id).await?,
             IssueRef {
                 repo,
-                number: u64::try_from(request.issue_number).unwrap_or_default(),
+                number: request.issue_number,
                 repository_id: request.repository_id,
                 installation_id: request.installation_id,
             },

@@ -29,8 +29,7 @@ pub async fn handle(
         return Ok(());
     }
     let bot = issue.bot;
-    let number = i64::try_from(ev.issue.number)
-        .map_err(|_| JobError::Permanent(anyhow::anyhow!("issue number out of range")))?;
+    let number = ev.issue.number;
     let existing = requests::lock_by_issue(&mut *conn, ev.repository.id, number).await?;
     let trigger = match ev.action.as_str() {
         "opened" => Trigger::Opened,
@@ -127,7 +126,7 @@ async fn take_in(
     current: &payload::Issue,
 ) -> Result<(), JobError> {
     let bot = issue.bot;
-    let number = i64::try_from(current.number).unwrap_or_default();
+    let number = current.number;
     let body = current.body.as_deref();
     let body_hash = intake::body_hash(body);
     let changed = existing.as_ref().is_none_or(|r| r.body_hash != body_hash);
@@ -293,7 +292,7 @@ async fn stored(
     form: &FormReading,
     state: State,
 ) -> Result<Request, JobError> {
-    let number = i64::try_from(current.number).unwrap_or_default();
+    let number = current.number;
     let request = requests::lock_by_issue(&mut *conn, ev.repository.id, number)
         .await?
         .ok_or_else(|| JobError::retry(anyhow::anyhow!("request vanished")))?;

@@ -12,6 +12,7 @@ use tracing::info;
 
 use super::{Job, JobError, bot::Bot};
 use crate::github::{self, Comment, Repo};
+use crate::ids::IssueNumber;
 use crate::recovery::effects::{Effect, Reaction, RedactIn};
 use crate::recovery::messages::STATUS_MARKER;
 use crate::store::jobs;
@@ -84,7 +85,7 @@ pub async fn run(
                 Err(JobError::Permanent(e)) if not_found(&e) && run.gone(comment).await? => {
                     info!(
                         repository = %target.repository,
-                        issue = target.issue_number,
+                        issue = %target.issue_number,
                         "the issue or comment is gone; effect dropped"
                     );
                     Ok(())
@@ -174,7 +175,7 @@ impl Run<'_> {
         &self.target.repository
     }
 
-    fn number(&self) -> u64 {
+    fn number(&self) -> IssueNumber {
         self.target.issue_number
     }
 
@@ -225,9 +226,7 @@ impl Run<'_> {
                         "a round's mail, but mail is not configured"
                     )));
                 };
-                let issue_url = self
-                    .bot
-                    .issue_url(&repo, i64::try_from(number).unwrap_or_default());
+                let issue_url = self.bot.issue_url(&repo, number);
                 verifier
                     .deliver(&self.bot.pool, directory, token_id, &issue_url)
                     .await?;
@@ -434,10 +433,7 @@ impl Run<'_> {
             Some(_) => "branch",
             None => "link",
         };
-        let issue_url = self.bot.issue_url(
-            self.repo(),
-            i64::try_from(self.number()).unwrap_or_default(),
-        );
+        let issue_url = self.bot.issue_url(self.repo(), self.number());
         Ok(self.record(
             "mail",
             json!({

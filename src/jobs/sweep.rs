@@ -5,6 +5,7 @@
 //! it. A sweep only enqueues per-issue jobs, which run in order with the
 //! issue's deliveries.
 
+use crate::ids::IssueNumber;
 use sqlx::{PgConnection, PgPool};
 use tracing::info;
 
@@ -62,10 +63,10 @@ pub async fn sweep_repo(
     // Open requests whose issue is not among the open intake issues were
     // closed, deleted or moved while no delivery reached the bot: each gets
     // a look at its issue as it is now.
-    let listed: std::collections::HashSet<u64> = issues.iter().map(|i| i.number).collect();
+    let listed: std::collections::HashSet<IssueNumber> = issues.iter().map(|i| i.number).collect();
     let mut gone = 0;
     for r in requests::open_in_repository(&mut *conn, repo_id).await? {
-        if u64::try_from(r.issue_number).is_ok_and(|n| listed.contains(&n)) {
+        if listed.contains(&r.issue_number) {
             continue;
         }
         gone += 1;
@@ -73,14 +74,14 @@ pub async fn sweep_repo(
             repo: repo.to_owned(),
             repo_id,
             installation_id,
-            number: u64::try_from(r.issue_number).unwrap_or_default(),
+            number: r.issue_number,
         });
         let key = IssueKey::new(repo_id, r.issue_number);
         jobs::enqueue(&mut *conn, &task.job(Some(key), job.max_attempts)).await?;
     }
     let mut stale = 0;
     for issue in issues {
-        let number = i64::try_from(issue.number).unwrap_or_default();
+        let number = issue.number;
         let known = requests::get_by_issue(&mut *conn, repo, number).await?;
         if known.is_some_and(|r| {
             r.body_hash == crate::recovery::intake::body_hash(issue.body.as_deref())
@@ -166,7 +167,7 @@ pub async fn sync_issue(
     conn: &mut PgConnection,
 ) -> Result<(), JobError> {
     let (repo, repo_id, gh_issue) = (task.repo.clone(), task.repo_id, task.issue.clone());
-    let number = i64::try_from(gh_issue.number).unwrap_or_default();
+    let number = gh_issue.number;
     let known = requests::get_by_issue(&mut *conn, &repo, number)
         .await?
         .is_some();

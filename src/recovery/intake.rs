@@ -1,6 +1,7 @@
 //! What intake does with an issue's form: the pure decision taken for
 //! `issues.opened`, `issues.labeled` (intake label) and `issues.edited`.
 
+use crate::ids::IssueNumber;
 use chrono::{DateTime, Utc};
 
 use super::messages::{self, ProblemLine};
@@ -132,10 +133,10 @@ pub fn same_account(a: Option<&str>, b: Option<&str>) -> bool {
 /// it. `open` gives each one's issue number and username. One rule, for the
 /// bot and for `triage`.
 pub fn duplicate_of<'a>(
-    number: i64,
+    number: IssueNumber,
     username: Option<&str>,
-    open: impl IntoIterator<Item = (i64, Option<&'a str>)>,
-) -> Option<i64> {
+    open: impl IntoIterator<Item = (IssueNumber, Option<&'a str>)>,
+) -> Option<IssueNumber> {
     let username = username?;
     open.into_iter()
         .filter(|&(n, u)| n < number && same_account(Some(username), u))
@@ -312,14 +313,15 @@ mod tests {
     }
     #[test]
     fn a_duplicate_is_the_earliest_earlier_request_for_the_same_account() {
+        let n = IssueNumber::from;
         let open = [
-            (12, Some("Alice")),
-            (7, Some("bob")),
-            (9, Some("alice")),
-            (30, Some("alice")),
-            (3, None),
+            (n(12), Some("Alice")),
+            (n(7), Some("bob")),
+            (n(9), Some("alice")),
+            (n(30), Some("alice")),
+            (n(3), None),
         ];
-        let dup = |n, u| super::duplicate_of(n, u, open.iter().copied());
+        let dup = |at: u32, u| super::duplicate_of(n(at), u, open.iter().copied()).map(u64::from);
         assert_eq!(dup(20, Some("ALICE")), Some(9));
         assert_eq!(dup(9, Some("alice")), None, "the first one is no duplicate");
         assert_eq!(dup(12, Some("alice")), Some(9));

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use anyhow::{Context, bail};
+
+use crate::ids::IssueNumber;
 use regex::Regex;
 use serde::Deserialize;
 
@@ -140,7 +142,7 @@ pub struct Placeholders<'a> {
     pub requester: &'a str,
     pub admin: &'a str,
     pub username: Option<&'a str>,
-    pub issue: i64,
+    pub issue: IssueNumber,
     pub duplicate_of: Option<i64>,
     pub index: &'a str,
     pub contact: &'a str,
@@ -231,7 +233,7 @@ mod tests {
             requester: "alice",
             admin: "root",
             username: Some("`x` @everyone"),
-            issue: 7,
+            issue: 7.into(),
             duplicate_of: Some(3),
             index: "PyPI",
             contact: "admin@pypi.org",

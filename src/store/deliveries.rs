@@ -1,5 +1,6 @@
 //! The `deliveries` table: what GitHub sent, stored before we acknowledge it.
 
+use crate::ids::IssueNumber;
 use sqlx::{FromRow, PgExecutor};
 
 /// A delivery as it arrives, before it has an id.
@@ -11,7 +12,7 @@ pub struct NewDelivery {
     pub action: Option<String>,
     pub repository: Option<String>,
     pub repository_id: Option<i64>,
-    pub issue_number: Option<i64>,
+    pub issue_number: Option<IssueNumber>,
     pub installation_id: Option<i64>,
     pub payload: String,
 }
@@ -25,7 +26,7 @@ pub struct Delivery {
     pub action: Option<String>,
     pub repository: Option<String>,
     pub repository_id: Option<i64>,
-    pub issue_number: Option<i64>,
+    pub issue_number: Option<IssueNumber>,
     pub installation_id: Option<i64>,
     pub payload: String,
     pub received_at: chrono::DateTime<chrono::Utc>,

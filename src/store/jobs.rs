@@ -1,6 +1,7 @@
 //! The `jobs` and `job_starts` tables: the durable queue's storage. The worker
 //! loop that drives these queries is in `crate::jobs`.
 
+use crate::ids::IssueNumber;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{FromRow, PgConnection, PgExecutor};
@@ -12,7 +13,7 @@ use sqlx::{FromRow, PgConnection, PgExecutor};
 pub struct IssueKey(String);
 
 impl IssueKey {
-    pub fn new(repository_id: i64, issue_number: i64) -> Self {
+    pub fn new(repository_id: i64, issue_number: IssueNumber) -> Self {
         Self(format!("{repository_id}#{issue_number}"))
     }
 

@@ -4,6 +4,7 @@
 //! transaction (the callers pass a connection inside one): there is no path
 //! that changes a request without a log row.
 
+use crate::ids::IssueNumber;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{FromRow, PgConnection, PgExecutor};
@@ -33,7 +34,7 @@ pub struct Request {
     pub id: i64,
     pub repository: String,
     pub repository_id: i64,
-    pub issue_number: i64,
+    pub issue_number: IssueNumber,
     pub author_id: i64,
     pub author_login: String,
     pub username: Option<String>,
@@ -129,7 +130,7 @@ pub struct FormData {
 pub async fn lock_by_issue(
     conn: &mut PgConnection,
     repository_id: i64,
-    issue_number: i64,
+    issue_number: IssueNumber,
 ) -> sqlx::Result<Option<Request>> {
     sqlx::query_as(
         "SELECT * FROM requests WHERE repository_id = $1 AND issue_number = $2 FOR NO KEY UPDATE",
@@ -182,7 +183,7 @@ pub async fn known_repositories(
 pub async fn get_by_issue(
     e: impl PgExecutor<'_>,
     repository: &str,
-    issue_number: i64,
+    issue_number: IssueNumber,
 ) -> sqlx::Result<Option<Request>> {
     sqlx::query_as(
         "SELECT * FROM requests WHERE lower(repository) = lower($1) AND issue_number = $2",
@@ -196,7 +197,7 @@ pub async fn get_by_issue(
 pub struct NewRequest<'a> {
     pub repository: &'a str,
     pub repository_id: i64,
-    pub issue_number: i64,
+    pub issue_number: IssueNumber,
     pub author_id: i64,
     pub author_login: &'a str,
     pub form: &'a FormData,
@@ -518,7 +519,7 @@ pub async fn open_for_account(
     e: impl PgExecutor<'_>,
     repository_id: i64,
     username: &str,
-) -> sqlx::Result<Vec<(i64, i64, Option<String>)>> {
+) -> sqlx::Result<Vec<(i64, IssueNumber, Option<String>)>> {
     sqlx::query_as(
         "SELECT id, issue_number, username FROM requests
          WHERE repository_id = $1 AND issue_open AND removed_at IS NULL

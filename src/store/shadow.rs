@@ -2,6 +2,7 @@
 //! have written to GitHub, mailed or asked the index, effect by effect (the
 //! shadow executor in `jobs::outbox` records them here).
 
+use crate::ids::IssueNumber;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
@@ -16,7 +17,7 @@ pub struct Recorded {
     pub kind: &'static str,
     pub repository: String,
     /// The issue, when the effect is on one.
-    pub issue_number: Option<u64>,
+    pub issue_number: Option<IssueNumber>,
     /// What would have been sent (a comment's text, the labels, ...).
     /// Never an email address.
     pub detail: serde_json::Value,
@@ -28,7 +29,7 @@ impl Recorded {
         tracing::info!(
             kind = self.kind,
             repository = %self.repository,
-            issue = self.issue_number,
+            issue = self.issue_number.map_or(0, IssueNumber::as_i64),
             "dry run: not written"
         );
     }
@@ -71,7 +72,7 @@ pub async fn insert(
              VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&e.repository)
-        .bind(e.issue_number.and_then(|n| i64::try_from(n).ok()))
+        .bind(e.issue_number)
         .bind(job_id)
         .bind(e.kind)
         .bind(&e.detail)
@@ -85,7 +86,7 @@ pub async fn insert(
 pub async fn for_issue(
     e: impl PgExecutor<'_>,
     repository: &str,
-    issue_number: i64,
+    issue_number: IssueNumber,
 ) -> sqlx::Result<Vec<StoredEffect>> {
     sqlx::query_as(
         "SELECT id, job_id, kind, detail, created_at FROM shadow_effects

@@ -2,6 +2,7 @@
 //! here only. A job whose kind is unknown or whose arguments do not fit its
 //! kind is an error, never a default.
 
+use crate::ids::IssueNumber;
 use serde::{Deserialize, Serialize};
 
 use super::jobs::{IssueKey, Job, NewJob};
@@ -46,7 +47,7 @@ pub struct CheckIssue {
     pub repo: String,
     pub repo_id: i64,
     pub installation_id: Option<i64>,
-    pub number: u64,
+    pub number: IssueNumber,
 }
 
 /// Take in one issue as the sweep found it.
@@ -89,7 +90,7 @@ impl RecoverAccount {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Target {
     pub repository: String,
-    pub issue_number: u64,
+    pub issue_number: IssueNumber,
     pub installation_id: Option<i64>,
     #[serde(skip)]
     pub key: Option<IssueKey>,
@@ -223,7 +224,7 @@ mod tests {
                 repo: "a/b".into(),
                 repo_id: 4,
                 installation_id: None,
-                number: 5,
+                number: 5.into(),
             }),
             Task::RefreshIssue(ForRequest { request_id: 6 }),
             Task::RequestTimers(ForRequest { request_id: 7 }),
@@ -239,7 +240,7 @@ mod tests {
             Task::Effect(Box::new(EffectTask {
                 target: Target {
                     repository: "a/b".into(),
-                    issue_number: 10,
+                    issue_number: 10.into(),
                     installation_id: None,
                     key: None,
                 },

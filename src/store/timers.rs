@@ -2,6 +2,7 @@
 //! reminder, the branch look-ups; and which requests have a clock that is
 //! due. The decisions are `recovery::timers`'; this finds the candidates.
 
+use crate::ids::IssueNumber;
 use sqlx::{PgConnection, PgExecutor};
 
 use super::jobs::{self, IssueKey};
@@ -60,7 +61,7 @@ pub async fn enqueue_due(
     } else {
         Some(timers.remind_after.as_secs_f64())
     };
-    let due: Vec<(i64, i64, i64)> = sqlx::query_as(
+    let due: Vec<(i64, i64, IssueNumber)> = sqlx::query_as(
         "SELECT r.id, r.repository_id, r.issue_number FROM requests r
          WHERE r.issue_open AND r.removed_at IS NULL
            AND (

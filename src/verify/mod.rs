@@ -6,6 +6,7 @@
 pub mod directory;
 pub mod mail;
 
+use crate::ids::IssueNumber;
 use std::time::Duration;
 
 use rand::RngCore;
@@ -41,7 +42,7 @@ pub struct Round<'a> {
     pub username: &'a str,
     /// The issue: `owner/name`, its number and its web address.
     pub repository: &'a str,
-    pub issue_number: i64,
+    pub issue_number: IssueNumber,
     pub issue_url: &'a str,
 }
 

@@ -1,6 +1,7 @@
 //! Which deliveries the bot keeps: a pure decision on the event name and the
 //! payload, before anything is stored.
 
+use crate::ids::IssueNumber;
 use serde::Deserialize;
 
 use crate::recovery::secrets;
@@ -57,7 +58,7 @@ struct Repository {
 
 #[derive(Deserialize)]
 struct Issue {
-    number: i64,
+    number: IssueNumber,
 }
 
 #[derive(Deserialize)]
@@ -133,9 +134,9 @@ mod tests {
             panic!("ignored")
         };
         assert_eq!(d.repository.as_deref(), Some("pypi/support"));
-        assert_eq!(d.issue_number, Some(7));
+        assert_eq!(d.issue_number, Some(7.into()));
         assert_eq!(d.installation_id, Some(9));
-        assert_eq!(issue_key(&d), Some(IssueKey::new(42, 7)));
+        assert_eq!(issue_key(&d), Some(IssueKey::new(42, 7.into())));
     }
 
     #[test]

@@ -167,7 +167,12 @@ async fn take(app: &AppState, headers: &HeaderMap, body: &[u8], d: &Delivery<'_>
     };
     let span = tracing::Span::current();
     span.record("repository", delivery.repository.as_deref().unwrap_or(""));
-    span.record("issue", delivery.issue_number.unwrap_or(0));
+    span.record(
+        "issue",
+        delivery
+            .issue_number
+            .map_or(0, crate::ids::IssueNumber::as_i64),
+    );
 
     match store(&app.pool, &delivery, app.settings.jobs.max_attempts).await {
         Ok(true) => {

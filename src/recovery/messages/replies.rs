@@ -360,7 +360,7 @@ mod tests {
             requester: REQUESTER,
             admin: ADMIN,
             username: Some("alice"),
-            issue: 42,
+            issue: 42.into(),
             duplicate_of: Some(17),
             index: "PyPI",
             contact: "the index's support address",
