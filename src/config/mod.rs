@@ -254,7 +254,6 @@ impl std::fmt::Display for Problems {
 
 impl std::error::Error for Problems {}
 
-
 /// The web address of an issue, from the API's base URL (github.com, or an
 /// Enterprise host's `https://HOST/api/v3`).
 pub fn issue_url(github_api_url: &str, repo: &str, number: i64) -> String {

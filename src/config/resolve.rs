@@ -70,7 +70,9 @@ impl Settings {
             smtp_url: args.smtp_url.or(file.smtp_url),
             mail_from,
             account_directory_url: args.account_directory_url.or(file.account_directory_url),
-            account_directory_token: args.account_directory_token.or(file.account_directory_token),
+            account_directory_token: args
+                .account_directory_token
+                .or(file.account_directory_token),
             verify_link_valid_for: file.verify_link_valid_for.unwrap_or(Duration::from_secs(
                 3600 * file.verify_link_hours.unwrap_or(72),
             )),
@@ -93,9 +95,8 @@ impl Settings {
             support_contact,
             dry_run: false,
             timers: c.timers,
-            approve_message: non_blank(file.approve_message).unwrap_or_else(|| {
-                crate::recovery::messages::DEFAULT_APPROVE_MESSAGE.to_owned()
-            }),
+            approve_message: non_blank(file.approve_message)
+                .unwrap_or_else(|| crate::recovery::messages::DEFAULT_APPROVE_MESSAGE.to_owned()),
             index_recover: c.index_recover,
         })
     }
@@ -451,7 +452,10 @@ mod tests {
         assert_eq!(s.repos, Trackers::Unset);
         let problems = s.serve_problems();
         assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(problems[0].contains("missing setting: RECOVERY_BOT_REPOS"), "{problems:?}");
+        assert!(
+            problems[0].contains("missing setting: RECOVERY_BOT_REPOS"),
+            "{problems:?}"
+        );
         assert!(!s.repo_allowed("pypi/support"), "unset serves nothing");
 
         let every = SettingsArgs {

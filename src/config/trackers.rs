@@ -112,7 +112,11 @@ impl FromStr for AdminLogin {
         let id = match id.map(str::parse::<u64>) {
             None => None,
             Some(Ok(id)) if id > 0 => Some(id),
-            Some(_) => return Err(format!("RECOVERY_BOT_ADMINS: in `{s}` the id after `:` must be a GitHub user id (a positive number)")),
+            Some(_) => {
+                return Err(format!(
+                    "RECOVERY_BOT_ADMINS: in `{s}` the id after `:` must be a GitHub user id (a positive number)"
+                ));
+            }
         };
         if !login_ok {
             return Err(format!(
@@ -166,7 +170,9 @@ mod tests {
         let b: AdminLogin = "Bob-2".parse().unwrap();
         assert_eq!((b.login.as_str(), b.id), ("Bob-2", None));
         assert_eq!(b.to_string(), "Bob-2");
-        for bad in ["", ":1", "alice:", "alice:x", "alice:0", "al ice", "@alice", "org/team"] {
+        for bad in [
+            "", ":1", "alice:", "alice:x", "alice:0", "al ice", "@alice", "org/team",
+        ] {
             assert!(bad.parse::<AdminLogin>().is_err(), "{bad}");
         }
     }

@@ -14,7 +14,6 @@ pub enum LogFormat {
     Json,
 }
 
-
 /// The username rule (TOML `[form]`); PyPI's when unset.
 #[derive(Deserialize, Debug, Clone, Default)]
 #[serde(default, deny_unknown_fields)]

@@ -3,13 +3,13 @@
 
 use anyhow::Context;
 
+use super::admins::Admins;
 use super::effects::Policy;
 use super::outbox::Executor;
 use crate::config::{Settings, Timers};
 use crate::form::template::Template;
 use crate::form::validate::Rules;
 use crate::github::GitHub;
-use super::admins::Admins;
 use crate::recovery::replies::Replies;
 use crate::recovery::state::Labels;
 use crate::verify::Verifier;

@@ -279,12 +279,15 @@ impl<'e> Turn<'e> {
         let mut ok = run_commands(issue, conn, request, &actor, &allowed, &mut self).await?;
         if !refused.is_empty() {
             ok = false;
-            let asker = match standing {
-                Standing::Unchecked => Asker::Unchecked,
-                _ if is_requester => Asker::Requester,
-                _ => Asker::Other,
-            };
-            let told = refuse(conn, request, &actor, asker, refused.len(), &self.audit);
+            let told = refuse(
+                conn,
+                request,
+                &actor,
+                standing,
+                is_requester,
+                refused.len(),
+                &self.audit,
+            );
             if let Some(text) = told.await? {
                 self.replies.push(text);
             }
@@ -300,15 +303,6 @@ impl<'e> Turn<'e> {
     }
 }
 
-/// Who ran commands they may not run, as far as the bot knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Asker {
-    Requester,
-    Other,
-    /// Whether they are an admin could not be read.
-    Unchecked,
-}
-
 /// The answer to commands someone may not run: nothing changes, one audit
 /// row. The requester is told once per request that admins decide; anyone
 /// else is told each time (once per comment), and whoever could not be
@@ -317,17 +311,18 @@ async fn refuse(
     conn: &mut PgConnection,
     request: &Request,
     actor: &Actor,
-    asker: Asker,
+    standing: Standing,
+    is_requester: bool,
     count: usize,
     audit_base: &Audit,
 ) -> Result<Option<String>, JobError> {
-    let (reply, action) = match asker {
-        Asker::Requester => (Reply::OnlyAdminsDecide, "requester_refused"),
-        Asker::Other => (Reply::NotAdmin, "command_refused"),
-        Asker::Unchecked => (Reply::PermissionUnchecked, "permission_unchecked"),
+    let once = is_requester && standing != Standing::Unchecked;
+    let (reply, action) = match (standing, is_requester) {
+        (Standing::Unchecked, _) => (Reply::PermissionUnchecked, "permission_unchecked"),
+        (_, true) => (Reply::OnlyAdminsDecide, "requester_refused"),
+        _ => (Reply::NotAdmin, "command_refused"),
     };
-    let told =
-        asker == Asker::Requester && requests::has_action(&mut *conn, request.id, action).await?;
+    let told = once && requests::has_action(&mut *conn, request.id, action).await?;
     let audit = Audit {
         action: action.to_owned(),
         details: serde_json::json!({
