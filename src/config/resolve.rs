@@ -179,7 +179,8 @@ fn non_blank(s: Option<String>) -> Option<String> {
 /// the file's), each `login` or `login:id`.
 fn admins(args: &SettingsArgs, file: &FileSettings, problems: &mut Vec<String>) -> Vec<AdminLogin> {
     let from_flag = args.admins.as_deref().map(split_list).into_iter().flatten();
-    file.admins
+    let admins: Vec<AdminLogin> = file
+        .admins
         .iter()
         .cloned()
         .chain(from_flag)
@@ -189,7 +190,21 @@ fn admins(args: &SettingsArgs, file: &FileSettings, problems: &mut Vec<String>) 
                 .map_err(|e| problems.push(e))
                 .ok()
         })
-        .collect()
+        .collect();
+    for (i, a) in admins.iter().enumerate() {
+        let clash = admins[..i].iter().find(|b| {
+            b.login.eq_ignore_ascii_case(&a.login)
+                && a.id.is_some()
+                && b.id.is_some()
+                && a.id != b.id
+        });
+        if let Some(b) = clash {
+            problems.push(format!(
+                "RECOVERY_BOT_ADMINS: `{b}` and `{a}` pin one login to two ids"
+            ));
+        }
+    }
+    admins
 }
 
 /// `RECOVERY_BOT_REPOS` (the flag's list replaces the file's).
@@ -348,12 +363,13 @@ mod tests {
         assert_eq!(admins, ["alice:12345", "carol", "dave"]);
         assert_eq!(s.admins[0].id, Some(12345));
         let args = SettingsArgs {
-            admins: Some("carol:x, @dave".into()),
+            admins: Some("carol:x, @dave, alice:1, Alice:2".into()),
             ..Default::default()
         };
         let err = Settings::resolve(args, FileSettings::default()).unwrap_err();
         let problems = &err.downcast_ref::<Problems>().unwrap().0;
-        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[2].contains("two ids"), "{problems:?}");
     }
 
     #[test]
