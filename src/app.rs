@@ -183,7 +183,7 @@ impl Background {
             workers: tokio::spawn(workers.run(settings.workers, shutdown.clone())),
             sweeper: tokio::spawn(sweep_loop(
                 pool.clone(),
-                settings.repos.clone(),
+                settings.repos.named().to_vec(),
                 settings.jobs.max_attempts,
                 settings.sweep_interval,
                 shutdown.clone(),

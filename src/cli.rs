@@ -2,7 +2,7 @@
 //! `requests`, `config check`, `labels sync`.
 //!
 //! `--config` is global; every other setting is a flag of the subcommands
-//! that use it (the groups in `config.rs`), so each `--help` lists only its
+//! that use it (the groups in `config/args.rs`), so each `--help` lists only its
 //! own. [`Command::settings_args`] gathers what a subcommand's flags and
 //! variables gave; [`Settings::load`] adds the file and the defaults.
 

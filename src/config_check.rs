@@ -19,9 +19,11 @@ pub const ERROR: u8 = 2;
 pub const REDACTED: &str = "[redacted]";
 
 pub const AFTER_HELP: &str = "\
-It checks what `serve` needs: DATABASE_URL, GITHUB_WEBHOOK_SECRET and the GitHub
-credentials (GITHUB_TOKEN, or GITHUB_APP_ID with a private key) must be set, as
-flags, environment variables or in the file, or each missing one is a problem.
+It checks what `serve` needs: DATABASE_URL, GITHUB_WEBHOOK_SECRET, the GitHub
+credentials (GITHUB_TOKEN, or GITHUB_APP_ID with a private key) and
+RECOVERY_BOT_REPOS must be set, as flags, environment variables or in the file,
+or each missing one is a problem; RECOVERY_BOT_REPOS=* with admin_teams,
+admin_min_permission, index_recover or an account directory is one too.
 It connects to nothing: no database, GitHub, mail server or account directory.
 
 Exit codes:
@@ -75,7 +77,7 @@ fn one_line(s: &str) -> String {
 /// Every problem `serve` would stop on, without connecting anywhere, and
 /// the username rule when it could be read.
 pub fn check(settings: &Settings) -> (Vec<String>, Option<Rules>) {
-    let mut problems = settings.missing_for_serve();
+    let mut problems = settings.serve_problems();
     let rules = crate::jobs::bot::load_rules(settings)
         .map_err(|e| problems.push(format!("{e:#}")))
         .ok();
@@ -287,8 +289,9 @@ fn addresses(out: &mut Out, settings: &Settings) {
         "public_url",
         settings.public_url.as_deref().map(|u| s(&show_url(u))),
     );
-    out.put("admins", Some(strings(&settings.admins)));
-    out.put("repos", Some(strings(&settings.repos)));
+    let admins: Vec<String> = settings.admins.iter().map(|a| a.to_string()).collect();
+    out.put("admins", Some(strings(&admins)));
+    out.put("repos", Some(strings(&settings.repos.entries())));
     out.put(
         "smtp_url",
         settings

@@ -56,6 +56,8 @@ fn serve_command(
         .env("GITHUB_API_URL", github.uri())
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
         .env("RECOVERY_BOT_CONFIG", config)
+        // Our tracker, and the repository of GitHub's example payloads.
+        .env("RECOVERY_BOT_REPOS", "pypi/support,Codertocat/Hello-World")
         .stdout(Stdio::null());
     cmd
 }

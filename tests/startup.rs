@@ -38,6 +38,7 @@ async fn serve(database_url: &str, github_url: &str) -> Output {
         .env("GITHUB_API_URL", github_url)
         .env("GITHUB_WEBHOOK_SECRET", "s3cret-webhook")
         .env("GITHUB_TOKEN", "ghp_not_a_real_token")
+        .env("RECOVERY_BOT_REPOS", "pypi/support")
         .env("BIND_ADDR", "127.0.0.1:0")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

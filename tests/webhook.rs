@@ -115,7 +115,10 @@ async fn ping_is_200_and_not_stored(pool: PgPool) {
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn ignored_events_actions_and_repositories_are_200(pool: PgPool) {
-    let bot = TestBot::start_with(pool.clone(), |s| s.repos = vec!["pypi/support".into()]).await;
+    let bot = TestBot::start_with(pool.clone(), |s| {
+        s.repos = recovery_bot::config::Trackers::Listed(vec!["pypi/support".into()])
+    })
+    .await;
     // An event the bot does not handle at all.
     assert_eq!(
         bot.send("star", &serde_json::json!({"action": "created"}))

@@ -2,7 +2,6 @@
 //! own retries turned off. `client.rs` owns the retry policy (timeouts,
 //! `retry-after`, rate-limit headers); this file names the calls.
 
-pub mod admins;
 mod client;
 pub mod labels;
 pub mod payload;

@@ -4,13 +4,13 @@
 use crate::ids::IssueNumber;
 use anyhow::Context;
 
+use super::admins::Admins;
 use super::effects::Policy;
 use super::outbox::Executor;
 use crate::config::{Settings, Timers};
 use crate::form::template::Template;
 use crate::form::validate::Rules;
 use crate::github::GitHub;
-use crate::github::admins::Admins;
 use crate::recovery::replies::Replies;
 use crate::recovery::state::Labels;
 use crate::verify::Verifier;
@@ -95,7 +95,7 @@ impl Bot {
             rules: load_rules(settings)?,
             labels: settings.labels.clone(),
             required_checks: settings.required_checks.clone(),
-            admins: Admins::new(settings),
+            admins: Admins::new(settings, pool.clone()),
             directory: match &settings.account_directory_url {
                 Some(url) => Some(Directory::new(
                     url,

@@ -119,7 +119,17 @@ struct Turn<'e> {
     changed: bool,
     /// Whether the author is an admin: asked of GitHub at most once per
     /// job, and only when something depends on it.
-    admin: Option<bool>,
+    admin: Option<Standing>,
+}
+
+/// Whether a comment's author is an admin, as far as the bot could tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    Admin,
+    NotAdmin,
+    /// GitHub's answer could not be read and no attempt is left (or it
+    /// will never be read): never taken as yes.
+    Unchecked,
 }
 
 impl<'e> Turn<'e> {
@@ -152,17 +162,29 @@ impl<'e> Turn<'e> {
         self.author().id == u64::try_from(request.author_id).unwrap_or_default()
     }
 
-    /// The one answer to "is the author an admin?" for this job.
-    async fn is_admin(&mut self, issue: &Issue<'_>) -> Result<bool, JobError> {
+    /// The one answer to "is the author an admin?" for this job. A
+    /// look-up that fails is retried with the job (its error returned)
+    /// while attempts are left and trying again can help; after that it is
+    /// [`Standing::Unchecked`], which runs nothing an admin may.
+    async fn standing(&mut self, issue: &Issue<'_>) -> Result<Standing, JobError> {
         if let Some(known) = self.admin {
             return Ok(known);
         }
         let author = self.author();
-        let known = issue
+        let asked = issue
             .bot
             .admins
             .is_admin(&issue.gh, issue.repo, &author.login, author.id)
-            .await?;
+            .await;
+        let known = match asked {
+            Ok(true) => Standing::Admin,
+            Ok(false) => Standing::NotAdmin,
+            Err(e) if issue.last_attempt || matches!(e, JobError::Permanent(_)) => {
+                tracing::warn!(error = %e, "could not check permission: the author is not taken for an admin");
+                Standing::Unchecked
+            }
+            Err(e) => return Err(e),
+        };
         self.admin = Some(known);
         Ok(known)
     }
@@ -216,7 +238,7 @@ impl<'e> Turn<'e> {
     ) -> Result<(), JobError> {
         if request.admin_answered_at.is_none()
             && !self.is_requester(request)
-            && self.is_admin(issue).await?
+            && self.standing(issue).await? == Standing::Admin
         {
             requests::mark_admin_answered(&mut *conn, request.id).await?;
         }
@@ -247,10 +269,11 @@ impl<'e> Turn<'e> {
         let comment_id = self.ev.comment.id;
         issue.acknowledge(conn, comment_id).await?;
         let is_requester = self.is_requester(request);
+        let standing = self.standing(issue).await?;
         let actor = Actor {
             id: self.author().id,
             login: self.author().login.clone(),
-            is_admin: self.is_admin(issue).await?,
+            is_admin: standing == Standing::Admin,
         };
         let (allowed, refused) = transitions::by_permission(commands, &actor, is_requester);
         let mut ok = run_commands(issue, conn, request, &actor, &allowed, &mut self).await?;
@@ -260,6 +283,7 @@ impl<'e> Turn<'e> {
                 conn,
                 request,
                 &actor,
+                standing,
                 is_requester,
                 refused.len(),
                 &self.audit,
@@ -281,21 +305,24 @@ impl<'e> Turn<'e> {
 
 /// The answer to commands someone may not run: nothing changes, one audit
 /// row. The requester is told once per request that admins decide; anyone
-/// else is told each time (once per comment).
+/// else is told each time (once per comment), and whoever could not be
+/// checked that the bot could not check permission.
 async fn refuse(
     conn: &mut PgConnection,
     request: &Request,
     actor: &Actor,
+    standing: Standing,
     is_requester: bool,
     count: usize,
     audit_base: &Audit,
 ) -> Result<Option<String>, JobError> {
-    let (reply, action) = if is_requester {
-        (Reply::OnlyAdminsDecide, "requester_refused")
-    } else {
-        (Reply::NotAdmin, "command_refused")
+    let once = is_requester && standing != Standing::Unchecked;
+    let (reply, action) = match (standing, is_requester) {
+        (Standing::Unchecked, _) => (Reply::PermissionUnchecked, "permission_unchecked"),
+        (_, true) => (Reply::OnlyAdminsDecide, "requester_refused"),
+        _ => (Reply::NotAdmin, "command_refused"),
     };
-    let told = is_requester && requests::has_action(&mut *conn, request.id, action).await?;
+    let told = once && requests::has_action(&mut *conn, request.id, action).await?;
     let audit = Audit {
         action: action.to_owned(),
         details: serde_json::json!({

@@ -69,6 +69,7 @@ impl DeliveryHandler {
             installation_id: delivery.installation_id,
         };
         let mut issue = Issue::new(&self.bot, gh, at, &delivery.delivery_id, job.retrying());
+        issue.last_attempt = job.last_attempt();
         let span = info_span!(
             "delivery",
             delivery = %delivery.delivery_id,

@@ -145,6 +145,10 @@ pub struct Issue<'a> {
     pub delivery_id: &'a str,
     /// An earlier attempt of this job may have done part of the work.
     pub retrying: bool,
+    /// No other attempt of this job follows: a fact that cannot be read
+    /// now is answered for (refused) rather than retried. Set by the
+    /// delivery handler; false elsewhere.
+    pub last_attempt: bool,
     /// The GitHub App installation the delivery came through.
     pub installation_id: Option<i64>,
     /// This job stored the request for the first time: nothing the bot
@@ -168,6 +172,7 @@ impl<'a> Issue<'a> {
             number: at.number,
             delivery_id,
             retrying,
+            last_attempt: false,
             installation_id: at.installation_id,
             new_request: false,
             key: IssueKey::new(at.repository_id, at.number),

@@ -5,6 +5,7 @@
 //! `catch_unwind`; on failure roll the job's writes back and schedule a
 //! retry with exponential backoff and jitter, or keep it as dead.
 
+pub mod admins;
 pub mod bot;
 mod comments;
 mod confirmed;

@@ -28,6 +28,9 @@ pub enum Reply {
     /// The short plain answer, for the requester.
     RequesterStatus,
     NotAdmin,
+    /// Whether the asker is an admin could not be read from GitHub (after
+    /// the job's retries): their admin commands are refused, never run.
+    PermissionUnchecked,
     /// The requester ran an admin's command (said once per request).
     OnlyAdminsDecide,
     /// An admin ran the requester's `/withdraw` on someone else's request.

@@ -20,8 +20,8 @@ use super::state::State;
 #[serde(deny_unknown_fields)]
 pub struct ReplyConfig {
     pub text: String,
-    /// A state to move the request to: `pending`, `awaiting_user` or
-    /// `denied` (which closes the issue as not planned).
+    /// A state to move the request to: `incomplete`, `pending`,
+    /// `awaiting_user` or `denied` (which closes the issue as not planned).
     pub state: Option<String>,
 }
 
@@ -31,9 +31,15 @@ pub struct CannedReply {
     pub state: Option<State>,
 }
 
-/// The states a canned reply may move a request to. Approval needs its
-/// checks and withdrawal is the requester's, so neither is a reply's.
-pub const REPLY_STATES: [State; 3] = [State::Pending, State::AwaitingUser, State::Denied];
+/// The states a canned reply may move a request to. A reply never
+/// approves (approval needs its checks) and never verifies or withdraws
+/// (the checks' and the requester's), so none of those is a reply's.
+pub const REPLY_STATES: [State; 4] = [
+    State::Incomplete,
+    State::Pending,
+    State::AwaitingUser,
+    State::Denied,
+];
 
 /// The placeholders a reply's text may use.
 pub const PLACEHOLDERS: [&str; 7] = [

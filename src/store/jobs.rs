@@ -55,6 +55,11 @@ impl Job {
     pub fn retrying(&self) -> bool {
         self.attempts > 1 || self.revived
     }
+
+    /// No other attempt follows this one, whatever it fails with.
+    pub fn last_attempt(&self) -> bool {
+        self.attempts >= self.max_attempts
+    }
 }
 
 /// Takes the transaction-scoped advisory lock on the job's issue key, if

@@ -2,6 +2,7 @@
 //! table family. Query functions take `impl PgExecutor<'_>` so they run on the
 //! pool or inside a caller's transaction.
 
+pub mod admin_pins;
 mod audit;
 mod checks;
 mod columns;

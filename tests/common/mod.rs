@@ -15,7 +15,7 @@ use axum::Router;
 use axum::body::Body;
 use http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use recovery_bot::config::{JobSettings, Settings, SettingsArgs};
+use recovery_bot::config::{JobSettings, Settings, SettingsArgs, Trackers};
 use recovery_bot::github::GitHub;
 use recovery_bot::jobs::{Bot, DeliveryHandler, WorkerPool, wait_until_drained};
 use recovery_bot::server::{AppState, router};
@@ -63,7 +63,11 @@ pub fn settings(github_url: &str) -> Settings {
     };
     let mut s = Settings::load(&args).unwrap();
     s.jobs = fast_jobs();
-    s.admins = vec![ADMIN.login.to_owned(), OTHER_ADMIN.login.to_owned()];
+    s.admins = [ADMIN.login, OTHER_ADMIN.login]
+        .map(|l| l.parse().unwrap())
+        .to_vec();
+    // Our tracker, and the repository of GitHub's example payloads.
+    s.repos = Trackers::Listed(vec![REPO.to_owned(), "Codertocat/Hello-World".to_owned()]);
     s
 }
 

@@ -59,6 +59,7 @@ pub fn reply(r: &Reply, requester: &str, actor: &str, computed: Option<&str>) ->
         Reply::NotAdmin => format!(
             "@{actor}, only the tracker's admins can run commands here; nothing was changed."
         ),
+        Reply::PermissionUnchecked => permission_unchecked(actor),
         Reply::OnlyAdminsDecide => only_admins_decide(actor),
         Reply::OnlyRequester => ONLY_REQUESTER.to_owned(),
         Reply::Withdrawn => withdrawn(requester),
@@ -121,6 +122,14 @@ const NO_REPOSITORIES: &str = "`/verify-repo`: none of the account's projects na
 
 const APPROVAL_STARTED: &str = "Approved: asking the index to reset the account's two-factor authentication and issue a \
              password reset. The issue closes as soon as the index confirms.";
+
+fn permission_unchecked(actor: &str) -> String {
+    format!(
+        "@{actor}, I could not check permission: GitHub did not tell me whether you are one of this \
+         tracker's admins, so your commands were not run and nothing was changed. Please try again in a \
+         few minutes."
+    )
+}
 
 fn only_admins_decide(actor: &str) -> String {
     format!(
@@ -403,6 +412,7 @@ mod tests {
                 Some("(the requester's /status answer)"),
             ),
             ("not_admin", Reply::NotAdmin, None),
+            ("permission_unchecked", Reply::PermissionUnchecked, None),
             ("only_admins_decide", Reply::OnlyAdminsDecide, None),
             ("only_requester", Reply::OnlyRequester, None),
             ("withdrawn", Reply::Withdrawn, None),

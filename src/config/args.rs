@@ -112,10 +112,13 @@ pub struct ServerArgs {
     /// Public base URL of this server, used in emailed links.
     #[arg(long, env = "PUBLIC_URL")]
     pub public_url: Option<String>,
-    /// Comma-separated GitHub logins of admins (added to the config's admins).
+    /// Comma-separated GitHub logins of admins, each `login` or `login:id`
+    /// (added to the config's admins; a login without an id is pinned to
+    /// the id it first resolves to).
     #[arg(long, env = "RECOVERY_BOT_ADMINS")]
     pub admins: Option<String>,
-    /// Comma-separated `owner/name` allow-list (empty: every repository).
+    /// The trackers served, comma-separated `owner/name`, or `*` for every
+    /// repository the credentials reach (required by `serve`).
     #[arg(long, env = "RECOVERY_BOT_REPOS")]
     pub repos: Option<String>,
     /// Outgoing mail server, e.g. `smtp://127.0.0.1:25`.

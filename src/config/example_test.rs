@@ -1,6 +1,8 @@
 //! `recovery-bot.example.toml` holds every key the config file accepts.
 
 use super::*;
+use crate::recovery::replies::ReplyConfig;
+use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
 /// The field names a `Deserialize` struct accepts, read from the derive
@@ -45,7 +47,7 @@ fn fields<'de, T: Deserialize<'de>>() -> Vec<&'static str> {
     names.0
 }
 
-const EXAMPLE: &str = include_str!("../recovery-bot.example.toml");
+const EXAMPLE: &str = include_str!("../../recovery-bot.example.toml");
 
 /// The example with its commented-out settings (`# key = value`) put
 /// back, so they are read and checked too.

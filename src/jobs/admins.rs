@@ -1,43 +1,65 @@
 //! Who is an admin, recognised by GitHub user id: the users who hold the
-//! configured logins, members of configured teams, and collaborators at or
-//! above a configured role.
+//! configured logins, and, on the trackers named in `RECOVERY_BOT_REPOS`
+//! only, members of configured teams and collaborators at or above a
+//! configured role.
 //!
-//! Answers are cached in bounded caches. A fresh answer (younger than the
+//! A configured login is pinned to one user id: the one the setting gives
+//! (`alice:12345`), else the one it resolved to the first time, kept in
+//! `admin_pins` so every replica and restart judges by the same id. Someone
+//! else holding the login later is not an admin (and is logged).
+//!
+//! Look-ups are cached in bounded caches. A fresh answer (younger than the
 //! TTL, `admin_cache_secs`) is used as is; an older one is refreshed. When a
 //! refresh fails, the cached answer is used only while it is younger than
 //! twice the TTL; after that the error is returned, so a broken look-up never
-//! keeps a stale answer forever.
+//! keeps a stale answer forever. Pins hold past the TTL.
 
 use std::future::Future;
 use std::hash::Hash;
 use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
+use tracing::warn;
 
-use super::{ApiError, Repo};
-use crate::config::{Permission, Settings};
+use super::JobError;
+use crate::config::{AdminLogin, Permission, Settings, Trackers};
+use crate::github::{ApiError, Repo};
+use crate::store::admin_pins;
 
 /// Entries per cache; the least used go first beyond this.
 const CAPACITY: u64 = 10_000;
 
 pub struct Admins {
-    /// Configured logins, lowercased.
-    logins: Vec<String>,
+    /// Configured logins, lowercased, with the id the setting pins each to.
+    logins: Vec<AdminLogin>,
+    /// Where a team or a role counts: the trackers named.
+    trackers: Trackers,
     teams: Vec<(String, String)>,
     min_permission: Option<Permission>,
-    /// Configured login (lowercased) → the id of the user holding it now.
+    /// Configured login (lowercased) → the id of the user holding it now,
+    /// asked until the login is pinned.
     ids: AnswerCache<String, Option<u64>>,
     /// (repository lowercased, user id) → team membership or role answer.
     roles: AnswerCache<(String, u64), bool>,
+    /// Where the pins are kept.
+    pool: sqlx::PgPool,
 }
 
 impl Admins {
-    pub fn new(settings: &Settings) -> Self {
-        let mut logins: Vec<String> = settings.admins.iter().map(|l| l.to_lowercase()).collect();
-        logins.sort();
-        logins.dedup();
+    pub fn new(settings: &Settings, pool: sqlx::PgPool) -> Self {
+        let mut logins: Vec<AdminLogin> = settings
+            .admins
+            .iter()
+            .map(|a| AdminLogin {
+                login: a.login.to_lowercase(),
+                id: a.id,
+            })
+            .collect();
+        logins.sort_by(|a, b| a.login.cmp(&b.login).then(b.id.cmp(&a.id)));
+        logins.dedup_by(|a, b| a.login == b.login);
         Self {
             logins,
+            trackers: settings.repos.clone(),
             teams: settings
                 .admin_teams
                 .iter()
@@ -47,30 +69,33 @@ impl Admins {
             min_permission: settings.admin_min_permission,
             ids: AnswerCache::new(settings.admin_cache),
             roles: AnswerCache::new(settings.admin_cache),
+            pool,
         }
     }
 
     /// Whether the user `id`, whose current login is `login`, is an admin of
     /// `repo` (`owner/name`). The login is only what GitHub's look-ups take;
-    /// the answer is about the id.
+    /// the answer is about the id. An error is never a yes: the caller
+    /// retries, or refuses.
     pub async fn is_admin(
         &self,
         client: &Repo,
         repo: &str,
         login: &str,
         id: u64,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, JobError> {
         let by_login = self.holds_a_configured_login(client, login, id).await;
         if let Ok(true) = by_login {
             return Ok(true);
         }
-        let by_role = if self.teams.is_empty() && self.min_permission.is_none() {
+        let by_role = if !self.roles_count(repo) {
             Ok(false)
         } else {
             let key = (repo.to_lowercase(), id);
             self.roles
                 .get_or_refresh(key, self.look_up(client, repo, login))
                 .await
+                .map_err(JobError::from)
         };
         match (by_login, by_role) {
             (_, Ok(true)) => Ok(true),
@@ -79,25 +104,65 @@ impl Admins {
         }
     }
 
-    /// Whether a configured login resolves to the user `id`. Logins are
-    /// unique on GitHub, so only a configured login equal to the commenter's
-    /// current one can resolve to their id; the others are not asked for.
+    /// Whether a team or a role can make an admin of `repo`: one is
+    /// configured, and the repository is a tracker named in
+    /// `RECOVERY_BOT_REPOS` (never under `*`, never elsewhere).
+    fn roles_count(&self, repo: &str) -> bool {
+        (!self.teams.is_empty() || self.min_permission.is_some()) && self.trackers.lists(repo)
+    }
+
+    /// Whether the user `id` holds a configured login: the commenter's
+    /// login is configured and pinned to their id. Logins are unique on
+    /// GitHub, so only a configured login equal to the commenter's current
+    /// one is asked about.
     async fn holds_a_configured_login(
         &self,
         client: &Repo,
         login: &str,
         id: u64,
-    ) -> Result<bool, ApiError> {
-        for configured in self.logins.iter().filter(|l| l.eq_ignore_ascii_case(login)) {
-            let resolved = self
-                .ids
-                .get_or_refresh(configured.clone(), client.user_id(configured))
-                .await?;
-            if resolved == Some(id) {
-                return Ok(true);
-            }
+    ) -> Result<bool, JobError> {
+        let lower = login.to_lowercase();
+        let Some(configured) = self.logins.iter().find(|a| a.login == lower) else {
+            return Ok(false);
+        };
+        let pinned = match configured.id {
+            Some(pinned) => pinned,
+            None => match self.pin(client, &lower).await? {
+                Some(pinned) => pinned,
+                None => return Ok(false),
+            },
+        };
+        if pinned != id {
+            warn!(
+                login = %lower,
+                pinned_id = pinned,
+                commenter_id = id,
+                "a configured admin login is held by another GitHub user id: not an admin"
+            );
         }
-        Ok(false)
+        Ok(pinned == id)
+    }
+
+    /// The id `login` (lowercase) is pinned to: the stored pin, else the
+    /// id it resolves to now, pinned from here on. `None`: no one holds
+    /// the login (nothing is pinned).
+    async fn pin(&self, client: &Repo, login: &str) -> Result<Option<u64>, JobError> {
+        if let Some(pinned) = admin_pins::pinned(&self.pool, login).await? {
+            return Ok(u64::try_from(pinned).ok());
+        }
+        let Some(resolved) = self
+            .ids
+            .get_or_refresh(login.to_owned(), client.user_id(login))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let Ok(as_stored) = i64::try_from(resolved) else {
+            return Ok(None);
+        };
+        // Another replica may have pinned it meanwhile: its pin holds.
+        let pinned = admin_pins::pin(&self.pool, login, as_stored).await?;
+        Ok(u64::try_from(pinned).ok())
     }
 
     async fn look_up(&self, client: &Repo, repo: &str, login: &str) -> Result<bool, ApiError> {
