@@ -284,13 +284,12 @@ const MAX_PROJECT_ROWS: usize = 100;
 /// What a project's repository says about the author, in a table cell.
 fn verdict_words(v: Verdict) -> &'static str {
     match v {
-        Verdict::Counts => "✅ yes (the index recorded this owner)",
+        Verdict::Counts => "✅ yes",
         Verdict::OwnerOnly => {
-            "⚠️ owned by the author's id, but the index recorded no such owner: proves nothing by itself"
+            "❌ no: owned by the author's id today, but the index recorded no such owner (proves nothing by itself)"
         }
-        Verdict::Organization => "❌ an organization's (never counts by itself)",
-        Verdict::NotTheAuthors => "❌ no",
-        Verdict::NoRepository => "❌ no repository on GitHub",
+        Verdict::Organization => "❌ no: an organization's (never counts by itself)",
+        Verdict::NotTheAuthors | Verdict::NoRepository => "❌ no",
         Verdict::NotJudged => "⏸ not judged",
     }
 }
