@@ -396,3 +396,60 @@ async fn approve_is_refused_while_the_directory_cannot_answer(pool: PgPool) {
         "{replies:?}"
     );
 }
+
+/// `/approve` asks the directory again: an account it no longer lists, one
+/// it froze, or one left without a primary address is not recovered, and
+/// the tracker is told in neutral words (a frozen account is not named so).
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn approve_is_refused_for_an_account_gone_frozen_or_without_a_primary_address(pool: PgPool) {
+    let env = start(pool.clone(), PUBLIC, |_| {}).await;
+    let bot = &env.bot;
+    for (number, answer, says) in [
+        (
+            1,
+            ResponseTemplate::new(404),
+            "no longer has an account with the username",
+        ),
+        (
+            2,
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "username": "noprojects",
+                "emails": [{"address": "np@example.net", "verified": true, "primary": true}],
+                "projects": [],
+                "frozen": true,
+            })),
+            "an admin must look at this account before it is recovered",
+        ),
+        (
+            3,
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "username": "noprojects",
+                "emails": [{"address": "np@example.net", "verified": true, "primary": false}],
+                "projects": [],
+            })),
+            "lists no primary email address",
+        ),
+    ] {
+        bot.open(
+            number,
+            REQUESTER,
+            Some(&form_body("noprojects", "Lost my phone.")),
+        )
+        .await;
+        bot.comment(number, ADMIN, "/confirm email seen").await;
+        bot.assert_reply(number, "Check `email` recorded as passed");
+        Mock::given(method("GET"))
+            .and(path("/noprojects"))
+            .respond_with(answer)
+            .with_priority(1)
+            .up_to_n_times(1)
+            .mount(&env.directory)
+            .await;
+        let c = bot.comment(number, OTHER_ADMIN, "/approve").await;
+        assert_eq!(bot.reactions(number, c), ["eyes", "confused"]);
+        let reply = bot.assert_reply(number, says);
+        assert!(!reply.contains("frozen"), "{reply}");
+        assert_eq!(bot.state(number).await, "verified");
+        assert_eq!(bot.github.issue(REPO, number).state, "open");
+    }
+}

@@ -354,11 +354,12 @@ async fn round_facts(
     })
 }
 
-/// `/approve` asks the directory again: the account must still be there
-/// with a primary address. An answer it cannot give (unreachable, 5xx,
+/// `/approve` asks the directory again: the account must still be there,
+/// not frozen, with a primary address. An answer it cannot give (unreachable, 5xx,
 /// malformed) refuses the approval, and the admin is told to try again.
 fn approve_facts(answer: Result<Option<Account>, DirectoryError>) -> RoundFacts {
     let account = match answer {
+        Ok(Some(a)) if a.frozen => AccountCheck::Frozen,
         Ok(Some(a)) if a.has_primary() => AccountCheck::Found,
         Ok(Some(_)) => AccountCheck::NoAddress,
         Ok(None) => AccountCheck::Missing,

@@ -109,6 +109,8 @@ pub enum AccountCheck {
     /// The account has no verified address to write to.
     NoAddress,
     Found,
+    /// The index froze the account: it is never recovered.
+    Frozen,
     /// The directory could not answer (unreachable, 5xx, malformed): ask
     /// again later; never taken as found.
     Unavailable,

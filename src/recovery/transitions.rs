@@ -201,9 +201,10 @@ fn round_refused(ask: &Ask<'_>, command: &'static str) -> Option<Outcome> {
         AccountCheck::Missing => Some(Outcome::refused("command_refused", Reply::NoSuchAccount)),
         // A round's directory error fails the job, which is retried: an
         // unavailable directory is not seen here, and never taken as found.
-        AccountCheck::NoAddress | AccountCheck::NotLookedUp | AccountCheck::Unavailable => {
-            Some(Outcome::refused("command_refused", Reply::NoAddress))
-        }
+        AccountCheck::NoAddress
+        | AccountCheck::NotLookedUp
+        | AccountCheck::Unavailable
+        | AccountCheck::Frozen => Some(Outcome::refused("command_refused", Reply::NoAddress)),
     }
 }
 
@@ -309,9 +310,12 @@ fn approve_refused(ask: &Ask<'_>, now: bool) -> Result<bool, Reply> {
         return Err(Reply::MissingChecks { missing });
     }
     // The directory was asked again for this command (when there is one):
-    // a reset goes only to an account it still lists, with a primary
-    // address; an answer it could not give refuses (fail closed).
-    if let AccountCheck::Missing | AccountCheck::NoAddress | AccountCheck::Unavailable = sit.account
+    // a reset goes only to an account it still lists, not frozen, with a
+    // primary address; an answer it could not give refuses (fail closed).
+    if let AccountCheck::Missing
+    | AccountCheck::NoAddress
+    | AccountCheck::Frozen
+    | AccountCheck::Unavailable = sit.account
     {
         return Err(Reply::ApproveAccount {
             account: sit.account,
@@ -758,6 +762,7 @@ mod tests {
             AccountCheck::Unavailable,
             AccountCheck::Missing,
             AccountCheck::NoAddress,
+            AccountCheck::Frozen,
         ] {
             let mut s = sit(State::Verified, true, &["email"]);
             s.account = account;

@@ -93,6 +93,10 @@ pub struct Account {
     pub projects: Vec<Project>,
     #[serde(default)]
     pub recovery_codes: Option<RecoveryCodes>,
+    /// The index froze the account: it is never recovered (absent: not
+    /// frozen). Never shown on the tracker.
+    #[serde(default)]
+    pub frozen: bool,
 }
 
 impl std::fmt::Debug for Account {
@@ -379,6 +383,7 @@ mod tests {
             ],
             projects: vec![],
             recovery_codes: None,
+            frozen: false,
         };
         assert_eq!(a.address(), Some("main@x.io"));
         // An unverified primary: no address, even with a verified secondary.

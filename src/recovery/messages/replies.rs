@@ -188,6 +188,11 @@ fn approve_account(account: AccountCheck) -> &'static str {
              account, so a password reset would reach nobody. Nothing was changed; an admin must look at \
              this account first."
         }
+        // Neutral words: that an account is frozen is not published.
+        AccountCheck::Frozen => {
+            "`/approve` cannot be used: an admin must look at this account before it is recovered. \
+             Nothing was changed."
+        }
         AccountCheck::Unavailable | AccountCheck::NotLookedUp | AccountCheck::Found => {
             "`/approve` cannot be used right now: the account directory could not be asked whether the \
              account may still be recovered. Nothing was changed; try `/approve` again later."
@@ -564,6 +569,13 @@ mod tests {
                 "approve_account_missing",
                 Reply::ApproveAccount {
                     account: AccountCheck::Missing,
+                },
+                None,
+            ),
+            (
+                "approve_account_held",
+                Reply::ApproveAccount {
+                    account: AccountCheck::Frozen,
                 },
                 None,
             ),
