@@ -184,7 +184,7 @@ pub async fn sync(
     // The repository first: a label read on a missing repository answers
     // 404 like a missing label, which would read as "would create".
     let found = gh
-        .repository_owner_id(repo)
+        .repository_owner(repo)
         .await
         .with_context(|| format!("reading the repository {repo}"))?;
     if found.is_none() {

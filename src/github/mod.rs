@@ -20,6 +20,7 @@ use tokio::sync::Mutex;
 pub use client::{ApiError, Method};
 
 use crate::config::{GitHubAuth, Settings};
+use crate::recovery::ownership::RepoOwner;
 
 /// Who the bot is on GitHub: comments by this login are its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,12 +236,15 @@ impl Repo {
         }
     }
 
-    /// The GitHub user id of a repository's owner; `None` when there is no
-    /// such repository. Cached per repository by the caller.
-    pub async fn repository_owner_id(&self, full_name: &str) -> Result<Option<u64>, ApiError> {
+    /// A repository's owner (user id, and whether it is an organization);
+    /// `None` when there is no such repository. Cached per repository by
+    /// the caller.
+    pub async fn repository_owner(&self, full_name: &str) -> Result<Option<RepoOwner>, ApiError> {
         #[derive(Deserialize)]
         struct Owner {
             id: u64,
+            #[serde(rename = "type", default)]
+            kind: Option<String>,
         }
         #[derive(Deserialize)]
         struct Repository {
@@ -248,7 +252,12 @@ impl Repo {
         }
         let path = format!("/repos/{full_name}");
         match client::call::<Repository>(&self.client, Method::Get, &path, None).await {
-            Ok(r) => Ok(Some(r.owner.id)),
+            Ok(r) => Ok(Some(RepoOwner {
+                id: r.owner.id,
+                // Anything but a plain user (an organization, an unknown
+                // kind) is not a person's own repository.
+                organization: r.owner.kind.as_deref() != Some("User"),
+            })),
             Err(e) if matches!(e.status(), Some(404 | 451)) => Ok(None),
             Err(e) => Err(e),
         }

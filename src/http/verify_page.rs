@@ -224,6 +224,7 @@ async fn record(app: &AppState, hash: &str) -> sqlx::Result<Response> {
             timers: &app.settings.timers,
             index_recover: app.settings.index_recover,
             email_available: true,
+            directory: true,
         },
         AccountCheck::NotLookedUp,
     );

@@ -11,6 +11,7 @@ use crate::config::{Settings, Timers};
 use crate::form::template::Template;
 use crate::form::validate::Rules;
 use crate::github::GitHub;
+use crate::recovery::ownership::RepoOwner;
 use crate::recovery::replies::Replies;
 use crate::recovery::state::Labels;
 use crate::verify::Verifier;
@@ -29,10 +30,10 @@ pub struct Bot {
     pub directory: Option<Directory>,
     /// Email verification, when mail and the account directory are set up.
     pub verifier: Option<Verifier>,
-    /// The GitHub user id of each repository's owner (`None`: no such
+    /// Each repository's owner, id and kind (`None`: no such
     /// repository), for the ownership evidence; bounded, and refreshed
     /// hourly.
-    pub repo_owners: moka::sync::Cache<String, Option<u64>>,
+    pub repo_owners: moka::sync::Cache<String, Option<RepoOwner>>,
     pub max_attempts: i32,
     /// How effects are carried out: for real, or recorded (shadow mode).
     pub executor: Executor,
@@ -134,6 +135,7 @@ impl Bot {
             timers: &self.timers,
             index_recover: self.index_recover,
             email_available: self.verifier.is_some(),
+            directory: self.directory.is_some(),
         }
     }
 

@@ -4,11 +4,11 @@
 //! in it, and a bounded amount of work whatever it holds.
 
 use sqlx::PgConnection;
-use tracing::info;
+use tracing::{info, warn};
 
 use super::JobError;
 use super::effects::{Issue, check_lines, situation_now};
-use super::{intake, proofs, recover, secrets};
+use super::{evidence, intake, proofs, recover, secrets};
 use crate::commands::{Command, ParseError, parse_commands};
 use crate::github::payload::{IssueCommentEvent, IssuesEvent};
 use crate::recovery::effects::{Effect, Reaction};
@@ -18,7 +18,7 @@ use crate::recovery::state::State;
 use crate::recovery::transitions::{self, AccountCheck, Actor, Reply};
 use crate::store::requests::{self, Audit, Request};
 use crate::store::timers as clocks;
-use crate::verify::directory::approval_key;
+use crate::verify::directory::{Account, DirectoryError, approval_key};
 use crate::verify::{Proof, Round};
 
 /// The most commands of one comment that are run; the rest are counted and
@@ -221,7 +221,9 @@ impl<'e> Turn<'e> {
             issue.reply_once(conn, &text).await?;
         }
         if self.changed {
-            issue.sync_tracker(conn, request).await?;
+            // A reopen without evidence for the account named now gathers it.
+            let request = evidence::ensure(issue, conn, request.clone(), None).await?;
+            issue.sync_tracker(conn, &request).await?;
         }
         Ok(())
     }
@@ -351,6 +353,11 @@ async fn round_facts(
     command: &Result<Command, ParseError>,
 ) -> Result<RoundFacts, JobError> {
     let bot = issue.bot;
+    if let (Ok(Command::Approve { .. }), Some(directory), Some(username)) =
+        (command, &bot.directory, &request.username)
+    {
+        return Ok(approve_facts(directory.lookup(username).await));
+    }
     let (Ok(Command::VerifyEmail | Command::VerifyRepo), Some(_), Some(directory), Some(username)) =
         (command, &bot.verifier, &bot.directory, &request.username)
     else {
@@ -372,6 +379,26 @@ async fn round_facts(
         address,
         repositories: account.github_repositories(MAX_ROUND_REPOSITORIES),
     })
+}
+
+/// `/approve` asks the directory again: the account must still be there,
+/// not frozen, with a primary address. An answer it cannot give (unreachable, 5xx,
+/// malformed) refuses the approval, and the admin is told to try again.
+fn approve_facts(answer: Result<Option<Account>, DirectoryError>) -> RoundFacts {
+    let account = match answer {
+        Ok(Some(a)) if a.frozen => AccountCheck::Frozen,
+        Ok(Some(a)) if a.has_primary() => AccountCheck::Found,
+        Ok(Some(_)) => AccountCheck::NoAddress,
+        Ok(None) => AccountCheck::Missing,
+        Err(e) => {
+            warn!(error = %e, "the account directory cannot answer for /approve");
+            AccountCheck::Unavailable
+        }
+    };
+    RoundFacts {
+        account: Some(account),
+        ..RoundFacts::default()
+    }
 }
 
 /// Commands, in order, up to [`MAX_COMMANDS`]; their replies and changes go

@@ -14,7 +14,7 @@ use crate::github::Repo;
 use crate::recovery::effects::{Effect, Reaction, reply_marker};
 use crate::recovery::messages::{self, CheckLine, ProblemLine, StatusView};
 use crate::recovery::moves::Move;
-use crate::recovery::ownership::Evidence;
+use crate::recovery::ownership::{self, Evidence};
 use crate::recovery::state::Flags;
 use crate::recovery::timers;
 use crate::recovery::transitions::{
@@ -66,6 +66,9 @@ pub struct Policy<'a> {
     pub index_recover: bool,
     /// Mail and the account directory are configured.
     pub email_available: bool,
+    /// An account directory is configured: evidence can be gathered, and
+    /// its absence means the waiting period applies.
+    pub directory: bool,
 }
 
 /// The request as the state machine sees it.
@@ -81,15 +84,15 @@ pub fn situation(
             .find(|c| c.name == name && c.status == CheckStatus::Passed)
             .map(|c| c.updated_at)
     };
-    let has_projects = request
-        .ownership
-        .as_ref()
-        .and_then(|v| serde_json::from_value::<Evidence>(v.clone()).ok())
-        .map(|e| !e.rows.is_empty());
+    let projects = ownership::projects(
+        policy.directory,
+        request.ownership.as_ref(),
+        request.username.as_deref(),
+    );
     let waiting_until = timers::waiting_ends(
         passed_at(EMAIL_CHECK),
         passed_at(OWNERSHIP_CHECK).is_some(),
-        has_projects,
+        projects,
         policy.timers,
     );
     Situation {
@@ -107,6 +110,7 @@ pub fn situation(
         waiting_until,
         account_repos: 0,
         index_recover: policy.index_recover,
+        checks_reset: request.username_changed,
     }
 }
 
@@ -294,10 +298,9 @@ impl<'a> Issue<'a> {
         };
         let skeleton = messages::form_skeleton(&self.bot.template);
         let ahead = requests::ahead_of(&mut *conn, request).await?;
-        let ownership: Option<Evidence> = request
-            .ownership
-            .as_ref()
-            .and_then(|v| serde_json::from_value(v.clone()).ok());
+        // Evidence gathered for another username is not shown.
+        let ownership: Option<Evidence> =
+            ownership::current(request.ownership.as_ref(), request.username.as_deref());
         let account = request.account_facts();
         let sightings = request.secret_sightings();
         let mut secrets: Vec<_> = sightings.iter().flat_map(|s| s.kinds.clone()).collect();

@@ -9,14 +9,13 @@ use tracing::info;
 
 use super::JobError;
 use super::bot::Bot;
-use super::effects::{Issue, StoredProblems, refresh_duplicates_of, situation_now, store_outcome};
-use super::secrets;
+use super::effects::{Issue, StoredProblems, refresh_duplicates_of, situation_now};
+use super::{evidence, secrets};
 use crate::github::payload::{self, IssuesEvent};
 use crate::recovery::intake::{self, Decision, Existing, FormReading, Reading, Trigger};
 use crate::recovery::moves::Move;
-use crate::recovery::ownership::{self, Project};
 use crate::recovery::state::State;
-use crate::recovery::transitions::{self, AccountCheck};
+use crate::recovery::transitions::AccountCheck;
 use crate::store::requests::{self, Audit, FormData, NewRequest, Request};
 use crate::verify::directory::Account;
 
@@ -318,10 +317,8 @@ async fn settle(
     } else if applied.username_changed || form.username.is_none() {
         requests::set_account_facts(&mut *conn, request.id, None).await?;
     }
-    // Valid, and no evidence yet for the account named: gather it.
-    if let (Some(account), State::Pending, None) = (account, applied.state, &request.ownership) {
-        request = ownership_evidence(issue, conn, request, account, current.user.id).await?;
-    }
+    // Open and valid, without evidence for the account named now: gather it.
+    request = evidence::ensure(issue, conn, request, account).await?;
     let warning = secrets::in_body(issue, conn, &request, current.body.as_deref()).await?;
     let request = requests::lock(&mut *conn, request.id)
         .await?
@@ -331,70 +328,6 @@ async fn settle(
         issue.reply_once(conn, &warning).await?;
     }
     Ok(())
-}
-
-/// The ownership evidence for admins: each project's repository's owner, by
-/// GitHub user id. When every one is the author's, `project-ownership` is
-/// recorded as passed; with that, or with no projects at all (PyPI's fast
-/// path), the request is on the fast track.
-async fn ownership_evidence(
-    issue: &mut Issue<'_>,
-    conn: &mut PgConnection,
-    request: Request,
-    account: &Account,
-    author_id: u64,
-) -> Result<Request, JobError> {
-    let bot = issue.bot;
-    let mut projects = Vec::with_capacity(account.projects.len());
-    for p in &account.projects {
-        let owner_id = match p.repository_url.as_deref().and_then(ownership::github_repo) {
-            Some(repo) => {
-                let name = repo.full_name().to_lowercase();
-                match bot.repo_owners.get(&name) {
-                    Some(id) => id,
-                    None => {
-                        let id = issue.gh.repository_owner_id(&name).await?;
-                        bot.repo_owners.insert(name, id);
-                        id
-                    }
-                }
-            }
-            None => None,
-        };
-        projects.push(Project {
-            name: p.name.clone(),
-            repository_url: p.repository_url.clone(),
-            owner_id,
-        });
-    }
-    let evidence = ownership::evaluate(author_id, &projects);
-    let audit = Audit {
-        actor_id: None,
-        actor_login: bot.login.clone(),
-        action: "ownership_evidence".to_owned(),
-        delivery_id: Some(issue.delivery_id.to_owned()),
-        details: serde_json::json!({
-            "projects": evidence.rows.len(),
-            "owned": evidence.rows.iter().filter(|r| r.owned).count(),
-            "fasttrack": evidence.fasttrack(),
-        }),
-    };
-    let json = serde_json::to_value(&evidence).unwrap_or_default();
-    requests::set_ownership(&mut *conn, request.id, Some(&json), evidence.fasttrack()).await?;
-    requests::record(&mut *conn, &request, &audit).await?;
-    if evidence.all_owned {
-        let sit = situation_now(conn, bot, &request, AccountCheck::NotLookedUp).await?;
-        let note = format!(
-            "every project's repository belongs to {} (by user id)",
-            request.author_login
-        );
-        let outcome =
-            transitions::check_passed(&sit, "project-ownership", &note, "ownership_proven");
-        store_outcome(&mut *conn, &request, &outcome, &audit).await?;
-    }
-    Ok(requests::lock(&mut *conn, request.id)
-        .await?
-        .unwrap_or(request))
 }
 
 /// Someone closed or reopened the issue by hand (the bot's own closes are
@@ -440,6 +373,8 @@ async fn closed_or_reopened(
     let request = requests::lock(&mut *conn, request.id)
         .await?
         .unwrap_or(request);
+    // A reopen without evidence for the account named now gathers it.
+    let request = evidence::ensure(issue, conn, request, None).await?;
     issue.sync_tracker(conn, &request).await
 }
 

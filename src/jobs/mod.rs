@@ -11,6 +11,7 @@ mod comments;
 mod confirmed;
 mod delivery;
 mod effects;
+mod evidence;
 mod intake;
 pub mod outbox;
 mod proofs;

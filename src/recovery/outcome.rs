@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::commands::{CommandKind, ParseError};
 
-use super::situation::{Awaiting, CheckStatus};
+use super::situation::{AccountCheck, Awaiting, CheckStatus};
 use super::state::State;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +77,12 @@ pub enum Reply {
     RepoRequested,
     /// `/verify-repo` on an account with no project on GitHub.
     NoRepositories,
+    /// `/approve` while the account directory, asked again, cannot answer
+    /// (then: try again later), no longer lists the account, or lists it
+    /// without a primary address.
+    ApproveAccount {
+        account: AccountCheck,
+    },
     /// `/approve` before the waiting period ended.
     WaitingPeriod {
         until: DateTime<Utc>,

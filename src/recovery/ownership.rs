@@ -1,8 +1,12 @@
 //! Ownership evidence: is every project of the account hosted in a
-//! repository of the GitHub user who opened the issue? Judged by GitHub user
-//! id (the repository's `owner.id`), never by the login text alone: a freed
-//! login can be registered again by someone else. Pure: the effects look
-//! each repository's owner up and hand the ids in.
+//! repository of the GitHub user who opened the issue? Judged by what an
+//! attacker cannot take: a repository counts only when GitHub says its
+//! owner's numeric id is the author's id **and** the index recorded that same
+//! id for the project (a trusted publisher's `repository_owner_id`). A live
+//! owner-id match alone proves nothing (a freed login can be registered
+//! again, or taken by an old account's rename, and an old repository
+//! transferred in); an organization's repository never counts by itself.
+//! Pure: the effects look each repository's owner up and hand them in.
 
 use serde::{Deserialize, Serialize};
 
@@ -73,18 +77,58 @@ impl AccountFacts {
     }
 }
 
+/// At most this many distinct repositories are judged per request; the
+/// projects of the others are shown as not judged (never the fast path).
+pub const MAX_JUDGED_REPOSITORIES: usize = 20;
+
+/// Who owns a repository, as GitHub answers `GET /repos/{owner}/{repo}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepoOwner {
+    pub id: u64,
+    /// The owner is an organization (`owner.type`).
+    pub organization: bool,
+}
+
+/// What one project's repository says about the author.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Owned by the author's id, and the index recorded that id for the
+    /// project: it counts.
+    Counts,
+    /// Owned by the author's id today, but the index recorded no such id
+    /// for the project: shown, proves nothing by itself.
+    OwnerOnly,
+    /// Owned by an organization: never counts by itself.
+    Organization,
+    /// Owned by someone else, or not found on GitHub.
+    #[default]
+    NotTheAuthors,
+    /// No GitHub repository named (or on another host).
+    NoRepository,
+    /// Past [`MAX_JUDGED_REPOSITORIES`]: not looked at.
+    NotJudged,
+}
+
 /// One project of the account and what its repository says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Row {
     pub project: String,
     pub repository_url: Option<String>,
+    /// The repository counts as the author's (`verdict` is `Counts`).
     pub owned: bool,
+    #[serde(default)]
+    pub verdict: Verdict,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Evidence {
+    /// The username it was gathered for: evidence for another username
+    /// (or stored without one) is no evidence for the request now.
+    #[serde(default)]
+    pub username: Option<String>,
     pub rows: Vec<Row>,
-    /// Every project's repository belongs to the author (and there is at
+    /// Every project's repository counts as the author's (and there is at
     /// least one project): `project-ownership` passes.
     pub all_owned: bool,
 }
@@ -94,28 +138,154 @@ impl Evidence {
     pub fn fasttrack(&self) -> bool {
         self.rows.is_empty() || self.all_owned
     }
+
+    /// Gathered for the account the request names now.
+    pub fn is_for(&self, username: Option<&str>) -> bool {
+        match (&self.username, username) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            _ => false,
+        }
+    }
+
+    /// Projects past the judging limit, not looked at.
+    pub fn not_judged(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.verdict == Verdict::NotJudged)
+            .count()
+    }
 }
 
-/// A project as the directory lists it, with the GitHub user id of its
-/// repository's owner when the repository was found on GitHub.
+/// The stored evidence, when it was gathered for `username` (`None`:
+/// missing, unreadable, or another account's).
+pub fn current(stored: Option<&serde_json::Value>, username: Option<&str>) -> Option<Evidence> {
+    stored
+        .and_then(|v| serde_json::from_value::<Evidence>(v.clone()).ok())
+        .filter(|e| e.is_for(username))
+}
+
+/// The request entered (or stays in) an open state without evidence for
+/// the account it names now: gather it. Only valid open requests (pending,
+/// awaiting the requester, verified) name an account worth judging.
+pub fn needs_evidence(
+    state: super::state::State,
+    issue_open: bool,
+    stored: Option<&serde_json::Value>,
+    username: Option<&str>,
+) -> bool {
+    use super::state::State;
+    issue_open
+        && username.is_some()
+        && matches!(
+            state,
+            State::Pending | State::AwaitingUser | State::Verified
+        )
+        && current(stored, username).is_none()
+}
+
+/// What the waiting period knows of the account's projects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Projects {
+    /// No account directory: admins check the index by hand and decide.
+    NotKnowable,
+    /// The directory answered an empty `projects` list for this account.
+    None,
+    /// Projects listed, or no evidence for the account named now: the
+    /// waiting period applies (fail closed).
+    ListedOrUnknown,
+}
+
+/// The account's projects as the waiting period sees them.
+pub fn projects(
+    directory: bool,
+    stored: Option<&serde_json::Value>,
+    username: Option<&str>,
+) -> Projects {
+    if !directory {
+        return Projects::NotKnowable;
+    }
+    match current(stored, username) {
+        Some(e) if e.rows.is_empty() => Projects::None,
+        _ => Projects::ListedOrUnknown,
+    }
+}
+
+/// A project as the directory lists it, with its repository's owner when
+/// it was looked up on GitHub.
 #[derive(Debug, Clone)]
 pub struct Project {
     pub name: String,
     pub repository_url: Option<String>,
-    pub owner_id: Option<u64>,
+    /// The owner ids the index recorded for the project (its GitHub
+    /// trusted publishers' `repository_owner_id`).
+    pub recorded_owner_ids: Vec<u64>,
+    pub lookup: Lookup,
 }
 
-pub fn evaluate(author_id: u64, projects: &[Project]) -> Evidence {
+/// What was learnt of a project's repository.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    NoRepository,
+    NotJudged,
+    /// `None`: no such repository on GitHub.
+    Owner(Option<RepoOwner>),
+}
+
+/// Which repositories to look up: the distinct GitHub repositories of the
+/// projects (lower case `owner/name`), in the directory's order, at most
+/// [`MAX_JUDGED_REPOSITORIES`]; `None` for a project past the limit or
+/// without one.
+pub fn to_judge<'a>(urls: impl IntoIterator<Item = Option<&'a str>>) -> Vec<Option<String>> {
+    let mut seen: Vec<String> = Vec::new();
+    urls.into_iter()
+        .map(|url| {
+            let name = url.and_then(github_repo)?.full_name().to_lowercase();
+            if seen.contains(&name) {
+                return Some(name);
+            }
+            (seen.len() < MAX_JUDGED_REPOSITORIES).then(|| {
+                seen.push(name.clone());
+                name
+            })
+        })
+        .collect()
+}
+
+fn verdict(author_id: u64, p: &Project) -> Verdict {
+    match p.lookup {
+        Lookup::NoRepository => Verdict::NoRepository,
+        Lookup::NotJudged => Verdict::NotJudged,
+        Lookup::Owner(Some(o)) if o.organization => Verdict::Organization,
+        Lookup::Owner(Some(o)) if o.id == author_id => {
+            if p.recorded_owner_ids.contains(&author_id) {
+                Verdict::Counts
+            } else {
+                Verdict::OwnerOnly
+            }
+        }
+        Lookup::Owner(_) => Verdict::NotTheAuthors,
+    }
+}
+
+pub fn evaluate(username: &str, author_id: u64, projects: &[Project]) -> Evidence {
     let rows: Vec<Row> = projects
         .iter()
-        .map(|p| Row {
-            project: p.name.clone(),
-            repository_url: p.repository_url.clone(),
-            owned: p.owner_id == Some(author_id),
+        .map(|p| {
+            let verdict = verdict(author_id, p);
+            Row {
+                project: p.name.clone(),
+                repository_url: p.repository_url.clone(),
+                owned: verdict == Verdict::Counts,
+                verdict,
+            }
         })
         .collect();
     let all_owned = !rows.is_empty() && rows.iter().all(|r| r.owned);
-    Evidence { rows, all_owned }
+    Evidence {
+        username: Some(username.to_owned()),
+        rows,
+        all_owned,
+    }
 }
 
 #[cfg(test)]
@@ -155,23 +325,125 @@ mod tests {
         assert_eq!(github_repo("https://github.com/../x"), None);
     }
 
-    #[test]
-    fn ownership_is_judged_by_user_id() {
-        let p = |n: &str, owner: Option<u64>| Project {
+    fn p(n: &str, owner: Option<(u64, bool)>, recorded: &[u64]) -> Project {
+        Project {
             name: n.into(),
             repository_url: Some(format!("https://github.com/alice/{n}")),
-            owner_id: owner,
-        };
-        let e = evaluate(7, &[p("a", Some(7)), p("b", Some(7))]);
+            recorded_owner_ids: recorded.to_vec(),
+            lookup: Lookup::Owner(owner.map(|(id, organization)| RepoOwner { id, organization })),
+        }
+    }
+
+    #[test]
+    fn a_repository_counts_only_by_an_id_the_index_recorded() {
+        let e = evaluate(
+            "alice",
+            7,
+            &[
+                p("a", Some((7, false)), &[7]),
+                p("b", Some((7, false)), &[9, 7]),
+            ],
+        );
         assert!(e.all_owned && e.fasttrack());
-        // The login in the URL is the author's, the owner id is someone else's.
-        let e = evaluate(7, &[p("a", Some(7)), p("b", Some(8))]);
+        assert_eq!(e.rows[0].verdict, Verdict::Counts);
+        // Owned by the author's id today, but the index recorded no such id:
+        // a re-registered login or a transferred repository proves nothing.
+        let e = evaluate(
+            "alice",
+            7,
+            &[
+                p("a", Some((7, false)), &[7]),
+                p("b", Some((7, false)), &[]),
+            ],
+        );
         assert!(!e.all_owned && !e.fasttrack());
-        assert!(!e.rows[1].owned);
+        assert_eq!(e.rows[1].verdict, Verdict::OwnerOnly);
+        // The index recorded the author's id, but someone else owns it now.
+        let e = evaluate("alice", 7, &[p("a", Some((8, false)), &[7])]);
+        assert_eq!(e.rows[0].verdict, Verdict::NotTheAuthors);
+        assert!(!e.fasttrack());
+        // An organization's repository never counts by itself.
+        let e = evaluate("alice", 7, &[p("a", Some((7, true)), &[7])]);
+        assert_eq!(e.rows[0].verdict, Verdict::Organization);
+        assert!(!e.fasttrack());
         // A repository not found on GitHub proves nothing.
-        assert!(!evaluate(7, &[p("a", None)]).all_owned);
+        assert!(!evaluate("alice", 7, &[p("a", None, &[7])]).all_owned);
+        // Not judged: never the fast path.
+        let mut nj = p("a", None, &[7]);
+        nj.lookup = Lookup::NotJudged;
+        let e = evaluate("alice", 7, &[p("b", Some((7, false)), &[7]), nj]);
+        assert!(!e.fasttrack());
+        assert_eq!(e.not_judged(), 1);
         // No projects: the fast path, but no ownership check passes.
-        let none = evaluate(7, &[]);
+        let none = evaluate("alice", 7, &[]);
         assert!(!none.all_owned && none.fasttrack());
+    }
+
+    #[test]
+    fn at_most_twenty_distinct_repositories_are_judged() {
+        let urls: Vec<String> = (0..25)
+            .map(|i| format!("https://github.com/alice/r{}", i % 22))
+            .collect();
+        let mut all: Vec<Option<&str>> = urls.iter().map(|u| Some(u.as_str())).collect();
+        all.push(None);
+        let judged = to_judge(all);
+        assert_eq!(judged.len(), 26);
+        let distinct: std::collections::HashSet<_> = judged.iter().flatten().collect();
+        assert_eq!(distinct.len(), MAX_JUDGED_REPOSITORIES);
+        assert_eq!(judged[20], None, "r20 is the 21st repository");
+        assert_eq!(
+            judged[22],
+            Some("alice/r0".to_owned()),
+            "r0 again: judged once"
+        );
+        assert_eq!(judged[25], None);
+    }
+
+    #[test]
+    fn evidence_is_for_the_username_it_was_gathered_for() {
+        use super::super::state::State;
+        let e = serde_json::to_value(evaluate("Alice", 7, &[])).unwrap();
+        assert!(current(Some(&e), Some("alice")).is_some());
+        assert!(current(Some(&e), Some("bob")).is_none());
+        assert!(current(None, Some("alice")).is_none());
+        // Stored before evidence named its username: no evidence.
+        let old = serde_json::json!({"rows": [], "all_owned": false});
+        assert!(current(Some(&old), Some("alice")).is_none());
+        assert!(needs_evidence(State::Pending, true, Some(&e), Some("bob")));
+        assert!(needs_evidence(
+            State::Verified,
+            true,
+            Some(&old),
+            Some("alice")
+        ));
+        assert!(!needs_evidence(
+            State::Pending,
+            true,
+            Some(&e),
+            Some("alice")
+        ));
+        assert!(!needs_evidence(
+            State::Withdrawn,
+            false,
+            None,
+            Some("alice")
+        ));
+        assert!(!needs_evidence(
+            State::Incomplete,
+            true,
+            None,
+            Some("alice")
+        ));
+        // The waiting period: no evidence for the name now applies it.
+        assert_eq!(projects(true, Some(&e), Some("alice")), Projects::None);
+        assert_eq!(
+            projects(true, Some(&e), Some("bob")),
+            Projects::ListedOrUnknown
+        );
+        assert_eq!(
+            projects(true, None, Some("alice")),
+            Projects::ListedOrUnknown
+        );
+        assert_eq!(projects(false, None, Some("alice")), Projects::NotKnowable);
     }
 }

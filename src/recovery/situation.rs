@@ -96,6 +96,9 @@ pub struct Situation {
     pub account_repos: usize,
     /// `/approve` resets the account through the index before closing.
     pub index_recover: bool,
+    /// The username (or index) changed since the request was last seen by
+    /// an admin: its checks were reset and its rounds ended.
+    pub checks_reset: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +109,11 @@ pub enum AccountCheck {
     /// The account has no verified address to write to.
     NoAddress,
     Found,
+    /// The index froze the account: it is never recovered.
+    Frozen,
+    /// The directory could not answer (unreachable, 5xx, malformed): ask
+    /// again later; never taken as found.
+    Unavailable,
 }
 
 impl Situation {
@@ -128,7 +136,10 @@ impl Situation {
 
     /// The state a closed request returns to when it is reopened (by
     /// `/reopen` or by hand): the one it had, except that a decided request
-    /// is pending again; incomplete whenever the form is invalid.
+    /// is pending again. The form is read as it is now: incomplete whenever
+    /// it is invalid, and an incomplete request whose form was fixed while
+    /// closed is pending. Verified only while every required check still
+    /// passes (a reset of the checks while closed leaves it pending).
     pub fn reopened_state(&self) -> State {
         let back = match self.state {
             s if s.keeps_state_before() => self
@@ -139,9 +150,14 @@ impl Situation {
             s => s,
         };
         // The close revoked every emailed link and token: nothing to wait
-        // for.
+        // for. A reset of the checks voids what the request waited for.
         let back = match (back, self.awaiting) {
             (State::AwaitingUser, Some(Awaiting::Email | Awaiting::Repo)) => State::Pending,
+            (State::AwaitingUser, _) if self.checks_reset => State::Pending,
+            (State::Verified, _) if self.checks_reset || !self.missing_checks().is_empty() => {
+                State::Pending
+            }
+            (State::Incomplete, _) if self.form_valid => State::Pending,
             (s, _) => s,
         };
         self.settle(back)

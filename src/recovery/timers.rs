@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::ownership::Projects;
 use super::state::State;
 
 /// Time that moves by itself (durations like `14d`, `36h`, `90s`).
@@ -105,17 +106,18 @@ pub fn branch_look_due(
 }
 
 /// When `/approve` may go ahead without `--now`: `waiting_period` after the
-/// email check passed, when the account directory listed projects and
-/// their ownership was not proven. No projects is PyPI's fast path; with
-/// no directory (`None`) the bot cannot know, and admins who check the
+/// email check passed, unless ownership was proven or the directory
+/// answered that the account has no projects (PyPI's fast path). No
+/// evidence for the account named now counts as projects (fail closed);
+/// with no directory at all the bot cannot know, and admins who check the
 /// index by hand decide, as SPEC says.
 pub fn waiting_ends(
     email_passed_at: Option<DateTime<Utc>>,
     ownership_passed: bool,
-    has_projects: Option<bool>,
+    projects: Projects,
     t: &Timers,
 ) -> Option<DateTime<Utc>> {
-    if ownership_passed || has_projects != Some(true) || t.waiting_period.is_zero() {
+    if ownership_passed || projects != Projects::ListedOrUnknown || t.waiting_period.is_zero() {
         return None;
     }
     email_passed_at.map(|at| after(at, t.waiting_period))
@@ -214,12 +216,16 @@ mod tests {
     #[test]
     fn the_waiting_period_applies_without_a_proof_of_ownership() {
         assert_eq!(
-            waiting_ends(Some(at(0)), false, Some(true), &t()),
+            waiting_ends(Some(at(0)), false, Projects::ListedOrUnknown, &t()),
             Some(at(1000))
         );
-        assert_eq!(waiting_ends(Some(at(0)), false, None, &t()), None);
-        assert_eq!(waiting_ends(Some(at(0)), true, Some(true), &t()), None);
-        assert_eq!(waiting_ends(Some(at(0)), false, Some(false), &t()), None);
-        assert_eq!(waiting_ends(None, false, Some(true), &t()), None);
+        let ends = |proven, p| waiting_ends(Some(at(0)), proven, p, &t());
+        assert_eq!(ends(false, Projects::NotKnowable), None);
+        assert_eq!(ends(true, Projects::ListedOrUnknown), None);
+        assert_eq!(ends(false, Projects::None), None);
+        assert_eq!(
+            waiting_ends(None, false, Projects::ListedOrUnknown, &t()),
+            None
+        );
     }
 }

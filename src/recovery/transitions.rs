@@ -199,9 +199,12 @@ fn round_refused(ask: &Ask<'_>, command: &'static str) -> Option<Outcome> {
     match sit.account {
         AccountCheck::Found => None,
         AccountCheck::Missing => Some(Outcome::refused("command_refused", Reply::NoSuchAccount)),
-        AccountCheck::NoAddress | AccountCheck::NotLookedUp => {
-            Some(Outcome::refused("command_refused", Reply::NoAddress))
-        }
+        // A round's directory error fails the job, which is retried: an
+        // unavailable directory is not seen here, and never taken as found.
+        AccountCheck::NoAddress
+        | AccountCheck::NotLookedUp
+        | AccountCheck::Unavailable
+        | AccountCheck::Frozen => Some(Outcome::refused("command_refused", Reply::NoAddress)),
     }
 }
 
@@ -305,6 +308,18 @@ fn approve_refused(ask: &Ask<'_>, now: bool) -> Result<bool, Reply> {
     let missing = sit.missing_checks();
     if !missing.is_empty() {
         return Err(Reply::MissingChecks { missing });
+    }
+    // The directory was asked again for this command (when there is one):
+    // a reset goes only to an account it still lists, not frozen, with a
+    // primary address; an answer it could not give refuses (fail closed).
+    if let AccountCheck::Missing
+    | AccountCheck::NoAddress
+    | AccountCheck::Frozen
+    | AccountCheck::Unavailable = sit.account
+    {
+        return Err(Reply::ApproveAccount {
+            account: sit.account,
+        });
     }
     let waiting = sit.waiting_until.filter(|until| *until > sit.now);
     if let (Some(until), false) = (waiting, now) {
@@ -516,6 +531,7 @@ mod tests {
             waiting_until: None,
             account_repos: 1,
             index_recover: false,
+            checks_reset: false,
         }
     }
 
@@ -740,6 +756,58 @@ mod tests {
                 command: "/approve"
             })
         );
+        // The directory, asked again, must still list the account with a
+        // primary address; an answer it could not give refuses.
+        for account in [
+            AccountCheck::Unavailable,
+            AccountCheck::Missing,
+            AccountCheck::NoAddress,
+            AccountCheck::Frozen,
+        ] {
+            let mut s = sit(State::Verified, true, &["email"]);
+            s.account = account;
+            let o = run(&s, &admin(), approve());
+            assert!(!o.ok && o.to.is_none() && o.issue.is_none() && !o.recover);
+            assert_eq!(o.reply, Some(Reply::ApproveAccount { account }));
+        }
+    }
+
+    #[test]
+    fn a_reopen_after_a_reset_of_the_checks_is_pending_and_reads_the_form_now() {
+        // Verified before the close, the checks reset while closed.
+        let reset = Situation {
+            state_before: Some(State::Verified),
+            checks_reset: true,
+            ..sit(State::Withdrawn, false, &[])
+        };
+        assert_eq!(reset.reopened_state(), State::Pending);
+        let o = run(&reset, &admin(), Command::Reopen);
+        assert_eq!(o.to, Some((State::Pending, None)));
+        // A required check no longer passes: not verified either.
+        let unchecked = Situation {
+            state_before: Some(State::Verified),
+            ..sit(State::Withdrawn, false, &[])
+        };
+        assert_eq!(unchecked.reopened_state(), State::Pending);
+        // Waiting for the requester's answer, but the account changed.
+        let asked = Situation {
+            state_before: Some(State::AwaitingUser),
+            checks_reset: true,
+            ..sit(State::Withdrawn, false, &[])
+        };
+        assert_eq!(asked.reopened_state(), State::Pending);
+        // Withdrawn while invalid, fixed while closed: pending.
+        let fixed = Situation {
+            state_before: Some(State::Incomplete),
+            form_valid: true,
+            ..sit(State::Withdrawn, false, &[])
+        };
+        assert_eq!(fixed.reopened_state(), State::Pending);
+        let broken = Situation {
+            form_valid: false,
+            ..fixed.clone()
+        };
+        assert_eq!(broken.reopened_state(), State::Incomplete);
     }
 
     #[test]

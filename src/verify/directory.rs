@@ -31,8 +31,47 @@ impl std::fmt::Debug for Email {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Project {
     pub name: String,
+    /// The first contract's one URL: unverified, it proves nothing by
+    /// itself.
     #[serde(default)]
     pub repository_url: Option<String>,
+    /// The project's trusted publishers, as the index recorded them.
+    #[serde(default)]
+    pub publishers: Vec<Publisher>,
+}
+
+/// A trusted publisher of a project: for `kind` `github`, the repository
+/// and the owner's numeric id the index recorded when it was set up.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Publisher {
+    pub kind: String,
+    #[serde(default)]
+    pub repository: Option<String>,
+    #[serde(default)]
+    pub repository_owner_id: Option<u64>,
+}
+
+impl Project {
+    /// The repository to judge: `repository_url`, else the first GitHub
+    /// publisher's repository.
+    pub fn repository(&self) -> Option<String> {
+        self.repository_url.clone().or_else(|| {
+            self.publishers
+                .iter()
+                .filter(|p| p.kind.eq_ignore_ascii_case("github"))
+                .find_map(|p| p.repository.as_deref())
+                .map(|r| format!("https://github.com/{r}"))
+        })
+    }
+
+    /// The GitHub owner ids the index recorded for the project.
+    pub fn recorded_owner_ids(&self) -> Vec<u64> {
+        self.publishers
+            .iter()
+            .filter(|p| p.kind.eq_ignore_ascii_case("github"))
+            .filter_map(|p| p.repository_owner_id)
+            .collect()
+    }
 }
 
 /// `recovery_codes`: whether the owner made recovery codes, and how many
@@ -50,10 +89,14 @@ pub struct Account {
     pub username: String,
     #[serde(default)]
     pub emails: Vec<Email>,
-    #[serde(default)]
+    /// Required: an answer without it is malformed, never "no projects".
     pub projects: Vec<Project>,
     #[serde(default)]
     pub recovery_codes: Option<RecoveryCodes>,
+    /// The index froze the account: it is never recovered (absent: not
+    /// frozen). Never shown on the tracker.
+    #[serde(default)]
+    pub frozen: bool,
 }
 
 impl std::fmt::Debug for Account {
@@ -78,7 +121,12 @@ impl Account {
             .map(|e| e.address.as_str())
     }
 
-    /// What admins see of the account in the status comment.
+    /// The account still has a primary address (verified or not): a
+    /// password reset has somewhere to go.
+    pub fn has_primary(&self) -> bool {
+        self.emails.iter().any(|e| e.primary)
+    }
+
     /// The distinct GitHub repositories (`owner/name`) of the account's
     /// projects, in the directory's order, at most `max`.
     pub fn github_repositories(&self, max: usize) -> Vec<String> {
@@ -86,8 +134,8 @@ impl Account {
         for repo in self
             .projects
             .iter()
-            .filter_map(|p| p.repository_url.as_deref())
-            .filter_map(crate::recovery::ownership::github_repo)
+            .filter_map(Project::repository)
+            .filter_map(|url| crate::recovery::ownership::github_repo(&url))
         {
             let name = repo.full_name();
             if !seen.iter().any(|s| s.eq_ignore_ascii_case(&name)) {
@@ -335,6 +383,7 @@ mod tests {
             ],
             projects: vec![],
             recovery_codes: None,
+            frozen: false,
         };
         assert_eq!(a.address(), Some("main@x.io"));
         // An unverified primary: no address, even with a verified secondary.
@@ -342,6 +391,21 @@ mod tests {
         assert_eq!(a.address(), None);
         assert!(!format!("{a:?}").contains("x.io"));
         assert!(!format!("{:?}", a.emails[0]).contains("x.io"));
+    }
+
+    #[test]
+    fn the_first_contract_and_publishers_are_read() {
+        let a: Account = serde_json::from_str(
+            r#"{"username": "a", "projects": [
+                {"name": "old", "repository_url": "https://github.com/a/old"},
+                {"name": "new", "publishers": [
+                    {"kind": "github", "repository": "a/new", "repository_owner_id": 12345},
+                    {"kind": "gitlab", "repository": "a/new", "repository_owner_id": 9}]}]}"#,
+        )
+        .unwrap();
+        assert!(a.projects[0].recorded_owner_ids().is_empty());
+        assert_eq!(a.projects[1].recorded_owner_ids(), [12345]);
+        assert!(serde_json::from_str::<Account>(r#"{"username": "a"}"#).is_err());
     }
 
     #[test]
@@ -367,10 +431,17 @@ mod tests {
     #[tokio::test]
     async fn a_json_file_stands_in() {
         let dir = std::env::temp_dir().join(format!("dir-{}", std::process::id()));
-        std::fs::write(&dir, r#"[{"username": "Alice", "emails": [{"address": "a@x.io", "verified": true, "primary": true}]}]"#).unwrap();
+        std::fs::write(&dir, r#"[{"username": "Alice", "emails": [{"address": "a@x.io", "verified": true, "primary": true}], "projects": [{"name": "t", "publishers": [{"kind": "github", "repository": "alice/t", "repository_owner_id": 7}]}]}]"#).unwrap();
         let d = Directory::new(dir.to_str().unwrap(), None).unwrap();
-        assert!(d.lookup("alice").await.unwrap().is_some());
+        let alice = d.lookup("alice").await.unwrap().unwrap();
+        assert_eq!(alice.projects[0].recorded_owner_ids(), [7]);
         assert!(d.lookup("bob").await.unwrap().is_none());
+        // Without `projects` the answer is malformed, never "no projects".
+        std::fs::write(&dir, r#"[{"username": "Alice", "emails": []}]"#).unwrap();
+        assert!(matches!(
+            d.lookup("alice").await,
+            Err(DirectoryError::Malformed(_))
+        ));
         std::fs::remove_file(dir).unwrap();
     }
 }

@@ -39,7 +39,11 @@ pub async fn start(
                 {"address": "old@example.net", "verified": true, "primary": false},
                 {"address": ADDRESS, "verified": true, "primary": true}
             ],
-            "projects": [{"name": "alice-tools", "repository_url": "https://github.com/locked-out/alice-tools"}]
+            // The index recorded the requester's id for the project's
+            // trusted publisher: the repository counts as theirs.
+            "projects": [{"name": "alice-tools", "repository_url": "https://github.com/locked-out/alice-tools",
+                          "publishers": [{"kind": "github", "repository": "locked-out/alice-tools",
+                                          "repository_owner_id": REQUESTER.id}]}]
         })))
         .mount(&directory)
         .await;

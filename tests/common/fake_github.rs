@@ -46,6 +46,8 @@ pub struct IssueModel {
 pub struct RepoModel {
     /// The owner's login and user id (`GET /repos/{owner}/{repo}`).
     pub owner: Option<(String, u64)>,
+    /// The owner is an organization (`owner.type`).
+    pub owner_is_org: bool,
     pub issues: BTreeMap<u64, IssueModel>,
     /// login → role name (`admin`, `maintain`, `write`, `triage`, `read`)
     pub roles: HashMap<String, String>,
@@ -434,6 +436,24 @@ impl FakeGitHub {
             .owner = Some((owner_login.to_owned(), owner_id));
     }
 
+    /// A repository owned by the organization `org_login` / `org_id`.
+    pub fn add_org_repo(&self, full_name: &str, org_login: &str, org_id: u64) {
+        let mut m = self.model();
+        let repo = m.repos.entry(full_name.to_owned()).or_default();
+        repo.owner = Some((org_login.to_owned(), org_id));
+        repo.owner_is_org = true;
+    }
+
+    /// How many `GET /repos/{owner}/{repo}` (the repository itself) the bot
+    /// made.
+    pub fn repository_reads(&self) -> usize {
+        let r = Routes::new();
+        self.requests()
+            .iter()
+            .filter(|q| q.method == "GET" && r.repo.is_match(&q.path))
+            .count()
+    }
+
     /// Someone pushed `branch` at `commit` to the repository.
     pub fn add_branch(&self, full_name: &str, branch: &str, commit: &str) {
         self.model()
@@ -708,9 +728,13 @@ impl Responder {
                         let (owner, owner_id) = repo.owner.clone().unwrap_or_else(|| {
                             (name.split('/').next().unwrap_or("").to_owned(), 1)
                         });
+                        let mut owner = user_json(&owner, owner_id);
+                        if repo.owner_is_org {
+                            owner["type"] = json!("Organization");
+                        }
                         ResponseTemplate::new(200).set_body_json(json!({
                             "id": super::REPO_ID, "full_name": name, "name": name.split('/').nth(1),
-                            "owner": user_json(&owner, owner_id),
+                            "owner": owner,
                         }))
                     }
                     None => not_found(),

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use crate::commands::{self, CommandKind, ParseError};
 use crate::recovery::echo::{self, code, plain};
 use crate::recovery::state::State;
-use crate::recovery::transitions::Reply;
+use crate::recovery::transitions::{AccountCheck, Reply};
 
 use super::words::{quote, utc};
 
@@ -84,6 +84,7 @@ pub fn reply(r: &Reply, requester: &str, actor: &str, computed: Option<&str>) ->
         Reply::RepoRequested => repo_requested(requester),
         Reply::NoRepositories => NO_REPOSITORIES.to_owned(),
         Reply::WaitingPeriod { until } => waiting_period(until),
+        Reply::ApproveAccount { account } => approve_account(*account).to_owned(),
         Reply::ApprovalStarted => APPROVAL_STARTED.to_owned(),
         Reply::CheckConfirmed { check, verified } => check_confirmed(check, *verified),
         Reply::Approved { note, by_index } => approved(computed, note.as_deref(), *by_index),
@@ -182,6 +183,30 @@ fn note_required(check: &str) -> String {
          was checked: `/confirm {check} <note>`. Nothing was changed.",
         check = plain(check)
     )
+}
+
+/// `/approve` refused by what the account directory said when asked again.
+fn approve_account(account: AccountCheck) -> &'static str {
+    match account {
+        AccountCheck::Missing => {
+            "`/approve` cannot be used: the account directory no longer has an account with the \
+             username in this request. Nothing was changed."
+        }
+        AccountCheck::NoAddress => {
+            "`/approve` cannot be used: the account directory lists no primary email address for this \
+             account, so a password reset would reach nobody. Nothing was changed; an admin must look at \
+             this account first."
+        }
+        // Neutral words: that an account is frozen is not published.
+        AccountCheck::Frozen => {
+            "`/approve` cannot be used: an admin must look at this account before it is recovered. \
+             Nothing was changed."
+        }
+        AccountCheck::Unavailable | AccountCheck::NotLookedUp | AccountCheck::Found => {
+            "`/approve` cannot be used right now: the account directory could not be asked whether the \
+             account may still be recovered. Nothing was changed; try `/approve` again later."
+        }
+    }
 }
 
 fn waiting_period(until: &chrono::DateTime<chrono::Utc>) -> String {
@@ -543,6 +568,34 @@ mod tests {
             ("repo_requested", Reply::RepoRequested, None),
             ("no_repositories", Reply::NoRepositories, None),
             ("waiting_period", Reply::WaitingPeriod { until }, None),
+            (
+                "approve_directory_unavailable",
+                Reply::ApproveAccount {
+                    account: AccountCheck::Unavailable,
+                },
+                None,
+            ),
+            (
+                "approve_account_missing",
+                Reply::ApproveAccount {
+                    account: AccountCheck::Missing,
+                },
+                None,
+            ),
+            (
+                "approve_account_held",
+                Reply::ApproveAccount {
+                    account: AccountCheck::Frozen,
+                },
+                None,
+            ),
+            (
+                "approve_no_primary_address",
+                Reply::ApproveAccount {
+                    account: AccountCheck::NoAddress,
+                },
+                None,
+            ),
             ("approval_started", Reply::ApprovalStarted, None),
             (
                 "check_confirmed",

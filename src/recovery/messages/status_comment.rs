@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::recovery::echo::{self, cell, code, plain};
-use crate::recovery::ownership::{AccountFacts, Evidence};
+use crate::recovery::ownership::{AccountFacts, Evidence, MAX_JUDGED_REPOSITORIES, Verdict};
 use crate::recovery::secrets::SecretKind;
 use crate::recovery::state::{Labels, State};
 use crate::recovery::transitions::CheckStatus;
@@ -281,6 +281,78 @@ fn state_title(state: State) -> &'static str {
 /// footer never cut) for an account with thousands of projects.
 const MAX_PROJECT_ROWS: usize = 100;
 
+/// What a project's repository says about the author, in a table cell.
+fn verdict_words(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Counts => "✅ yes",
+        Verdict::OwnerOnly => {
+            "❌ no: owned by the author's id today, but the index recorded no such owner (proves nothing by itself)"
+        }
+        Verdict::Organization => "❌ no: an organization's (never counts by itself)",
+        Verdict::NotTheAuthors | Verdict::NoRepository => "❌ no",
+        Verdict::NotJudged => "⏸ not judged",
+    }
+}
+
+/// The projects, their repositories and what each says about the author.
+fn ownership_table(s: &mut String, v: &StatusView<'_>, e: &Evidence) {
+    let _ = write!(
+        s,
+        "\nThe account's projects and their source repositories. A repository counts as the author's (the \
+         issue's author is {}) only when GitHub's owner id is the author's **and** the index recorded that id \
+         for the project (a trusted publisher).\n\n| project | repository | the author's |\n|---|---|---|\n",
+        code(v.author)
+    );
+    for r in e.rows.iter().take(MAX_PROJECT_ROWS) {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} |",
+            cell(&r.project),
+            r.repository_url
+                .as_deref()
+                .map(cell)
+                .unwrap_or_else(|| "(none)".to_owned()),
+            verdict_words(r.verdict)
+        );
+    }
+    if let Some(more) = e
+        .rows
+        .len()
+        .checked_sub(MAX_PROJECT_ROWS)
+        .filter(|&n| n > 0)
+    {
+        let owned = e.rows[MAX_PROJECT_ROWS..]
+            .iter()
+            .filter(|r| r.owned)
+            .count();
+        let _ = writeln!(
+            s,
+            "| … and {more} more projects | | {owned} of them the author's |"
+        );
+    }
+    let not_judged = e.not_judged();
+    if not_judged > 0 {
+        let _ = write!(
+            s,
+            "\nProjects not judged: {not_judged} (at most {MAX_JUDGED_REPOSITORIES} repositories are looked at \
+             per request), so this is not the fast path.\n"
+        );
+    }
+    if e.all_owned {
+        let _ = write!(
+            s,
+            "\nEvery project's repository belongs to the author: check `project-ownership` recorded as \
+             passed, label {} added.\n",
+            code(&v.labels.fasttrack)
+        );
+    } else {
+        s.push_str(
+            "\nNot every project's repository counts as the author's: ownership needs another check \
+             (`/verify-repo`, or `/confirm project-ownership <note>`), else the waiting period applies.\n",
+        );
+    }
+}
+
 /// The triage facts for admins, folded in the status comment: what the
 /// account directory said, and the ownership evidence.
 fn triage_details(v: &StatusView<'_>) -> String {
@@ -306,51 +378,7 @@ fn triage_details(v: &StatusView<'_>) -> String {
                 code(&v.labels.fasttrack)
             );
         } else {
-            let _ = write!(
-                s,
-                "\nThe account's projects and their source repositories, compared with the issue's author {} \
-                 by GitHub user id.\n\n| project | repository | the author's |\n|---|---|---|\n",
-                code(v.author)
-            );
-            for r in e.rows.iter().take(MAX_PROJECT_ROWS) {
-                let _ = writeln!(
-                    s,
-                    "| {} | {} | {} |",
-                    cell(&r.project),
-                    r.repository_url
-                        .as_deref()
-                        .map(cell)
-                        .unwrap_or_else(|| "(none)".to_owned()),
-                    if r.owned { "✅ yes" } else { "❌ no" }
-                );
-            }
-            if let Some(more) = e
-                .rows
-                .len()
-                .checked_sub(MAX_PROJECT_ROWS)
-                .filter(|&n| n > 0)
-            {
-                let owned = e.rows[MAX_PROJECT_ROWS..]
-                    .iter()
-                    .filter(|r| r.owned)
-                    .count();
-                let _ = writeln!(
-                    s,
-                    "| … and {more} more projects | | {owned} of them the author's |"
-                );
-            }
-            if e.all_owned {
-                let _ = write!(
-                    s,
-                    "\nEvery project's repository belongs to the author: check `project-ownership` recorded as \
-                     passed, label {} added.\n",
-                    code(&v.labels.fasttrack)
-                );
-            } else {
-                s.push_str(
-                    "\nNot every project's repository belongs to the author: ownership needs another check.\n",
-                );
-            }
+            ownership_table(&mut s, v, e);
         }
     }
     s.push_str("\n</details>");
@@ -644,14 +672,17 @@ mod tests {
                     project: "alice-tools".to_owned(),
                     repository_url: Some("https://github.com/alice/alice-tools".to_owned()),
                     owned: true,
+                    verdict: Verdict::Counts,
                 },
                 Row {
                     project: "pipe|name".to_owned(),
                     repository_url: Some("https://github.com/alice/pipe".to_owned()),
                     owned: true,
+                    verdict: Verdict::Counts,
                 },
             ],
             all_owned: true,
+            username: Some("alice".to_owned()),
         };
         let v = StatusView {
             account: Some(&account),
@@ -671,14 +702,48 @@ mod tests {
                     project: "alice-tools".to_owned(),
                     repository_url: Some("https://github.com/alice/alice-tools".to_owned()),
                     owned: true,
+                    verdict: Verdict::Counts,
                 },
                 Row {
                     project: "old-thing".to_owned(),
                     repository_url: None,
                     owned: false,
+                    verdict: Verdict::NoRepository,
                 },
             ],
             all_owned: false,
+            username: Some("alice".to_owned()),
+        };
+        let v = StatusView {
+            ownership: Some(&evidence),
+            ..view(State::Pending, &labels, &[], &required)
+        };
+        assert_snapshot!(status_comment(&v));
+    }
+
+    /// Each verdict in its words; projects past the judging limit are
+    /// said to be no fast path.
+    #[test]
+    fn triage_projects_every_verdict() {
+        let labels = Labels::default();
+        let required = required();
+        let row = |project: &str, verdict| Row {
+            project: project.to_owned(),
+            repository_url: Some(format!("https://github.com/alice/{project}")),
+            owned: verdict == Verdict::Counts,
+            verdict,
+        };
+        let evidence = Evidence {
+            rows: vec![
+                row("counts", Verdict::Counts),
+                row("owner-only", Verdict::OwnerOnly),
+                row("org", Verdict::Organization),
+                row("someone", Verdict::NotTheAuthors),
+                row("elsewhere", Verdict::NoRepository),
+                row("late", Verdict::NotJudged),
+            ],
+            all_owned: false,
+            username: Some("alice".to_owned()),
         };
         let v = StatusView {
             ownership: Some(&evidence),
@@ -699,9 +764,15 @@ mod tests {
                     project: format!("p{i}"),
                     repository_url: Some(format!("https://github.com/alice/p{i}")),
                     owned: i % 2 == 0,
+                    verdict: if i % 2 == 0 {
+                        Verdict::Counts
+                    } else {
+                        Verdict::OwnerOnly
+                    },
                 })
                 .collect(),
             all_owned: false,
+            username: Some("alice".to_owned()),
         };
         let v = StatusView {
             ownership: Some(&evidence),
