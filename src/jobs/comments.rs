@@ -3,6 +3,7 @@
 //! One comment gets at most one reply from the bot, covering every command
 //! in it, and a bounded amount of work whatever it holds.
 
+use chrono::Utc;
 use sqlx::PgConnection;
 use tracing::info;
 
@@ -11,10 +12,12 @@ use super::effects::{Issue, check_lines, situation_now};
 use super::{intake, proofs, recover, secrets};
 use crate::commands::{Command, ParseError, parse_commands};
 use crate::github::payload::{IssueCommentEvent, IssuesEvent};
+use crate::recovery::bound;
 use crate::recovery::effects::{Effect, Reaction};
 use crate::recovery::messages::{self, HistoryLine};
 use crate::recovery::replies::{self, Placeholders};
 use crate::recovery::state::State;
+use crate::recovery::timers::{outsider_may_be_answered, status_look_due};
 use crate::recovery::transitions::{self, AccountCheck, Actor, Reply};
 use crate::store::requests::{self, Audit, Request};
 use crate::store::timers as clocks;
@@ -120,6 +123,8 @@ struct Turn<'e> {
     /// Whether the author is an admin: asked of GitHub at most once per
     /// job, and only when something depends on it.
     admin: Option<bool>,
+    /// Whether the bot answers this comment at all (`may_answer`).
+    answer: Option<bool>,
 }
 
 impl<'e> Turn<'e> {
@@ -137,6 +142,7 @@ impl<'e> Turn<'e> {
             replies: Vec::new(),
             changed: false,
             admin: None,
+            answer: None,
         }
     }
 
@@ -167,6 +173,45 @@ impl<'e> Turn<'e> {
         Ok(known)
     }
 
+    /// Whether the bot answers this comment (a reply, a reaction): always
+    /// when the author is the requester or an admin; anyone else at most
+    /// once per request an hour, kept in PostgreSQL so that restarts and
+    /// replicas agree. Taking the answer is stored at once.
+    async fn may_answer(
+        &mut self,
+        issue: &Issue<'_>,
+        conn: &mut PgConnection,
+        request: &Request,
+    ) -> Result<bool, JobError> {
+        if let Some(known) = self.answer {
+            return Ok(known);
+        }
+        let known = if self.is_requester(request) || self.is_admin(issue).await? {
+            true
+        } else {
+            let user = i64::try_from(self.author().id).unwrap_or(i64::MAX);
+            let last = clocks::outsider_answered_at(&mut *conn, request.id, user).await?;
+            let may = outsider_may_be_answered(last, Utc::now());
+            if may {
+                clocks::mark_outsider_answered(&mut *conn, request.id, user).await?;
+            } else {
+                info!(
+                    request = request.id,
+                    "answered this commenter within the hour: quiet"
+                );
+            }
+            may
+        };
+        self.answer = Some(known);
+        Ok(known)
+    }
+
+    /// Whether the comment was written after the request last changed
+    /// under the admins (`recovery::bound`).
+    fn saw_request(&self, request: &Request) -> bool {
+        bound::saw_request(self.ev.comment.created_at, request.form_changed_at)
+    }
+
     async fn look_for_secrets(
         &mut self,
         issue: &mut Issue<'_>,
@@ -194,7 +239,8 @@ impl<'e> Turn<'e> {
         skipped: usize,
     ) -> Result<(), JobError> {
         self.replies.dedup();
-        if !self.replies.is_empty() || skipped > 0 {
+        let something = !self.replies.is_empty() || skipped > 0;
+        if something && self.may_answer(issue, conn, request).await? {
             let text = messages::combined(&self.replies, skipped);
             issue.reply_once(conn, &text).await?;
         }
@@ -245,7 +291,15 @@ impl<'e> Turn<'e> {
         commands: &[Result<Command, ParseError>],
     ) -> Result<(), JobError> {
         let comment_id = self.ev.comment.id;
-        issue.acknowledge(comment_id).await?;
+        // 👀 unless the author is someone the bot keeps quiet for (when
+        // GitHub cannot say who they are, 👀 and the job is retried).
+        let answer = self.may_answer(issue, conn, request).await;
+        if !matches!(answer, Ok(false)) {
+            issue.acknowledge(comment_id).await?;
+        }
+        if !answer? {
+            return self.finish(issue, conn, request, 0).await;
+        }
         let is_requester = self.is_requester(request);
         let actor = Actor {
             id: self.author().id,
@@ -253,7 +307,18 @@ impl<'e> Turn<'e> {
             is_admin: self.is_admin(issue).await?,
         };
         let (allowed, refused) = transitions::by_permission(commands, &actor, is_requester);
+        let (allowed, stale) = bound::split(allowed, &actor, self.saw_request(request));
         let mut ok = run_commands(issue, conn, request, &actor, &allowed, &mut self).await?;
+        if let Some(outcome) = bound::refusal(&stale) {
+            ok = false;
+            let mut audit = self.audit.clone();
+            audit.details["commands"] = stale.len().into();
+            issue.apply(conn, request, &outcome, &audit).await?;
+            if let Some(reply) = &outcome.reply {
+                let text = messages::reply(reply, &request.author_login, &actor.login, None);
+                self.replies.push(text);
+            }
+        }
         if !refused.is_empty() {
             ok = false;
             let told = refuse(
@@ -281,7 +346,7 @@ impl<'e> Turn<'e> {
 
 /// The answer to commands someone may not run: nothing changes, one audit
 /// row. The requester is told once per request that admins decide; anyone
-/// else is told each time (once per comment).
+/// else each time the bot answers them (`Turn::may_answer`).
 async fn refuse(
     conn: &mut PgConnection,
     request: &Request,
@@ -358,8 +423,9 @@ async fn run_commands(
     turn: &mut Turn<'_>,
 ) -> Result<bool, JobError> {
     if actor.is_admin && !commands.is_empty() {
-        // The admin has seen the username warning, if there was one.
-        if request.username_changed {
+        // The admin has seen the username warning, if there was one and the
+        // comment was written after it.
+        if request.username_changed && turn.saw_request(request) {
             requests::clear_username_warning(&mut *conn, request.id).await?;
             turn.changed = true;
         }
@@ -389,7 +455,9 @@ async fn run_command(
 ) -> Result<bool, JobError> {
     let bot = issue.bot;
     let facts = round_facts(issue, request, command).await?;
+    // However many `/status` lines and comments ask: one look a minute.
     if let Ok(Command::Status) = command
+        && status_look_due(request.repo_checked_at, Utc::now())
         && let Some(found) = proofs::look_for_branch(issue, conn, request).await?
     {
         turn.replies.push(found);

@@ -168,6 +168,11 @@ async fn take_in(
                 &audit,
             )
             .await?;
+            // Admins' commands written before this edit no longer apply.
+            let valid = form.from_form && form.problems.is_empty();
+            if username_changed || r.form_valid() != valid {
+                requests::mark_form_changed(&mut *conn, r.id, current.updated_at).await?;
+            }
             if username_changed {
                 let reset = Audit {
                     action: "checks_reset".to_owned(),

@@ -92,6 +92,7 @@ pub fn reply(r: &Reply, requester: &str, actor: &str, computed: Option<&str>) ->
             format!("Welcome back, @{requester}: the request is reopened and `{state}` again.")
         }
         Reply::ClosedNoResponse => closed_no_response(requester),
+        Reply::RequestChanged { commands } => request_changed(actor, commands),
     };
     echo::fit(text)
 }
@@ -172,6 +173,25 @@ fn note_required(check: &str) -> String {
         "`/confirm {check}` records by hand a check that proves ownership, so it needs a note saying how it \
          was checked: `/confirm {check} <note>`. Nothing was changed.",
         check = plain(check)
+    )
+}
+
+fn request_changed(actor: &str, commands: &[CommandKind]) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for kind in commands {
+        let name = format!("`/{}`", kind.name());
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let names = match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.concat(),
+    };
+    format!(
+        "@{actor}, the request changed after this comment was written (its username, its index or whether \
+         its form is valid), so {names} did not run. Nothing was changed. Please look at the request again \
+         and repeat the command if it still applies."
     )
 }
 
@@ -589,6 +609,13 @@ mod tests {
                 None,
             ),
             ("closed_no_response", Reply::ClosedNoResponse, None),
+            (
+                "request_changed",
+                Reply::RequestChanged {
+                    commands: vec![CommandKind::Approve, CommandKind::VerifyEmail],
+                },
+                None,
+            ),
         ];
         for (name, r, computed) in cases {
             // The one reply whose asker is the requester.
