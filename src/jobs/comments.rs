@@ -8,14 +8,14 @@ use sqlx::PgConnection;
 use tracing::info;
 
 use super::JobError;
-use super::effects::{Issue, check_lines, situation_now};
+use super::effects::{Issue, situation_now};
+use super::reply_text::reply_text;
 use super::{intake, proofs, recover, secrets};
 use crate::commands::{Command, ParseError, parse_commands};
 use crate::github::payload::{IssueCommentEvent, IssuesEvent};
 use crate::recovery::bound;
 use crate::recovery::effects::{Effect, Reaction};
-use crate::recovery::messages::{self, HistoryLine};
-use crate::recovery::replies::{self, Placeholders};
+use crate::recovery::messages;
 use crate::recovery::state::State;
 use crate::recovery::timers::{outsider_may_be_answered, status_look_due};
 use crate::recovery::transitions::{self, AccountCheck, Actor, Reply};
@@ -525,113 +525,4 @@ async fn start_round(
         issue.push(&mut *conn, Effect::Mail { token_id }).await?;
     }
     Ok(())
-}
-
-/// A command's reply, with what some replies compute from the database.
-async fn reply_text(
-    issue: &Issue<'_>,
-    conn: &mut PgConnection,
-    request: &Request,
-    actor: &Actor,
-    reply: &Reply,
-) -> Result<String, JobError> {
-    let computed = match reply {
-        Reply::Approved { .. } => Some(approve_text(conn, issue, request, &actor.login).await?),
-        Reply::Status => Some(status_text(conn, issue, request).await?),
-        Reply::RequesterStatus => Some(messages::requester_status(
-            request.state(),
-            request.awaiting_reason,
-            request.issue_open,
-            requests::ahead_of(&mut *conn, request).await?,
-        )),
-        Reply::Canned { name, .. } => {
-            Some(canned_text(conn, issue, request, name, &actor.login).await?)
-        }
-        _ => None,
-    };
-    Ok(messages::reply(
-        reply,
-        &request.author_login,
-        &actor.login,
-        computed.as_deref(),
-    ))
-}
-
-/// A canned reply's text with its placeholders filled in for this request.
-async fn canned_text(
-    conn: &mut PgConnection,
-    issue: &Issue<'_>,
-    request: &Request,
-    name: &str,
-    admin: &str,
-) -> Result<String, JobError> {
-    let text = issue
-        .bot
-        .replies
-        .get(name)
-        .map(|r| r.text.as_str())
-        .unwrap_or("");
-    filled_in(conn, issue, request, text, admin).await
-}
-
-/// What `/approve` tells the requester (`approve_message`), filled in.
-pub(super) async fn approve_text(
-    conn: &mut PgConnection,
-    issue: &Issue<'_>,
-    request: &Request,
-    admin: &str,
-) -> Result<String, JobError> {
-    filled_in(conn, issue, request, &issue.bot.approve_message, admin).await
-}
-
-/// `text` with its placeholders filled in for this request.
-async fn filled_in(
-    conn: &mut PgConnection,
-    issue: &Issue<'_>,
-    request: &Request,
-    text: &str,
-    admin: &str,
-) -> Result<String, JobError> {
-    let bot = issue.bot;
-    let duplicate_of = match request.duplicate_of {
-        Some(id) => requests::issue_number_of(&mut *conn, id).await?,
-        None => None,
-    };
-    Ok(replies::render(
-        text,
-        &Placeholders {
-            requester: &request.author_login,
-            admin,
-            username: request.username.as_deref(),
-            issue: request.issue_number,
-            duplicate_of,
-            index: &bot.index_name,
-            contact: &bot.support_contact,
-        },
-    ))
-}
-
-async fn status_text(
-    conn: &mut PgConnection,
-    issue: &Issue<'_>,
-    request: &Request,
-) -> Result<String, JobError> {
-    let checks = check_lines(conn, request.id).await?;
-    let history: Vec<HistoryLine> = requests::history(&mut *conn, request.id)
-        .await?
-        .into_iter()
-        .map(|h| HistoryLine {
-            when: messages::utc(&h.created_at),
-            actor: h.actor_login,
-            action: h.action,
-            from: h.from_state,
-            to: h.to_state,
-        })
-        .collect();
-    Ok(messages::status_reply(
-        request.state(),
-        &checks,
-        &issue.bot.required_checks,
-        &history,
-    ))
 }

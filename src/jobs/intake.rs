@@ -12,6 +12,7 @@ use super::bot::Bot;
 use super::effects::{Issue, StoredProblems, refresh_duplicates_of, situation_now, store_outcome};
 use super::secrets;
 use crate::github::payload::{self, IssuesEvent};
+use crate::recovery::bound;
 use crate::recovery::intake::{self, Decision, Existing, FormReading, Reading, Trigger};
 use crate::recovery::ownership::{self, Project};
 use crate::recovery::state::State;
@@ -170,7 +171,7 @@ async fn take_in(
             .await?;
             // Admins' commands written before this edit no longer apply.
             let valid = form.from_form && form.problems.is_empty();
-            if username_changed || r.form_valid() != valid {
+            if bound::edit_binds(username_changed, r.form_valid(), valid) {
                 requests::mark_form_changed(&mut *conn, r.id, current.updated_at).await?;
             }
             if username_changed {

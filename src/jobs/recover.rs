@@ -155,7 +155,7 @@ async fn done(
     audit.details["index_answer"] = serde_json::json!(200);
     audit.details["idempotency_key"] = serde_json::json!(idempotency_key);
     issue.apply(conn, request, &decided, &audit).await?;
-    let text = super::comments::approve_text(conn, issue, request, &admin.login).await?;
+    let text = super::reply_text::approve_text(conn, issue, request, &admin.login).await?;
     let note = match &decided.reply {
         Some(r) => messages::reply(r, &request.author_login, &admin.login, Some(&text)),
         None => text,

@@ -22,6 +22,13 @@ pub fn saw_request(written: Option<DateTime<Utc>>, changed: Option<DateTime<Utc>
     }
 }
 
+/// Whether an edit changed what admins decide on: the username (or the
+/// index), or whether the form is valid. Such an edit's `updated_at` binds
+/// every admin's command written before it.
+pub fn edit_binds(username_changed: bool, valid_before: bool, valid_now: bool) -> bool {
+    username_changed || valid_before != valid_now
+}
+
 /// Whether the command acts on what the admin saw: every admin's command
 /// but `/status` and `/help` (and the requester's own `/withdraw`). A line
 /// that does not parse changes nothing.
@@ -78,6 +85,15 @@ mod tests {
         assert!(!saw_request(at(0), at(0)), "the same second is not after");
         assert!(!saw_request(at(0), at(1)));
         assert!(!saw_request(None, at(0)));
+    }
+
+    #[test]
+    fn a_new_username_or_a_change_of_validity_binds_earlier_commands() {
+        assert!(edit_binds(true, true, true));
+        assert!(edit_binds(false, true, false));
+        assert!(edit_binds(false, false, true));
+        assert!(!edit_binds(false, true, true));
+        assert!(!edit_binds(false, false, false));
     }
 
     #[test]
