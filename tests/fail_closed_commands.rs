@@ -6,11 +6,13 @@ mod common;
 
 use std::time::Duration;
 
-use common::email::{BOB_ADDRESS, Env, start};
+use common::email::{BOB_ADDRESS, Env, recover_keys, start};
 use common::*;
 use http::StatusCode;
 use serde_json::Value;
 use sqlx::PgPool;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
 
 const PUBLIC: &str = "https://recovery.example.org";
 
@@ -215,6 +217,71 @@ async fn a_revived_job_does_not_replay_a_command_on_a_changed_request(pool: PgPo
     assert_eq!(bot.reactions(1, c), ["eyes", "confused"]);
     assert_eq!(audit_count(&pool, "approve").await, 0);
     assert_eq!(audit_count(&pool, "command_stale").await, 1);
+}
+
+/// With `index_recover`, an approval's reset job dies (the index answers
+/// 500); meanwhile the username goes to `bob` and back to `alice` and a new
+/// look records `email` again. Before: the revived reset saw the same
+/// username and passed checks, and reset the account on the strength of an
+/// approval given before the swap.
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn a_revived_reset_does_not_replay_an_approval_on_a_changed_request(pool: PgPool) {
+    let env = start(pool.clone(), PUBLIC, |s| s.index_recover = true).await;
+    let down = Mock::given(method("POST"))
+        .and(path("/alice/recover"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(serde_json::json!({})))
+        .mount_as_scoped(&env.directory)
+        .await;
+    let bot = &env.bot;
+    bot.pending_request(1).await;
+    bot.comment(1, ADMIN, "/confirm email checked by phone")
+        .await;
+    bot.new_reply(1);
+    bot.expect_dead(1);
+    bot.comment(1, OTHER_ADMIN, "/approve").await;
+    bot.eventually("the reset to die", || async {
+        count(&pool, "SELECT count(*) FROM jobs WHERE status = 'dead'").await == 1
+    })
+    .await;
+    let dead: i64 = sqlx::query_scalar("SELECT id FROM jobs WHERE status = 'dead'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let asked = recover_keys(&env.directory, "alice").await.len();
+    assert!(asked >= 1);
+    bot.new_replies(1);
+    drop(down);
+    Mock::given(method("POST"))
+        .and(path("/alice/recover"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({})))
+        .mount(&env.directory)
+        .await;
+
+    a_moment_later().await;
+    bot.edit(1, REQUESTER, &form_body("bob", "Lost my phone."))
+        .await;
+    bot.edit(1, REQUESTER, &form_body("alice", "Lost my phone."))
+        .await;
+    bot.comment(1, ADMIN, "/confirm email checked by phone again")
+        .await;
+    bot.new_replies(1);
+    assert_eq!(bot.state(1).await, "verified");
+
+    let mut conn = pool.acquire().await.unwrap();
+    assert!(
+        recovery_bot::store::jobs::retry(&mut conn, dead)
+            .await
+            .unwrap()
+    );
+    bot.drain().await;
+    assert_eq!(
+        recover_keys(&env.directory, "alice").await.len(),
+        asked,
+        "the index was asked again"
+    );
+    assert_eq!(bot.state(1).await, "verified");
+    assert_eq!(bot.github.issue(REPO, 1).state, "open");
+    bot.assert_reply(1, "was not carried out");
 }
 
 /// `/confirm project-ownership` without a note is refused like `/confirm

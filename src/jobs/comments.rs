@@ -487,7 +487,16 @@ async fn run_command(
         && let Ok(approve) = command
     {
         let key = approval_key(request.repository_id, turn.ev.comment.id, index);
-        recover::enqueue(&mut *conn, request, actor, approve, key, bot.max_attempts).await?;
+        let bound_to = (key, turn.ev.comment.created_at);
+        recover::enqueue(
+            &mut *conn,
+            request,
+            actor,
+            approve,
+            bound_to,
+            bot.max_attempts,
+        )
+        .await?;
     }
     if let Some(reply) = &outcome.reply {
         let text = reply_text(issue, conn, request, actor, reply).await?;
