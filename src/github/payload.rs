@@ -68,6 +68,10 @@ pub struct Comment {
     #[serde(default)]
     pub body: Option<String>,
     pub user: User,
+    /// When the comment was written: an admin's command is bound to the
+    /// request as it was then.
+    #[serde(default)]
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// An `issues` delivery.

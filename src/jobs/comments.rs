@@ -3,18 +3,21 @@
 //! One comment gets at most one reply from the bot, covering every command
 //! in it, and a bounded amount of work whatever it holds.
 
+use chrono::Utc;
 use sqlx::PgConnection;
 use tracing::{info, warn};
 
 use super::JobError;
-use super::effects::{Issue, check_lines, situation_now};
+use super::effects::{Issue, situation_now};
+use super::reply_text::reply_text;
 use super::{evidence, intake, proofs, recover, secrets};
 use crate::commands::{Command, ParseError, parse_commands};
 use crate::github::payload::{IssueCommentEvent, IssuesEvent};
+use crate::recovery::bound;
 use crate::recovery::effects::{Effect, Reaction};
-use crate::recovery::messages::{self, HistoryLine};
-use crate::recovery::replies::{self, Placeholders};
+use crate::recovery::messages;
 use crate::recovery::state::State;
+use crate::recovery::timers::{outsider_may_be_answered, status_look_due};
 use crate::recovery::transitions::{self, AccountCheck, Actor, Reply};
 use crate::store::requests::{self, Audit, Request};
 use crate::store::timers as clocks;
@@ -120,6 +123,8 @@ struct Turn<'e> {
     /// Whether the author is an admin: asked of GitHub at most once per
     /// job, and only when something depends on it.
     admin: Option<Standing>,
+    /// Whether the bot answers this comment at all (`may_answer`).
+    answer: Option<bool>,
 }
 
 /// Whether a comment's author is an admin, as far as the bot could tell.
@@ -147,6 +152,7 @@ impl<'e> Turn<'e> {
             replies: Vec::new(),
             changed: false,
             admin: None,
+            answer: None,
         }
     }
 
@@ -189,6 +195,48 @@ impl<'e> Turn<'e> {
         Ok(known)
     }
 
+    /// Whether the bot answers this comment (a reply, a reaction): always
+    /// when the author is the requester or an admin (or could not be
+    /// checked, to be told so); anyone else at most
+    /// once per request an hour, kept in PostgreSQL so that restarts and
+    /// replicas agree. Taking the answer is stored at once.
+    async fn may_answer(
+        &mut self,
+        issue: &Issue<'_>,
+        conn: &mut PgConnection,
+        request: &Request,
+    ) -> Result<bool, JobError> {
+        if let Some(known) = self.answer {
+            return Ok(known);
+        }
+        // Whoever could not be checked is told so (never taken for an admin).
+        let known =
+            if self.is_requester(request) || self.standing(issue).await? != Standing::NotAdmin {
+                true
+            } else {
+                let user = i64::try_from(self.author().id).unwrap_or(i64::MAX);
+                let last = clocks::outsider_answered_at(&mut *conn, request.id, user).await?;
+                let may = outsider_may_be_answered(last, Utc::now());
+                if may {
+                    clocks::mark_outsider_answered(&mut *conn, request.id, user).await?;
+                } else {
+                    info!(
+                        request = request.id,
+                        "answered this commenter within the hour: quiet"
+                    );
+                }
+                may
+            };
+        self.answer = Some(known);
+        Ok(known)
+    }
+
+    /// Whether the comment was written after the request last changed
+    /// under the admins (`recovery::bound`).
+    fn saw_request(&self, request: &Request) -> bool {
+        bound::saw_request(self.ev.comment.created_at, request.form_changed_at)
+    }
+
     async fn look_for_secrets(
         &mut self,
         issue: &mut Issue<'_>,
@@ -216,7 +264,8 @@ impl<'e> Turn<'e> {
         skipped: usize,
     ) -> Result<(), JobError> {
         self.replies.dedup();
-        if !self.replies.is_empty() || skipped > 0 {
+        let something = !self.replies.is_empty() || skipped > 0;
+        if something && self.may_answer(issue, conn, request).await? {
             let text = messages::combined(&self.replies, skipped);
             issue.reply_once(conn, &text).await?;
         }
@@ -269,7 +318,15 @@ impl<'e> Turn<'e> {
         commands: &[Result<Command, ParseError>],
     ) -> Result<(), JobError> {
         let comment_id = self.ev.comment.id;
-        issue.acknowledge(conn, comment_id).await?;
+        // 👀 unless the author is someone the bot keeps quiet for (when
+        // GitHub cannot say who they are, 👀 and the job is retried).
+        let answer = self.may_answer(issue, conn, request).await;
+        if !matches!(answer, Ok(false)) {
+            issue.acknowledge(conn, comment_id).await?;
+        }
+        if !answer? {
+            return self.finish(issue, conn, request, 0).await;
+        }
         let is_requester = self.is_requester(request);
         let standing = self.standing(issue).await?;
         let actor = Actor {
@@ -278,7 +335,18 @@ impl<'e> Turn<'e> {
             is_admin: standing == Standing::Admin,
         };
         let (allowed, refused) = transitions::by_permission(commands, &actor, is_requester);
+        let (allowed, stale) = bound::split(allowed, &actor, self.saw_request(request));
         let mut ok = run_commands(issue, conn, request, &actor, &allowed, &mut self).await?;
+        if let Some(outcome) = bound::refusal(&stale) {
+            ok = false;
+            let mut audit = self.audit.clone();
+            audit.details["commands"] = stale.len().into();
+            issue.apply(conn, request, &outcome, &audit).await?;
+            if let Some(reply) = &outcome.reply {
+                let text = messages::reply(reply, &request.author_login, &actor.login, None);
+                self.replies.push(text);
+            }
+        }
         if !refused.is_empty() {
             ok = false;
             let told = refuse(
@@ -307,8 +375,8 @@ impl<'e> Turn<'e> {
 
 /// The answer to commands someone may not run: nothing changes, one audit
 /// row. The requester is told once per request that admins decide; anyone
-/// else is told each time (once per comment), and whoever could not be
-/// checked that the bot could not check permission.
+/// else each time the bot answers them (`Turn::may_answer`), and whoever
+/// could not be checked that the bot could not check permission.
 async fn refuse(
     conn: &mut PgConnection,
     request: &Request,
@@ -412,8 +480,9 @@ async fn run_commands(
     turn: &mut Turn<'_>,
 ) -> Result<bool, JobError> {
     if actor.is_admin && !commands.is_empty() {
-        // The admin has seen the username warning, if there was one.
-        if request.username_changed {
+        // The admin has seen the username warning, if there was one and the
+        // comment was written after it.
+        if request.username_changed && turn.saw_request(request) {
             requests::clear_username_warning(&mut *conn, request.id).await?;
             turn.changed = true;
         }
@@ -443,7 +512,9 @@ async fn run_command(
 ) -> Result<bool, JobError> {
     let bot = issue.bot;
     let facts = round_facts(issue, request, command).await?;
+    // However many `/status` lines and comments ask: one look a minute.
     if let Ok(Command::Status) = command
+        && status_look_due(request.repo_checked_at, Utc::now())
         && let Some(found) = proofs::look_for_branch(issue, conn, request).await?
     {
         turn.replies.push(found);
@@ -473,7 +544,16 @@ async fn run_command(
         && let Ok(approve) = command
     {
         let key = approval_key(request.repository_id, turn.ev.comment.id, index);
-        recover::enqueue(&mut *conn, request, actor, approve, key, bot.max_attempts).await?;
+        let bound_to = (key, turn.ev.comment.created_at);
+        recover::enqueue(
+            &mut *conn,
+            request,
+            actor,
+            approve,
+            bound_to,
+            bot.max_attempts,
+        )
+        .await?;
     }
     if let Some(reply) = &outcome.reply {
         let text = reply_text(issue, conn, request, actor, reply).await?;
@@ -511,113 +591,4 @@ async fn start_round(
         issue.push(&mut *conn, Effect::Mail { token_id }).await?;
     }
     Ok(())
-}
-
-/// A command's reply, with what some replies compute from the database.
-async fn reply_text(
-    issue: &Issue<'_>,
-    conn: &mut PgConnection,
-    request: &Request,
-    actor: &Actor,
-    reply: &Reply,
-) -> Result<String, JobError> {
-    let computed = match reply {
-        Reply::Approved { .. } => Some(approve_text(conn, issue, request, &actor.login).await?),
-        Reply::Status => Some(status_text(conn, issue, request).await?),
-        Reply::RequesterStatus => Some(messages::requester_status(
-            request.state(),
-            request.awaiting_reason,
-            request.issue_open,
-            requests::ahead_of(&mut *conn, request).await?,
-        )),
-        Reply::Canned { name, .. } => {
-            Some(canned_text(conn, issue, request, name, &actor.login).await?)
-        }
-        _ => None,
-    };
-    Ok(messages::reply(
-        reply,
-        &request.author_login,
-        &actor.login,
-        computed.as_deref(),
-    ))
-}
-
-/// A canned reply's text with its placeholders filled in for this request.
-async fn canned_text(
-    conn: &mut PgConnection,
-    issue: &Issue<'_>,
-    request: &Request,
-    name: &str,
-    admin: &str,
-) -> Result<String, JobError> {
-    let text = issue
-        .bot
-        .replies
-        .get(name)
-        .map(|r| r.text.as_str())
-        .unwrap_or("");
-    filled_in(conn, issue, request, text, admin).await
-}
-
-/// What `/approve` tells the requester (`approve_message`), filled in.
-pub(super) async fn approve_text(
-    conn: &mut PgConnection,
-    issue: &Issue<'_>,
-    request: &Request,
-    admin: &str,
-) -> Result<String, JobError> {
-    filled_in(conn, issue, request, &issue.bot.approve_message, admin).await
-}
-
-/// `text` with its placeholders filled in for this request.
-async fn filled_in(
-    conn: &mut PgConnection,
-    issue: &Issue<'_>,
-    request: &Request,
-    text: &str,
-    admin: &str,
-) -> Result<String, JobError> {
-    let bot = issue.bot;
-    let duplicate_of = match request.duplicate_of {
-        Some(id) => requests::issue_number_of(&mut *conn, id).await?,
-        None => None,
-    };
-    Ok(replies::render(
-        text,
-        &Placeholders {
-            requester: &request.author_login,
-            admin,
-            username: request.username.as_deref(),
-            issue: request.issue_number,
-            duplicate_of,
-            index: &bot.index_name,
-            contact: &bot.support_contact,
-        },
-    ))
-}
-
-async fn status_text(
-    conn: &mut PgConnection,
-    issue: &Issue<'_>,
-    request: &Request,
-) -> Result<String, JobError> {
-    let checks = check_lines(conn, request.id).await?;
-    let history: Vec<HistoryLine> = requests::history(&mut *conn, request.id)
-        .await?
-        .into_iter()
-        .map(|h| HistoryLine {
-            when: messages::utc(&h.created_at),
-            actor: h.actor_login,
-            action: h.action,
-            from: h.from_state,
-            to: h.to_state,
-        })
-        .collect();
-    Ok(messages::status_reply(
-        request.state(),
-        &checks,
-        &issue.bot.required_checks,
-        &history,
-    ))
 }

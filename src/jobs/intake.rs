@@ -12,6 +12,7 @@ use super::bot::Bot;
 use super::effects::{Issue, StoredProblems, refresh_duplicates_of, situation_now};
 use super::{evidence, secrets};
 use crate::github::payload::{self, IssuesEvent};
+use crate::recovery::bound;
 use crate::recovery::intake::{self, Decision, Existing, FormReading, Reading, Trigger};
 use crate::recovery::moves::Move;
 use crate::recovery::state::State;
@@ -160,6 +161,11 @@ async fn take_in(
             let username_changed = applied.username_changed;
             let to = Move::form_read(r.before(), applied.state, r.issue_open, username_changed);
             requests::update_form(&mut *conn, r, &data, &to, username_changed, &audit).await?;
+            // Admins' commands written before this edit no longer apply.
+            let valid = form.from_form && form.problems.is_empty();
+            if bound::edit_binds(username_changed, r.form_valid(), valid) {
+                requests::mark_form_changed(&mut *conn, r.id, current.updated_at).await?;
+            }
             if username_changed {
                 let reset = Audit {
                     action: "checks_reset".to_owned(),

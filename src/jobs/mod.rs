@@ -17,6 +17,7 @@ pub mod outbox;
 mod proofs;
 mod recover;
 mod refresh;
+mod reply_text;
 mod secrets;
 pub mod sweep;
 pub mod timers;

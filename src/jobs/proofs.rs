@@ -41,7 +41,7 @@ pub async fn look_for_branch(
     if !same_account || !waiting {
         return Ok(None);
     }
-    timers::mark_repo_checked(&mut *conn, request.id).await?;
+    request.repo_checked_at = Some(timers::mark_repo_checked(&mut *conn, request.id).await?);
     let mut found = None;
     for repository in token.repositories() {
         if let Some(commit) = issue.gh.branch_commit(&repository, branch).await? {

@@ -5,27 +5,28 @@
 //! done before the account is. A failure is retried as a job and told to
 //! admins once; a refusal (4xx) is told and leaves the issue open.
 
+use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use tracing::{info, warn};
 
 use super::effects::Issue;
 use super::{Job, JobError, bot::Bot, outbox};
 use crate::commands::Command;
-use crate::recovery::messages;
 use crate::recovery::transitions::{self, AccountCheck, Actor, Reply};
+use crate::recovery::{bound, messages};
 use crate::store::jobs::{self, IssueKey};
 use crate::store::requests::{self, Audit, Request};
 use crate::store::tasks::{RecoverAccount, Task};
 use crate::verify::directory::{DirectoryError, Recovered};
 
-/// Queues the reset an admin's `/approve` asked for, bound to the username
-/// approved, in the issue's order.
+/// Queues the reset an admin's `/approve` (written at `written_at`) asked
+/// for, bound to the username approved, in the issue's order.
 pub async fn enqueue(
     conn: &mut PgConnection,
     request: &Request,
     admin: &Actor,
     approve: &Command,
-    idempotency_key: String,
+    (idempotency_key, written_at): (String, Option<DateTime<Utc>>),
     max_attempts: i32,
 ) -> sqlx::Result<i64> {
     let (Command::Approve { note, now }, Some(username)) = (approve, &request.username) else {
@@ -39,6 +40,7 @@ pub async fn enqueue(
         note: note.clone(),
         now: *now,
         idempotency_key: Some(idempotency_key),
+        written_at,
     });
     let key = IssueKey::new(request.repository_id, request.issue_number);
     jobs::enqueue(conn, &task.job(Some(key), max_attempts)).await
@@ -73,16 +75,17 @@ pub async fn handle(
         delivery_id: Some(key.clone()),
         details: serde_json::json!({ "job_id": job.id }),
     };
-    // The approval holds only for the account that was approved, and only
-    // while the request may still be approved (the issue may have moved on
-    // since the command).
+    // The approval holds only for the account that was approved, only while
+    // the request is as the admin saw it, and only while it may still be
+    // approved (the issue may have moved on since the command).
     let sit = super::effects::situation_now(conn, bot, &request, AccountCheck::NotLookedUp).await?;
     let same_account = request
         .username
         .as_deref()
         .is_some_and(|u| u.eq_ignore_ascii_case(&username));
     let decided = transitions::recovered(&sit, &admin, &approve);
-    if !same_account || !matches!(decided.reply, Some(Reply::Approved { .. })) {
+    let saw = bound::saw_request(task.written_at, request.form_changed_at);
+    if !same_account || !saw || !matches!(decided.reply, Some(Reply::Approved { .. })) {
         return abandon(&issue, conn, &mut request, decided, &audit, &admin).await;
     }
     // Unique to this approval (its comment and place in it), the same on
@@ -155,7 +158,7 @@ async fn done(
     audit.details["index_answer"] = serde_json::json!(200);
     audit.details["idempotency_key"] = serde_json::json!(idempotency_key);
     issue.apply(conn, request, &decided, &audit).await?;
-    let text = super::comments::approve_text(conn, issue, request, &admin.login).await?;
+    let text = super::reply_text::approve_text(conn, issue, request, &admin.login).await?;
     let note = match &decided.reply {
         Some(r) => messages::reply(r, &request.author_login, &admin.login, Some(&text)),
         None => text,

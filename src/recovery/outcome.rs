@@ -111,6 +111,11 @@ pub enum Reply {
     },
     /// Closed after the reminder went unanswered.
     ClosedNoResponse,
+    /// An admin's commands written before the username, the index or the
+    /// form's validity last changed (`recovery::bound`): none was run.
+    RequestChanged {
+        commands: Vec<CommandKind>,
+    },
 }
 
 /// The decision for one command or event.

@@ -163,6 +163,13 @@ impl Situation {
         self.settle(back)
     }
 
+    /// Whether `/confirm <check>` must say how it was checked: the checks
+    /// that prove the account is the requester's (`email`,
+    /// `project-ownership`) and every required one.
+    pub fn note_required(&self, check: &str) -> bool {
+        check == EMAIL_CHECK || check == OWNERSHIP_CHECK || self.required.iter().any(|r| r == check)
+    }
+
     pub fn missing_checks(&self) -> Vec<String> {
         self.required
             .iter()

@@ -105,6 +105,26 @@ pub fn branch_look_due(
     after(since, interval) <= now
 }
 
+/// `/status` looks for a `/verify-repo` branch at most this often per
+/// request, however many `/status` lines and comments ask.
+pub const STATUS_LOOK_EVERY: Duration = Duration::from_secs(60);
+
+/// Whether `/status` may look for the branch now: no look in the last
+/// [`STATUS_LOOK_EVERY`] (by `/status` or the periodic look-up).
+pub fn status_look_due(last_look: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    last_look.is_none_or(|l| after(l, STATUS_LOOK_EVERY) <= now)
+}
+
+/// Someone who is neither an admin nor the requester is answered (a reply,
+/// a reaction) at most once per request in this long.
+pub const OUTSIDER_QUIET: Duration = Duration::from_secs(3600);
+
+/// Whether the bot may answer such a commenter now, given when it last did
+/// on this request.
+pub fn outsider_may_be_answered(last_answer: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    last_answer.is_none_or(|l| after(l, OUTSIDER_QUIET) <= now)
+}
+
 /// When `/approve` may go ahead without `--now`: `waiting_period` after the
 /// email check passed, unless ownership was proven or the directory
 /// answered that the account has no projects (PyPI's fast path). No
@@ -211,6 +231,16 @@ mod tests {
         assert!(branch_look_due(at(0), Some(at(3600)), hour, at(7200)));
         // A look before the newest mail counts from the mail.
         assert!(!branch_look_due(at(5000), Some(at(10)), hour, at(8000)));
+    }
+
+    #[test]
+    fn status_looks_once_a_minute_and_outsiders_are_answered_once_an_hour() {
+        assert!(status_look_due(None, at(0)));
+        assert!(!status_look_due(Some(at(0)), at(59)));
+        assert!(status_look_due(Some(at(0)), at(60)));
+        assert!(outsider_may_be_answered(None, at(0)));
+        assert!(!outsider_may_be_answered(Some(at(0)), at(3599)));
+        assert!(outsider_may_be_answered(Some(at(0)), at(3600)));
     }
 
     #[test]

@@ -259,8 +259,7 @@ fn confirm(ask: &Ask<'_>, check: &str, note: &Option<String>) -> Outcome {
     if ask.own {
         return ask.own_request("/confirm");
     }
-    let needs_note = check == EMAIL_CHECK || sit.required.iter().any(|r| r == check);
-    if needs_note && note.is_none() {
+    if sit.note_required(check) && note.is_none() {
         return Outcome::refused(
             "command_refused",
             Reply::NoteRequired {
@@ -980,9 +979,19 @@ mod tests {
             })
         );
         assert!(!o.ok && o.check.is_none());
+        // project-ownership needs one whether or not it is required.
+        assert_eq!(s.required, ["email"]);
+        let o = run(&s, &admin(), bare("project-ownership"));
+        assert_eq!(
+            o.reply,
+            Some(Reply::NoteRequired {
+                check: "project-ownership".into()
+            })
+        );
+        assert!(!o.ok && o.check.is_none());
         let mut s2 = s.clone();
-        s2.required = vec!["project-ownership".into()];
-        assert!(!run(&s2, &admin(), bare("project-ownership")).ok);
+        s2.required = vec!["email".into(), "second-look".into()];
+        assert!(!run(&s2, &admin(), bare("second-look")).ok);
         // A check no rule needs may be recorded without one.
         assert!(run(&s, &admin(), bare("extra-review")).ok);
     }

@@ -74,6 +74,10 @@ pub struct Request {
     pub reminded_at: Option<DateTime<Utc>>,
     /// When the bot last looked for a `/verify-repo` branch.
     pub repo_checked_at: Option<DateTime<Utc>>,
+    /// The issue's `updated_at` of the edit that last changed the username,
+    /// the index or whether the form is valid: an admin's command written
+    /// before it is refused (`recovery::bound`).
+    pub form_changed_at: Option<DateTime<Utc>>,
 }
 
 impl Request {
@@ -260,6 +264,25 @@ pub async fn update_form(
     .execute(&mut *conn)
     .await?;
     apply(conn, request, to, request.issue_open, audit).await
+}
+
+/// The edit of the issue at `at` (its `updated_at`; now when GitHub gave
+/// none) changed the username, the index or whether the form is valid.
+/// Never goes back.
+pub async fn mark_form_changed(
+    e: impl PgExecutor<'_>,
+    id: i64,
+    at: Option<DateTime<Utc>>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE requests SET form_changed_at = GREATEST(form_changed_at, COALESCE($2, now()))
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(at)
+    .execute(e)
+    .await?;
+    Ok(())
 }
 
 /// Remembers the newest version of the issue whose body was read (never

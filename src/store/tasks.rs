@@ -74,6 +74,10 @@ pub struct RecoverAccount {
     /// the approval is queued.
     #[serde(default)]
     pub idempotency_key: Option<String>,
+    /// When the `/approve` comment was written: the reset holds only while
+    /// the request has not changed since (`recovery::bound`).
+    #[serde(default)]
+    pub written_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl RecoverAccount {
@@ -236,6 +240,7 @@ mod tests {
                 note: None,
                 now: true,
                 idempotency_key: Some("recovery-bot-approve-1-2-0".into()),
+                written_at: chrono::DateTime::from_timestamp(1_800_000_000, 0),
             }),
             Task::Effect(Box::new(EffectTask {
                 target: Target {

@@ -3,6 +3,7 @@
 //! due. The decisions are `recovery::timers`'; this finds the candidates.
 
 use crate::ids::IssueNumber;
+use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 
 use super::jobs::{self, IssueKey};
@@ -29,11 +30,47 @@ pub async fn mark_reminded(e: impl PgExecutor<'_>, request_id: i64) -> sqlx::Res
     Ok(())
 }
 
-pub async fn mark_repo_checked(e: impl PgExecutor<'_>, request_id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE requests SET repo_checked_at = now() WHERE id = $1")
+/// The bot looks for the `/verify-repo` branch now; returns that time.
+pub async fn mark_repo_checked(
+    e: impl PgExecutor<'_>,
+    request_id: i64,
+) -> sqlx::Result<DateTime<Utc>> {
+    sqlx::query_scalar("UPDATE requests SET repo_checked_at = now() WHERE id = $1 RETURNING now()")
         .bind(request_id)
-        .execute(e)
-        .await?;
+        .fetch_one(e)
+        .await
+}
+
+/// When the bot last answered `user_id`, neither an admin nor the
+/// requester, on the request.
+pub async fn outsider_answered_at(
+    e: impl PgExecutor<'_>,
+    request_id: i64,
+    user_id: i64,
+) -> sqlx::Result<Option<DateTime<Utc>>> {
+    sqlx::query_scalar(
+        "SELECT answered_at FROM outsider_answers WHERE request_id = $1 AND user_id = $2",
+    )
+    .bind(request_id)
+    .bind(user_id)
+    .fetch_optional(e)
+    .await
+}
+
+/// The bot answers `user_id` on the request now.
+pub async fn mark_outsider_answered(
+    e: impl PgExecutor<'_>,
+    request_id: i64,
+    user_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO outsider_answers (request_id, user_id, answered_at) VALUES ($1, $2, now())
+         ON CONFLICT (request_id, user_id) DO UPDATE SET answered_at = now()",
+    )
+    .bind(request_id)
+    .bind(user_id)
+    .execute(e)
+    .await?;
     Ok(())
 }
 

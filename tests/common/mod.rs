@@ -460,6 +460,8 @@ pub fn comment_event(
     p["comment"]["id"] = comment_id.into();
     p["comment"]["body"] = body.into();
     p["comment"]["user"] = user_json(commenter);
+    // Written now (GitHub's example says 2019).
+    p["comment"]["created_at"] = chrono::Utc::now().to_rfc3339().into();
     p["repository"]["full_name"] = REPO.into();
     p["repository"]["id"] = REPO_ID.into();
     p["sender"] = user_json(commenter);
@@ -565,12 +567,12 @@ impl TestBot {
         let id = self
             .github
             .add_comment(REPO, number, commenter.login, commenter.id, body);
-        let (status, text) = self
-            .send(
-                "issue_comment",
-                &comment_event(number, author, commenter, id, body, &issue.labels),
-            )
-            .await;
+        let mut event = comment_event(number, author, commenter, id, body, &issue.labels);
+        // Written after the issue's newest version, even within one clock
+        // tick (`bump` may run ahead of the clock).
+        let written = chrono::Utc::now().max(issue.updated_at + chrono::Duration::milliseconds(1));
+        event["comment"]["created_at"] = written.to_rfc3339().into();
+        let (status, text) = self.send("issue_comment", &event).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{text}");
         self.drain().await;
         id

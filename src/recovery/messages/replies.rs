@@ -94,6 +94,7 @@ pub fn reply(r: &Reply, requester: &str, actor: &str, computed: Option<&str>) ->
             format!("Welcome back, @{requester}: the request is reopened and `{state}` again.")
         }
         Reply::ClosedNoResponse => closed_no_response(requester),
+        Reply::RequestChanged { commands } => request_changed(actor, commands),
     };
     echo::fit(text)
 }
@@ -207,6 +208,25 @@ fn approve_account(account: AccountCheck) -> &'static str {
              account may still be recovered. Nothing was changed; try `/approve` again later."
         }
     }
+}
+
+fn request_changed(actor: &str, commands: &[CommandKind]) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for kind in commands {
+        let name = format!("`/{}`", kind.name());
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let names = match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.concat(),
+    };
+    format!(
+        "@{actor}, the request changed after this comment was written (its username, its index or whether \
+         its form is valid), so {names} did not run. Nothing was changed. Please look at the request again \
+         and repeat the command if it still applies."
+    )
 }
 
 fn waiting_period(until: &chrono::DateTime<chrono::Utc>) -> String {
@@ -652,6 +672,13 @@ mod tests {
                 None,
             ),
             ("closed_no_response", Reply::ClosedNoResponse, None),
+            (
+                "request_changed",
+                Reply::RequestChanged {
+                    commands: vec![CommandKind::Approve, CommandKind::VerifyEmail],
+                },
+                None,
+            ),
         ];
         for (name, r, computed) in cases {
             // The one reply whose asker is the requester.
