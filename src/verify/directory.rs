@@ -5,10 +5,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Deserialize, Serialize)]
 pub struct Email {
     pub address: String,
     #[serde(default)]
@@ -28,21 +29,38 @@ impl std::fmt::Debug for Email {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Project {
     pub name: String,
+    /// When the project was registered (shown to admins only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<DateTime<Utc>>,
     /// The first contract's one URL: unverified, it proves nothing by
     /// itself.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repository_url: Option<String>,
+    /// The latest release's URLs, each with the index's `verified` flag
+    /// (set at upload when the URL matches the trusted publisher).
+    #[serde(default)]
+    pub urls: Vec<ProjectUrl>,
     /// The project's trusted publishers, as the index recorded them.
     #[serde(default)]
     pub publishers: Vec<Publisher>,
 }
 
+/// One URL of a project's latest release.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ProjectUrl {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    pub url: String,
+    #[serde(default)]
+    pub verified: bool,
+}
+
 /// A trusted publisher of a project: for `kind` `github`, the repository
 /// and the owner's numeric id the index recorded when it was set up.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Publisher {
     pub kind: String,
     #[serde(default)]
@@ -74,17 +92,50 @@ impl Project {
     }
 }
 
-/// `recovery_codes`: whether the owner made recovery codes, and how many
-/// are still unused (a code logs in without the second factor).
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
+/// `recovery_codes`: whether (and when) the owner made recovery codes, and
+/// how many are still unused (a code logs in without the second factor).
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
 pub struct RecoveryCodes {
-    #[serde(default)]
-    pub generated: bool,
+    /// A date (when they were generated) or, in the first contract, `true`
+    /// or `false`; absent: unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<Generated>,
     #[serde(default)]
     pub unused: u32,
 }
 
-#[derive(Clone, Deserialize)]
+/// `recovery_codes.generated`: when, or only whether.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Generated {
+    At(DateTime<Utc>),
+    Flag(bool),
+}
+
+impl RecoveryCodes {
+    /// When the codes were generated, when the directory says.
+    pub fn generated_at(&self) -> Option<DateTime<Utc>> {
+        match self.generated {
+            Some(Generated::At(at)) => Some(at),
+            _ => None,
+        }
+    }
+}
+
+/// A GitHub (or other) account the index account is linked to, by the
+/// service's numeric id. Never shown on the tracker.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct LinkedAccount {
+    pub service: String,
+    pub id: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
+}
+
+/// The directory's answer about one account. `Serialize` writes the same
+/// JSON back (`recovery-bot directory show`); addresses are in it, so it is
+/// only ever printed on an operator's request.
+#[derive(Clone, Deserialize, Serialize)]
 pub struct Account {
     pub username: String,
     #[serde(default)]
@@ -93,6 +144,9 @@ pub struct Account {
     pub projects: Vec<Project>,
     #[serde(default)]
     pub recovery_codes: Option<RecoveryCodes>,
+    /// The accounts linked to this one (absent: none linked).
+    #[serde(default)]
+    pub linked_accounts: Vec<LinkedAccount>,
     /// The index froze the account: it is never recovered (absent: not
     /// frozen). Never shown on the tracker.
     #[serde(default)]
@@ -107,6 +161,8 @@ impl std::fmt::Debug for Account {
             .field("emails", &self.emails.len())
             .field("projects", &self.projects.len())
             .field("recovery_codes", &self.recovery_codes)
+            .field("linked_accounts", &self.linked_accounts.len())
+            .field("frozen", &self.frozen)
             .finish()
     }
 }
@@ -146,6 +202,15 @@ impl Account {
             }
         }
         seen
+    }
+
+    /// The GitHub account ids linked to this account.
+    pub fn linked_github_ids(&self) -> Vec<u64> {
+        self.linked_accounts
+            .iter()
+            .filter(|l| l.service.eq_ignore_ascii_case("github"))
+            .map(|l| l.id)
+            .collect()
     }
 
     pub fn facts(&self) -> crate::recovery::ownership::AccountFacts {
@@ -383,6 +448,7 @@ mod tests {
             ],
             projects: vec![],
             recovery_codes: None,
+            linked_accounts: vec![],
             frozen: false,
         };
         assert_eq!(a.address(), Some("main@x.io"));
@@ -391,6 +457,54 @@ mod tests {
         assert_eq!(a.address(), None);
         assert!(!format!("{a:?}").contains("x.io"));
         assert!(!format!("{:?}", a.emails[0]).contains("x.io"));
+    }
+
+    /// SPEC's example answer, read whole and written back the same.
+    #[test]
+    fn the_whole_contract_is_read_and_written_back() {
+        let spec = r#"{"username": "alice",
+           "emails": [{"address": "a@example.org", "verified": true, "primary": true}],
+           "projects": [{"name": "alice-tools", "created": "2019-04-01T10:00:00Z",
+                         "repository_url": "https://github.com/alice/alice-tools",
+                         "urls": [{"label": "Source", "url": "https://github.com/alice/alice-tools", "verified": true}],
+                         "publishers": [{"kind": "github", "repository": "alice/alice-tools", "repository_owner_id": 12345}]}],
+           "recovery_codes": {"generated": "2023-10-27T09:00:00Z", "unused": 3},
+           "linked_accounts": [{"service": "github", "id": 12345, "login": "alice"}],
+           "frozen": false}"#;
+        let a: Account = serde_json::from_str(spec).unwrap();
+        let p = &a.projects[0];
+        assert_eq!(p.created.unwrap().to_rfc3339(), "2019-04-01T10:00:00+00:00");
+        assert_eq!(p.urls[0].label.as_deref(), Some("Source"));
+        assert!(p.urls[0].verified);
+        assert_eq!(p.recorded_owner_ids(), [12345]);
+        let codes = a.recovery_codes.unwrap();
+        assert_eq!(codes.unused, 3);
+        assert_eq!(
+            codes.generated_at().unwrap().to_rfc3339(),
+            "2023-10-27T09:00:00+00:00"
+        );
+        assert_eq!(a.linked_github_ids(), [12345]);
+        assert!(!a.frozen);
+        let back: serde_json::Value = serde_json::to_value(&a).unwrap();
+        let spec: serde_json::Value = serde_json::from_str(spec).unwrap();
+        assert_eq!(back, spec);
+
+        // The first contract's `generated: true`, and no date.
+        let old: Account = serde_json::from_str(
+            r#"{"username": "a", "projects": [], "recovery_codes": {"generated": true, "unused": 0}}"#,
+        )
+        .unwrap();
+        let codes = old.recovery_codes.unwrap();
+        assert_eq!(codes.generated, Some(Generated::Flag(true)));
+        assert_eq!(codes.generated_at(), None);
+        assert!(old.linked_accounts.is_empty() && !old.frozen);
+        // A date that is no date is a malformed answer.
+        assert!(
+            serde_json::from_str::<Account>(
+                r#"{"username": "a", "projects": [], "recovery_codes": {"generated": "soon"}}"#
+            )
+            .is_err()
+        );
     }
 
     #[test]
