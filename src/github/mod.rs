@@ -46,18 +46,14 @@ impl Reaction {
     }
 }
 
+/// A comment as the REST API answers it (a webhook's comment is
+/// `payload::Comment`).
 #[derive(Debug, Clone, Deserialize)]
-pub struct Comment {
+pub struct PostedComment {
     pub id: u64,
     pub body: Option<String>,
-    pub user: Option<User>,
+    pub user: Option<payload::User>,
     pub html_url: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct User {
-    pub login: String,
-    pub id: u64,
 }
 
 /// The GitHub side of the bot: an app-level client, plus one client per
@@ -313,7 +309,7 @@ impl Repo {
         repo: &str,
         number: IssueNumber,
         body: &str,
-    ) -> Result<Comment, ApiError> {
+    ) -> Result<PostedComment, ApiError> {
         let path = format!("{}/comments", issue_path(repo, number));
         client::call_once(
             &self.client,
@@ -332,7 +328,7 @@ impl Repo {
         _number: IssueNumber,
         comment_id: u64,
         body: &str,
-    ) -> Result<Comment, ApiError> {
+    ) -> Result<PostedComment, ApiError> {
         let path = format!("/repos/{repo}/issues/comments/{comment_id}");
         client::call(
             &self.client,
@@ -398,14 +394,15 @@ impl Repo {
         &self,
         repo: &str,
         number: IssueNumber,
-    ) -> Result<Vec<Comment>, ApiError> {
+    ) -> Result<Vec<PostedComment>, ApiError> {
         let mut all = Vec::new();
         for page in 1u32.. {
             let path = format!(
                 "{}/comments?per_page=100&page={page}",
                 issue_path(repo, number)
             );
-            let batch: Vec<Comment> = client::call(&self.client, Method::Get, &path, None).await?;
+            let batch: Vec<PostedComment> =
+                client::call(&self.client, Method::Get, &path, None).await?;
             let done = batch.len() < 100;
             all.extend(batch);
             if done {
@@ -476,7 +473,11 @@ impl Repo {
     }
 
     /// One comment as it is now; `None` when it was deleted.
-    pub async fn comment(&self, repo: &str, comment_id: u64) -> Result<Option<Comment>, ApiError> {
+    pub async fn comment(
+        &self,
+        repo: &str,
+        comment_id: u64,
+    ) -> Result<Option<PostedComment>, ApiError> {
         let path = format!("/repos/{repo}/issues/comments/{comment_id}");
         match client::call(&self.client, Method::Get, &path, None).await {
             Ok(c) => Ok(Some(c)),
@@ -512,7 +513,7 @@ impl Repo {
     /// The id of the user who holds `login` now; `None` when no one does.
     pub async fn user_id(&self, login: &str) -> Result<Option<u64>, ApiError> {
         let path = format!("/users/{}", client::encode_path_segment(login));
-        match client::call::<User>(&self.client, Method::Get, &path, None).await {
+        match client::call::<payload::User>(&self.client, Method::Get, &path, None).await {
             Ok(u) => Ok(Some(u.id)),
             Err(e) if e.status() == Some(404) => Ok(None),
             Err(e) => Err(e),

@@ -8,7 +8,7 @@ use sqlx::PgConnection;
 use tracing::{info, warn};
 
 use super::JobError;
-use super::effects::{Issue, situation_now};
+use super::effects::{IssueHandle, situation_now};
 use super::reply_text::reply_text;
 use super::{evidence, intake, proofs, recover, secrets};
 use crate::commands::{Command, ParseError, parse_commands};
@@ -33,7 +33,7 @@ pub const MAX_COMMANDS: usize = 20;
 pub const MAX_ROUND_REPOSITORIES: usize = 5;
 
 pub async fn handle(
-    issue: &mut Issue<'_>,
+    issue: &mut IssueHandle<'_>,
     conn: &mut PgConnection,
     ev: &IssueCommentEvent,
 ) -> Result<(), JobError> {
@@ -74,7 +74,7 @@ pub async fn handle(
 }
 
 /// Pull requests, the bot itself and other bots never run anything.
-fn runs_anything(issue: &Issue<'_>, ev: &IssueCommentEvent) -> bool {
+fn runs_anything(issue: &IssueHandle<'_>, ev: &IssueCommentEvent) -> bool {
     let author = &ev.comment.user;
     ev.issue.pull_request.is_none()
         && !author.is_bot()
@@ -86,7 +86,7 @@ fn runs_anything(issue: &Issue<'_>, ev: &IssueCommentEvent) -> bool {
 /// issue in first, from the comment's copy of it, so the command is not
 /// lost; the late `opened` changes nothing.
 async fn find_request(
-    issue: &mut Issue<'_>,
+    issue: &mut IssueHandle<'_>,
     conn: &mut PgConnection,
     ev: &IssueCommentEvent,
     edited: bool,
@@ -138,7 +138,7 @@ enum Standing {
 }
 
 impl<'e> Turn<'e> {
-    fn new(issue: &Issue<'_>, ev: &'e IssueCommentEvent) -> Self {
+    fn new(issue: &IssueHandle<'_>, ev: &'e IssueCommentEvent) -> Self {
         let author = &ev.comment.user;
         Self {
             ev,
@@ -172,7 +172,7 @@ impl<'e> Turn<'e> {
     /// look-up that fails is retried with the job (its error returned)
     /// while attempts are left and trying again can help; after that it is
     /// [`Standing::Unchecked`], which runs nothing an admin may.
-    async fn standing(&mut self, issue: &Issue<'_>) -> Result<Standing, JobError> {
+    async fn standing(&mut self, issue: &IssueHandle<'_>) -> Result<Standing, JobError> {
         if let Some(known) = self.admin {
             return Ok(known);
         }
@@ -202,7 +202,7 @@ impl<'e> Turn<'e> {
     /// replicas agree. Taking the answer is stored at once.
     async fn may_answer(
         &mut self,
-        issue: &Issue<'_>,
+        issue: &IssueHandle<'_>,
         conn: &mut PgConnection,
         request: &Request,
     ) -> Result<bool, JobError> {
@@ -239,7 +239,7 @@ impl<'e> Turn<'e> {
 
     async fn look_for_secrets(
         &mut self,
-        issue: &mut Issue<'_>,
+        issue: &mut IssueHandle<'_>,
         conn: &mut PgConnection,
         request: &mut Request,
     ) -> Result<(), JobError> {
@@ -258,7 +258,7 @@ impl<'e> Turn<'e> {
     /// skipped) and the tracker brought in line when the request changed.
     async fn finish(
         mut self,
-        issue: &mut Issue<'_>,
+        issue: &mut IssueHandle<'_>,
         conn: &mut PgConnection,
         request: &Request,
         skipped: usize,
@@ -283,7 +283,7 @@ impl<'e> Turn<'e> {
     /// request (it leaves the queue requesters are told about).
     async fn plain_comment(
         &mut self,
-        issue: &mut Issue<'_>,
+        issue: &mut IssueHandle<'_>,
         conn: &mut PgConnection,
         request: &mut Request,
     ) -> Result<(), JobError> {
@@ -312,7 +312,7 @@ impl<'e> Turn<'e> {
     /// then the one reply and 🚀 (or 😕 when any failed or was skipped).
     async fn commands(
         mut self,
-        issue: &mut Issue<'_>,
+        issue: &mut IssueHandle<'_>,
         conn: &mut PgConnection,
         request: &mut Request,
         commands: &[Result<Command, ParseError>],
@@ -416,7 +416,7 @@ struct RoundFacts {
 }
 
 async fn round_facts(
-    issue: &Issue<'_>,
+    issue: &IssueHandle<'_>,
     request: &Request,
     command: &Result<Command, ParseError>,
 ) -> Result<RoundFacts, JobError> {
@@ -472,7 +472,7 @@ fn approve_facts(answer: Result<Option<Account>, DirectoryError>) -> RoundFacts 
 /// Commands, in order, up to [`MAX_COMMANDS`]; their replies and changes go
 /// to `turn`. True when every one succeeded.
 async fn run_commands(
-    issue: &mut Issue<'_>,
+    issue: &mut IssueHandle<'_>,
     conn: &mut PgConnection,
     request: &mut Request,
     actor: &Actor,
@@ -502,7 +502,7 @@ async fn run_commands(
 /// `/verify-repo` branch before `/status`), then the decision, stored with
 /// its effects.
 async fn run_command(
-    issue: &mut Issue<'_>,
+    issue: &mut IssueHandle<'_>,
     conn: &mut PgConnection,
     request: &mut Request,
     actor: &Actor,
@@ -565,7 +565,7 @@ async fn run_command(
 /// Stores a round bound to the account's address and its mail as an
 /// effect, which runs once this job commits.
 async fn start_round(
-    issue: &Issue<'_>,
+    issue: &IssueHandle<'_>,
     conn: &mut PgConnection,
     request: &Request,
     address: &str,

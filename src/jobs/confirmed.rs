@@ -3,7 +3,7 @@
 
 use sqlx::PgConnection;
 
-use super::effects::Issue;
+use super::effects::IssueHandle;
 use super::{Job, JobError, bot::Bot};
 use crate::recovery::messages;
 use crate::recovery::state::State;
@@ -24,7 +24,7 @@ pub async fn handle(
         )));
     };
     let key = format!("email-{token}");
-    let mut issue = Issue::of_request(bot, &request.repository, &request, &key, job).await?;
+    let mut issue = IssueHandle::of_request(bot, &request.repository, &request, &key, job).await?;
     issue.sync_tracker(conn, &request).await?;
     let verified = request.state() == State::Verified;
     let text = messages::reply(

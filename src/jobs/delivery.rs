@@ -8,7 +8,7 @@ use sqlx::PgConnection;
 use tracing::{Instrument, info, info_span};
 
 use super::bot::Bot;
-use super::effects::{Issue, IssueRef};
+use super::effects::{IssueHandle, IssueRef};
 use super::{
     Job, JobError, JobHandler, comments, confirmed, intake, outbox, recover, refresh, sweep, timers,
 };
@@ -68,7 +68,7 @@ impl DeliveryHandler {
             repository_id: delivery.repository_id.unwrap_or_default(),
             installation_id: delivery.installation_id,
         };
-        let mut issue = Issue::new(&self.bot, gh, at, &delivery.delivery_id, job.retrying());
+        let mut issue = IssueHandle::new(&self.bot, gh, at, &delivery.delivery_id, job.retrying());
         issue.last_attempt = job.last_attempt();
         let span = info_span!(
             "delivery",

@@ -139,7 +139,7 @@ pub struct IssueRef<'a> {
 
 /// One issue being worked on by one job. Reads go to GitHub at once;
 /// writes are stored as effects (`outbox`) and run after the job commits.
-pub struct Issue<'a> {
+pub struct IssueHandle<'a> {
     pub bot: &'a Bot,
     pub gh: Repo,
     pub repo: &'a str,
@@ -161,7 +161,7 @@ pub struct Issue<'a> {
     key: IssueKey,
 }
 
-impl<'a> Issue<'a> {
+impl<'a> IssueHandle<'a> {
     pub fn new(
         bot: &'a Bot,
         gh: Repo,

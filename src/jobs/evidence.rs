@@ -9,7 +9,7 @@ use sqlx::PgConnection;
 use tracing::warn;
 
 use super::JobError;
-use super::effects::{Issue, situation_now, store_outcome};
+use super::effects::{IssueHandle, situation_now, store_outcome};
 use crate::recovery::ownership::{self, Lookup, Project, RepoOwner};
 use crate::recovery::transitions::{self, AccountCheck};
 use crate::store::requests::{self, Audit, Request};
@@ -21,7 +21,7 @@ use crate::verify::directory::{Account, DirectoryError};
 /// account, or an answer that cannot be read: nothing is stored, and the
 /// missing evidence keeps the waiting period (fail closed).
 pub async fn ensure(
-    issue: &mut Issue<'_>,
+    issue: &mut IssueHandle<'_>,
     conn: &mut PgConnection,
     request: Request,
     known: Option<&Account>,
@@ -59,7 +59,7 @@ pub async fn ensure(
 
 /// Each project's repository's owner (cached), at most the judging limit
 /// of distinct repositories looked up.
-async fn projects(issue: &Issue<'_>, account: &Account) -> Result<Vec<Project>, JobError> {
+async fn projects(issue: &IssueHandle<'_>, account: &Account) -> Result<Vec<Project>, JobError> {
     let urls: Vec<Option<String>> = account.projects.iter().map(|p| p.repository()).collect();
     let judged = ownership::to_judge(urls.iter().map(Option::as_deref));
     let mut projects = Vec::with_capacity(account.projects.len());
@@ -81,7 +81,7 @@ async fn projects(issue: &Issue<'_>, account: &Account) -> Result<Vec<Project>, 
 }
 
 /// A repository's owner, from the bot's cache or GitHub.
-async fn owner(issue: &Issue<'_>, name: &str) -> Result<Option<RepoOwner>, JobError> {
+async fn owner(issue: &IssueHandle<'_>, name: &str) -> Result<Option<RepoOwner>, JobError> {
     let cache = &issue.bot.repo_owners;
     if let Some(found) = cache.get(name) {
         return Ok(found);
@@ -96,7 +96,7 @@ async fn owner(issue: &Issue<'_>, name: &str) -> Result<Option<RepoOwner>, JobEr
 /// that, or with no projects at all (PyPI's fast path), the request is on
 /// the fast track.
 async fn gather(
-    issue: &mut Issue<'_>,
+    issue: &mut IssueHandle<'_>,
     conn: &mut PgConnection,
     request: Request,
     username: &str,

@@ -9,7 +9,7 @@ use tracing::info;
 
 use super::JobError;
 use super::bot::Bot;
-use super::effects::{Issue, StoredProblems, refresh_duplicates_of, situation_now};
+use super::effects::{IssueHandle, StoredProblems, refresh_duplicates_of, situation_now};
 use super::{evidence, secrets};
 use crate::github::payload::{self, IssuesEvent};
 use crate::recovery::bound;
@@ -21,7 +21,7 @@ use crate::store::requests::{self, Audit, FormData, NewRequest, Request};
 use crate::verify::directory::Account;
 
 pub async fn handle(
-    issue: &mut Issue<'_>,
+    issue: &mut IssueHandle<'_>,
     conn: &mut PgConnection,
     ev: &IssuesEvent,
 ) -> Result<(), JobError> {
@@ -82,7 +82,7 @@ pub async fn handle(
 /// `updated_at`); a retry, which may run long after (an operator's `jobs
 /// retry` of a dead job), asks GitHub.
 async fn issue_now(
-    issue: &Issue<'_>,
+    issue: &IssueHandle<'_>,
     ev: &IssuesEvent,
     existing: Option<&Request>,
 ) -> Result<Option<payload::Issue>, JobError> {
@@ -118,7 +118,7 @@ struct Applied {
 }
 
 async fn take_in(
-    issue: &mut Issue<'_>,
+    issue: &mut IssueHandle<'_>,
     conn: &mut PgConnection,
     ev: &IssuesEvent,
     trigger: Trigger,
@@ -270,7 +270,7 @@ fn form_data(form: &FormReading, body_hash: String) -> FormData {
 
 /// The audit row of the intake: the sender, the decided action, the problems.
 fn intake_audit(
-    issue: &Issue<'_>,
+    issue: &IssueHandle<'_>,
     ev: &IssuesEvent,
     form: &FormReading,
     applied: &Applied,
@@ -290,7 +290,7 @@ fn intake_audit(
 /// The request just stored, locked, with the version of the issue read and
 /// the installation it came through.
 async fn stored(
-    issue: &Issue<'_>,
+    issue: &IssueHandle<'_>,
     conn: &mut PgConnection,
     ev: &IssuesEvent,
     current: &payload::Issue,
@@ -310,7 +310,7 @@ async fn stored(
 /// After storing: the account's facts and ownership evidence, a warning for
 /// secrets in the body, and the tracker brought in line.
 async fn settle(
-    issue: &mut Issue<'_>,
+    issue: &mut IssueHandle<'_>,
     conn: &mut PgConnection,
     mut request: Request,
     current: &payload::Issue,
@@ -339,7 +339,7 @@ async fn settle(
 /// Someone closed or reopened the issue by hand (the bot's own closes are
 /// recorded when it makes them). Costs one read: the issue's state now.
 async fn closed_or_reopened(
-    issue: &mut Issue<'_>,
+    issue: &mut IssueHandle<'_>,
     conn: &mut PgConnection,
     ev: &IssuesEvent,
     request: Request,
@@ -390,7 +390,7 @@ async fn closed_or_reopened(
 /// are brought in line.
 async fn removed(
     conn: &mut PgConnection,
-    issue: &Issue<'_>,
+    issue: &IssueHandle<'_>,
     ev: &IssuesEvent,
     request: &Request,
 ) -> Result<(), JobError> {

@@ -11,7 +11,7 @@ use sqlx::PgConnection;
 use tracing::info;
 
 use super::{Job, JobError, bot::Bot};
-use crate::github::{self, Comment, Repo};
+use crate::github::{self, PostedComment, Repo};
 use crate::ids::IssueNumber;
 use crate::recovery::effects::{Effect, Reaction, RedactIn};
 use crate::recovery::messages::STATUS_MARKER;
@@ -156,7 +156,7 @@ struct Run<'a> {
     target: &'a Target,
     /// An earlier attempt may have done it already.
     retrying: bool,
-    comments: Option<Vec<Comment>>,
+    comments: Option<Vec<PostedComment>>,
 }
 
 impl Run<'_> {

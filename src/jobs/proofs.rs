@@ -6,7 +6,7 @@ use sqlx::PgConnection;
 use tracing::info;
 
 use super::JobError;
-use super::effects::{Issue, situation_now};
+use super::effects::{IssueHandle, situation_now};
 use crate::recovery::messages;
 use crate::recovery::state::State;
 use crate::recovery::transitions::{self, AccountCheck, OWNERSHIP_CHECK};
@@ -18,7 +18,7 @@ use crate::store::{timers, tokens};
 /// round, and records the check when one has it. Returns what to tell the
 /// issue, when the branch was found.
 pub async fn look_for_branch(
-    issue: &Issue<'_>,
+    issue: &IssueHandle<'_>,
     conn: &mut PgConnection,
     request: &mut Request,
 ) -> Result<Option<String>, JobError> {

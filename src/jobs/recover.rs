@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use tracing::{info, warn};
 
-use super::effects::Issue;
+use super::effects::IssueHandle;
 use super::{Job, JobError, bot::Bot, outbox};
 use crate::commands::Command;
 use crate::recovery::transitions::{self, AccountCheck, Actor, Reply};
@@ -67,7 +67,7 @@ pub async fn handle(
     }
     let repo = request.repository.clone();
     let key = format!("recover-{}", job.id);
-    let mut issue = Issue::of_request(bot, &repo, &request, &key, job).await?;
+    let mut issue = IssueHandle::of_request(bot, &repo, &request, &key, job).await?;
     let audit = Audit {
         actor_id: i64::try_from(admin.id).ok(),
         actor_login: admin.login.clone(),
@@ -120,7 +120,7 @@ pub async fn handle(
 /// The approval no longer holds (another account, or the request moved on
 /// since the command): recorded, and told to the admin.
 async fn abandon(
-    issue: &Issue<'_>,
+    issue: &IssueHandle<'_>,
     conn: &mut PgConnection,
     request: &mut Request,
     decided: transitions::Outcome,
@@ -143,7 +143,7 @@ async fn abandon(
 /// The index reset the account: the approval is stored with its answer, then
 /// told on the issue and shown on the tracker.
 async fn done(
-    issue: &mut Issue<'_>,
+    issue: &mut IssueHandle<'_>,
     conn: &mut PgConnection,
     request: &mut Request,
     decided: transitions::Outcome,
@@ -169,7 +169,7 @@ async fn done(
 
 /// The index refused (a 4xx): recorded and told; the issue stays open.
 async fn refused(
-    issue: &Issue<'_>,
+    issue: &IssueHandle<'_>,
     conn: &mut PgConnection,
     request: &mut Request,
     decided: transitions::Outcome,
@@ -217,7 +217,7 @@ async fn failed(
     // the issue's effects), on the first failure only.
     if job.attempts <= 1 {
         let told = format!("{key}-trouble");
-        let trouble = Issue::of_request(bot, repo, request, &told, job).await?;
+        let trouble = IssueHandle::of_request(bot, repo, request, &told, job).await?;
         // Without a second connection in time the notice is skipped: the
         // retry is what matters, and the request stays verified and open.
         if let Some(mut own) = bot.side_connection().await {

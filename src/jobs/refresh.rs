@@ -4,7 +4,7 @@
 
 use sqlx::PgConnection;
 
-use super::effects::Issue;
+use super::effects::IssueHandle;
 use super::{Job, JobError, bot::Bot};
 use crate::store::jobs::{self, IssueKey};
 use crate::store::requests::{self, Request};
@@ -50,6 +50,6 @@ pub async fn handle(
         return Ok(());
     }
     let key = format!("refresh-{}", job.id);
-    let mut issue = Issue::of_request(bot, &request.repository, &request, &key, job).await?;
+    let mut issue = IssueHandle::of_request(bot, &request.repository, &request, &key, job).await?;
     issue.sync_tracker(conn, &request).await
 }

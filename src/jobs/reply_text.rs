@@ -5,7 +5,7 @@
 use sqlx::PgConnection;
 
 use super::JobError;
-use super::effects::{Issue, check_lines};
+use super::effects::{IssueHandle, check_lines};
 use crate::recovery::messages::{self, HistoryLine};
 use crate::recovery::replies::{self, Placeholders};
 use crate::recovery::transitions::{Actor, Reply};
@@ -13,7 +13,7 @@ use crate::store::requests::{self, Request};
 
 /// A command's reply, with what some replies compute from the database.
 pub(super) async fn reply_text(
-    issue: &Issue<'_>,
+    issue: &IssueHandle<'_>,
     conn: &mut PgConnection,
     request: &Request,
     actor: &Actor,
@@ -44,7 +44,7 @@ pub(super) async fn reply_text(
 /// A canned reply's text with its placeholders filled in for this request.
 async fn canned_text(
     conn: &mut PgConnection,
-    issue: &Issue<'_>,
+    issue: &IssueHandle<'_>,
     request: &Request,
     name: &str,
     admin: &str,
@@ -61,7 +61,7 @@ async fn canned_text(
 /// What `/approve` tells the requester (`approve_message`), filled in.
 pub(super) async fn approve_text(
     conn: &mut PgConnection,
-    issue: &Issue<'_>,
+    issue: &IssueHandle<'_>,
     request: &Request,
     admin: &str,
 ) -> Result<String, JobError> {
@@ -71,7 +71,7 @@ pub(super) async fn approve_text(
 /// `text` with its placeholders filled in for this request.
 async fn filled_in(
     conn: &mut PgConnection,
-    issue: &Issue<'_>,
+    issue: &IssueHandle<'_>,
     request: &Request,
     text: &str,
     admin: &str,
@@ -97,7 +97,7 @@ async fn filled_in(
 
 async fn status_text(
     conn: &mut PgConnection,
-    issue: &Issue<'_>,
+    issue: &IssueHandle<'_>,
     request: &Request,
 ) -> Result<String, JobError> {
     let checks = check_lines(conn, request.id).await?;

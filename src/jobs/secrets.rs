@@ -8,7 +8,7 @@ use sqlx::PgConnection;
 use tracing::info;
 
 use super::JobError;
-use super::effects::Issue;
+use super::effects::IssueHandle;
 use crate::recovery::effects::{Effect, RedactIn};
 use crate::recovery::messages::{self, SecretPlace};
 use crate::recovery::secrets;
@@ -18,7 +18,7 @@ use crate::store::requests::{self, Audit, Request, Sighting};
 /// the requester; `None` when the body holds no secret, or when this very
 /// finding was already told.
 pub async fn in_body(
-    issue: &mut Issue<'_>,
+    issue: &mut IssueHandle<'_>,
     conn: &mut PgConnection,
     request: &Request,
     body: Option<&str>,
@@ -59,7 +59,7 @@ pub async fn in_body(
 /// A comment just created or edited on the request; answers the warning
 /// for its author.
 pub async fn in_comment(
-    issue: &mut Issue<'_>,
+    issue: &mut IssueHandle<'_>,
     conn: &mut PgConnection,
     request: &Request,
     comment_id: u64,
@@ -97,7 +97,7 @@ pub async fn in_comment(
 /// An edit that leaves an already-told secret in place (not redacted: the
 /// operator turned that off) is not told again.
 fn already_told(
-    issue: &Issue<'_>,
+    issue: &IssueHandle<'_>,
     request: &Request,
     place: &str,
     kinds: &[secrets::SecretKind],
@@ -110,7 +110,7 @@ fn already_told(
 }
 
 async fn record(
-    issue: &Issue<'_>,
+    issue: &IssueHandle<'_>,
     conn: &mut PgConnection,
     request: &Request,
     place: String,

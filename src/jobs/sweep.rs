@@ -9,7 +9,7 @@ use crate::ids::IssueNumber;
 use sqlx::{PgConnection, PgPool};
 use tracing::info;
 
-use super::effects::{Issue, IssueRef};
+use super::effects::{IssueHandle, IssueRef};
 use super::{Job, JobError, bot::Bot, intake};
 use crate::github::payload::{IssuesEvent, Repository};
 use crate::store::jobs::{self, IssueKey};
@@ -155,7 +155,7 @@ pub async fn check_issue(
         repository_id: repo_id,
         installation_id,
     };
-    let mut issue = Issue::new(bot, gh, at, &key, job.retrying());
+    let mut issue = IssueHandle::new(bot, gh, at, &key, job.retrying());
     intake::handle(&mut issue, conn, &ev).await
 }
 
@@ -189,7 +189,7 @@ pub async fn sync_issue(
         repository_id: repo_id,
         installation_id,
     };
-    let mut issue = Issue::new(
+    let mut issue = IssueHandle::new(
         bot,
         bot.github.repo(installation_id).await?,
         at,

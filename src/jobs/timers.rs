@@ -12,7 +12,7 @@ use sqlx::{PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use super::effects::{Issue, situation_now};
+use super::effects::{IssueHandle, situation_now};
 use super::{Job, JobError, bot::Bot, proofs};
 use crate::config::Timers;
 use crate::recovery::messages;
@@ -69,7 +69,7 @@ pub async fn handle(
     }
     let repo = request.repository.clone();
     let key = format!("timers-{}", job.id);
-    let mut issue = Issue::of_request(bot, &repo, &request, &key, job).await?;
+    let mut issue = IssueHandle::of_request(bot, &repo, &request, &key, job).await?;
     let audit = Audit {
         actor_id: None,
         actor_login: bot.login.clone(),
@@ -127,7 +127,7 @@ async fn expired_link(
 /// `/verify-repo` branch; what it found, for the reply.
 async fn due_branch_look(
     bot: &Bot,
-    issue: &Issue<'_>,
+    issue: &IssueHandle<'_>,
     conn: &mut PgConnection,
     request: &mut Request,
 ) -> Result<Option<String>, JobError> {
@@ -152,7 +152,7 @@ async fn due_branch_look(
 /// reply it adds, and whether the request changed.
 async fn clock_due(
     bot: &Bot,
-    issue: &Issue<'_>,
+    issue: &IssueHandle<'_>,
     conn: &mut PgConnection,
     request: &mut Request,
     audit: &Audit,

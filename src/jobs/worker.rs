@@ -41,7 +41,7 @@ pub struct WorkerPool<H> {
     wake: Arc<Notify>,
 }
 
-enum Outcome {
+enum Ran {
     Done,
     Failed,
     Idle,
@@ -113,8 +113,8 @@ impl<H: JobHandler> WorkerPool<H> {
             // while we look is not missed.
             let woken = self.wake.notified();
             match self.run_one().await {
-                Ok(Outcome::Done | Outcome::Failed) => continue,
-                Ok(Outcome::Idle) => {}
+                Ok(Ran::Done | Ran::Failed) => continue,
+                Ok(Ran::Idle) => {}
                 Err(e) => warn!(worker = n, error = %e, "cannot claim jobs"),
             }
             tokio::select! {
@@ -126,10 +126,10 @@ impl<H: JobHandler> WorkerPool<H> {
     }
 
     /// Claims and runs one job, if one is runnable.
-    async fn run_one(&self) -> sqlx::Result<Outcome> {
+    async fn run_one(&self) -> sqlx::Result<Ran> {
         let mut tx = self.pool.begin().await?;
         let Some(job) = q::claim(&mut tx).await? else {
-            return Ok(Outcome::Idle);
+            return Ok(Ran::Idle);
         };
         let span = info_span!("job", id = job.id, kind = %job.kind, issue = job.issue_key.as_deref().unwrap_or(""));
         async {
@@ -156,7 +156,7 @@ impl<H: JobHandler> WorkerPool<H> {
         mut tx: Transaction<'_, Postgres>,
         job: &Job,
         attempt: i32,
-    ) -> sqlx::Result<Outcome> {
+    ) -> sqlx::Result<Ran> {
         let msg = format!(
             "started {} times without finishing (worker killed or crashed); last error: {}",
             attempt - 1,
@@ -166,7 +166,7 @@ impl<H: JobHandler> WorkerPool<H> {
         q::record_failure(&mut *tx, job.id, attempt - 1, &msg, None).await?;
         tx.commit().await?;
         metrics::counter!(crate::observe::JOBS, "outcome" => "dead").increment(1);
-        Ok(Outcome::Failed)
+        Ok(Ran::Failed)
     }
 
     /// Runs the handler in a savepoint, bounded by the time-out, a panic
@@ -207,14 +207,14 @@ impl<H: JobHandler> WorkerPool<H> {
         job: &Job,
         attempt: i32,
         result: Result<(), JobError>,
-    ) -> sqlx::Result<Outcome> {
+    ) -> sqlx::Result<Ran> {
         match result {
             Ok(()) => {
                 q::delete(&mut *tx, job.id).await?;
                 tx.commit().await?;
                 info!(attempt, "job done");
                 metrics::counter!(crate::observe::JOBS, "outcome" => "done").increment(1);
-                Ok(Outcome::Done)
+                Ok(Ran::Done)
             }
             Err(err) => {
                 let text = err.to_string();
@@ -235,7 +235,7 @@ impl<H: JobHandler> WorkerPool<H> {
                 tx.commit().await?;
                 let outcome = if retry_in.is_some() { "retry" } else { "dead" };
                 metrics::counter!(crate::observe::JOBS, "outcome" => outcome).increment(1);
-                Ok(Outcome::Failed)
+                Ok(Ran::Failed)
             }
         }
     }

@@ -21,7 +21,7 @@ const ISSUE_ACTIONS: &[&str] = &[
 ];
 
 #[derive(Debug, PartialEq, Eq)]
-pub enum Decision {
+pub enum Routing {
     /// Store and process it.
     Keep(Box<NewDelivery>),
     /// Acknowledge with 200 and forget it.
@@ -40,13 +40,13 @@ pub enum MalformedPayload {
 struct Envelope {
     action: Option<String>,
     repository: Option<Repository>,
-    issue: Option<Issue>,
-    comment: Option<Comment>,
+    issue: Option<EnvelopeIssue>,
+    comment: Option<EnvelopeComment>,
     installation: Option<Installation>,
 }
 
 #[derive(Deserialize)]
-struct Comment {
+struct EnvelopeComment {
     body: Option<String>,
 }
 
@@ -57,7 +57,7 @@ struct Repository {
 }
 
 #[derive(Deserialize)]
-struct Issue {
+struct EnvelopeIssue {
     number: IssueNumber,
 }
 
@@ -74,7 +74,7 @@ pub fn decide(
     delivery_id: &str,
     payload: &str,
     repo_allowed: impl Fn(&str) -> bool,
-) -> Result<Decision, MalformedPayload> {
+) -> Result<Routing, MalformedPayload> {
     let envelope: Envelope =
         serde_json::from_str(payload).map_err(|e| MalformedPayload::NotJson(e.to_string()))?;
     let action = envelope.action.as_deref().unwrap_or("");
@@ -91,19 +91,19 @@ pub fn decide(
                         .and_then(|c| c.body.as_deref())
                         .is_some_and(|body| !secrets::kinds(body).is_empty())
         }
-        _ => return Ok(Decision::Ignore("event not handled")),
+        _ => return Ok(Routing::Ignore("event not handled")),
     };
     if !wanted {
-        return Ok(Decision::Ignore("action not handled"));
+        return Ok(Routing::Ignore("action not handled"));
     }
     let repository = envelope
         .repository
         .ok_or(MalformedPayload::Missing("repository"))?;
     let issue = envelope.issue.ok_or(MalformedPayload::Missing("issue"))?;
     if !repo_allowed(&repository.full_name) {
-        return Ok(Decision::Ignore("repository not in RECOVERY_BOT_REPOS"));
+        return Ok(Routing::Ignore("repository not in RECOVERY_BOT_REPOS"));
     }
-    Ok(Decision::Keep(Box::new(NewDelivery {
+    Ok(Routing::Keep(Box::new(NewDelivery {
         hook_id: hook_id.to_owned(),
         delivery_id: delivery_id.to_owned(),
         event: event.to_owned(),
@@ -130,7 +130,7 @@ mod tests {
 
     #[test]
     fn keeps_issue_events_with_their_coordinates() {
-        let Decision::Keep(d) = decide("issues", "1", "d-1", OPENED, |_| true).unwrap() else {
+        let Routing::Keep(d) = decide("issues", "1", "d-1", OPENED, |_| true).unwrap() else {
             panic!("ignored")
         };
         assert_eq!(d.repository.as_deref(), Some("pypi/support"));
@@ -143,17 +143,17 @@ mod tests {
     fn ignores_other_events_actions_and_repositories() {
         assert_eq!(
             decide("star", "1", "d", "{}", |_| true),
-            Ok(Decision::Ignore("event not handled"))
+            Ok(Routing::Ignore("event not handled"))
         );
         let edited = OPENED.replace("opened", "assigned");
         assert!(matches!(
             decide("issues", "1", "d", &edited, |_| true),
-            Ok(Decision::Ignore(_))
+            Ok(Routing::Ignore(_))
         ));
         let comment_edit = OPENED.replace("opened", "edited");
         assert!(matches!(
             decide("issue_comment", "1", "d", &comment_edit, |_| true),
-            Ok(Decision::Ignore(_))
+            Ok(Routing::Ignore(_))
         ));
         // An edited comment is kept only when it now holds a secret.
         let edited = |body: &str| {
@@ -167,16 +167,16 @@ mod tests {
         };
         assert!(matches!(
             decide("issue_comment", "1", "d", &edited("typo fixed"), |_| true),
-            Ok(Decision::Ignore(_))
+            Ok(Routing::Ignore(_))
         ));
         let token = format!("my token: ghp_{}", "Zx9".repeat(12));
         assert!(matches!(
             decide("issue_comment", "1", "d", &edited(&token), |_| true),
-            Ok(Decision::Keep(_))
+            Ok(Routing::Keep(_))
         ));
         assert!(matches!(
             decide("issues", "1", "d", OPENED, |_| false),
-            Ok(Decision::Ignore(_))
+            Ok(Routing::Ignore(_))
         ));
     }
 

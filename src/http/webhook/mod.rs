@@ -19,7 +19,7 @@ use crate::http::AppState;
 use crate::jobs::PROCESS_DELIVERY;
 use crate::store::deliveries::{self, NewDelivery};
 use crate::store::jobs::{self, NewJob};
-use event::Decision;
+use event::Routing;
 
 fn answer(
     status: StatusCode,
@@ -160,10 +160,10 @@ async fn take(app: &AppState, headers: &HeaderMap, body: &[u8], d: &Delivery<'_>
                 format!("malformed payload: {e}"),
             );
         }
-        Ok(Decision::Ignore(why)) => {
+        Ok(Routing::Ignore(why)) => {
             return answer(StatusCode::OK, ev, "ignored", format!("ignored: {why}"));
         }
-        Ok(Decision::Keep(d)) => d,
+        Ok(Routing::Keep(d)) => d,
     };
     let span = tracing::Span::current();
     span.record("repository", delivery.repository.as_deref().unwrap_or(""));
