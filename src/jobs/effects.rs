@@ -39,6 +39,7 @@ pub async fn store_outcome(
             name,
             status.as_str(),
             note.as_deref(),
+            crate::recovery::rounds::ended_by_check(name, *status),
             audit,
         )
         .await?;

@@ -135,6 +135,14 @@ pub fn ended_by(to: State, issue_open: bool) -> Option<Revocation> {
     }
 }
 
+/// Which live links a check's new status ends: `email` recorded as passed
+/// ends every other link of the request (the one that passed it is used
+/// already; by hand, `/confirm email`, none is needed any more).
+pub fn ended_by_check(name: &str, status: CheckStatus) -> Option<Revocation> {
+    (name == super::transitions::EMAIL_CHECK && status == CheckStatus::Passed)
+        .then_some(Revocation::RecordedByHand)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +163,17 @@ mod tests {
             email_check: Some(CheckStatus::Sent),
             same_address: true,
         }
+    }
+
+    #[test]
+    fn only_email_passed_ends_the_other_links() {
+        use super::super::transitions::{EMAIL_CHECK, OWNERSHIP_CHECK};
+        assert_eq!(
+            ended_by_check(EMAIL_CHECK, CheckStatus::Passed),
+            Some(Revocation::RecordedByHand)
+        );
+        assert_eq!(ended_by_check(EMAIL_CHECK, CheckStatus::Sent), None);
+        assert_eq!(ended_by_check(OWNERSHIP_CHECK, CheckStatus::Passed), None);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use sqlx::{FromRow, PgConnection, PgExecutor};
 use super::audit::{Audit, record};
 use super::requests::Request;
 use super::tokens::{self, Revocation};
-use crate::recovery::transitions::{CheckStatus, EMAIL_CHECK};
+use crate::recovery::transitions::CheckStatus;
 
 #[derive(Debug, Clone, FromRow, Serialize)]
 pub struct Check {
@@ -36,6 +36,7 @@ pub async fn set_check(
     name: &str,
     status: &str,
     note: Option<&str>,
+    ends: Option<Revocation>,
     audit: &Audit,
 ) -> sqlx::Result<()> {
     sqlx::query(
@@ -52,9 +53,8 @@ pub async fn set_check(
     .bind(note)
     .execute(&mut *conn)
     .await?;
-    if name == EMAIL_CHECK && status == "passed" {
-        // The link that passed it is already used; any other ends here.
-        tokens::revoke(&mut *conn, request.id, None, Revocation::RecordedByHand).await?;
+    if let Some(why) = ends {
+        tokens::revoke(&mut *conn, request.id, None, why).await?;
     }
     record(conn, request, audit).await
 }
