@@ -13,14 +13,16 @@ use tracing::info;
 use super::{Job, JobError, bot::Bot};
 use crate::github::{self, PostedComment, Repo};
 use crate::ids::IssueNumber;
-use crate::recovery::effects::{Effect, Reaction, RedactIn};
+use crate::recovery::effects::{Effect, Reaction, RedactIn, reply_marker};
 use crate::recovery::messages::STATUS_MARKER;
+use crate::recovery::messages::{self as messages, NotMailed};
 use crate::store::jobs;
 use crate::store::requests;
 use crate::store::shadow::{self, Recorded};
 pub use crate::store::tasks::Target;
 use crate::store::tasks::{EffectTask, Task};
 use crate::verify::directory::{DirectoryError, Recovered};
+use crate::verify::{Delivery, RoundError};
 
 /// How effects are carried out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,13 +60,17 @@ pub async fn run(
     task: &EffectTask,
     conn: &mut PgConnection,
 ) -> Result<(), JobError> {
-    let EffectTask { target, effect } = task.clone();
+    let EffectTask { mut target, effect } = task.clone();
+    // Follow-up effects (a notice after a mail that never left) go to the
+    // same issue, in order.
+    target.key = job.issue_key.clone().map(jobs::IssueKey::stored);
     let gh = bot.github.repo(target.installation_id).await?;
     let mut run = Run {
         bot,
         gh,
         target: &target,
         retrying: job.retrying(),
+        last_attempt: job.last_attempt(),
         comments: None,
     };
     match bot.executor {
@@ -156,6 +162,8 @@ struct Run<'a> {
     target: &'a Target,
     /// An earlier attempt may have done it already.
     retrying: bool,
+    /// No attempt comes after this one.
+    last_attempt: bool,
     comments: Option<Vec<PostedComment>>,
 }
 
@@ -227,12 +235,44 @@ impl Run<'_> {
                     )));
                 };
                 let issue_url = self.bot.issue_url(&repo, number);
-                verifier
+                let why = match verifier
                     .deliver(&self.bot.pool, directory, token_id, &issue_url)
-                    .await?;
+                    .await
+                {
+                    Ok(Delivery::Sent | Delivery::Ended) => return Ok(()),
+                    Ok(Delivery::NotMailed(why)) => why,
+                    // The round ends rather than the job dying: a dead mail
+                    // would leave admins believing the owner was written to.
+                    Err(RoundError::Mail(e)) if self.last_attempt => {
+                        tracing::warn!(round = token_id, error = %e, "the round's mail never left; the round ends");
+                        verifier.give_up(&self.bot.pool, token_id).await?;
+                        NotMailed::MailFailed
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                self.tell_not_mailed(conn, token_id, why).await?;
             }
         }
         Ok(())
+    }
+
+    /// Tells admins, once, that round `token_id`'s mail did not leave
+    /// (a reply effect, after this one).
+    async fn tell_not_mailed(
+        &self,
+        conn: &mut PgConnection,
+        token_id: i64,
+        why: NotMailed,
+    ) -> Result<(), JobError> {
+        let marker = reply_marker(&format!("not-mailed-{token_id}"));
+        let body = format!("{marker}\n{}", messages::not_mailed(why));
+        push(
+            conn,
+            self.target,
+            Effect::Reply { marker, body },
+            self.bot.max_attempts,
+        )
+        .await
     }
 
     /// Writes the status comment: edited in place when it exists.

@@ -104,6 +104,8 @@ pub enum Revocation {
     ChecksReset,
     /// The account's address changed before the round's mail left.
     AddressChanged,
+    /// The mail server never took the round's mail.
+    MailFailed,
 }
 
 impl Revocation {
@@ -117,6 +119,7 @@ impl Revocation {
             Revocation::Removed => "removed",
             Revocation::ChecksReset => "checks_reset",
             Revocation::AddressChanged => "address_changed",
+            Revocation::MailFailed => "mail_failed",
         }
     }
 }

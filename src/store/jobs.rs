@@ -20,6 +20,11 @@ impl IssueKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The key a stored job carries, as `new` made it.
+    pub fn stored(key: String) -> Self {
+        Self(key)
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -15,7 +15,7 @@ use sqlx::{PgConnection, PgPool};
 use tracing::{info, warn};
 
 use crate::config::Settings;
-use crate::recovery::messages;
+use crate::recovery::messages::{self, NotMailed};
 use crate::recovery::transitions::{EMAIL_CHECK, OWNERSHIP_CHECK};
 use crate::store::tokens;
 use directory::{Directory, DirectoryError};
@@ -85,6 +85,16 @@ pub enum RoundError {
     /// The mail server did not take the mail (never names the address).
     #[error(transparent)]
     Mail(anyhow::Error),
+}
+
+/// What became of a round's mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Sent,
+    /// Mailed, used or revoked already: nothing to do, nothing to say.
+    Ended,
+    /// Not mailed, and the round ended: admins must be told.
+    NotMailed(NotMailed),
 }
 
 impl Verifier {
@@ -171,19 +181,19 @@ impl Verifier {
         directory: &Directory,
         token_id: i64,
         issue_url: &str,
-    ) -> Result<(), RoundError> {
+    ) -> Result<Delivery, RoundError> {
         let Some(round) = tokens::get(pool, token_id).await? else {
-            return Ok(());
+            return Ok(Delivery::Ended);
         };
         if round.mail_sent_at.is_some() || round.used_at.is_some() || round.revoked_at.is_some() {
             info!(
                 round = token_id,
                 "round mailed or ended already: not mailed"
             );
-            return Ok(());
+            return Ok(Delivery::Ended);
         }
         let Some(username) = round.username.as_deref() else {
-            return Ok(());
+            return Ok(Delivery::Ended);
         };
         let address = directory
             .lookup(username)
@@ -195,7 +205,7 @@ impl Verifier {
                 "the account's address changed since the round was asked for: not mailed"
             );
             tokens::revoke_one(pool, token_id, tokens::Revocation::AddressChanged).await?;
-            return Ok(());
+            return Ok(Delivery::NotMailed(NotMailed::AddressChanged));
         };
         let (secret, hash) = match &round.branch {
             Some(branch) => (branch.clone(), None),
@@ -205,7 +215,7 @@ impl Verifier {
             }
         };
         if !tokens::make_live(pool, token_id, hash.as_deref()).await? {
-            return Ok(());
+            return Ok(Delivery::Ended);
         }
         let mail = messages::VerificationEmail {
             index_name: &self.index_name,
@@ -230,6 +240,13 @@ impl Verifier {
             .await
             .map_err(RoundError::Mail)?;
         tokens::mark_sent(pool, token_id).await?;
+        Ok(Delivery::Sent)
+    }
+
+    /// Ends round `token_id` whose mail never left (the mail server refused
+    /// it on every attempt): its link, if made, stops working.
+    pub async fn give_up(&self, pool: &PgPool, token_id: i64) -> Result<(), RoundError> {
+        tokens::revoke_one(pool, token_id, tokens::Revocation::MailFailed).await?;
         Ok(())
     }
 }

@@ -53,6 +53,33 @@ pub fn approval_abandoned(admin: &str) -> String {
     )
 }
 
+/// Why a round's mail did not leave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotMailed {
+    /// The account's verified primary address is no longer the one the
+    /// round was asked for (or there is none).
+    AddressChanged,
+    /// The mail server refused the mail, or could not be reached, on every
+    /// attempt.
+    MailFailed,
+}
+
+/// For admins: a round's email was not sent, so its link does not work.
+/// Never names the address.
+pub fn not_mailed(why: NotMailed) -> String {
+    let what = match why {
+        NotMailed::AddressChanged => {
+            "the account's registered address changed (or is no longer verified) since the round was asked for"
+        }
+        NotMailed::MailFailed => "the mail server did not take it, however often I tried",
+    };
+    format!(
+        "Admins: the email for the last verification round was **not** sent: {what}. Its link or token \
+         does not work. Look at the account, then start the round again (`/verify-email` or \
+         `/verify-repo`)."
+    )
+}
+
 /// For admins: the index did not confirm the reset an approval asked for.
 pub fn recover_failed(status: Option<u16>, retrying: bool) -> String {
     let why = match status {
@@ -183,6 +210,15 @@ mod tests {
     #[test]
     fn approval_abandoned_notice() {
         assert_snapshot!(approval_abandoned("admin-ann"));
+    }
+
+    #[test]
+    fn not_mailed_notices() {
+        assert_snapshot!(
+            "not_mailed_address_changed",
+            not_mailed(NotMailed::AddressChanged)
+        );
+        assert_snapshot!("not_mailed_mail_failed", not_mailed(NotMailed::MailFailed));
     }
 
     #[test]
