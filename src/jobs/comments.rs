@@ -10,7 +10,7 @@ use tracing::{info, warn};
 use super::JobError;
 use super::effects::{Issue, situation_now};
 use super::reply_text::reply_text;
-use super::{evidence, intake, proofs, recover, secrets};
+use super::{auto, evidence, intake, proofs, recover, secrets};
 use crate::commands::{Command, ParseError, parse_commands};
 use crate::github::payload::{IssueCommentEvent, IssuesEvent};
 use crate::recovery::bound;
@@ -125,6 +125,8 @@ struct Turn<'e> {
     admin: Option<Standing>,
     /// Whether the bot answers this comment at all (`may_answer`).
     answer: Option<bool>,
+    /// A `/reopen` ran: the request may have become valid again.
+    reopened: bool,
 }
 
 /// Whether a comment's author is an admin, as far as the bot could tell.
@@ -153,6 +155,7 @@ impl<'e> Turn<'e> {
             changed: false,
             admin: None,
             answer: None,
+            reopened: false,
         }
     }
 
@@ -271,7 +274,10 @@ impl<'e> Turn<'e> {
         }
         if self.changed {
             // A reopen without evidence for the account named now gathers it.
-            let request = evidence::ensure(issue, conn, request.clone(), None).await?;
+            let mut request = evidence::ensure(issue, conn, request.clone(), None).await?;
+            if self.reopened {
+                request = auto::maybe_start(issue, conn, request, None).await?;
+            }
             issue.sync_tracker(conn, &request).await?;
         }
         Ok(())
@@ -526,6 +532,7 @@ async fn run_command(
     let outcome = transitions::command(&sit, actor, command, &bot.replies);
     info!(action = outcome.action, ok = outcome.ok, "command");
     turn.changed |= outcome.to.is_some() || outcome.check.is_some();
+    turn.reopened |= outcome.ok && matches!(command, Ok(Command::Reopen));
     issue.apply(conn, request, &outcome, &turn.audit).await?;
     let proof = if outcome.send_email {
         Some(Proof::Link)
@@ -564,7 +571,7 @@ async fn run_command(
 
 /// Stores a round bound to the account's address and its mail as an
 /// effect, which runs once this job commits.
-async fn start_round(
+pub(super) async fn start_round(
     issue: &Issue<'_>,
     conn: &mut PgConnection,
     request: &Request,
