@@ -92,9 +92,17 @@ async fn evidence_starts_the_email_round_at_intake_and_an_admin_still_approves(p
     let before = bot.github.requests().len();
     bot.open(1, REQUESTER, Some(&form_body("alice", "Lost my phone.")))
         .await;
-    println!(
-        "GitHub calls at intake with an automatic round: {:?}",
-        calls_since(bot, before)
+    // The round costs no GitHub call: the same three as without it (the
+    // evidence's repository owner, the labels, the status comment).
+    let calls = calls_since(bot, before);
+    println!("GitHub calls at intake with an automatic round: {calls:?}");
+    assert_eq!(
+        calls,
+        [
+            "GET /repos/locked-out/alice-tools",
+            "POST /repos/pypi/support/issues/1/labels",
+            "POST /repos/pypi/support/issues/1/comments",
+        ]
     );
     assert_eq!(bot.state(1).await, "awaiting_user");
     let mails = smtp.mails();
@@ -405,7 +413,8 @@ async fn a_branch_created_after_the_mail_counts_with_its_pusher_recorded(pool: P
 /// A branch created before the token was mailed, or whose creation GitHub
 /// does not show, is not counted; admins are told once, and later looks
 /// stay quiet.
-async fn not_counted(pool: PgPool, before_mail: bool) {
+async fn not_counted(pool: PgPool, how: Creation) {
+    let before_mail = how == Creation::BeforeMail;
     let env = start(pool.clone(), PUBLIC, |s| {
         s.timers.repo_check_interval = Duration::from_secs(1);
     })
@@ -425,6 +434,9 @@ async fn not_counted(pool: PgPool, before_mail: bool) {
     } else {
         bot.github
             .add_branch_without_activity("bob/bobs-lib", &token, commit);
+    }
+    if how == Creation::NotFound {
+        bot.github.fail_next("GET", "/activity", 404, &[], 50);
     }
     bot.eventually("a look at the activity", || async {
         bot.github.activity_reads() >= 1
@@ -466,12 +478,27 @@ async fn not_counted(pool: PgPool, before_mail: bool) {
 
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn a_branch_created_before_the_mail_is_not_counted(pool: PgPool) {
-    not_counted(pool, true).await;
+    not_counted(pool, Creation::BeforeMail).await;
 }
 
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn a_branch_whose_creation_cannot_be_seen_is_not_counted(pool: PgPool) {
-    not_counted(pool, false).await;
+    not_counted(pool, Creation::NotListed).await;
+}
+
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn a_branch_whose_activity_answers_404_is_not_counted(pool: PgPool) {
+    not_counted(pool, Creation::NotFound).await;
+}
+
+/// How the branch's creation looks to the bot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Creation {
+    BeforeMail,
+    /// The activity lists no creation of it.
+    NotListed,
+    /// The activity endpoint answers 404.
+    NotFound,
 }
 
 /// The fake GitHub refuses an unknown `activity_type`, like GitHub.
