@@ -8,8 +8,9 @@ use sqlx::PgConnection;
 use tracing::{info, warn};
 
 use super::JobError;
-use super::comments::{MAX_ROUND_REPOSITORIES, start_round};
+use super::comments::MAX_ROUND_REPOSITORIES;
 use super::effects::{Issue, settle_duplicate, situation_now};
+use super::proofs::start_round;
 use crate::recovery::auto::{self, AutoFacts, AutoRound, AutoVerify};
 use crate::recovery::ownership;
 use crate::recovery::state::State;

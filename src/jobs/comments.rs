@@ -14,15 +14,15 @@ use super::{auto, evidence, intake, proofs, recover, secrets};
 use crate::commands::{Command, ParseError, parse_commands};
 use crate::github::payload::{IssueCommentEvent, IssuesEvent};
 use crate::recovery::bound;
-use crate::recovery::effects::{Effect, Reaction};
+use crate::recovery::effects::Reaction;
 use crate::recovery::messages;
 use crate::recovery::state::State;
 use crate::recovery::timers::{outsider_may_be_answered, status_look_due};
 use crate::recovery::transitions::{self, AccountCheck, Actor, Reply};
 use crate::store::requests::{self, Audit, Request};
 use crate::store::timers as clocks;
+use crate::verify::Proof;
 use crate::verify::directory::{Account, DirectoryError, approval_key};
-use crate::verify::{Proof, Round};
 
 /// The most commands of one comment that are run; the rest are counted and
 /// said to be ignored.
@@ -545,7 +545,7 @@ async fn run_command(
     };
     if let (Some(proof), Some(address)) = (proof, &facts.address) {
         let key = format!("{}:{index}", issue.delivery_id);
-        start_round(issue, conn, request, address, &key, &proof).await?;
+        proofs::start_round(issue, conn, request, address, &key, &proof).await?;
     }
     if outcome.recover
         && let Ok(approve) = command
@@ -567,35 +567,4 @@ async fn run_command(
         turn.replies.push(text);
     }
     Ok(outcome.ok)
-}
-
-/// Stores a round bound to the account's address and its mail as an
-/// effect, which runs once this job commits.
-pub(super) async fn start_round(
-    issue: &Issue<'_>,
-    conn: &mut PgConnection,
-    request: &Request,
-    address: &str,
-    key: &str,
-    proof: &Proof,
-) -> Result<(), JobError> {
-    let (Some(verifier), Some(username)) = (&issue.bot.verifier, &request.username) else {
-        return Ok(());
-    };
-    let issue_url = issue
-        .bot
-        .issue_url(&request.repository, request.issue_number);
-    let round = Round {
-        request_id: request.id,
-        address,
-        command_key: key,
-        username,
-        repository: &request.repository,
-        issue_number: request.issue_number,
-        issue_url: &issue_url,
-    };
-    if let Some(token_id) = verifier.store_round(&mut *conn, &round, proof).await? {
-        issue.push(&mut *conn, Effect::Mail { token_id }).await?;
-    }
-    Ok(())
 }

@@ -1,6 +1,8 @@
-//! The `/verify-repo` proof: looking for the branch named after the mailed
-//! token in the round's repositories, and recording `project-ownership`
-//! when it is there. The token is never written on the tracker or in logs.
+//! Proof rounds: starting one (an admin's `/verify-email` or `/verify-repo`,
+//! or the bot's own), and the `/verify-repo` proof: looking for the branch
+//! named after the mailed token in the round's repositories, and recording
+//! `project-ownership` when it was created after the mail. The token is
+//! never written on the tracker or in logs.
 
 use sqlx::PgConnection;
 use tracing::info;
@@ -8,11 +10,13 @@ use tracing::info;
 use super::JobError;
 use super::effects::{Issue, situation_now};
 use crate::recovery::branch::{self, Verdict};
+use crate::recovery::effects::Effect;
 use crate::recovery::messages;
 use crate::recovery::state::State;
 use crate::recovery::transitions::{self, AccountCheck, OWNERSHIP_CHECK};
 use crate::store::requests::{self, Audit, Request};
 use crate::store::{timers, tokens};
+use crate::verify::{Proof, Round};
 
 /// Looks for the branch of the request's live `/verify-repo` round, one
 /// `GET /repos/{owner}/{repo}/branches/{token}` per repository of the
@@ -122,4 +126,35 @@ async fn not_counted(
     requests::record(&mut *conn, request, &audit).await?;
     info!(request = request.id, %repository, "verify-repo branch not counted");
     Ok(Some(messages::branch_not_counted(repository, created)))
+}
+
+/// Stores a round bound to the account's address and its mail as an
+/// effect, which runs once this job commits.
+pub(super) async fn start_round(
+    issue: &Issue<'_>,
+    conn: &mut PgConnection,
+    request: &Request,
+    address: &str,
+    key: &str,
+    proof: &Proof,
+) -> Result<(), JobError> {
+    let (Some(verifier), Some(username)) = (&issue.bot.verifier, &request.username) else {
+        return Ok(());
+    };
+    let issue_url = issue
+        .bot
+        .issue_url(&request.repository, request.issue_number);
+    let round = Round {
+        request_id: request.id,
+        address,
+        command_key: key,
+        username,
+        repository: &request.repository,
+        issue_number: request.issue_number,
+        issue_url: &issue_url,
+    };
+    if let Some(token_id) = verifier.store_round(&mut *conn, &round, proof).await? {
+        issue.push(&mut *conn, Effect::Mail { token_id }).await?;
+    }
+    Ok(())
 }

@@ -75,11 +75,11 @@ mod tests {
         let after = created("2026-12-01T10:05:00Z");
         let before = created("2026-12-01T09:00:00Z");
         assert_eq!(
-            judge(&[after.clone()], mailed),
+            judge(std::slice::from_ref(&after), mailed),
             Verdict::Counts(after.clone())
         );
         assert_eq!(
-            judge(&[before.clone()], mailed),
+            judge(std::slice::from_ref(&before), mailed),
             Verdict::Predates(before.clone())
         );
         // Deleted and pushed again after the mail: the last creation counts.
@@ -93,11 +93,11 @@ mod tests {
         let same_second = created("2026-12-01T10:00:00Z");
         let second_before = created("2026-12-01T09:59:59Z");
         assert_eq!(
-            judge(&[same_second.clone()], mailed_late),
+            judge(std::slice::from_ref(&same_second), mailed_late),
             Verdict::Counts(same_second)
         );
         assert_eq!(
-            judge(&[second_before.clone()], mailed_late),
+            judge(std::slice::from_ref(&second_before), mailed_late),
             Verdict::Predates(second_before)
         );
         assert_eq!(judge(&[], mailed), Verdict::Unseen);
