@@ -251,6 +251,8 @@ fn every_setting_is_shown(settings: &Settings) {
         timers: _,
         approve_message: _,
         index_recover: _,
+        auto_verify: _,
+        auto_verify_cooldown: _,
     } = settings;
 }
 
@@ -333,6 +335,11 @@ fn timing(out: &mut Out, settings: &Settings) {
     out.put(
         "index_recover",
         Some(Value::Boolean(settings.index_recover)),
+    );
+    out.put("auto_verify", Some(s(settings.auto_verify.as_str())));
+    out.put(
+        "auto_verify_cooldown",
+        Some(duration(&settings.auto_verify_cooldown)),
     );
     out.put(
         "sweep_interval_secs",

@@ -12,6 +12,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::{FormSettings, JobSettings, LogFormat, Permission};
+use crate::recovery::auto::AutoVerify;
 use crate::recovery::replies::ReplyConfig;
 use crate::recovery::state::Labels;
 
@@ -72,6 +73,9 @@ pub(super) struct FileSettings {
     pub(super) verify_link_valid_for: Option<Duration>,
     pub(super) approve_message: Option<String>,
     pub(super) index_recover: Option<bool>,
+    pub(super) auto_verify: Option<AutoVerify>,
+    #[serde(default, with = "humantime_serde")]
+    pub(super) auto_verify_cooldown: Option<Duration>,
 }
 
 impl FileSettings {

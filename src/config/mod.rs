@@ -15,6 +15,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use secrecy::SecretString;
 
+pub use crate::recovery::auto::AutoVerify;
 use crate::recovery::replies::Replies;
 use crate::recovery::state::Labels;
 /// The timers' settings live with the rules that read them.
@@ -123,6 +124,11 @@ pub struct Settings {
     /// The account directory offers `POST {dir}/{username}/recover`:
     /// `/approve` resets the account through it before closing.
     pub index_recover: bool,
+    /// Whether the bot starts a proof round itself when a request becomes
+    /// valid [default: `evidence`].
+    pub auto_verify: AutoVerify,
+    /// At most one automatic round per account this often [default: 24h].
+    pub auto_verify_cooldown: Duration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/recovery_bot";

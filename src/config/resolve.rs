@@ -98,6 +98,10 @@ impl Settings {
             approve_message: non_blank(file.approve_message)
                 .unwrap_or_else(|| crate::recovery::messages::DEFAULT_APPROVE_MESSAGE.to_owned()),
             index_recover: c.index_recover,
+            auto_verify: file.auto_verify.unwrap_or_default(),
+            auto_verify_cooldown: file
+                .auto_verify_cooldown
+                .unwrap_or(Duration::from_secs(24 * 3600)),
         })
     }
 }

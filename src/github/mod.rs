@@ -285,6 +285,53 @@ impl Repo {
         }
     }
 
+    /// Who created `branch`, and when: the repository's activity,
+    /// `GET /repos/{owner}/{repo}/activity?ref=refs/heads/<branch>&activity_type=branch_creation`
+    /// (one page, newest first). Entries for another ref or type, or
+    /// without an actor, are left out; a repository that is gone (404,
+    /// 451) lists none.
+    pub async fn branch_creations(
+        &self,
+        full_name: &str,
+        branch: &str,
+    ) -> Result<Vec<crate::recovery::branch::Creation>, ApiError> {
+        #[derive(Deserialize)]
+        struct Actor {
+            login: String,
+            id: u64,
+        }
+        #[derive(Deserialize)]
+        struct Activity {
+            #[serde(rename = "ref")]
+            reference: String,
+            timestamp: chrono::DateTime<chrono::Utc>,
+            activity_type: String,
+            actor: Option<Actor>,
+        }
+        let reference = format!("refs/heads/{branch}");
+        let path = format!(
+            "/repos/{full_name}/activity?ref={}&activity_type=branch_creation&per_page=100",
+            client::encode_path_segment(&reference)
+        );
+        let listed =
+            match client::call::<Vec<Activity>>(&self.client, Method::Get, &path, None).await {
+                Ok(listed) => listed,
+                Err(e) if matches!(e.status(), Some(404 | 451)) => return Ok(Vec::new()),
+                Err(e) => return Err(e),
+            };
+        Ok(listed
+            .into_iter()
+            .filter(|a| a.reference == reference && a.activity_type == "branch_creation")
+            .filter_map(|a| {
+                a.actor.map(|actor| crate::recovery::branch::Creation {
+                    login: actor.login,
+                    id: actor.id,
+                    at: a.timestamp,
+                })
+            })
+            .collect())
+    }
+
     /// Removes a label; a label that is not there is not an error.
     pub async fn remove_label(
         &self,

@@ -49,6 +49,9 @@ pub struct Bot {
     pub approve_message: String,
     /// `/approve` resets the account through the index first.
     pub index_recover: bool,
+    /// Rounds the bot starts itself (`recovery::auto`).
+    pub auto_verify: crate::config::AutoVerify,
+    pub auto_verify_cooldown: std::time::Duration,
     github_api_url: String,
     /// For what must commit on its own, outside the running job's
     /// transaction: a round's link is live before its mail leaves, and a
@@ -123,6 +126,8 @@ impl Bot {
             timers: settings.timers,
             approve_message: settings.approve_message.clone(),
             index_recover: settings.index_recover,
+            auto_verify: settings.auto_verify,
+            auto_verify_cooldown: settings.auto_verify_cooldown,
             github_api_url: settings.github_api_url.clone(),
             pool,
         })

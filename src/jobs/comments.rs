@@ -10,19 +10,19 @@ use tracing::{info, warn};
 use super::JobError;
 use super::effects::{IssueHandle, situation_now};
 use super::reply_text::reply_text;
-use super::{evidence, intake, proofs, recover, secrets};
+use super::{auto, evidence, intake, proofs, recover, secrets};
 use crate::commands::{Command, ParseError, parse_commands};
 use crate::github::payload::{IssueCommentEvent, IssuesEvent};
 use crate::recovery::bound;
-use crate::recovery::effects::{Effect, Reaction};
+use crate::recovery::effects::Reaction;
 use crate::recovery::messages;
 use crate::recovery::state::State;
 use crate::recovery::timers::{outsider_may_be_answered, status_look_due};
 use crate::recovery::transitions::{self, AccountCheck, Actor, Reply};
 use crate::store::requests::{self, Audit, Request};
 use crate::store::timers as clocks;
+use crate::verify::Proof;
 use crate::verify::directory::{Account, DirectoryError, approval_key};
-use crate::verify::{Proof, Round};
 
 /// The most commands of one comment that are run; the rest are counted and
 /// said to be ignored.
@@ -125,6 +125,8 @@ struct Turn<'e> {
     admin: Option<Standing>,
     /// Whether the bot answers this comment at all (`may_answer`).
     answer: Option<bool>,
+    /// A `/reopen` ran: the request may have become valid again.
+    reopened: bool,
 }
 
 /// Whether a comment's author is an admin, as far as the bot could tell.
@@ -153,6 +155,7 @@ impl<'e> Turn<'e> {
             changed: false,
             admin: None,
             answer: None,
+            reopened: false,
         }
     }
 
@@ -271,7 +274,10 @@ impl<'e> Turn<'e> {
         }
         if self.changed {
             // A reopen without evidence for the account named now gathers it.
-            let request = evidence::ensure(issue, conn, request.clone(), None).await?;
+            let mut request = evidence::ensure(issue, conn, request.clone(), None).await?;
+            if self.reopened {
+                request = auto::maybe_start(issue, conn, request, None).await?;
+            }
             issue.sync_tracker(conn, &request).await?;
         }
         Ok(())
@@ -526,6 +532,7 @@ async fn run_command(
     let outcome = transitions::command(&sit, actor, command, &bot.replies);
     info!(action = outcome.action, ok = outcome.ok, "command");
     turn.changed |= outcome.to.is_some() || outcome.check.is_some();
+    turn.reopened |= outcome.ok && matches!(command, Ok(Command::Reopen));
     issue.apply(conn, request, &outcome, &turn.audit).await?;
     let proof = if outcome.send_email {
         Some(Proof::Link)
@@ -538,7 +545,7 @@ async fn run_command(
     };
     if let (Some(proof), Some(address)) = (proof, &facts.address) {
         let key = format!("{}:{index}", issue.delivery_id);
-        start_round(issue, conn, request, address, &key, &proof).await?;
+        proofs::start_round(issue, conn, request, address, &key, &proof).await?;
     }
     if outcome.recover
         && let Ok(approve) = command
@@ -560,35 +567,4 @@ async fn run_command(
         turn.replies.push(text);
     }
     Ok(outcome.ok)
-}
-
-/// Stores a round bound to the account's address and its mail as an
-/// effect, which runs once this job commits.
-async fn start_round(
-    issue: &IssueHandle<'_>,
-    conn: &mut PgConnection,
-    request: &Request,
-    address: &str,
-    key: &str,
-    proof: &Proof,
-) -> Result<(), JobError> {
-    let (Some(verifier), Some(username)) = (&issue.bot.verifier, &request.username) else {
-        return Ok(());
-    };
-    let issue_url = issue
-        .bot
-        .issue_url(&request.repository, request.issue_number);
-    let round = Round {
-        request_id: request.id,
-        address,
-        command_key: key,
-        username,
-        repository: &request.repository,
-        issue_number: request.issue_number,
-        issue_url: &issue_url,
-    };
-    if let Some(token_id) = verifier.store_round(&mut *conn, &round, proof).await? {
-        issue.push(&mut *conn, Effect::Mail { token_id }).await?;
-    }
-    Ok(())
 }

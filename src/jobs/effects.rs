@@ -284,6 +284,13 @@ impl<'a> IssueHandle<'a> {
         // One read of the checks: for the table and for the waiting period.
         let stored_checks = requests::checks(&mut *conn, request.id).await?;
         let checks = check_lines_of(&stored_checks);
+        // The round waited for is the bot's own when it recorded it as sent.
+        let round_by_bot = stored_checks.iter().any(|c| {
+            c.status == CheckStatus::Sent
+                && c.actor_login
+                    .as_deref()
+                    .is_some_and(|l| l.eq_ignore_ascii_case(&self.bot.login))
+        });
         let sit = situation(
             request,
             stored_checks,
@@ -312,6 +319,7 @@ impl<'a> IssueHandle<'a> {
             state: request.state(),
             awaiting_email: sit.awaiting == Some(Awaiting::Email),
             awaiting_repo: sit.awaiting == Some(Awaiting::Repo),
+            round_by_bot,
             waiting_until: sit
                 .waiting_until
                 .filter(|until| *until > sit.now)
@@ -422,7 +430,7 @@ impl<'a> IssueHandle<'a> {
 
 /// Points the request at the earlier open request for the same account as
 /// it is now (or at none), with an audit row when that changes.
-async fn settle_duplicate(
+pub(super) async fn settle_duplicate(
     conn: &mut PgConnection,
     request: &Request,
     bot_login: &str,

@@ -10,7 +10,7 @@ use tracing::info;
 use super::JobError;
 use super::bot::Bot;
 use super::effects::{IssueHandle, StoredProblems, refresh_duplicates_of, situation_now};
-use super::{evidence, secrets};
+use super::{auto, evidence, secrets};
 use crate::github::payload::{self, IssuesEvent};
 use crate::recovery::bound;
 use crate::recovery::intake::{self, Decision, Existing, FormReading, Reading, Trigger};
@@ -115,6 +115,9 @@ struct Applied {
     state: State,
     username_changed: bool,
     action: &'static str,
+    /// The request is pending now and was not (new, fixed, or named
+    /// another account): the bot may start a round itself.
+    became_valid: bool,
 }
 
 async fn take_in(
@@ -131,11 +134,15 @@ async fn take_in(
     let body_hash = intake::body_hash(body);
     let changed = existing.as_ref().is_none_or(|r| r.body_hash != body_hash);
     let (form, account) = read_form(bot, body, changed).await?;
-    let Some(applied) =
+    let Some(mut applied) =
         decide(conn, trigger, existing.as_ref(), &form, &body_hash, current).await?
     else {
         return Ok(());
     };
+    applied.became_valid = applied.state == State::Pending
+        && existing
+            .as_ref()
+            .is_none_or(|r| r.state() != State::Pending || applied.username_changed);
     let data = form_data(&form, body_hash);
     let audit = intake_audit(issue, ev, &form, &applied);
     match &existing {
@@ -248,6 +255,7 @@ async fn decide(
             state,
             username_changed,
             action,
+            became_valid: false,
         })),
     }
 }
@@ -325,6 +333,9 @@ async fn settle(
     }
     // Open and valid, without evidence for the account named now: gather it.
     request = evidence::ensure(issue, conn, request, account).await?;
+    if applied.became_valid {
+        request = auto::maybe_start(issue, conn, request, account).await?;
+    }
     let warning = secrets::in_body(issue, conn, &request, current.body.as_deref()).await?;
     let request = requests::lock(&mut *conn, request.id)
         .await?
@@ -380,7 +391,10 @@ async fn closed_or_reopened(
         .await?
         .unwrap_or(request);
     // A reopen without evidence for the account named now gathers it.
-    let request = evidence::ensure(issue, conn, request, None).await?;
+    let mut request = evidence::ensure(issue, conn, request, None).await?;
+    if open {
+        request = auto::maybe_start(issue, conn, request, None).await?;
+    }
     issue.sync_tracker(conn, &request).await
 }
 

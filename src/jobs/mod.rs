@@ -6,6 +6,7 @@
 //! retry with exponential backoff and jitter, or keep it as dead.
 
 pub mod admins;
+mod auto;
 pub mod bot;
 mod comments;
 mod confirmed;

@@ -2,7 +2,9 @@
 //! what intake does with a form, what a command does in a state, and every
 //! word the bot writes. No I/O here; `crate::jobs` carries the decisions out.
 
+pub mod auto;
 pub mod bound;
+pub mod branch;
 pub mod echo;
 pub mod effects;
 pub mod intake;

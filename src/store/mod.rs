@@ -4,6 +4,7 @@
 
 pub mod admin_pins;
 mod audit;
+pub mod auto_rounds;
 mod checks;
 mod columns;
 pub mod deliveries;

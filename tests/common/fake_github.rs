@@ -53,9 +53,27 @@ pub struct RepoModel {
     pub roles: HashMap<String, String>,
     /// branch name → the commit it points to
     pub branches: HashMap<String, String>,
+    /// `GET /repos/{owner}/{repo}/activity`: what was pushed, by whom, when.
+    pub activity: Vec<ActivityModel>,
     /// The repository's labels (`/repos/{owner}/{repo}/labels`).
     pub labels: Vec<LabelModel>,
 }
+
+/// One entry of a repository's activity (GitHub's `activity` object).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityModel {
+    pub id: u64,
+    /// `refs/heads/<branch>`
+    pub reference: String,
+    pub activity_type: String,
+    /// The pusher's login and id.
+    pub actor: Option<(String, u64)>,
+    pub timestamp: chrono::DateTime<chrono::Utc>,
+    pub after: String,
+}
+
+/// The login and id of whoever pushes a branch in tests by default.
+pub const PUSHER: (&str, u64) = ("branch-pusher", 70_001);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabelModel {
@@ -454,14 +472,52 @@ impl FakeGitHub {
             .count()
     }
 
-    /// Someone pushed `branch` at `commit` to the repository.
+    /// [`PUSHER`] pushed `branch` at `commit` to the repository now: the
+    /// branch and its `branch_creation` activity.
     pub fn add_branch(&self, full_name: &str, branch: &str, commit: &str) {
+        self.add_branch_by(full_name, branch, commit, Some(PUSHER), chrono::Utc::now());
+    }
+
+    /// A branch whose creation the activity shows by `actor` at `at`.
+    pub fn add_branch_by(
+        &self,
+        full_name: &str,
+        branch: &str,
+        commit: &str,
+        actor: Option<(&str, u64)>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) {
+        self.add_branch_without_activity(full_name, branch, commit);
+        let mut m = self.model();
+        let repo = m.repos.entry(full_name.to_owned()).or_default();
+        let id = 1_000 + repo.activity.len() as u64;
+        repo.activity.push(ActivityModel {
+            id,
+            reference: format!("refs/heads/{branch}"),
+            activity_type: "branch_creation".to_owned(),
+            actor: actor.map(|(l, i)| (l.to_owned(), i)),
+            timestamp: at,
+            after: commit.to_owned(),
+        });
+    }
+
+    /// A branch whose creation the activity does not show.
+    pub fn add_branch_without_activity(&self, full_name: &str, branch: &str, commit: &str) {
         self.model()
             .repos
             .entry(full_name.to_owned())
             .or_default()
             .branches
             .insert(branch.to_owned(), commit.to_owned());
+    }
+
+    /// How many `GET /repos/{owner}/{repo}/activity` the bot made.
+    pub fn activity_reads(&self) -> usize {
+        let r = Routes::new();
+        self.requests()
+            .iter()
+            .filter(|q| q.method == "GET" && r.activity.is_match(&q.path))
+            .count()
     }
 
     /// A label on a repository (the repository is made if need be).
@@ -526,6 +582,7 @@ struct Routes {
     issue_prefix: Regex,
     user: Regex,
     branch: Regex,
+    activity: Regex,
     repo_labels: Regex,
     repo_label: Regex,
 }
@@ -549,6 +606,7 @@ impl Routes {
             issue_prefix: r(r"^/repos/([^/]+/[^/]+)/issues/(\d+)"),
             user: r(r"^/users/([^/]+)$"),
             branch: r(r"^/repos/([^/]+/[^/]+)/branches/([^/]+)$"),
+            activity: r(r"^/repos/([^/]+/[^/]+)/activity$"),
             repo_labels: r(r"^/repos/([^/]+/[^/]+)/labels$"),
             repo_label: r(r"^/repos/([^/]+/[^/]+)/labels/([^/]+)$"),
         }
@@ -570,6 +628,71 @@ fn error(status: u16, message: &str) -> ResponseTemplate {
 
 fn not_found() -> ResponseTemplate {
     error(404, "Not Found")
+}
+
+/// `GET /repos/{owner}/{repo}/activity` as GitHub's REST description
+/// defines it: `ref` (a full ref or a branch name), `activity_type`,
+/// `direction`, `time_period`, `per_page`; an unknown value is refused
+/// (422); newest first.
+fn activity(repo: Option<&RepoModel>, req: &Request) -> ResponseTemplate {
+    let Some(repo) = repo else {
+        return not_found();
+    };
+    let q: HashMap<String, String> = req.url.query_pairs().into_owned().collect();
+    const TYPES: [&str; 6] = [
+        "push",
+        "force_push",
+        "branch_creation",
+        "branch_deletion",
+        "pr_merge",
+        "merge_queue_merge",
+    ];
+    let known =
+        |key: &str, values: &[&str]| q.get(key).is_none_or(|v| values.contains(&v.as_str()));
+    let per_page = q.get("per_page").map(|v| v.parse::<usize>());
+    if !known("activity_type", &TYPES)
+        || !known("direction", &["asc", "desc"])
+        || !known("time_period", &["day", "week", "month", "quarter", "year"])
+        || matches!(per_page, Some(Err(_)) | Some(Ok(0 | 101..)))
+    {
+        return error(422, "Validation Failed");
+    }
+    let wanted_ref = q.get("ref").map(|r| {
+        if r.starts_with("refs/") {
+            r.clone()
+        } else {
+            format!("refs/heads/{r}")
+        }
+    });
+    let mut items: Vec<&ActivityModel> = repo
+        .activity
+        .iter()
+        .filter(|a| wanted_ref.as_ref().is_none_or(|r| *r == a.reference))
+        .filter(|a| q.get("activity_type").is_none_or(|t| *t == a.activity_type))
+        .collect();
+    items.sort_by_key(|a| std::cmp::Reverse(a.timestamp));
+    if q.get("direction").is_some_and(|d| d == "asc") {
+        items.reverse();
+    }
+    let per_page = per_page.and_then(Result::ok).unwrap_or(30);
+    let body: Vec<Value> = items
+        .into_iter()
+        .take(per_page)
+        .map(|a| {
+            json!({
+                "id": a.id,
+                "node_id": format!("RA_{}", a.id),
+                "before": "0000000000000000000000000000000000000000",
+                "after": a.after,
+                "ref": a.reference,
+                // Whole seconds, as GitHub writes them.
+                "timestamp": a.timestamp.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "activity_type": a.activity_type,
+                "actor": a.actor.as_ref().map(|(l, i)| user_json(l, *i)),
+            })
+        })
+        .collect();
+    ResponseTemplate::new(200).set_body_json(Value::Array(body))
 }
 
 fn user_json(login: &str, id: u64) -> Value {
@@ -787,6 +910,10 @@ impl Responder {
                     })),
                     None => error(404, "Branch not found"),
                 };
+            }
+            "GET" if r.activity.is_match(path) => {
+                let name = r.activity.captures(path).unwrap()[1].to_owned();
+                return activity(m.repos.get(&name), req);
             }
             "GET" if r.user.is_match(path) => {
                 let login = decode(&r.user.captures(path).unwrap()[1]);

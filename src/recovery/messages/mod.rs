@@ -14,8 +14,8 @@ mod words;
 pub use email::{VerificationEmail, repo_email, verification_email};
 pub use form::{form_skeleton, no_such_account, problem};
 pub use notices::{
-    NotMailed, SecretPlace, approval_abandoned, branch_found, link_expired, not_mailed,
-    recover_failed, reminder, secret_warning,
+    NotMailed, SecretPlace, approval_abandoned, branch_found, branch_not_counted, link_expired,
+    not_mailed, recover_failed, reminder, secret_warning,
 };
 pub use page::{VERIFY_PAGE_STYLE, VerifyPage, verify_page};
 pub use replies::{DEFAULT_APPROVE_MESSAGE, combined, default_replies, help, reply};

@@ -44,6 +44,25 @@ pub fn branch_found(repository: &str, commit: &str, verified: bool) -> String {
     s
 }
 
+/// For admins: the `/verify-repo` branch is there but does not count,
+/// because GitHub does not show it was created after the token was mailed
+/// (`created`: who created it and when, when GitHub shows that).
+pub fn branch_not_counted(repository: &str, created: Option<(&str, &str)>) -> String {
+    let why = match created {
+        Some((login, when)) => format!(
+            "GitHub's activity shows it was created by {} at {when}, before the token was emailed",
+            code(login)
+        ),
+        None => "GitHub's activity does not show who created it or when".to_owned(),
+    };
+    format!(
+        "Admins: a branch named after the emailed token is in {}, but {why}. It was not counted: \
+         `project-ownership` is not recorded. Look at the repository before you `/confirm project-ownership` \
+         by hand, or start a new round with `/verify-repo`.",
+        code(repository)
+    )
+}
+
 /// For admins: an approval waiting for the index was not carried out,
 /// because the request changed in the meantime.
 pub fn approval_abandoned(admin: &str) -> String {
@@ -186,6 +205,18 @@ mod tests {
                 State::AwaitingUser,
                 Duration::from_secs(36 * 3_600)
             )
+        );
+    }
+
+    #[test]
+    fn branch_not_counted_notices() {
+        assert_snapshot!(
+            "branch_not_counted_before_mail",
+            branch_not_counted("alice/demo", Some(("octocat", "2026-12-01 09:30 UTC")))
+        );
+        assert_snapshot!(
+            "branch_not_counted_unseen",
+            branch_not_counted("alice/demo", None)
         );
     }
 

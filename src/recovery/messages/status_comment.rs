@@ -40,6 +40,8 @@ pub struct StatusView<'a> {
     pub awaiting_email: bool,
     /// Waits for the `/verify-repo` branch.
     pub awaiting_repo: bool,
+    /// The bot started the round it waits for itself (`auto_verify`).
+    pub round_by_bot: bool,
     /// `/approve` waits until then (`YYYY-MM-DD HH:MM UTC`).
     pub waiting_until: Option<String>,
     /// The newest emailed link expired unused.
@@ -158,12 +160,28 @@ fn what_happens(s: &mut String, v: &StatusView<'_>) {
             );
             let _ = writeln!(s, "\nWhen this was written, {}", ahead(v.ahead));
         }
+        State::AwaitingUser if v.awaiting_repo && v.round_by_bot => {
+            let _ = writeln!(
+                s,
+                "@{author}, I emailed instructions to the address registered on the account: push a branch named \
+                 after the token in that email to the source repository of one of the account's projects. \
+                 I look for it regularly and say here when I find it."
+            );
+        }
         State::AwaitingUser if v.awaiting_repo => {
             let _ = writeln!(
                 s,
                 "@{author}, instructions were emailed to the address registered on the account: push a branch named \
                  after the token in that email to the source repository of one of the account's projects. \
                  I look for it regularly and say here when I find it."
+            );
+        }
+        State::AwaitingUser if v.awaiting_email && v.round_by_bot => {
+            let _ = writeln!(
+                s,
+                "@{author}, I emailed a confirmation link to the address registered on the account, \
+                 without waiting for an admin. Open it and press **Confirm**. The link works once and expires. \
+                 An admin still decides the request."
             );
         }
         State::AwaitingUser if v.awaiting_email => {
@@ -410,6 +428,7 @@ mod tests {
             state,
             awaiting_email: false,
             awaiting_repo: false,
+            round_by_bot: false,
             waiting_until: None,
             link_expired: false,
             author: "octocat",
@@ -559,6 +578,28 @@ mod tests {
             ..view(State::AwaitingUser, &labels, &checks, &required)
         };
         assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn awaiting_the_bots_own_rounds() {
+        let labels = Labels::default();
+        let required = required();
+        let checks = vec![CheckLine {
+            actor: Some("recovery-bot[bot]".to_owned()),
+            ..email_sent().remove(0)
+        }];
+        for (name, email, repo) in [
+            ("awaiting_email_sent_by_the_bot", true, false),
+            ("awaiting_repo_sent_by_the_bot", false, true),
+        ] {
+            let v = StatusView {
+                awaiting_email: email,
+                awaiting_repo: repo,
+                round_by_bot: true,
+                ..view(State::AwaitingUser, &labels, &checks, &required)
+            };
+            assert_snapshot!(name, status_comment(&v));
+        }
     }
 
     #[test]
