@@ -113,10 +113,11 @@ impl Warehouse {
         .fetch_all(&self.pool)
         .await
         .map_err(|e| SchemaError::Lookup(db_error(&e)))?;
-        let present: Vec<(String, String)> = rows
+        let present = rows
             .iter()
-            .map(|r| (r.get::<String, _>("t"), r.get::<String, _>("c")))
-            .collect();
+            .map(|r| Ok((r.try_get("t")?, r.try_get("c")?)))
+            .collect::<Result<Vec<(String, String)>, sqlx::Error>>()
+            .map_err(|e| SchemaError::Lookup(db_error(&e)))?;
         first_missing(&present).map_or(Ok(()), Err)
     }
 
