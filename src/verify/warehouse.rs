@@ -7,6 +7,7 @@
 //! with a statement timeout, in one read-only transaction per lookup. An
 //! error says what kind of failure, never a value read or sent.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -285,10 +286,6 @@ async fn read_projects(tx: &mut Tx<'_>, user_id: &str) -> Result<Vec<Project>, s
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let project_ids: Vec<String> = rows
-        .iter()
-        .map(|r| r.try_get("id"))
-        .collect::<Result<_, _>>()?;
     let release_ids: Vec<String> = rows
         .iter()
         .filter_map(|r| r.try_get::<Option<String>, _>("release_id").transpose())
@@ -300,27 +297,72 @@ async fn read_projects(tx: &mut Tx<'_>, user_id: &str) -> Result<Vec<Project>, s
     .bind(&release_ids)
     .fetch_all(&mut **tx)
     .await?;
+    // Warehouse indexes the association by publisher first, not by
+    // project: joined from `roles`, PostgreSQL reads it once (a hash
+    // join); `project_id = ANY(...)` would compare every row with every id.
     let publishers = sqlx::query(
         "SELECT a.project_id::text AS project_id, g.repository_owner, g.repository_name,
                 g.repository_owner_id
-         FROM oidc_publisher_project_association a
+         FROM roles ro
+         JOIN oidc_publisher_project_association a ON a.project_id = ro.project_id
          JOIN github_oidc_publishers g ON g.id = a.oidc_publisher_id
-         WHERE a.project_id = ANY($1::text[]::uuid[])
+         WHERE ro.user_id = $1::uuid
          ORDER BY g.repository_owner, g.repository_name",
     )
-    .bind(&project_ids)
+    .bind(user_id)
     .fetch_all(&mut **tx)
     .await?;
+    let mut urls = urls_by_release(&urls)?;
+    let mut publishers = publishers_by_project(&publishers)?;
     rows.iter()
-        .map(|row| project(row, &urls, &publishers))
+        .map(|row| project(row, &mut urls, &mut publishers))
         .collect()
 }
 
-/// One project from its row, its release's URL rows and its publishers.
+/// The latest releases' URL rows, by release id.
+fn urls_by_release(
+    rows: &[sqlx::postgres::PgRow],
+) -> Result<HashMap<String, Vec<ProjectUrl>>, sqlx::Error> {
+    let mut by = HashMap::<String, Vec<ProjectUrl>>::new();
+    for u in rows {
+        by.entry(u.try_get("release_id")?)
+            .or_default()
+            .push(ProjectUrl {
+                label: Some(u.try_get("name")?),
+                url: u.try_get("url")?,
+                verified: u.try_get("verified")?,
+            });
+    }
+    Ok(by)
+}
+
+/// The GitHub trusted publishers, by project id.
+fn publishers_by_project(
+    rows: &[sqlx::postgres::PgRow],
+) -> Result<HashMap<String, Vec<Publisher>>, sqlx::Error> {
+    let mut by = HashMap::<String, Vec<Publisher>>::new();
+    for p in rows {
+        let owner: String = p.try_get("repository_owner")?;
+        let name: String = p.try_get("repository_name")?;
+        by.entry(p.try_get("project_id")?)
+            .or_default()
+            .push(Publisher {
+                kind: "github".to_owned(),
+                repository: Some(format!("{owner}/{name}")),
+                // Stored as text: one that is not a number records no
+                // owner (it proves nothing).
+                repository_owner_id: p.try_get::<&str, _>("repository_owner_id")?.parse().ok(),
+            });
+    }
+    Ok(by)
+}
+
+/// One project from its row, with its latest release's URLs (`home_page`
+/// and `download_url` first, as Warehouse lists them) and its publishers.
 fn project(
     row: &sqlx::postgres::PgRow,
-    urls: &[sqlx::postgres::PgRow],
-    publishers: &[sqlx::postgres::PgRow],
+    urls: &mut HashMap<String, Vec<ProjectUrl>>,
+    publishers: &mut HashMap<String, Vec<Publisher>>,
 ) -> Result<Project, sqlx::Error> {
     let id: String = row.try_get("id")?;
     let release: Option<String> = row.try_get("release_id")?;
@@ -337,35 +379,13 @@ fn project(
             });
         }
     }
-    for u in urls {
-        if release.as_deref() == Some(u.try_get::<&str, _>("release_id")?) {
-            list.push(ProjectUrl {
-                label: Some(u.try_get("name")?),
-                url: u.try_get("url")?,
-                verified: u.try_get("verified")?,
-            });
-        }
-    }
-    let mut recorded = Vec::new();
-    for p in publishers {
-        if p.try_get::<&str, _>("project_id")? == id {
-            let owner: String = p.try_get("repository_owner")?;
-            let name: String = p.try_get("repository_name")?;
-            recorded.push(Publisher {
-                kind: "github".to_owned(),
-                repository: Some(format!("{owner}/{name}")),
-                // Stored as text: one that is not a number records no
-                // owner (it proves nothing).
-                repository_owner_id: p.try_get::<&str, _>("repository_owner_id")?.parse().ok(),
-            });
-        }
-    }
+    list.extend(release.and_then(|r| urls.remove(&r)).unwrap_or_default());
     Ok(Project {
         name: row.try_get("name")?,
         created: utc(row.try_get("created")?),
         repository_url: None,
         urls: list,
-        publishers: recorded,
+        publishers: publishers.remove(&id).unwrap_or_default(),
     })
 }
 
