@@ -17,6 +17,7 @@ use crate::{store, telemetry};
 
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     settings.require_serve()?;
+    check_directory(&settings).await?;
     let pool = open_database(&settings)
         .with_subscriber(telemetry::startup_logs(settings.log_format))
         .await?;
@@ -59,6 +60,20 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     background.join().await?;
     pool.close().await;
     info!("stopped");
+    Ok(())
+}
+
+/// A Warehouse directory's tables and columns, checked before anything
+/// else starts (Warehouse migrates often): the first missing one is named.
+async fn check_directory(settings: &Settings) -> anyhow::Result<()> {
+    if let Some(url) = &settings.account_directory_url
+        && crate::verify::directory::is_warehouse(url)
+    {
+        let directory = crate::verify::warehouse::Warehouse::from_url(url)?;
+        let checked = directory.check_schema().await;
+        directory.close().await;
+        checked.context("ACCOUNT_DIRECTORY_URL")?;
+    }
     Ok(())
 }
 

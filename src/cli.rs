@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `check`, `triage`, `jobs`,
-//! `requests`, `config check`, `labels sync`.
+//! `requests`, `config check`, `labels sync`, `directory show`.
 //!
 //! `--config` is global; every other setting is a flag of the subcommands
 //! that use it (the groups in `config/args.rs`), so each `--help` lists only its
@@ -66,6 +66,18 @@ pub enum Command {
     /// Manage the labels the bot uses on a tracker.
     #[command(subcommand)]
     Labels(LabelsCommand),
+    /// Ask the configured account directory about an account.
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DirectoryCommand {
+    /// Print, as JSON, what the configured account directory (HTTP, file or
+    /// Warehouse database) answers for a username; addresses hidden unless
+    /// `--show-addresses`.
+    #[command(after_help = crate::directory_show::AFTER_HELP)]
+    Show(crate::directory_show::DirectoryShowArgs),
 }
 
 impl Command {
@@ -91,6 +103,7 @@ impl Command {
                 a.directory.clone().apply(&mut to);
             }
             Command::Labels(LabelsCommand::Sync(a)) => a.github.clone().apply(&mut to),
+            Command::Directory(DirectoryCommand::Show(a)) => a.directory.clone().apply(&mut to),
         }
         to
     }
@@ -245,6 +258,9 @@ pub fn main() -> ExitCode {
         Command::Labels(LabelsCommand::Sync(args)) => {
             return ExitCode::from(crate::labels_sync::main(args, &settings));
         }
+        Command::Directory(DirectoryCommand::Show(args)) => {
+            return ExitCode::from(crate::directory_show::main(args, &settings));
+        }
         _ => {}
     }
     telemetry::init_logs(settings.log_format);
@@ -289,7 +305,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             app::serve(settings).await?
         }
         // Handled in `main`, before any runtime or log set-up.
-        Command::Check(_) | Command::Triage(_) | Command::Config(_) | Command::Labels(_) => {
+        Command::Check(_)
+        | Command::Triage(_)
+        | Command::Config(_)
+        | Command::Labels(_)
+        | Command::Directory(_) => {
             anyhow::bail!("this command runs on its own")
         }
         Command::Migrate(_) => {

@@ -2,7 +2,8 @@
 //! environment, the `--config` file, defaults), check them, the issue form
 //! and the username rule, and print the effective settings as TOML with
 //! every secret redacted. Exit 0 when `serve` could start with them, 2 with
-//! one line per problem on standard error. It connects to nothing.
+//! one line per problem on standard error. It connects to nothing but a
+//! Warehouse account directory, whose tables and columns it checks.
 
 use std::io::Write;
 
@@ -24,7 +25,9 @@ credentials (GITHUB_TOKEN, or GITHUB_APP_ID with a private key) and
 RECOVERY_BOT_REPOS must be set, as flags, environment variables or in the file,
 or each missing one is a problem; RECOVERY_BOT_REPOS=* with admin_teams,
 admin_min_permission, index_recover or an account directory is one too.
-It connects to nothing: no database, GitHub, mail server or account directory.
+It connects to nothing (no database, GitHub, mail server or HTTP directory)
+but a Warehouse account directory (ACCOUNT_DIRECTORY_URL=postgres://...),
+whose tables and columns it checks, naming the first one missing.
 
 Exit codes:
   0  valid: the effective settings are printed, secrets redacted
@@ -51,7 +54,8 @@ pub fn main(settings: &Settings) -> u8 {
         }
     };
     let _inside = runtime.enter();
-    let (problems, rules) = check(settings);
+    let (mut problems, rules) = check(settings);
+    problems.extend(runtime.block_on(warehouse_problem(settings)));
     let printed = writeln!(
         std::io::stdout().lock(),
         "{}",
@@ -101,6 +105,19 @@ pub fn check(settings: &Settings) -> (Vec<String>, Option<Rules>) {
         problems.push(format!("{e:#}"));
     }
     (problems, rules)
+}
+
+/// A Warehouse directory whose tables or columns are missing (or cannot
+/// be reached): the first one missing, as `serve` would stop on it.
+async fn warehouse_problem(settings: &Settings) -> Option<String> {
+    let url = settings.account_directory_url.as_deref()?;
+    if !crate::verify::directory::is_warehouse(url) {
+        return None;
+    }
+    let directory = crate::verify::warehouse::Warehouse::from_url(url).ok()?;
+    let checked = directory.check_schema().await;
+    directory.close().await;
+    checked.err().map(|e| format!("ACCOUNT_DIRECTORY_URL: {e}"))
 }
 
 /// A URL with its user, password and query hidden (they may hold

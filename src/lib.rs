@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod config_check;
+pub mod directory_show;
 pub mod form;
 pub mod github;
 pub mod http;

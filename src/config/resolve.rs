@@ -255,7 +255,7 @@ fn index_recover(set: Option<bool>, directory: Option<&str>) -> anyhow::Result<b
     let on = set.unwrap_or(false);
     if on && !directory.is_some_and(|u| u.starts_with("http://") || u.starts_with("https://")) {
         bail!(
-            "index_recover = true needs ACCOUNT_DIRECTORY_URL to be the index's HTTP directory (a local file cannot reset accounts)"
+            "index_recover = true needs ACCOUNT_DIRECTORY_URL to be the index's HTTP directory (a local file or a Warehouse database cannot reset accounts)"
         );
     }
     Ok(on)

@@ -1,6 +1,7 @@
 //! The account directory: `GET {ACCOUNT_DIRECTORY_URL}/{username}` answers
 //! the account's addresses and projects, or 404. A local JSON file (a list
-//! of such accounts) can stand in for small deployments.
+//! of such accounts) can stand in for small deployments, and a `postgres://`
+//! URL reads the same answer from PyPI's own database (`super::warehouse`).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -229,6 +230,10 @@ pub enum DirectoryError {
     /// Says where and what kind of error, never the value that caused it.
     #[error("the account directory's answer cannot be read: {0}")]
     Malformed(String),
+    /// The Warehouse database failed a lookup (worth another try); says
+    /// the kind of failure, never a value.
+    #[error("the Warehouse database: {0}")]
+    Database(String),
 }
 
 pub enum Directory {
@@ -238,6 +243,13 @@ pub enum Directory {
         token: Option<SecretString>,
     },
     File(PathBuf),
+    /// PyPI's own database, read-only.
+    Warehouse(super::warehouse::Warehouse),
+}
+
+/// `ACCOUNT_DIRECTORY_URL` names a Warehouse database.
+pub fn is_warehouse(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
 /// serde's own message quotes the offending value (an address, a name):
@@ -353,7 +365,7 @@ impl Directory {
         } = self
         else {
             return Err(DirectoryError::Unreachable(
-                "a local account file cannot reset accounts".to_owned(),
+                "only the index's HTTP directory can reset accounts".to_owned(),
             ));
         };
         if key.trim().is_empty() {
@@ -370,10 +382,15 @@ impl Directory {
         recover_outcome(status)
     }
 
-    /// `url` is an http(s) base URL, or a path (or `file://` URL) to a JSON
-    /// file.
+    /// `url` is an http(s) base URL, a `postgres://` URL of a Warehouse
+    /// database, or a path (or `file://` URL) to a JSON file. A Warehouse
+    /// pool connects on first use (inside a tokio runtime).
     pub fn new(url: &str, token: Option<SecretString>) -> anyhow::Result<Self> {
-        if url.starts_with("http://") || url.starts_with("https://") {
+        if is_warehouse(url) {
+            Ok(Directory::Warehouse(super::warehouse::Warehouse::from_url(
+                url,
+            )?))
+        } else if url.starts_with("http://") || url.starts_with("https://") {
             // Redirects are never followed: a lookup or a reset answered
             // by a redirect (to a login page, another host) is no answer.
             let client = reqwest::Client::builder()
@@ -392,9 +409,19 @@ impl Directory {
         }
     }
 
+    /// Checks what can be checked before the first lookup: a Warehouse
+    /// database's tables and columns (the first missing one named).
+    pub async fn check(&self) -> anyhow::Result<()> {
+        match self {
+            Directory::Warehouse(w) => Ok(w.check_schema().await?),
+            Directory::Http { .. } | Directory::File(_) => Ok(()),
+        }
+    }
+
     /// The account, or `None` when the directory has no such account.
     pub async fn lookup(&self, username: &str) -> Result<Option<Account>, DirectoryError> {
         match self {
+            Directory::Warehouse(w) => w.lookup(username).await,
             Directory::Http {
                 client,
                 base,

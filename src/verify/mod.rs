@@ -5,6 +5,7 @@
 
 pub mod directory;
 pub mod mail;
+pub mod warehouse;
 
 use crate::ids::IssueNumber;
 use std::time::Duration;
