@@ -251,6 +251,7 @@ fn every_setting_is_shown(settings: &Settings) {
         timers: _,
         approve_message: _,
         index_recover: _,
+        queue_position: _,
     } = settings;
 }
 
@@ -333,6 +334,10 @@ fn timing(out: &mut Out, settings: &Settings) {
     out.put(
         "index_recover",
         Some(Value::Boolean(settings.index_recover)),
+    );
+    out.put(
+        "queue_position",
+        Some(Value::Boolean(settings.queue_position)),
     );
     out.put(
         "sweep_interval_secs",

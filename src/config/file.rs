@@ -72,6 +72,7 @@ pub(super) struct FileSettings {
     pub(super) verify_link_valid_for: Option<Duration>,
     pub(super) approve_message: Option<String>,
     pub(super) index_recover: Option<bool>,
+    pub(super) queue_position: Option<bool>,
 }
 
 impl FileSettings {

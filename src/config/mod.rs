@@ -123,6 +123,9 @@ pub struct Settings {
     /// The account directory offers `POST {dir}/{username}/recover`:
     /// `/approve` resets the account through it before closing.
     pub index_recover: bool,
+    /// The status comment says how many requests are ahead [default:
+    /// true]; false for a tracker whose own workflow posts it.
+    pub queue_position: bool,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/recovery_bot";

@@ -98,6 +98,7 @@ impl Settings {
             approve_message: non_blank(file.approve_message)
                 .unwrap_or_else(|| crate::recovery::messages::DEFAULT_APPROVE_MESSAGE.to_owned()),
             index_recover: c.index_recover,
+            queue_position: file.queue_position.unwrap_or(true),
         })
     }
 }

@@ -49,6 +49,8 @@ pub struct Bot {
     pub approve_message: String,
     /// `/approve` resets the account through the index first.
     pub index_recover: bool,
+    /// The status comment says how many requests are ahead.
+    pub queue_position: bool,
     github_api_url: String,
     /// For what must commit on its own, outside the running job's
     /// transaction: a round's link is live before its mail leaves, and a
@@ -123,6 +125,7 @@ impl Bot {
             timers: settings.timers,
             approve_message: settings.approve_message.clone(),
             index_recover: settings.index_recover,
+            queue_position: settings.queue_position,
             github_api_url: settings.github_api_url.clone(),
             pool,
         })

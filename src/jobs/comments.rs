@@ -16,6 +16,7 @@ use crate::github::payload::{IssueCommentEvent, IssuesEvent};
 use crate::recovery::bound;
 use crate::recovery::effects::{Effect, Reaction};
 use crate::recovery::messages;
+use crate::recovery::ownership::AccountFacts;
 use crate::recovery::state::State;
 use crate::recovery::timers::{outsider_may_be_answered, status_look_due};
 use crate::recovery::transitions::{self, AccountCheck, Actor, Reply};
@@ -413,6 +414,9 @@ struct RoundFacts {
     account: Option<AccountCheck>,
     address: Option<String>,
     repositories: Vec<String>,
+    /// The account's facts as the directory answered now (stored, so that
+    /// the status comment and `requests show` follow them).
+    facts: Option<AccountFacts>,
 }
 
 async fn round_facts(
@@ -446,6 +450,7 @@ async fn round_facts(
         }),
         address,
         repositories: account.github_repositories(MAX_ROUND_REPOSITORIES),
+        facts: Some(account.facts()),
     })
 }
 
@@ -453,6 +458,11 @@ async fn round_facts(
 /// not frozen, with a primary address. An answer it cannot give (unreachable, 5xx,
 /// malformed) refuses the approval, and the admin is told to try again.
 fn approve_facts(answer: Result<Option<Account>, DirectoryError>) -> RoundFacts {
+    let facts = answer
+        .as_ref()
+        .ok()
+        .and_then(|a| a.as_ref())
+        .map(Account::facts);
     let account = match answer {
         Ok(Some(a)) if a.frozen => AccountCheck::Frozen,
         Ok(Some(a)) if a.has_primary() => AccountCheck::Found,
@@ -465,6 +475,7 @@ fn approve_facts(answer: Result<Option<Account>, DirectoryError>) -> RoundFacts 
     };
     RoundFacts {
         account: Some(account),
+        facts,
         ..RoundFacts::default()
     }
 }
@@ -512,6 +523,15 @@ async fn run_command(
 ) -> Result<bool, JobError> {
     let bot = issue.bot;
     let facts = round_facts(issue, request, command).await?;
+    if let Some(now) = &facts.facts
+        && request.account_facts().as_ref() != Some(now)
+    {
+        requests::set_account_facts(&mut *conn, request.id, Some(now)).await?;
+        if let Some(reloaded) = requests::lock(&mut *conn, request.id).await? {
+            *request = reloaded;
+        }
+        turn.changed = true;
+    }
     // However many `/status` lines and comments ask: one look a minute.
     if let Ok(Command::Status) = command
         && status_look_due(request.repo_checked_at, Utc::now())
