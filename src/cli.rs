@@ -429,16 +429,35 @@ async fn show_request(pool: &sqlx::PgPool, issue: &str, json: bool) -> anyhow::R
     let checks = requests::checks(pool, r.id).await?;
     let history = requests::history(pool, r.id).await?;
     let effects = crate::store::shadow::for_issue(pool, &r.repository, r.issue_number).await?;
+    let must_look = admin_must_look(&r);
     if json {
         let v = serde_json::json!({
             "request": r, "checks": checks, "history": history, "would_be_effects": effects,
+            "admin_must_look": must_look,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         print_request(&r, &checks, &history);
+        if !must_look.is_empty() {
+            println!(
+                "\nadmin must look before any proof is sent: {}",
+                must_look.join("; ")
+            );
+        }
         print_would_be_effects(&effects);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Why an admin must look at the account first (facts the tracker never
+/// shows), from the stored evidence and account facts.
+fn admin_must_look(r: &crate::store::requests::Request) -> Vec<&'static str> {
+    use crate::recovery::ownership;
+    let evidence = ownership::current(r.ownership.as_ref(), r.username.as_deref());
+    ownership::cautions(evidence.as_ref(), r.account_facts().as_ref())
+        .into_iter()
+        .map(ownership::Caution::reason)
+        .collect()
 }
 
 fn print_request(

@@ -270,6 +270,7 @@ fn every_setting_is_shown(settings: &Settings) {
         index_recover: _,
         auto_verify: _,
         auto_verify_cooldown: _,
+        queue_position: _,
     } = settings;
 }
 
@@ -357,6 +358,10 @@ fn timing(out: &mut Out, settings: &Settings) {
     out.put(
         "auto_verify_cooldown",
         Some(duration(&settings.auto_verify_cooldown)),
+    );
+    out.put(
+        "queue_position",
+        Some(Value::Boolean(settings.queue_position)),
     );
     out.put(
         "sweep_interval_secs",

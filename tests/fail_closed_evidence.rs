@@ -74,7 +74,7 @@ async fn username_swap_while_closed(pool: PgPool, by_admin: bool) {
     assert_eq!(evidence_for(&pool, 1).await.as_deref(), Some("bob"));
     let status = bot.status_comment(1);
     assert!(
-        status.contains("| `bobs-lib` | `https://github.com/bob/bobs-lib` | ❌ no |"),
+        status.contains("| `bobs-lib` | `https://github.com/bob/bobs-lib` | unverified | ❌ no |"),
         "{status}"
     );
     assert!(!bot.labels(1).contains(&"fasttrack".to_owned()));
@@ -296,7 +296,11 @@ async fn at_most_twenty_repositories_are_judged(pool: PgPool) {
     let status = bot.status_comment(1);
     assert_eq!(status.matches("| ✅ yes |").count(), 20, "{status}");
     assert_eq!(status.matches("| ⏸ not judged |").count(), 5, "{status}");
-    assert!(status.contains("| `p20` | `https://github.com/locked-out/r20` | ⏸ not judged |"));
+    assert!(
+        status.contains(
+            "| `p20` | `https://github.com/locked-out/r20` | unverified | ⏸ not judged |"
+        )
+    );
     assert!(status.contains("Projects not judged: 5"), "{status}");
     assert_eq!(bot.labels(1), sorted(&[INTAKE, "needs-verification"]));
     let passed: i64 = count(

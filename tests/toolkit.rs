@@ -336,7 +336,10 @@ async fn thirty_projects_and_unused_codes_fit_in_the_one_status_comment(pool: Pg
     assert_eq!(status.matches("| ⏸ not judged |").count(), 10, "{status}");
     assert!(!bot.labels(1).contains(&"fasttrack".to_owned()));
     // Unused recovery codes: shown to admins, and the requester is told.
-    assert!(status[open..close].contains("**3 unused**"), "{status}");
+    assert!(
+        status[open..close].contains("**3 unused recovery codes"),
+        "{status}"
+    );
     let note = &status[status.find("[!IMPORTANT]").unwrap()..open];
     assert!(
         note.contains("@locked-out") && note.contains("unused recovery codes"),
@@ -376,7 +379,7 @@ async fn thousands_of_projects_are_counted_not_listed(pool: PgPool) {
     );
     assert_eq!(status.matches("| ❌ no |").count(), 100, "{status}");
     assert!(
-        status.contains("… and 2900 more projects | | 0 of them the author's"),
+        status.contains("… and 2900 more projects | | | 0 of them the author's"),
         "{status}"
     );
     assert!(status.contains("</details>") && status.contains("State label:"));

@@ -592,7 +592,7 @@ async fn directory_values_cannot_break_a_table_cell_or_reach_errors(pool: PgPool
             .char_indices()
             .filter(|&(i, c)| c == '|' && (i == 0 || bytes[i - 1] != b'\\'))
             .count();
-        assert_eq!(cells, 4, "three cells: {row}");
+        assert_eq!(cells, 5, "four cells: {row}");
     }
     // Inside code spans, markup and mentions are shown, not run.
     let outside_code: String = status.split('`').step_by(2).collect();

@@ -76,6 +76,7 @@ pub(super) struct FileSettings {
     pub(super) auto_verify: Option<AutoVerify>,
     #[serde(default, with = "humantime_serde")]
     pub(super) auto_verify_cooldown: Option<Duration>,
+    pub(super) queue_position: Option<bool>,
 }
 
 impl FileSettings {

@@ -129,6 +129,9 @@ pub struct Settings {
     pub auto_verify: AutoVerify,
     /// At most one automatic round per account this often [default: 24h].
     pub auto_verify_cooldown: Duration,
+    /// The status comment says how many requests are ahead [default:
+    /// true]; false for a tracker whose own workflow posts it.
+    pub queue_position: bool,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/recovery_bot";

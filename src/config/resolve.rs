@@ -102,6 +102,7 @@ impl Settings {
             auto_verify_cooldown: file
                 .auto_verify_cooldown
                 .unwrap_or(Duration::from_secs(24 * 3600)),
+            queue_position: file.queue_position.unwrap_or(true),
         })
     }
 }

@@ -8,9 +8,9 @@ use sqlx::PgConnection;
 use tracing::{info, warn};
 
 use super::JobError;
-use super::comments::MAX_ROUND_REPOSITORIES;
 use super::effects::{IssueHandle, settle_duplicate, situation_now};
 use super::proofs::start_round;
+use super::round_facts::MAX_ROUND_REPOSITORIES;
 use crate::recovery::auto::{self, AutoFacts, AutoRound, AutoVerify};
 use crate::recovery::ownership;
 use crate::recovery::state::State;
@@ -70,7 +70,12 @@ pub async fn maybe_start(
         verified_address: account.is_some_and(|a| a.address().is_some()),
         unused_recovery_codes: account.is_some_and(|a| a.facts().has_unused_codes()),
         duplicate: request.duplicate_of.is_some(),
-        evidence_points_at_author: evidence.is_some_and(|e| e.all_owned),
+        evidence_points_at_author: evidence
+            .as_ref()
+            .is_some_and(ownership::Evidence::passes_by_itself),
+        linked_to_another: evidence
+            .as_ref()
+            .is_some_and(|e| e.linked == ownership::Linked::Other),
         live_round: auto_rounds::live_round(&mut *conn, &username).await?,
         within_cooldown: auto_rounds::started_within(
             &mut *conn,

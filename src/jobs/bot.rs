@@ -52,6 +52,8 @@ pub struct Bot {
     /// Rounds the bot starts itself (`recovery::auto`).
     pub auto_verify: crate::config::AutoVerify,
     pub auto_verify_cooldown: std::time::Duration,
+    /// The status comment says how many requests are ahead.
+    pub queue_position: bool,
     github_api_url: String,
     /// For what must commit on its own, outside the running job's
     /// transaction: a round's link is live before its mail leaves, and a
@@ -128,6 +130,7 @@ impl Bot {
             index_recover: settings.index_recover,
             auto_verify: settings.auto_verify,
             auto_verify_cooldown: settings.auto_verify_cooldown,
+            queue_position: settings.queue_position,
             github_api_url: settings.github_api_url.clone(),
             pool,
         })

@@ -5,11 +5,12 @@
 
 use chrono::Utc;
 use sqlx::PgConnection;
-use tracing::{info, warn};
+use tracing::info;
 
 use super::JobError;
 use super::effects::{IssueHandle, situation_now};
 use super::reply_text::reply_text;
+use super::round_facts::round_facts;
 use super::{auto, evidence, intake, proofs, recover, secrets};
 use crate::commands::{Command, ParseError, parse_commands};
 use crate::github::payload::{IssueCommentEvent, IssuesEvent};
@@ -22,15 +23,11 @@ use crate::recovery::transitions::{self, AccountCheck, Actor, Reply};
 use crate::store::requests::{self, Audit, Request};
 use crate::store::timers as clocks;
 use crate::verify::Proof;
-use crate::verify::directory::{Account, DirectoryError, approval_key};
+use crate::verify::directory::approval_key;
 
 /// The most commands of one comment that are run; the rest are counted and
 /// said to be ignored.
 pub const MAX_COMMANDS: usize = 20;
-
-/// The most repositories a `/verify-repo` round names (and looks in): the
-/// mail stays readable and each look-up costs at most this many calls.
-pub const MAX_ROUND_REPOSITORIES: usize = 5;
 
 pub async fn handle(
     issue: &mut IssueHandle<'_>,
@@ -412,69 +409,6 @@ async fn refuse(
     Ok((!told).then(|| messages::reply(&reply, &request.author_login, &actor.login, None)))
 }
 
-/// What `/verify-email` and `/verify-repo` need from the directory: the
-/// account's address and its projects' repositories.
-#[derive(Default)]
-struct RoundFacts {
-    account: Option<AccountCheck>,
-    address: Option<String>,
-    repositories: Vec<String>,
-}
-
-async fn round_facts(
-    issue: &IssueHandle<'_>,
-    request: &Request,
-    command: &Result<Command, ParseError>,
-) -> Result<RoundFacts, JobError> {
-    let bot = issue.bot;
-    if let (Ok(Command::Approve { .. }), Some(directory), Some(username)) =
-        (command, &bot.directory, &request.username)
-    {
-        return Ok(approve_facts(directory.lookup(username).await));
-    }
-    let (Ok(Command::VerifyEmail | Command::VerifyRepo), Some(_), Some(directory), Some(username)) =
-        (command, &bot.verifier, &bot.directory, &request.username)
-    else {
-        return Ok(RoundFacts::default());
-    };
-    let Some(account) = directory.lookup(username).await? else {
-        return Ok(RoundFacts {
-            account: Some(AccountCheck::Missing),
-            ..RoundFacts::default()
-        });
-    };
-    let address = account.address().map(str::to_owned);
-    Ok(RoundFacts {
-        account: Some(if address.is_some() {
-            AccountCheck::Found
-        } else {
-            AccountCheck::NoAddress
-        }),
-        address,
-        repositories: account.github_repositories(MAX_ROUND_REPOSITORIES),
-    })
-}
-
-/// `/approve` asks the directory again: the account must still be there,
-/// not frozen, with a primary address. An answer it cannot give (unreachable, 5xx,
-/// malformed) refuses the approval, and the admin is told to try again.
-fn approve_facts(answer: Result<Option<Account>, DirectoryError>) -> RoundFacts {
-    let account = match answer {
-        Ok(Some(a)) if a.frozen => AccountCheck::Frozen,
-        Ok(Some(a)) if a.has_primary() => AccountCheck::Found,
-        Ok(Some(_)) => AccountCheck::NoAddress,
-        Ok(None) => AccountCheck::Missing,
-        Err(e) => {
-            warn!(error = %e, "the account directory cannot answer for /approve");
-            AccountCheck::Unavailable
-        }
-    };
-    RoundFacts {
-        account: Some(account),
-        ..RoundFacts::default()
-    }
-}
-
 /// Commands, in order, up to [`MAX_COMMANDS`]; their replies and changes go
 /// to `turn`. True when every one succeeded.
 async fn run_commands(
@@ -518,6 +452,7 @@ async fn run_command(
 ) -> Result<bool, JobError> {
     let bot = issue.bot;
     let facts = round_facts(issue, request, command).await?;
+    turn.changed |= facts.store(conn, request).await?;
     // However many `/status` lines and comments ask: one look a minute.
     if let Ok(Command::Status) = command
         && status_look_due(request.repo_checked_at, Utc::now())

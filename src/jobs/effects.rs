@@ -305,7 +305,10 @@ impl<'a> IssueHandle<'a> {
             None => None,
         };
         let skeleton = messages::form_skeleton(&self.bot.template);
-        let ahead = requests::ahead_of(&mut *conn, request).await?;
+        let ahead = match self.bot.queue_position {
+            true => Some(requests::ahead_of(&mut *conn, request).await?),
+            false => None,
+        };
         // Evidence gathered for another username is not shown.
         let ownership: Option<Evidence> =
             ownership::current(request.ownership.as_ref(), request.username.as_deref());

@@ -10,7 +10,7 @@ use tracing::warn;
 
 use super::JobError;
 use super::effects::{IssueHandle, situation_now, store_outcome};
-use crate::recovery::ownership::{self, Lookup, Project, RepoOwner};
+use crate::recovery::ownership::{self, Linked, Lookup, Project, RepoOwner};
 use crate::recovery::transitions::{self, AccountCheck};
 use crate::store::requests::{self, Audit, Request};
 use crate::verify::directory::{Account, DirectoryError};
@@ -60,10 +60,15 @@ pub async fn ensure(
 /// Each project's repository's owner (cached), at most the judging limit
 /// of distinct repositories looked up.
 async fn projects(issue: &IssueHandle<'_>, account: &Account) -> Result<Vec<Project>, JobError> {
-    let urls: Vec<Option<String>> = account.projects.iter().map(|p| p.repository()).collect();
-    let judged = ownership::to_judge(urls.iter().map(Option::as_deref));
+    let sources: Vec<Option<(String, bool)>> =
+        account.projects.iter().map(|p| p.source()).collect();
+    let judged = ownership::to_judge(sources.iter().map(|s| s.as_ref().map(|(u, _)| u.as_str())));
     let mut projects = Vec::with_capacity(account.projects.len());
-    for ((p, url), name) in account.projects.iter().zip(urls).zip(judged) {
+    for ((p, source), name) in account.projects.iter().zip(sources).zip(judged) {
+        let (url, verified) = match source {
+            Some((url, verified)) => (Some(url), verified),
+            None => (None, false),
+        };
         let lookup = match (&url, name) {
             (None, _) => Lookup::NoRepository,
             (Some(u), _) if ownership::github_repo(u).is_none() => Lookup::NoRepository,
@@ -73,6 +78,7 @@ async fn projects(issue: &IssueHandle<'_>, account: &Account) -> Result<Vec<Proj
         projects.push(Project {
             name: p.name.clone(),
             repository_url: url,
+            verified,
             recorded_owner_ids: p.recorded_owner_ids(),
             lookup,
         });
@@ -91,10 +97,11 @@ async fn owner(issue: &IssueHandle<'_>, name: &str) -> Result<Option<RepoOwner>,
     Ok(found)
 }
 
-/// Judges and stores the evidence for `username`. When every project's
-/// repository counts, `project-ownership` is recorded as passed; with
-/// that, or with no projects at all (PyPI's fast path), the request is on
-/// the fast track.
+/// Judges and stores the evidence for `username`, with the directory's
+/// facts about the account. When the author is the linked GitHub account,
+/// or every project's repository counts (and the account is linked to no
+/// one else), `project-ownership` is recorded as passed; with that, or
+/// with no projects at all, the request is on the fast track.
 async fn gather(
     issue: &mut IssueHandle<'_>,
     conn: &mut PgConnection,
@@ -105,7 +112,8 @@ async fn gather(
     let bot = issue.bot;
     let projects = projects(issue, account).await?;
     let author_id = u64::try_from(request.author_id).unwrap_or_default();
-    let evidence = ownership::evaluate(username, author_id, &projects);
+    let linked = account.linked_github_ids();
+    let evidence = ownership::evaluate(username, author_id, &linked, &projects);
     let audit = Audit {
         actor_id: None,
         actor_login: bot.login.clone(),
@@ -116,17 +124,23 @@ async fn gather(
             "owned": evidence.rows.iter().filter(|r| r.owned).count(),
             "not_judged": evidence.not_judged(),
             "fasttrack": evidence.fasttrack(),
+            "linked": evidence.linked,
         }),
     };
     let json = serde_json::to_value(&evidence).unwrap_or_default();
     requests::set_ownership(&mut *conn, request.id, Some(&json), evidence.fasttrack()).await?;
+    requests::set_account_facts(&mut *conn, request.id, Some(&account.facts())).await?;
     requests::record(&mut *conn, &request, &audit).await?;
-    if evidence.all_owned {
+    if evidence.passes_by_itself() {
         let sit = situation_now(conn, bot, &request, AccountCheck::NotLookedUp).await?;
-        let note = format!(
-            "every project's repository belongs to {} (by user id, as the index recorded it)",
-            request.author_login
-        );
+        let note = if evidence.linked == Linked::Author {
+            "the requester is the GitHub account linked to this account".to_owned()
+        } else {
+            format!(
+                "every project's repository belongs to {} (by user id, as the index recorded it)",
+                request.author_login
+            )
+        };
         let outcome =
             transitions::check_passed(&sit, "project-ownership", &note, "ownership_proven");
         store_outcome(&mut *conn, &request, &outcome, &audit).await?;

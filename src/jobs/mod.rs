@@ -19,6 +19,7 @@ mod proofs;
 mod recover;
 mod refresh;
 mod reply_text;
+mod round_facts;
 mod secrets;
 pub mod sweep;
 pub mod timers;

@@ -49,8 +49,11 @@ pub struct AutoFacts {
     /// The request duplicates an earlier open one for the same account.
     pub duplicate: bool,
     /// The evidence points at the author (`project-ownership` passed by
-    /// itself; the linked GitHub account once the directory gives it).
+    /// itself: the linked GitHub account, or every repository counts).
     pub evidence_points_at_author: bool,
+    /// The account is linked to another GitHub account: no automatic
+    /// round in any mode.
+    pub linked_to_another: bool,
     /// Some request for the same account has a live round.
     pub live_round: bool,
     /// An automatic round for the account started within
@@ -93,6 +96,7 @@ pub fn decide(f: &AutoFacts) -> Option<AutoRound> {
         && f.verified_address
         && !f.unused_recovery_codes
         && !f.duplicate
+        && !f.linked_to_another
         && !f.live_round
         && !f.within_cooldown;
     if !eligible {
@@ -139,6 +143,7 @@ mod tests {
             unused_recovery_codes: false,
             duplicate: false,
             evidence_points_at_author: true,
+            linked_to_another: false,
             live_round: false,
             within_cooldown: false,
             repositories: 2,
@@ -200,6 +205,15 @@ mod tests {
             },
             AutoFacts {
                 duplicate: true,
+                ..ready()
+            },
+            AutoFacts {
+                linked_to_another: true,
+                ..ready()
+            },
+            AutoFacts {
+                mode: AutoVerify::Always,
+                linked_to_another: true,
                 ..ready()
             },
             AutoFacts {

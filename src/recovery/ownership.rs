@@ -8,6 +8,7 @@
 //! transferred in); an organization's repository never counts by itself.
 //! Pure: the effects look each repository's owner up and hand them in.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A repository on GitHub, as `owner/name`.
@@ -64,10 +65,21 @@ pub fn github_repo(url: &str) -> Option<RepoRef> {
 
 /// What the account directory said about the account when the request was
 /// read, for admins (and, for unused recovery codes, for the requester).
+/// Only `unused_recovery_codes` and `codes_generated` are ever shown on the
+/// tracker; the rest only changes what admins are told, in neutral words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct AccountFacts {
     /// `recovery_codes.unused`, when the directory tells.
     pub unused_recovery_codes: Option<u32>,
+    /// `recovery_codes.generated`, when the directory gives its date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codes_generated: Option<DateTime<Utc>>,
+    /// The index froze the account (never on the tracker).
+    #[serde(default)]
+    pub frozen: bool,
+    /// The account has no verified primary address (never on the tracker).
+    #[serde(default)]
+    pub no_verified_address: bool,
 }
 
 impl AccountFacts {
@@ -75,6 +87,59 @@ impl AccountFacts {
     pub fn has_unused_codes(&self) -> bool {
         self.unused_recovery_codes.is_some_and(|n| n > 0)
     }
+}
+
+/// Why an admin must look at the account before any proof is sent: facts
+/// the index does not publish. The tracker only ever says
+/// [`ADMIN_MUST_LOOK`]; `recovery-bot requests show` gives the reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caution {
+    /// The account is linked to a GitHub account that is not the author.
+    LinkedToAnother,
+    /// The index froze the account: it is never recovered.
+    Frozen,
+    /// No verified primary address: no proof can be mailed.
+    NoVerifiedAddress,
+}
+
+/// The neutral words the tracker shows for any [`Caution`].
+pub const ADMIN_MUST_LOOK: &str = "an admin must look at this account before any proof is sent";
+
+impl Caution {
+    /// The reason, for operators (`requests show`), never for the tracker.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Caution::LinkedToAnother => "linked to another GitHub account",
+            Caution::Frozen => "the index froze the account",
+            Caution::NoVerifiedAddress => "the account has no verified primary email address",
+        }
+    }
+}
+
+/// Every reason an admin must look at the account first, from the stored
+/// evidence (for the username named now) and the directory's facts.
+pub fn cautions(evidence: Option<&Evidence>, facts: Option<&AccountFacts>) -> Vec<Caution> {
+    let mut out = Vec::new();
+    if evidence.is_some_and(|e| e.linked == Linked::Other) {
+        out.push(Caution::LinkedToAnother);
+    }
+    if facts.is_some_and(|f| f.frozen) {
+        out.push(Caution::Frozen);
+    }
+    if facts.is_some_and(|f| f.no_verified_address) {
+        out.push(Caution::NoVerifiedAddress);
+    }
+    out
+}
+
+/// Whether no round may start by itself (whatever `auto_verify` says): no
+/// evidence or no facts for the account named now (fail closed), a reason
+/// for an admin to look first, or unused recovery codes (the owner is told
+/// to use one).
+pub fn blocks_automatic_round(evidence: Option<&Evidence>, facts: Option<&AccountFacts>) -> bool {
+    evidence.is_none()
+        || facts.is_none_or(AccountFacts::has_unused_codes)
+        || !cautions(evidence, facts).is_empty()
 }
 
 /// At most this many distinct repositories are judged per request; the
@@ -115,10 +180,41 @@ pub enum Verdict {
 pub struct Row {
     pub project: String,
     pub repository_url: Option<String>,
+    /// The index verified that URL (it matches a trusted publisher).
+    #[serde(default)]
+    pub verified: bool,
     /// The repository counts as the author's (`verdict` is `Counts`).
     pub owned: bool,
     #[serde(default)]
     pub verdict: Verdict,
+}
+
+/// Whom the index account is linked to on GitHub (by numeric id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Linked {
+    /// No GitHub account linked.
+    #[default]
+    None,
+    /// Linked to the issue's author, and to no one else: the strongest
+    /// evidence there is.
+    Author,
+    /// Linked to another GitHub account (also when the author is linked
+    /// too): overrides every other piece of evidence.
+    Other,
+}
+
+impl Linked {
+    /// The link as judged from the ids the index recorded.
+    pub fn judge(author_id: u64, linked_ids: &[u64]) -> Self {
+        if linked_ids.iter().any(|&id| id != author_id) {
+            Linked::Other
+        } else if linked_ids.contains(&author_id) {
+            Linked::Author
+        } else {
+            Linked::None
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -129,14 +225,29 @@ pub struct Evidence {
     pub username: Option<String>,
     pub rows: Vec<Row>,
     /// Every project's repository counts as the author's (and there is at
-    /// least one project): `project-ownership` passes.
+    /// least one project).
     pub all_owned: bool,
+    /// Whom the account is linked to on GitHub.
+    #[serde(default)]
+    pub linked: Linked,
 }
 
 impl Evidence {
-    /// PyPI's fast path: no projects, or every one the author's.
+    /// `project-ownership` passes by itself: the author is the linked
+    /// account, or every project's repository counts; never when the
+    /// account is linked to anyone else.
+    pub fn passes_by_itself(&self) -> bool {
+        match self.linked {
+            Linked::Author => true,
+            Linked::Other => false,
+            Linked::None => self.all_owned,
+        }
+    }
+
+    /// PyPI's fast path: ownership passed by itself, or no projects; never
+    /// when the account is linked to another GitHub account.
     pub fn fasttrack(&self) -> bool {
-        self.rows.is_empty() || self.all_owned
+        self.passes_by_itself() || (self.rows.is_empty() && self.linked != Linked::Other)
     }
 
     /// Gathered for the account the request names now.
@@ -205,7 +316,8 @@ pub fn projects(
         return Projects::NotKnowable;
     }
     match current(stored, username) {
-        Some(e) if e.rows.is_empty() => Projects::None,
+        // Linked to another account: not the fast path either.
+        Some(e) if e.rows.is_empty() && e.linked != Linked::Other => Projects::None,
         _ => Projects::ListedOrUnknown,
     }
 }
@@ -216,6 +328,8 @@ pub fn projects(
 pub struct Project {
     pub name: String,
     pub repository_url: Option<String>,
+    /// The index verified that URL.
+    pub verified: bool,
     /// The owner ids the index recorded for the project (its GitHub
     /// trusted publishers' `repository_owner_id`).
     pub recorded_owner_ids: Vec<u64>,
@@ -267,7 +381,14 @@ fn verdict(author_id: u64, p: &Project) -> Verdict {
     }
 }
 
-pub fn evaluate(username: &str, author_id: u64, projects: &[Project]) -> Evidence {
+/// The evidence: each project's verdict, and the GitHub accounts linked to
+/// the index account (`linked_ids`).
+pub fn evaluate(
+    username: &str,
+    author_id: u64,
+    linked_ids: &[u64],
+    projects: &[Project],
+) -> Evidence {
     let rows: Vec<Row> = projects
         .iter()
         .map(|p| {
@@ -275,6 +396,7 @@ pub fn evaluate(username: &str, author_id: u64, projects: &[Project]) -> Evidenc
             Row {
                 project: p.name.clone(),
                 repository_url: p.repository_url.clone(),
+                verified: p.verified,
                 owned: verdict == Verdict::Counts,
                 verdict,
             }
@@ -285,6 +407,7 @@ pub fn evaluate(username: &str, author_id: u64, projects: &[Project]) -> Evidenc
         username: Some(username.to_owned()),
         rows,
         all_owned,
+        linked: Linked::judge(author_id, linked_ids),
     }
 }
 
@@ -329,6 +452,7 @@ mod tests {
         Project {
             name: n.into(),
             repository_url: Some(format!("https://github.com/alice/{n}")),
+            verified: false,
             recorded_owner_ids: recorded.to_vec(),
             lookup: Lookup::Owner(owner.map(|(id, organization)| RepoOwner { id, organization })),
         }
@@ -339,6 +463,7 @@ mod tests {
         let e = evaluate(
             "alice",
             7,
+            &[],
             &[
                 p("a", Some((7, false)), &[7]),
                 p("b", Some((7, false)), &[9, 7]),
@@ -351,6 +476,7 @@ mod tests {
         let e = evaluate(
             "alice",
             7,
+            &[],
             &[
                 p("a", Some((7, false)), &[7]),
                 p("b", Some((7, false)), &[]),
@@ -359,23 +485,23 @@ mod tests {
         assert!(!e.all_owned && !e.fasttrack());
         assert_eq!(e.rows[1].verdict, Verdict::OwnerOnly);
         // The index recorded the author's id, but someone else owns it now.
-        let e = evaluate("alice", 7, &[p("a", Some((8, false)), &[7])]);
+        let e = evaluate("alice", 7, &[], &[p("a", Some((8, false)), &[7])]);
         assert_eq!(e.rows[0].verdict, Verdict::NotTheAuthors);
         assert!(!e.fasttrack());
         // An organization's repository never counts by itself.
-        let e = evaluate("alice", 7, &[p("a", Some((7, true)), &[7])]);
+        let e = evaluate("alice", 7, &[], &[p("a", Some((7, true)), &[7])]);
         assert_eq!(e.rows[0].verdict, Verdict::Organization);
         assert!(!e.fasttrack());
         // A repository not found on GitHub proves nothing.
-        assert!(!evaluate("alice", 7, &[p("a", None, &[7])]).all_owned);
+        assert!(!evaluate("alice", 7, &[], &[p("a", None, &[7])]).all_owned);
         // Not judged: never the fast path.
         let mut nj = p("a", None, &[7]);
         nj.lookup = Lookup::NotJudged;
-        let e = evaluate("alice", 7, &[p("b", Some((7, false)), &[7]), nj]);
+        let e = evaluate("alice", 7, &[], &[p("b", Some((7, false)), &[7]), nj]);
         assert!(!e.fasttrack());
         assert_eq!(e.not_judged(), 1);
         // No projects: the fast path, but no ownership check passes.
-        let none = evaluate("alice", 7, &[]);
+        let none = evaluate("alice", 7, &[], &[]);
         assert!(!none.all_owned && none.fasttrack());
     }
 
@@ -402,7 +528,7 @@ mod tests {
     #[test]
     fn evidence_is_for_the_username_it_was_gathered_for() {
         use super::super::state::State;
-        let e = serde_json::to_value(evaluate("Alice", 7, &[])).unwrap();
+        let e = serde_json::to_value(evaluate("Alice", 7, &[], &[])).unwrap();
         assert!(current(Some(&e), Some("alice")).is_some());
         assert!(current(Some(&e), Some("bob")).is_none());
         assert!(current(None, Some("alice")).is_none());
@@ -445,5 +571,71 @@ mod tests {
             Projects::ListedOrUnknown
         );
         assert_eq!(projects(false, None, Some("alice")), Projects::NotKnowable);
+    }
+
+    #[test]
+    fn a_linked_account_decides_before_any_other_evidence() {
+        let mine = || p("a", Some((7, false)), &[7]);
+        // The author, and no one else: passes by itself, even with no
+        // repository that counts.
+        let e = evaluate("alice", 7, &[7], &[p("a", Some((8, false)), &[])]);
+        assert_eq!(e.linked, Linked::Author);
+        assert!(e.passes_by_itself() && e.fasttrack());
+        // Anyone else, also beside the author: nothing passes, no fast
+        // path, even with every repository counting or no projects.
+        for ids in [&[8][..], &[7, 8], &[8, 7]] {
+            let e = evaluate("alice", 7, ids, &[mine()]);
+            assert_eq!(e.linked, Linked::Other, "{ids:?}");
+            assert!(e.all_owned && !e.passes_by_itself() && !e.fasttrack());
+            let none = evaluate("alice", 7, ids, &[]);
+            assert!(!none.fasttrack());
+            let stored = serde_json::to_value(&none).unwrap();
+            assert_eq!(
+                projects(true, Some(&stored), Some("alice")),
+                Projects::ListedOrUnknown
+            );
+            assert_eq!(cautions(Some(&none), None), [Caution::LinkedToAnother]);
+        }
+        // None linked: the repositories decide, as before.
+        let e = evaluate("alice", 7, &[], &[mine()]);
+        assert_eq!(e.linked, Linked::None);
+        assert!(e.passes_by_itself());
+        // Stored before links were judged: none linked.
+        let old: Evidence =
+            serde_json::from_str(r#"{"username": "a", "rows": [], "all_owned": false}"#).unwrap();
+        assert_eq!(old.linked, Linked::None);
+    }
+
+    #[test]
+    fn no_round_starts_by_itself_without_every_fact_clear() {
+        let e = evaluate("alice", 7, &[7], &[]);
+        let clear = AccountFacts {
+            unused_recovery_codes: Some(0),
+            ..AccountFacts::default()
+        };
+        assert!(!blocks_automatic_round(Some(&e), Some(&clear)));
+        assert!(blocks_automatic_round(None, Some(&clear)));
+        assert!(blocks_automatic_round(Some(&e), None));
+        let codes = AccountFacts {
+            unused_recovery_codes: Some(3),
+            ..clear
+        };
+        assert!(blocks_automatic_round(Some(&e), Some(&codes)));
+        let frozen = AccountFacts {
+            frozen: true,
+            ..clear
+        };
+        assert!(blocks_automatic_round(Some(&e), Some(&frozen)));
+        assert_eq!(cautions(Some(&e), Some(&frozen)), [Caution::Frozen]);
+        let no_address = AccountFacts {
+            no_verified_address: true,
+            ..clear
+        };
+        assert_eq!(
+            cautions(Some(&e), Some(&no_address)),
+            [Caution::NoVerifiedAddress]
+        );
+        let other = evaluate("alice", 7, &[8], &[]);
+        assert!(blocks_automatic_round(Some(&other), Some(&clear)));
     }
 }

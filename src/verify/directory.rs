@@ -71,16 +71,45 @@ pub struct Publisher {
 }
 
 impl Project {
-    /// The repository to judge: `repository_url`, else the first GitHub
-    /// publisher's repository.
+    /// The repository to judge, and whether the index verified its URL:
+    /// the first verified URL naming a GitHub repository, else
+    /// `repository_url`, else the first URL naming one, else the first
+    /// GitHub publisher's repository.
+    pub fn source(&self) -> Option<(String, bool)> {
+        let on_github = |u: &&ProjectUrl| crate::recovery::ownership::github_repo(&u.url).is_some();
+        if let Some(u) = self.urls.iter().filter(|u| u.verified).find(on_github) {
+            return Some((u.url.clone(), true));
+        }
+        let unverified = self
+            .repository_url
+            .clone()
+            .or_else(|| self.urls.iter().find(on_github).map(|u| u.url.clone()))
+            .or_else(|| self.publisher_repositories().next());
+        unverified.map(|url| (url, false))
+    }
+
+    /// The repository to judge (see [`Project::source`]).
     pub fn repository(&self) -> Option<String> {
-        self.repository_url.clone().or_else(|| {
-            self.publishers
-                .iter()
-                .filter(|p| p.kind.eq_ignore_ascii_case("github"))
-                .find_map(|p| p.repository.as_deref())
-                .map(|r| format!("https://github.com/{r}"))
-        })
+        self.source().map(|(url, _)| url)
+    }
+
+    /// The GitHub publishers' repositories, as URLs.
+    fn publisher_repositories(&self) -> impl Iterator<Item = String> + '_ {
+        self.publishers
+            .iter()
+            .filter(|p| p.kind.eq_ignore_ascii_case("github"))
+            .filter_map(|p| p.repository.as_deref())
+            .map(|r| format!("https://github.com/{r}"))
+    }
+
+    /// Every URL the project names (verified ones, `repository_url`, the
+    /// publishers' repositories), each with the index's `verified` flag.
+    fn all_urls(&self) -> impl Iterator<Item = (String, bool)> + '_ {
+        self.urls
+            .iter()
+            .map(|u| (u.url.clone(), u.verified))
+            .chain(self.repository_url.iter().map(|u| (u.clone(), false)))
+            .chain(self.publisher_repositories().map(|u| (u, false)))
     }
 
     /// The GitHub owner ids the index recorded for the project.
@@ -184,25 +213,37 @@ impl Account {
         self.emails.iter().any(|e| e.primary)
     }
 
-    /// The distinct GitHub repositories (`owner/name`) of the account's
-    /// projects, in the directory's order, at most `max`.
+    /// The round's repositories for `/verify-repo`: the distinct GitHub
+    /// repositories (`owner/name`) among the projects' verified URLs when
+    /// there are any, else among all of their URLs (`repository_url` and
+    /// the publishers' repositories too), in the directory's order, at
+    /// most `max`.
     pub fn github_repositories(&self, max: usize) -> Vec<String> {
-        let mut seen: Vec<String> = Vec::new();
-        for repo in self
-            .projects
-            .iter()
-            .filter_map(Project::repository)
-            .filter_map(|url| crate::recovery::ownership::github_repo(&url))
-        {
-            let name = repo.full_name();
-            if !seen.iter().any(|s| s.eq_ignore_ascii_case(&name)) {
-                seen.push(name);
+        let repos = |verified_only: bool| {
+            let mut seen: Vec<String> = Vec::new();
+            let names = self
+                .projects
+                .iter()
+                .flat_map(Project::all_urls)
+                .filter(|(_, verified)| *verified || !verified_only)
+                .filter_map(|(url, _)| crate::recovery::ownership::github_repo(&url));
+            for repo in names {
+                let name = repo.full_name();
+                if !seen.iter().any(|s| s.eq_ignore_ascii_case(&name)) {
+                    seen.push(name);
+                }
+                if seen.len() == max {
+                    break;
+                }
             }
-            if seen.len() == max {
-                break;
-            }
+            seen
+        };
+        let verified = repos(true);
+        if verified.is_empty() {
+            repos(false)
+        } else {
+            verified
         }
-        seen
     }
 
     /// The GitHub account ids linked to this account.
@@ -217,6 +258,9 @@ impl Account {
     pub fn facts(&self) -> crate::recovery::ownership::AccountFacts {
         crate::recovery::ownership::AccountFacts {
             unused_recovery_codes: self.recovery_codes.map(|c| c.unused),
+            codes_generated: self.recovery_codes.and_then(|c| c.generated_at()),
+            frozen: self.frozen,
+            no_verified_address: self.address().is_none(),
         }
     }
 }
@@ -484,6 +528,40 @@ mod tests {
         assert_eq!(a.address(), None);
         assert!(!format!("{a:?}").contains("x.io"));
         assert!(!format!("{:?}", a.emails[0]).contains("x.io"));
+    }
+
+    #[test]
+    fn verified_urls_come_first() {
+        let a: Account = serde_json::from_str(
+            r#"{"username": "a", "projects": [
+                {"name": "one", "repository_url": "https://github.com/a/old",
+                 "urls": [{"url": "https://github.com/a/unverified"},
+                          {"url": "https://docs.example.org"},
+                          {"url": "https://github.com/a/one", "verified": true}]},
+                {"name": "two", "urls": [{"url": "https://github.com/a/two"}],
+                 "publishers": [{"kind": "github", "repository": "a/pub"}]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            a.projects[0].source(),
+            Some(("https://github.com/a/one".to_owned(), true))
+        );
+        assert_eq!(
+            a.projects[1].source(),
+            Some(("https://github.com/a/two".to_owned(), false))
+        );
+        assert_eq!(a.github_repositories(5), ["a/one"]);
+        let mut b = a.clone();
+        b.projects[0].urls.retain(|u| !u.verified);
+        assert_eq!(
+            b.github_repositories(5),
+            ["a/unverified", "a/old", "a/two", "a/pub"]
+        );
+        assert_eq!(b.github_repositories(2), ["a/unverified", "a/old"]);
+        assert_eq!(
+            b.projects[0].source(),
+            Some(("https://github.com/a/old".to_owned(), false))
+        );
     }
 
     /// SPEC's example answer, read whole and written back the same.

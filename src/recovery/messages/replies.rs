@@ -114,9 +114,10 @@ const EMAIL_UNAVAILABLE: &str = "`/verify-email` is not available: this bot has 
 const NO_SUCH_ACCOUNT: &str = "`/verify-email`: the account directory has no account with the username in this \
      request. Nothing was changed; the requester may need to correct the username.";
 
-const NO_ADDRESS: &str = "`/verify-email`: the account's primary email address is not verified (or it has \
-     none), so no mail was sent: the link goes to a verified primary address only. Nothing was changed; \
-     verify ownership another way and record it with `/confirm email <note>`.";
+// Neutral words: whether the account's addresses are verified is not published.
+const NO_ADDRESS: &str = "`/verify-email`: no mail was sent: an admin must look at this account before any \
+     proof is sent (`recovery-bot requests show` gives the reason). Nothing was changed; verify ownership \
+     another way and record it with `/confirm email <note>`.";
 
 const NO_REPOSITORIES: &str = "`/verify-repo`: none of the account's projects names a source repository on \
      GitHub, so there is nowhere to push the branch. Nothing was changed; use `/verify-email` and the \

@@ -4,7 +4,9 @@
 use std::fmt::Write as _;
 
 use crate::recovery::echo::{self, cell, code, plain};
-use crate::recovery::ownership::{AccountFacts, Evidence, MAX_JUDGED_REPOSITORIES, Verdict};
+use crate::recovery::ownership::{
+    self, ADMIN_MUST_LOOK, AccountFacts, Evidence, Linked, MAX_JUDGED_REPOSITORIES, Verdict,
+};
 use crate::recovery::secrets::SecretKind;
 use crate::recovery::state::{Labels, State};
 use crate::recovery::transitions::CheckStatus;
@@ -53,8 +55,9 @@ pub struct StatusView<'a> {
     pub skeleton: Option<&'a str>,
     pub duplicate_of: Option<u64>,
     /// Open requests opened before this one that no admin has answered
-    /// yet, when it was written.
-    pub ahead: i64,
+    /// yet, when it was written (`None`: `queue_position = false`, the
+    /// tracker's own workflow posts it).
+    pub ahead: Option<i64>,
     /// The username as read from the form (valid or not; never an address).
     pub username_read: Option<&'a str>,
     /// The username field holds an email address (not repeated here).
@@ -158,7 +161,9 @@ fn what_happens(s: &mut String, v: &StatusView<'_>) {
                 "Thank you, @{author}. Your request is complete and waits for an admin to verify it. \
                  You do not need to do anything now; you will be told here what happens next."
             );
-            let _ = writeln!(s, "\nWhen this was written, {}", ahead(v.ahead));
+            if let Some(n) = v.ahead {
+                let _ = writeln!(s, "\nWhen this was written, {}", ahead(n));
+            }
         }
         State::AwaitingUser if v.awaiting_repo && v.round_by_bot => {
             let _ = writeln!(
@@ -225,10 +230,18 @@ fn what_happens(s: &mut String, v: &StatusView<'_>) {
     }
 }
 
-/// The notes under the state's words: the waiting period, an expired link,
-/// unused recovery codes, pasted secrets, a duplicate, a changed username.
+/// The notes under the state's words: a reason for admins to look first,
+/// the waiting period, an expired link, unused recovery codes, pasted
+/// secrets, a duplicate, a changed username.
 fn notes(s: &mut String, v: &StatusView<'_>) {
     let open = !v.state.is_closed();
+    // Neutral words: the reason is not published (`requests show` has it).
+    if open && !ownership::cautions(v.ownership, v.account).is_empty() {
+        let _ = writeln!(
+            s,
+            "\n> [!IMPORTANT]\n> Admins: {ADMIN_MUST_LOOK} (`recovery-bot requests show` gives the reason)."
+        );
+    }
     if let (Some(until), true) = (&v.waiting_until, open) {
         let _ = writeln!(
             s,
@@ -318,18 +331,24 @@ fn ownership_table(s: &mut String, v: &StatusView<'_>, e: &Evidence) {
         s,
         "\nThe account's projects and their source repositories. A repository counts as the author's (the \
          issue's author is {}) only when GitHub's owner id is the author's **and** the index recorded that id \
-         for the project (a trusted publisher).\n\n| project | repository | the author's |\n|---|---|---|\n",
+         for the project (a trusted publisher). A verified URL is one the index matched to a trusted publisher.\n\n\
+         | project | repository | URL | the author's |\n|---|---|---|---|\n",
         code(v.author)
     );
     for r in e.rows.iter().take(MAX_PROJECT_ROWS) {
         let _ = writeln!(
             s,
-            "| {} | {} | {} |",
+            "| {} | {} | {} | {} |",
             cell(&r.project),
             r.repository_url
                 .as_deref()
                 .map(cell)
                 .unwrap_or_else(|| "(none)".to_owned()),
+            match (&r.repository_url, r.verified) {
+                (None, _) => "",
+                (Some(_), true) => "verified",
+                (Some(_), false) => "unverified",
+            },
             verdict_words(r.verdict)
         );
     }
@@ -345,7 +364,7 @@ fn ownership_table(s: &mut String, v: &StatusView<'_>, e: &Evidence) {
             .count();
         let _ = writeln!(
             s,
-            "| … and {more} more projects | | {owned} of them the author's |"
+            "| … and {more} more projects | | | {owned} of them the author's |"
         );
     }
     let not_judged = e.not_judged();
@@ -356,18 +375,41 @@ fn ownership_table(s: &mut String, v: &StatusView<'_>, e: &Evidence) {
              per request), so this is not the fast path.\n"
         );
     }
-    if e.all_owned {
-        let _ = write!(
-            s,
+    let conclusion = match (e.linked, e.all_owned) {
+        (Linked::Other, _) => format!(
+            "\nNothing here passes a check by itself for this account: {ADMIN_MUST_LOOK}.\n"
+        ),
+        (Linked::Author, _) => String::new(),
+        (Linked::None, true) => format!(
             "\nEvery project's repository belongs to the author: check `project-ownership` recorded as \
              passed, label {} added.\n",
             code(&v.labels.fasttrack)
-        );
-    } else {
-        s.push_str(
-            "\nNot every project's repository counts as the author's: ownership needs another check \
-             (`/verify-repo`, or `/confirm project-ownership <note>`), else the waiting period applies.\n",
-        );
+        ),
+        (Linked::None, false) => "\nNot every project's repository counts as the author's: ownership needs \
+             another check (`/verify-repo`, or `/confirm project-ownership <note>`), else the waiting period \
+             applies.\n"
+            .to_owned(),
+    };
+    s.push_str(&conclusion);
+}
+
+/// The recovery codes, with the date they were generated when known.
+fn recovery_codes(s: &mut String, facts: &AccountFacts) {
+    let generated = facts
+        .codes_generated
+        .map(|at| format!(", generated {}", at.format("%Y-%m-%d")))
+        .unwrap_or_default();
+    match facts.unused_recovery_codes {
+        Some(0) => s.push_str("- Recovery codes: none unused.\n"),
+        Some(n) => {
+            let codes = if n == 1 { "code" } else { "codes" };
+            let _ = writeln!(
+                s,
+                "- Recovery codes: **{n} unused recovery {codes}{generated}**. The requester was told to use one \
+                 (`/reply unused-recovery-codes` says it again); no round starts by itself."
+            );
+        }
+        None => s.push_str("- Recovery codes: the directory does not say.\n"),
     }
 }
 
@@ -377,19 +419,20 @@ fn triage_details(v: &StatusView<'_>) -> String {
     let mut s = String::from("<details><summary>Triage facts (for admins)</summary>\n\n");
     if let Some(facts) = v.account {
         s.push_str("- Account: found in the account directory.\n");
-        match facts.unused_recovery_codes {
-            Some(0) => s.push_str("- Recovery codes: none unused.\n"),
-            Some(n) => {
-                let _ = writeln!(
-                    s,
-                    "- Recovery codes: **{n} unused**. The requester was told to use one (`/reply unused-recovery-codes` says it again)."
-                );
-            }
-            None => s.push_str("- Recovery codes: the directory does not say.\n"),
-        }
+        recovery_codes(&mut s, facts);
     }
     if let Some(e) = v.ownership {
-        if e.rows.is_empty() {
+        if e.linked == Linked::Author {
+            let _ = writeln!(
+                s,
+                "- The requester is the GitHub account linked to this account: check `project-ownership` \
+                 recorded as passed, label {} added.",
+                code(&v.labels.fasttrack)
+            );
+        }
+        if e.rows.is_empty() && e.linked == Linked::Other {
+            let _ = writeln!(s, "- The account has no projects; {ADMIN_MUST_LOOK}.");
+        } else if e.rows.is_empty() {
             let _ = writeln!(
                 s,
                 "- The account has no projects: PyPI's fast path, label {} added (not a failed check).",
@@ -436,7 +479,7 @@ mod tests {
             problems: &[],
             skeleton: None,
             duplicate_of: None,
-            ahead: 0,
+            ahead: Some(0),
             username_read: Some("alice"),
             username_is_email: false,
             username_changed: false,
@@ -560,7 +603,7 @@ mod tests {
             ("pending_many_ahead", 7),
         ] {
             let v = StatusView {
-                ahead,
+                ahead: Some(ahead),
                 ..view(State::Pending, &labels, &[], &required)
             };
             assert_snapshot!(name, status_comment(&v));
@@ -659,6 +702,7 @@ mod tests {
         let required = required();
         let account = AccountFacts {
             unused_recovery_codes: Some(3),
+            ..AccountFacts::default()
         };
         let secrets = [SecretKind::RecoveryCode, SecretKind::PypiToken];
         let v = StatusView {
@@ -690,6 +734,7 @@ mod tests {
         let required = required();
         let account = AccountFacts {
             unused_recovery_codes: Some(0),
+            ..AccountFacts::default()
         };
         let evidence = Evidence::default();
         let v = StatusView {
@@ -706,24 +751,28 @@ mod tests {
         let required = required();
         let account = AccountFacts {
             unused_recovery_codes: None,
+            ..AccountFacts::default()
         };
         let evidence = Evidence {
             rows: vec![
                 Row {
                     project: "alice-tools".to_owned(),
                     repository_url: Some("https://github.com/alice/alice-tools".to_owned()),
+                    verified: true,
                     owned: true,
                     verdict: Verdict::Counts,
                 },
                 Row {
                     project: "pipe|name".to_owned(),
                     repository_url: Some("https://github.com/alice/pipe".to_owned()),
+                    verified: true,
                     owned: true,
                     verdict: Verdict::Counts,
                 },
             ],
             all_owned: true,
             username: Some("alice".to_owned()),
+            linked: Linked::None,
         };
         let v = StatusView {
             account: Some(&account),
@@ -742,18 +791,21 @@ mod tests {
                 Row {
                     project: "alice-tools".to_owned(),
                     repository_url: Some("https://github.com/alice/alice-tools".to_owned()),
+                    verified: true,
                     owned: true,
                     verdict: Verdict::Counts,
                 },
                 Row {
                     project: "old-thing".to_owned(),
                     repository_url: None,
+                    verified: false,
                     owned: false,
                     verdict: Verdict::NoRepository,
                 },
             ],
             all_owned: false,
             username: Some("alice".to_owned()),
+            linked: Linked::None,
         };
         let v = StatusView {
             ownership: Some(&evidence),
@@ -771,6 +823,7 @@ mod tests {
         let row = |project: &str, verdict| Row {
             project: project.to_owned(),
             repository_url: Some(format!("https://github.com/alice/{project}")),
+            verified: false,
             owned: verdict == Verdict::Counts,
             verdict,
         };
@@ -785,6 +838,7 @@ mod tests {
             ],
             all_owned: false,
             username: Some("alice".to_owned()),
+            linked: Linked::None,
         };
         let v = StatusView {
             ownership: Some(&evidence),
@@ -804,6 +858,7 @@ mod tests {
                 .map(|i| Row {
                     project: format!("p{i}"),
                     repository_url: Some(format!("https://github.com/alice/p{i}")),
+                    verified: false,
                     owned: i % 2 == 0,
                     verdict: if i % 2 == 0 {
                         Verdict::Counts
@@ -814,6 +869,7 @@ mod tests {
                 .collect(),
             all_owned: false,
             username: Some("alice".to_owned()),
+            linked: Linked::None,
         };
         let v = StatusView {
             ownership: Some(&evidence),
@@ -823,5 +879,74 @@ mod tests {
         let tail = &text[text.find("| `p98` ").expect("row 98 listed")..];
         assert!(!text.contains("`p100`"));
         assert_snapshot!(tail);
+    }
+
+    /// `queue_position = false`: the tracker's workflow posts the count.
+    #[test]
+    fn pending_without_queue_position() {
+        let labels = Labels::default();
+        let required = required();
+        let v = StatusView {
+            ahead: None,
+            ..view(State::Pending, &labels, &[], &required)
+        };
+        let text = status_comment(&v);
+        assert!(!text.contains("ahead"), "{text}");
+        assert_snapshot!(text);
+    }
+
+    fn one_project(linked: Linked, verified: bool) -> Evidence {
+        Evidence {
+            rows: vec![Row {
+                project: "alice-tools".to_owned(),
+                repository_url: Some("https://github.com/alice/alice-tools".to_owned()),
+                verified,
+                owned: true,
+                verdict: Verdict::Counts,
+            }],
+            all_owned: true,
+            username: Some("alice".to_owned()),
+            linked,
+        }
+    }
+
+    /// Linked to another GitHub account, or frozen, or without a verified
+    /// primary address: the same neutral line, never the reason.
+    #[test]
+    fn triage_admin_must_look() {
+        let labels = Labels::default();
+        let required = required();
+        let other = one_project(Linked::Other, true);
+        let frozen = AccountFacts {
+            unused_recovery_codes: Some(3),
+            codes_generated: "2023-10-27T09:00:00Z".parse().ok(),
+            frozen: true,
+            no_verified_address: true,
+        };
+        let v = StatusView {
+            account: Some(&frozen),
+            ownership: Some(&other),
+            ..view(State::Pending, &labels, &[], &required)
+        };
+        let text = status_comment(&v);
+        assert!(!text.to_lowercase().contains("frozen"), "{text}");
+        assert!(!text.to_lowercase().contains("linked"), "{text}");
+        assert!(text.contains("3 unused recovery codes, generated 2023-10-27"));
+        assert_snapshot!(text);
+    }
+
+    #[test]
+    fn triage_linked_to_the_author() {
+        let labels = Labels::default();
+        let required = required();
+        let mut mine = one_project(Linked::Author, false);
+        mine.rows[0].owned = false;
+        mine.rows[0].verdict = Verdict::NotTheAuthors;
+        mine.all_owned = false;
+        let v = StatusView {
+            ownership: Some(&mine),
+            ..view(State::Pending, &labels, &[], &required)
+        };
+        assert_snapshot!(status_comment(&v));
     }
 }
