@@ -28,6 +28,10 @@ pub struct DirectoryShowArgs {
     /// Print the email addresses too (hidden by default).
     #[arg(long)]
     pub show_addresses: bool,
+    /// The index to ask. This config describes one index (its
+    /// `index_name`); any other name is an error.
+    #[arg(long, value_name = "NAME")]
+    pub index: Option<String>,
     #[command(flatten)]
     pub directory: crate::config::DirectoryArgs,
 }
@@ -44,6 +48,15 @@ pub fn main(args: &DirectoryShowArgs, settings: &Settings) -> u8 {
             return ERROR;
         }
     };
+    if let Some(name) = args.index.as_deref()
+        && !name.eq_ignore_ascii_case(&settings.index_name)
+    {
+        eprintln!(
+            "recovery-bot directory show: no index {name:?}: this configuration has one, {:?}",
+            settings.index_name
+        );
+        return ERROR;
+    }
     let Some(url) = settings.account_directory_url.as_deref() else {
         eprintln!("recovery-bot directory show: no account directory: set ACCOUNT_DIRECTORY_URL");
         return ERROR;

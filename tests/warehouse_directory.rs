@@ -327,6 +327,18 @@ async fn directory_show_prints_the_answer_addresses_on_request(pool: PgPool) {
         let out = run(&["directory", "show", "nobody"], &env);
         assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
         assert!(out.stdout.is_empty());
+
+        // `--index` names the one index this config describes, or fails.
+        let out = run(&["directory", "show", "alice", "--index", "pypi"], &env);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let out = run(&["directory", "show", "alice", "--index", "TestPyPI"], &env);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            text(&out.stderr).contains("no index \"TestPyPI\""),
+            "{}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty());
     }
     // Cannot answer: a database nobody listens on, a file that is not there,
     // no directory at all.
