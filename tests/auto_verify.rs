@@ -8,7 +8,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::email::{ADDRESS, BOB_ADDRESS, Env, account, link_path, start};
+use common::email::{ADDRESS, BOB_ADDRESS, Env, account, link_path, start, token_in};
 use common::fake_github::PUSHER;
 use common::*;
 use http::StatusCode;
@@ -28,37 +28,6 @@ fn mode(mode: AutoVerify) -> impl FnOnce(&mut Settings) {
 /// on the check's row and on the state's).
 async fn auto_rounds(pool: &PgPool) -> i64 {
     count(pool, "SELECT count(*) FROM auto_rounds").await
-}
-
-async fn audit_count(pool: &PgPool, action: &str) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = $1")
-        .bind(action)
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
-
-/// The calls made to GitHub since the `before`th, as `METHOD path`.
-fn calls_since(bot: &TestBot, before: usize) -> Vec<String> {
-    bot.github.requests()[before..]
-        .iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect()
-}
-
-/// The `/verify-repo` token in a mail: the line of 32 lowercase letters and
-/// digits.
-fn token_in(mail: &common::smtp::Mail) -> String {
-    mail.text()
-        .lines()
-        .map(str::trim)
-        .find(|l| {
-            l.len() == 32
-                && l.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
-        .expect("no token line in the mail")
-        .to_owned()
 }
 
 /// An account whose one project is in the requester's own repository by

@@ -20,14 +20,6 @@ const PUBLIC: &str = "https://recovery.example.org";
 /// changed.
 const CHANGED: &str = "the request changed after this comment was written";
 
-async fn audit_count(pool: &PgPool, action: &str) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = $1")
-        .bind(action)
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
-
 /// `commenter` writes `body` on issue `number` now; GitHub's delivery of it
 /// (not sent yet) and the comment's id.
 fn written_now(bot: &TestBot, number: u64, commenter: Person, body: &str) -> (Value, u64) {

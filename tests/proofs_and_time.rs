@@ -8,7 +8,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::email::{BOB_ADDRESS, Env, link_path, start};
+use common::email::{BOB_ADDRESS, Env, link_path, start, token_in};
 use common::*;
 use http::StatusCode;
 use sqlx::PgPool;
@@ -17,43 +17,12 @@ use wiremock::{Mock, ResponseTemplate};
 
 const PUBLIC: &str = "https://recovery.example.org";
 
-/// The `/verify-repo` token in a mail: the line of 32 lowercase letters and
-/// digits.
-fn token_in(mail: &common::smtp::Mail) -> String {
-    mail.text()
-        .lines()
-        .map(str::trim)
-        .find(|l| {
-            l.len() == 32
-                && l.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
-        .expect("no token line in the mail")
-        .to_owned()
-}
-
 async fn check_status(pool: &PgPool, check: &str) -> Option<String> {
     sqlx::query_scalar("SELECT status FROM request_checks WHERE name = $1")
         .bind(check)
         .fetch_optional(pool)
         .await
         .unwrap()
-}
-
-async fn audit_count(pool: &PgPool, action: &str) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = $1")
-        .bind(action)
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
-
-/// The calls made to GitHub since the `before`th, as `METHOD path`.
-fn calls_since(bot: &TestBot, before: usize) -> Vec<String> {
-    bot.github.requests()[before..]
-        .iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect()
 }
 
 /// Every comment on issue `number`, as GitHub holds them now.

@@ -178,3 +178,18 @@ pub async fn recover_keys(directory: &MockServer, name: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// The `/verify-repo` token in a mail: the line of 32 lowercase letters and
+/// digits.
+pub fn token_in(mail: &super::smtp::Mail) -> String {
+    mail.text()
+        .lines()
+        .map(str::trim)
+        .find(|l| {
+            l.len() == 32
+                && l.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        .expect("no token line in the mail")
+        .to_owned()
+}

@@ -742,3 +742,20 @@ pub const EMAILED_LINK: &str =
 /// What the bot says when the owner confirmed from the link.
 pub const CONFIRMED_FROM_LINK: &str =
     "The owner of the account confirmed this request from the link emailed";
+
+/// How many audit rows say `action`.
+pub async fn audit_count(pool: &PgPool, action: &str) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = $1")
+        .bind(action)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// The calls made to GitHub since the `before`th, as `METHOD path`.
+pub fn calls_since(bot: &TestBot, before: usize) -> Vec<String> {
+    bot.github.requests()[before..]
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
