@@ -133,7 +133,15 @@ async fn run(pool: PgPool, range: std::ops::Range<u64>, index_recover: bool) {
         mut bot,
         smtp,
         directory,
-    } = start(pool.clone(), PUBLIC, |s| s.index_recover = index_recover).await;
+    } = start(pool.clone(), PUBLIC, |s| {
+        s.index_recover = index_recover;
+        // Half the sequences let the bot start rounds itself, as it does
+        // by default; the other half leave every round to admins.
+        if index_recover {
+            s.auto_verify = recovery_bot::config::AutoVerify::Always;
+        }
+    })
+    .await;
     Mock::given(method("POST"))
         .and(path_regex(r"^/s\d+[a-z]+/recover$"))
         .respond_with(Recover)
@@ -160,6 +168,15 @@ async fn run(pool: PgPool, range: std::ops::Range<u64>, index_recover: bool) {
         seeds.len() < 10 || restarts > 0,
         "no sequence restarted the workers"
     );
+    let automatic = count(
+        &pool,
+        "SELECT count(*) FROM audit_log WHERE action LIKE 'auto_verify_%'",
+    )
+    .await;
+    assert!(
+        !index_recover || seeds.len() < 10 || automatic > 0,
+        "no sequence had the bot start a round itself"
+    );
     let states: Vec<(String, i64)> =
         sqlx::query_as("SELECT state, count(*) FROM requests GROUP BY state ORDER BY state")
             .fetch_all(&pool)
@@ -179,7 +196,7 @@ async fn run(pool: PgPool, range: std::ops::Range<u64>, index_recover: bool) {
     .unwrap();
     eprintln!("random_sequences: rounds (revoked for, mailed, count): {rounds:?}");
     eprintln!(
-        "random_sequences: requests by state at the end {states:?}; {approvals} approvals, {} mails",
+        "random_sequences: requests by state at the end {states:?}; {approvals} approvals, {automatic} automatic rounds, {} mails",
         smtp.mails().len()
     );
     eprintln!(
