@@ -19,6 +19,7 @@ use std::hash::Hash;
 use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
+use sqlx::PgConnection;
 use tracing::warn;
 
 use super::JobError;
@@ -41,12 +42,10 @@ pub struct Admins {
     ids: AnswerCache<String, Option<u64>>,
     /// (repository lowercased, user id) → team membership or role answer.
     roles: AnswerCache<(String, u64), bool>,
-    /// Where the pins are kept.
-    pool: sqlx::PgPool,
 }
 
 impl Admins {
-    pub fn new(settings: &Settings, pool: sqlx::PgPool) -> Self {
+    pub fn new(settings: &Settings) -> Self {
         let mut logins: Vec<AdminLogin> = settings
             .admins
             .iter()
@@ -69,7 +68,6 @@ impl Admins {
             min_permission: settings.admin_min_permission,
             ids: AnswerCache::new(settings.admin_cache),
             roles: AnswerCache::new(settings.admin_cache),
-            pool,
         }
     }
 
@@ -80,11 +78,12 @@ impl Admins {
     pub async fn is_admin(
         &self,
         client: &Repo,
+        conn: &mut PgConnection,
         repo: &str,
         login: &str,
         id: u64,
     ) -> Result<bool, JobError> {
-        let by_login = self.holds_a_configured_login(client, login, id).await;
+        let by_login = self.holds_a_configured_login(client, conn, login, id).await;
         if let Ok(true) = by_login {
             return Ok(true);
         }
@@ -118,6 +117,7 @@ impl Admins {
     async fn holds_a_configured_login(
         &self,
         client: &Repo,
+        conn: &mut PgConnection,
         login: &str,
         id: u64,
     ) -> Result<bool, JobError> {
@@ -127,7 +127,7 @@ impl Admins {
         };
         let pinned = match configured.id {
             Some(pinned) => pinned,
-            None => match self.pin(client, &lower).await? {
+            None => match self.pin(client, conn, &lower).await? {
                 Some(pinned) => pinned,
                 None => return Ok(false),
             },
@@ -146,8 +146,15 @@ impl Admins {
     /// The id `login` (lowercase) is pinned to: the stored pin, else the
     /// id it resolves to now, pinned from here on. `None`: no one holds
     /// the login (nothing is pinned).
-    async fn pin(&self, client: &Repo, login: &str) -> Result<Option<u64>, JobError> {
-        if let Some(pinned) = admin_pins::pinned(&self.pool, login).await? {
+    /// Read and written on the job's own connection: a second one, taken
+    /// while the job holds its locks, could wait on those very locks.
+    async fn pin(
+        &self,
+        client: &Repo,
+        conn: &mut PgConnection,
+        login: &str,
+    ) -> Result<Option<u64>, JobError> {
+        if let Some(pinned) = admin_pins::pinned(&mut *conn, login).await? {
             return Ok(u64::try_from(pinned).ok());
         }
         let Some(resolved) = self
@@ -161,7 +168,7 @@ impl Admins {
             return Ok(None);
         };
         // Another replica may have pinned it meanwhile: its pin holds.
-        let pinned = admin_pins::pin(&self.pool, login, as_stored).await?;
+        let pinned = admin_pins::pin(&mut *conn, login, as_stored).await?;
         Ok(u64::try_from(pinned).ok())
     }
 

@@ -101,7 +101,7 @@ impl Bot {
             rules: load_rules(settings)?,
             labels: settings.labels.clone(),
             required_checks: settings.required_checks.clone(),
-            admins: Admins::new(settings, pool.clone()),
+            admins: Admins::new(settings),
             directory: match &settings.account_directory_url {
                 Some(url) => Some(Directory::new(
                     url,

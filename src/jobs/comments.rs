@@ -172,7 +172,11 @@ impl<'e> Turn<'e> {
     /// look-up that fails is retried with the job (its error returned)
     /// while attempts are left and trying again can help; after that it is
     /// [`Standing::Unchecked`], which runs nothing an admin may.
-    async fn standing(&mut self, issue: &IssueHandle<'_>) -> Result<Standing, JobError> {
+    async fn standing(
+        &mut self,
+        issue: &IssueHandle<'_>,
+        conn: &mut PgConnection,
+    ) -> Result<Standing, JobError> {
         if let Some(known) = self.admin {
             return Ok(known);
         }
@@ -180,7 +184,7 @@ impl<'e> Turn<'e> {
         let asked = issue
             .bot
             .admins
-            .is_admin(&issue.gh, issue.repo, &author.login, author.id)
+            .is_admin(&issue.gh, conn, issue.repo, &author.login, author.id)
             .await;
         let known = match asked {
             Ok(true) => Standing::Admin,
@@ -210,23 +214,24 @@ impl<'e> Turn<'e> {
             return Ok(known);
         }
         // Whoever could not be checked is told so (never taken for an admin).
-        let known =
-            if self.is_requester(request) || self.standing(issue).await? != Standing::NotAdmin {
-                true
+        let known = if self.is_requester(request)
+            || self.standing(issue, &mut *conn).await? != Standing::NotAdmin
+        {
+            true
+        } else {
+            let user = i64::try_from(self.author().id).unwrap_or(i64::MAX);
+            let last = clocks::outsider_answered_at(&mut *conn, request.id, user).await?;
+            let may = outsider_may_be_answered(last, Utc::now());
+            if may {
+                clocks::mark_outsider_answered(&mut *conn, request.id, user).await?;
             } else {
-                let user = i64::try_from(self.author().id).unwrap_or(i64::MAX);
-                let last = clocks::outsider_answered_at(&mut *conn, request.id, user).await?;
-                let may = outsider_may_be_answered(last, Utc::now());
-                if may {
-                    clocks::mark_outsider_answered(&mut *conn, request.id, user).await?;
-                } else {
-                    info!(
-                        request = request.id,
-                        "answered this commenter within the hour: quiet"
-                    );
-                }
-                may
-            };
+                info!(
+                    request = request.id,
+                    "answered this commenter within the hour: quiet"
+                );
+            }
+            may
+        };
         self.answer = Some(known);
         Ok(known)
     }
@@ -292,7 +297,7 @@ impl<'e> Turn<'e> {
     ) -> Result<(), JobError> {
         if request.admin_answered_at.is_none()
             && !self.is_requester(request)
-            && self.standing(issue).await? == Standing::Admin
+            && self.standing(issue, &mut *conn).await? == Standing::Admin
         {
             requests::mark_admin_answered(&mut *conn, request.id).await?;
         }
@@ -331,7 +336,7 @@ impl<'e> Turn<'e> {
             return self.finish(issue, conn, request, 0).await;
         }
         let is_requester = self.is_requester(request);
-        let standing = self.standing(issue).await?;
+        let standing = self.standing(issue, &mut *conn).await?;
         let actor = Actor {
             id: self.author().id,
             login: self.author().login.clone(),
