@@ -121,7 +121,7 @@ async fn gather(
         delivery_id: Some(issue.delivery_id.to_owned()),
         details: serde_json::json!({
             "projects": evidence.rows.len(),
-            "owned": evidence.rows.iter().filter(|r| r.owned).count(),
+            "owned": evidence.rows.iter().filter(|r| r.owned()).count(),
             "not_judged": evidence.not_judged(),
             "fasttrack": evidence.fasttrack(),
             "linked": evidence.linked,

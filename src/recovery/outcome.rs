@@ -144,16 +144,9 @@ pub struct Outcome {
 impl Outcome {
     pub(super) fn refused(action: &'static str, reply: Reply) -> Self {
         Self {
-            to: None,
-            check: None,
-            issue: None,
-            send_email: false,
-            send_repo_token: false,
-            recover: false,
-            note: None,
             reply: Some(reply),
             ok: false,
-            action,
+            ..Self::done(action)
         }
     }
 

@@ -183,10 +183,15 @@ pub struct Row {
     /// The index verified that URL (it matches a trusted publisher).
     #[serde(default)]
     pub verified: bool,
-    /// The repository counts as the author's (`verdict` is `Counts`).
-    pub owned: bool,
     #[serde(default)]
     pub verdict: Verdict,
+}
+
+impl Row {
+    /// The repository counts as the author's.
+    pub fn owned(&self) -> bool {
+        self.verdict == Verdict::Counts
+    }
 }
 
 /// Whom the index account is linked to on GitHub (by numeric id).
@@ -397,12 +402,11 @@ pub fn evaluate(
                 project: p.name.clone(),
                 repository_url: p.repository_url.clone(),
                 verified: p.verified,
-                owned: verdict == Verdict::Counts,
                 verdict,
             }
         })
         .collect();
-    let all_owned = !rows.is_empty() && rows.iter().all(|r| r.owned);
+    let all_owned = !rows.is_empty() && rows.iter().all(Row::owned);
     Evidence {
         username: Some(username.to_owned()),
         rows,

@@ -360,7 +360,7 @@ fn ownership_table(s: &mut String, v: &StatusView<'_>, e: &Evidence) {
     {
         let owned = e.rows[MAX_PROJECT_ROWS..]
             .iter()
-            .filter(|r| r.owned)
+            .filter(|r| r.owned())
             .count();
         let _ = writeln!(
             s,
@@ -759,14 +759,12 @@ mod tests {
                     project: "alice-tools".to_owned(),
                     repository_url: Some("https://github.com/alice/alice-tools".to_owned()),
                     verified: true,
-                    owned: true,
                     verdict: Verdict::Counts,
                 },
                 Row {
                     project: "pipe|name".to_owned(),
                     repository_url: Some("https://github.com/alice/pipe".to_owned()),
                     verified: true,
-                    owned: true,
                     verdict: Verdict::Counts,
                 },
             ],
@@ -792,14 +790,12 @@ mod tests {
                     project: "alice-tools".to_owned(),
                     repository_url: Some("https://github.com/alice/alice-tools".to_owned()),
                     verified: true,
-                    owned: true,
                     verdict: Verdict::Counts,
                 },
                 Row {
                     project: "old-thing".to_owned(),
                     repository_url: None,
                     verified: false,
-                    owned: false,
                     verdict: Verdict::NoRepository,
                 },
             ],
@@ -824,7 +820,6 @@ mod tests {
             project: project.to_owned(),
             repository_url: Some(format!("https://github.com/alice/{project}")),
             verified: false,
-            owned: verdict == Verdict::Counts,
             verdict,
         };
         let evidence = Evidence {
@@ -859,7 +854,6 @@ mod tests {
                     project: format!("p{i}"),
                     repository_url: Some(format!("https://github.com/alice/p{i}")),
                     verified: false,
-                    owned: i % 2 == 0,
                     verdict: if i % 2 == 0 {
                         Verdict::Counts
                     } else {
@@ -901,7 +895,6 @@ mod tests {
                 project: "alice-tools".to_owned(),
                 repository_url: Some("https://github.com/alice/alice-tools".to_owned()),
                 verified,
-                owned: true,
                 verdict: Verdict::Counts,
             }],
             all_owned: true,
@@ -940,7 +933,6 @@ mod tests {
         let labels = Labels::default();
         let required = required();
         let mut mine = one_project(Linked::Author, false);
-        mine.rows[0].owned = false;
         mine.rows[0].verdict = Verdict::NotTheAuthors;
         mine.all_owned = false;
         let v = StatusView {
