@@ -63,16 +63,21 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A Warehouse directory's tables and columns, checked before anything
+/// Each Warehouse directory's tables and columns, checked before anything
 /// else starts (Warehouse migrates often): the first missing one is named.
 async fn check_directory(settings: &Settings) -> anyhow::Result<()> {
-    if let Some(url) = &settings.account_directory_url
-        && crate::verify::directory::is_warehouse(url)
-    {
-        let directory = crate::verify::warehouse::Warehouse::from_url(url)?;
-        let checked = directory.check_schema().await;
-        directory.close().await;
-        checked.context("ACCOUNT_DIRECTORY_URL")?;
+    for index in settings.indexes().iter() {
+        if let Some(url) = &index.directory_url
+            && crate::verify::directory::is_warehouse(url)
+        {
+            let directory = crate::verify::warehouse::Warehouse::from_url(url)?;
+            let checked = directory.check_schema().await;
+            directory.close().await;
+            checked.with_context(|| match settings.index_tables {
+                Some(_) => format!("[indexes.{}] directory_url", index.key),
+                None => "ACCOUNT_DIRECTORY_URL".to_owned(),
+            })?;
+        }
     }
     Ok(())
 }

@@ -85,21 +85,31 @@ pub fn check(settings: &Settings) -> (Vec<String>, Option<Rules>) {
     let rules = crate::jobs::bot::load_rules(settings)
         .map_err(|e| problems.push(format!("{e:#}")))
         .ok();
-    if rules.is_some()
-        && let Err(e) = crate::jobs::bot::load_template(settings)
-    {
-        problems.push(format!("{e:#}"));
+    let indexes = settings.indexes();
+    if rules.is_some() {
+        match crate::jobs::bot::load_template(settings) {
+            Ok(template) => problems.extend(crate::config::index_form_problems(
+                &indexes,
+                crate::jobs::bot::index_field(&template),
+            )),
+            Err(e) => problems.push(format!("{e:#}")),
+        }
     }
     if settings.github_auth.is_some()
         && let Err(e) = crate::github::GitHub::new(settings)
     {
         problems.push(format!("{e:#}"));
     }
-    if let Some(url) = &settings.account_directory_url
-        && let Err(e) =
-            crate::verify::directory::Directory::new(url, settings.account_directory_token.clone())
-    {
-        problems.push(format!("ACCOUNT_DIRECTORY_URL: {e:#}"));
+    for index in indexes.iter() {
+        if let Some(url) = &index.directory_url
+            && let Err(e) =
+                crate::verify::directory::Directory::new(url, index.directory_token.clone())
+        {
+            problems.push(format!(
+                "{}: {e:#}",
+                directory_setting(settings, &index.key)
+            ));
+        }
     }
     if let Err(e) = crate::verify::Verifier::from_settings(settings) {
         problems.push(format!("{e:#}"));
@@ -107,17 +117,35 @@ pub fn check(settings: &Settings) -> (Vec<String>, Option<Rules>) {
     (problems, rules)
 }
 
-/// A Warehouse directory whose tables or columns are missing (or cannot
-/// be reached): the first one missing, as `serve` would stop on it.
-async fn warehouse_problem(settings: &Settings) -> Option<String> {
-    let url = settings.account_directory_url.as_deref()?;
-    if !crate::verify::directory::is_warehouse(url) {
-        return None;
+/// The setting that names an index's directory, as problems name it.
+fn directory_setting(settings: &Settings, key: &str) -> String {
+    match settings.index_tables {
+        Some(_) => format!("[indexes.{key}] directory_url"),
+        None => "ACCOUNT_DIRECTORY_URL".to_owned(),
     }
-    let directory = crate::verify::warehouse::Warehouse::from_url(url).ok()?;
-    let checked = directory.check_schema().await;
-    directory.close().await;
-    checked.err().map(|e| format!("ACCOUNT_DIRECTORY_URL: {e}"))
+}
+
+/// Each Warehouse directory whose tables or columns are missing (or cannot
+/// be reached): the first one missing, as `serve` would stop on it.
+async fn warehouse_problem(settings: &Settings) -> Vec<String> {
+    let mut problems = Vec::new();
+    for index in settings.indexes().iter() {
+        let Some(url) = index.directory_url.as_deref() else {
+            continue;
+        };
+        if !crate::verify::directory::is_warehouse(url) {
+            continue;
+        }
+        let Ok(directory) = crate::verify::warehouse::Warehouse::from_url(url) else {
+            continue;
+        };
+        let checked = directory.check_schema().await;
+        directory.close().await;
+        if let Err(e) = checked {
+            problems.push(format!("{}: {e}", directory_setting(settings, &index.key)));
+        }
+    }
+    problems
 }
 
 /// A URL with its user, password and query hidden (they may hold
@@ -218,6 +246,7 @@ pub fn effective(settings: &Settings, rules: Option<&Rules>) -> String {
     running(&mut out, settings);
     form_and_labels(&mut out, settings, rules);
     admins_and_replies(&mut out, settings);
+    indexes(&mut out, settings);
     let body =
         toml::to_string(&out.t).unwrap_or_else(|e| format!("# cannot show the settings: {e}\n"));
     let mut text = String::from(
@@ -268,6 +297,8 @@ fn every_setting_is_shown(settings: &Settings) {
         timers: _,
         approve_message: _,
         index_recover: _,
+        // Shown as `default_index` and `[indexes.*]` (`indexes`).
+        index_tables: _,
         auto_verify: _,
         auto_verify_cooldown: _,
         queue_position: _,
@@ -320,6 +351,10 @@ fn addresses(out: &mut Out, settings: &Settings) {
             .map(|u| s(&show_url(secrecy::ExposeSecret::expose_secret(u)))),
     );
     out.put("mail_from", settings.mail_from.as_deref().map(s));
+    if settings.index_tables.is_some() {
+        // The tables hold each index's directory (`indexes`).
+        return;
+    }
     out.put(
         "account_directory_url",
         settings
@@ -336,6 +371,40 @@ fn addresses(out: &mut Out, settings: &Settings) {
     );
 }
 
+/// `[indexes.*]` and `default_index`, when the config has tables; without
+/// them the top-level settings describe the one index.
+fn indexes(out: &mut Out, settings: &Settings) {
+    let Some(tables) = &settings.index_tables else {
+        out.put("index_name", Some(s(&settings.index_name)));
+        out.put(
+            "index_recover",
+            Some(Value::Boolean(settings.index_recover)),
+        );
+        return;
+    };
+    out.put("default_index", Some(s(&tables.default_index().key)));
+    let mut all = Table::new();
+    for index in tables.iter() {
+        let mut t = Table::new();
+        t.insert("index_name".into(), s(&index.name));
+        if let Some(url) = &index.directory_url {
+            t.insert("directory_url".into(), s(&show_directory(url)));
+        }
+        if index.directory_token.is_some() {
+            t.insert("directory_token".into(), s(REDACTED));
+        }
+        if let Some(prefix) = &index.profile_url_prefix {
+            t.insert("profile_url_prefix".into(), s(prefix));
+        }
+        t.insert("index_recover".into(), Value::Boolean(index.recover));
+        if let Some(label) = &index.label {
+            t.insert("label".into(), s(label));
+        }
+        all.insert(index.key.clone(), Value::Table(t));
+    }
+    out.put("indexes", Some(Value::Table(all)));
+}
+
 /// Durations: links, reminders, the waiting period, the sweep.
 fn timing(out: &mut Out, settings: &Settings) {
     let link = &settings.verify_link_valid_for;
@@ -350,10 +419,6 @@ fn timing(out: &mut Out, settings: &Settings) {
         Some(duration(&timers.repo_check_interval)),
     );
     out.put("approve_message", Some(s(&settings.approve_message)));
-    out.put(
-        "index_recover",
-        Some(Value::Boolean(settings.index_recover)),
-    );
     out.put("auto_verify", Some(s(settings.auto_verify.as_str())));
     out.put(
         "auto_verify_cooldown",
@@ -404,7 +469,9 @@ fn form_and_labels(out: &mut Out, settings: &Settings, rules: Option<&Rules>) {
             s(rules.username_pattern.as_str()),
         );
         form_table.insert("username_max_length".into(), int(rules.username_max_len));
-        form_table.insert("profile_url_prefix".into(), s(&rules.profile_url_prefix));
+        if settings.index_tables.is_none() {
+            form_table.insert("profile_url_prefix".into(), s(&rules.profile_url_prefix));
+        }
     }
     if let Some(field) = &settings.form.username_field {
         form_table.insert("username_field".into(), s(field));
@@ -424,7 +491,6 @@ fn admins_and_replies(out: &mut Out, settings: &Settings) {
         "admin_cache_secs",
         Some(int(settings.admin_cache.as_secs())),
     );
-    out.put("index_name", Some(s(&settings.index_name)));
     let mut reply_table = Table::new();
     for name in settings.replies.names() {
         let Some(reply) = settings.replies.get(name) else {

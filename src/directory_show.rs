@@ -28,8 +28,9 @@ pub struct DirectoryShowArgs {
     /// Print the email addresses too (hidden by default).
     #[arg(long)]
     pub show_addresses: bool,
-    /// The index to ask. This config describes one index (its
-    /// `index_name`); any other name is an error.
+    /// The index to ask: an `[indexes.<key>]` table's key (or its
+    /// `index_name`); the default index when not given. A config without
+    /// tables describes one index, named by its `index_name`.
     #[arg(long, value_name = "NAME")]
     pub index: Option<String>,
     #[command(flatten)]
@@ -48,24 +49,37 @@ pub fn main(args: &DirectoryShowArgs, settings: &Settings) -> u8 {
             return ERROR;
         }
     };
-    if let Some(name) = args.index.as_deref()
-        && !name.eq_ignore_ascii_case(&settings.index_name)
-    {
-        eprintln!(
-            "recovery-bot directory show: no index {name:?}: this configuration has one, {:?}",
-            settings.index_name
-        );
-        return ERROR;
-    }
-    let Some(url) = settings.account_directory_url.as_deref() else {
-        eprintln!("recovery-bot directory show: no account directory: set ACCOUNT_DIRECTORY_URL");
+    let indexes = settings.indexes();
+    let index = match args.index.as_deref() {
+        None => indexes.default_index(),
+        Some(name) => match indexes.named(name) {
+            Some(index) => index,
+            None => {
+                let known: Vec<&str> = indexes.iter().map(|i| i.key.as_str()).collect();
+                let known = match indexes.from_tables() {
+                    true => known,
+                    false => vec![indexes.default_index().name.as_str()],
+                };
+                eprintln!(
+                    "recovery-bot directory show: no index {name:?}: this configuration has {known:?}"
+                );
+                return ERROR;
+            }
+        },
+    };
+    let setting = match indexes.from_tables() {
+        true => format!("[indexes.{}] directory_url", index.key),
+        false => "ACCOUNT_DIRECTORY_URL".to_owned(),
+    };
+    let Some(url) = index.directory_url.as_deref() else {
+        eprintln!("recovery-bot directory show: no account directory: set {setting}");
         return ERROR;
     };
     runtime.block_on(async {
-        let directory = match Directory::new(url, settings.account_directory_token.clone()) {
+        let directory = match Directory::new(url, index.directory_token.clone()) {
             Ok(d) => d,
             Err(e) => {
-                eprintln!("recovery-bot directory show: ACCOUNT_DIRECTORY_URL: {e:#}");
+                eprintln!("recovery-bot directory show: {setting}: {e:#}");
                 return ERROR;
             }
         };

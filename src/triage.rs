@@ -20,9 +20,10 @@ use serde::Serialize;
 
 use crate::check::Format;
 use crate::config::Settings;
-use crate::form::{Rules, Template};
+use crate::form::Template;
 use crate::github::GitHub;
 use crate::github::payload;
+use crate::jobs::bot::BotIndexes;
 use crate::recovery::intake;
 use crate::verify::directory::Directory;
 
@@ -80,6 +81,10 @@ pub struct Row {
     pub from_form: bool,
     /// `None` when no directory is configured or no valid username was read.
     pub directory: Option<DirectoryFacts>,
+    /// The index the request is for (its `[indexes.<key>]` key), when the
+    /// tracker serves several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<String>,
 }
 
 /// Runs triage on its own runtime; returns the exit code.
@@ -168,18 +173,17 @@ pub async fn triage(
     }
     let template = crate::jobs::bot::load_template(&form_settings)?;
     let rules = crate::jobs::bot::load_rules(settings)?;
-    let directory = match &settings.account_directory_url {
-        Some(url) => Some(
-            Directory::new(url, settings.account_directory_token.clone())
-                .context("ACCOUNT_DIRECTORY_URL")?,
-        ),
-        None => None,
-    };
+    let indexes = BotIndexes::new(settings.indexes(), &rules).context("the account directory")?;
     let gh = connect(settings, repo).await?;
     let issues = open_issues(&gh, repo, &settings.labels.intake, progress).await?;
-    let (mut rows, mut readings) = read_issues(&template, &rules, &issues);
-    if let Some(directory) = &directory {
-        look_up_accounts(directory, &template, &mut rows, &mut readings).await?;
+    let (mut rows, mut readings, picked) = read_issues(&template, &indexes, &issues);
+    for index in indexes.iter() {
+        if let Some(directory) = &index.directory {
+            let of_index: Vec<usize> = (0..rows.len())
+                .filter(|&i| picked[i] == index.key)
+                .collect();
+            look_up_accounts(directory, &template, &mut rows, &mut readings, &of_index).await?;
+        }
     }
     for (row, form) in rows.iter_mut().zip(&readings) {
         row.valid = form.problems.is_empty();
@@ -247,30 +251,42 @@ async fn open_issues(
     Ok(issues)
 }
 
-/// Each issue's form read, and its row so far (duplicates judged; not yet
-/// the directory's facts nor validity).
+/// Each issue's form read, its row so far (duplicates judged, per index;
+/// not yet the directory's facts nor validity), and the key of the index
+/// it is for.
 fn read_issues(
     template: &Template,
-    rules: &Rules,
+    indexes: &BotIndexes,
     issues: &[payload::Issue],
-) -> (Vec<Row>, Vec<intake::FormReading>) {
+) -> (Vec<Row>, Vec<intake::FormReading>, Vec<String>) {
     let mut rows = Vec::with_capacity(issues.len());
     let mut readings = Vec::with_capacity(issues.len());
-    let forms: Vec<_> = issues
+    let (forms, picked): (Vec<_>, Vec<String>) = issues
         .iter()
-        .map(|issue| intake::read_form(template, rules, issue.body.as_deref()))
-        .collect();
-    let named: Vec<(IssueNumber, Option<String>)> = issues
+        .map(|issue| {
+            let labels = issue.labels.iter().map(|l| l.name.as_str());
+            let form = intake::read_form(template, issue.body.as_deref(), |value| {
+                &indexes.pick(value, labels.clone()).rules
+            });
+            let index = indexes.pick(form.index_value.as_ref().map(|v| v.as_deref()), labels);
+            (form, index.key.clone())
+        })
+        .unzip();
+    let named: Vec<(IssueNumber, Option<String>, &str)> = issues
         .iter()
         .zip(&forms)
-        .map(|(i, f)| (i.number, f.username.clone()))
+        .zip(&picked)
+        .map(|((i, f), k)| (i.number, f.username.clone(), k.as_str()))
         .collect();
-    for (issue, form) in issues.iter().zip(forms) {
+    for ((issue, form), key) in issues.iter().zip(forms).zip(&picked) {
         let number = issue.number;
         let duplicate_of = intake::duplicate_of(
             number,
             form.username.as_deref(),
-            named.iter().map(|(n, u)| (*n, u.as_deref())),
+            named
+                .iter()
+                .filter(|(_, _, k)| k == key)
+                .map(|(n, u, _)| (*n, u.as_deref())),
         );
         rows.push(Row {
             number: issue.number,
@@ -285,10 +301,11 @@ fn read_issues(
             duplicate_of,
             from_form: form.from_form,
             directory: None,
+            index: indexes.set.several().then(|| key.clone()),
         });
         readings.push(form);
     }
-    (rows, readings)
+    (rows, readings, picked)
 }
 
 /// The account directory, once per account named: its facts on each row,
@@ -298,12 +315,13 @@ async fn look_up_accounts(
     template: &Template,
     rows: &mut [Row],
     readings: &mut [intake::FormReading],
+    of_index: &[usize],
 ) -> anyhow::Result<()> {
     use anyhow::Context;
 
-    let mut names: Vec<&str> = readings
+    let mut names: Vec<&str> = of_index
         .iter()
-        .filter_map(|f| f.username.as_deref())
+        .filter_map(|&i| readings[i].username.as_deref())
         .collect();
     names.sort_by_key(|n| n.to_lowercase());
     names.dedup_by(|a, b| intake::same_account(Some(a), Some(b)));
@@ -323,7 +341,8 @@ async fn look_up_accounts(
         .buffer_unordered(LOOKUPS_IN_FLIGHT)
         .try_collect()
         .await?;
-    for (row, form) in rows.iter_mut().zip(readings.iter_mut()) {
+    for &i in of_index {
+        let (row, form) = (&mut rows[i], &mut readings[i]);
         let Some(name) = form.username.as_deref() else {
             continue;
         };
@@ -466,6 +485,7 @@ mod tests {
                 .collect(),
             duplicate_of: None,
             from_form: true,
+            index: None,
             directory: None,
         }
     }

@@ -623,7 +623,10 @@ async fn shadow_mode_records_the_recover_call_and_never_makes_it(pool: PgPool) {
             .fetch_all(&pool)
             .await
             .unwrap();
-    assert_eq!(recorded, [serde_json::json!({ "username": "alice" })]);
+    assert_eq!(
+        recorded,
+        [serde_json::json!({ "username": "alice", "index": "default" })]
+    );
     assert_eq!(bot.github.writes().len(), 0, "{:#?}", bot.github.writes());
     assert_eq!(bot.github.issue(REPO, 1).state, "open");
 }

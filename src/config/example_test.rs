@@ -48,13 +48,21 @@ fn fields<'de, T: Deserialize<'de>>() -> Vec<&'static str> {
 }
 
 const EXAMPLE: &str = include_str!("../../recovery-bot.example.toml");
+const TWO_INDEXES: &str = include_str!("../../recovery-bot.two-indexes.example.toml");
+
+/// Keys shown in the two-index example, not the main one (they cannot be
+/// set beside the main one's top-level index settings).
+const INDEX_KEYS: [&str; 2] = ["default_index", "indexes"];
 
 /// The example with its commented-out settings (`# key = value`) put
 /// back, so they are read and checked too.
 fn uncommented() -> String {
+    uncomment(EXAMPLE)
+}
+
+fn uncomment(text: &str) -> String {
     let setting = regex::Regex::new(r"^#\s?([a-z_]+\s*=.*)$").unwrap();
-    EXAMPLE
-        .lines()
+    text.lines()
         .map(|l| setting.replace(l, "$1").into_owned())
         .collect::<Vec<_>>()
         .join("\n")
@@ -77,7 +85,7 @@ fn every_key_the_file_accepts_is_in_the_example() {
     ];
     let top = fields::<FileSettings>();
     assert!(top.len() > 20, "{top:?}");
-    for key in &top {
+    for key in top.iter().filter(|k| !INDEX_KEYS.contains(k)) {
         assert!(
             example.contains_key(*key),
             "`{key}` is missing from the example"
@@ -114,6 +122,36 @@ fn every_key_the_file_accepts_is_in_the_example() {
     keys.sort_unstable();
     want.sort_unstable();
     assert_eq!(keys, want);
+}
+
+#[test]
+fn the_two_index_example_holds_every_index_key_and_resolves() {
+    let example: toml::Table = toml::from_str(&uncomment(TWO_INDEXES)).unwrap();
+    for key in INDEX_KEYS {
+        assert!(
+            example.contains_key(key),
+            "`{key}` is missing from the two-index example"
+        );
+    }
+    let pypi = example["indexes"]["pypi"].as_table().unwrap();
+    for k in fields::<super::indexes::IndexTable>() {
+        assert!(
+            pypi.contains_key(k),
+            "[indexes.pypi] {k} is missing from the two-index example"
+        );
+    }
+    let settings = Settings::resolve(
+        SettingsArgs::default(),
+        toml::from_str(TWO_INDEXES).unwrap(),
+    )
+    .unwrap();
+    let indexes = settings.indexes();
+    assert_eq!(indexes.iter().count(), 2);
+    assert_eq!(indexes.default_index().name, "PyPI");
+    assert_eq!(
+        indexes.get("testpypi").unwrap().label.as_deref(),
+        Some("test pypi issue")
+    );
 }
 
 #[test]

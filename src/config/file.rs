@@ -77,6 +77,11 @@ pub(super) struct FileSettings {
     #[serde(default, with = "humantime_serde")]
     pub(super) auto_verify_cooldown: Option<Duration>,
     pub(super) queue_position: Option<bool>,
+    /// `[indexes.<key>]`: several indexes on one tracker.
+    #[serde(default)]
+    pub(super) indexes: super::indexes::Tables,
+    /// The `[indexes.*]` key used when nothing picks another.
+    pub(super) default_index: Option<String>,
 }
 
 impl FileSettings {
@@ -95,13 +100,17 @@ impl FileSettings {
         };
         self.template = self.template.map(from_dir);
         self.github_app_private_key_file = self.github_app_private_key_file.map(from_dir);
-        self.account_directory_url = self.account_directory_url.map(|url| {
+        let directory = |url: String| {
             if url.contains("://") {
                 url
             } else {
                 from_dir(PathBuf::from(url)).display().to_string()
             }
-        });
+        };
+        self.account_directory_url = self.account_directory_url.map(directory);
+        for table in self.indexes.values_mut() {
+            table.directory_url = table.directory_url.take().map(directory);
+        }
         self
     }
 }

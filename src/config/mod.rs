@@ -23,11 +23,14 @@ pub use crate::recovery::timers::Timers;
 
 mod args;
 mod file;
+mod indexes;
 mod resolve;
 mod trackers;
 mod values;
+pub use crate::recovery::indexes::{Index, Indexes};
 pub use args::{AllSettingsArgs, DatabaseArgs, DirectoryArgs, GitHubArgs, LogArgs, ServerArgs};
 use file::{FileSettings, read_file};
+pub use indexes::form_problems as index_form_problems;
 pub use resolve::MAX_LABEL_CHARS;
 pub use trackers::{AdminLogin, Trackers};
 pub use values::{FormSettings, GitHubAuth, JobSettings, LogFormat, Permission};
@@ -103,7 +106,8 @@ pub struct Settings {
     pub admin_min_permission: Option<Permission>,
     /// How long a team or permission look-up is trusted.
     pub admin_cache: Duration,
-    /// The index's name in emails, the confirmation page and comments.
+    /// The index's name in emails, the confirmation page and comments
+    /// (the one index of a config without `[indexes.*]`; see `indexes()`).
     pub index_name: String,
     /// Canned replies for `/reply <name>`: the defaults and `[replies.*]`.
     pub replies: Replies,
@@ -124,6 +128,9 @@ pub struct Settings {
     /// The account directory offers `POST {dir}/{username}/recover`:
     /// `/approve` resets the account through it before closing.
     pub index_recover: bool,
+    /// `[indexes.*]` tables, when the config has them: then they are the
+    /// indexes, and the top-level index settings are unset.
+    pub index_tables: Option<Indexes>,
     /// Whether the bot starts a proof round itself when a request becomes
     /// valid [default: `evidence`].
     pub auto_verify: AutoVerify,
@@ -206,8 +213,11 @@ impl Settings {
                 let conflicts: Vec<&str> = [
                     ("admin_min_permission", self.admin_min_permission.is_some()),
                     ("admin_teams", !self.admin_teams.is_empty()),
-                    ("index_recover", self.index_recover),
-                    ("ACCOUNT_DIRECTORY_URL", self.account_directory_url.is_some()),
+                    ("index_recover", self.indexes().iter().any(|i| i.recover)),
+                    (
+                        "ACCOUNT_DIRECTORY_URL",
+                        self.indexes().iter().any(|i| i.directory_url.is_some()),
+                    ),
                 ]
                 .into_iter()
                 .filter_map(|(name, set)| set.then_some(name))
@@ -243,6 +253,16 @@ impl Settings {
     /// The web address of an issue (github.com, or the Enterprise host).
     pub fn issue_url(&self, repo: &str, number: IssueNumber) -> String {
         issue_url(&self.github_api_url, repo, number)
+    }
+
+    /// The indexes served: the `[indexes.*]` tables, else the one index the
+    /// top-level settings (`index_name`, `ACCOUNT_DIRECTORY_URL`, ...)
+    /// describe.
+    pub fn indexes(&self) -> Indexes {
+        match &self.index_tables {
+            Some(tables) => tables.clone(),
+            None => indexes::single(self),
+        }
     }
 
     /// Whether deliveries from `full_name` (`owner/name`) are handled.

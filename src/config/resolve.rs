@@ -29,6 +29,7 @@ struct Checked {
     workers: usize,
     timers: Timers,
     index_recover: bool,
+    index_tables: Option<crate::recovery::indexes::Indexes>,
 }
 
 impl Settings {
@@ -98,6 +99,7 @@ impl Settings {
             approve_message: non_blank(file.approve_message)
                 .unwrap_or_else(|| crate::recovery::messages::DEFAULT_APPROVE_MESSAGE.to_owned()),
             index_recover: c.index_recover,
+            index_tables: c.index_tables,
             auto_verify: file.auto_verify.unwrap_or_default(),
             auto_verify_cooldown: file
                 .auto_verify_cooldown
@@ -139,6 +141,10 @@ impl Checked {
             problems.push(format!("{e:#}"));
             Replies::default()
         });
+        let index_tables = super::indexes::tables(args, file).unwrap_or_else(|bad| {
+            problems.extend(bad);
+            None
+        });
         let workers = args.workers.or(file.workers).unwrap_or(4);
         if workers == 0 {
             problems.push("RECOVERY_BOT_WORKERS (workers) must be at least 1".to_owned());
@@ -154,6 +160,7 @@ impl Checked {
             workers,
             timers,
             index_recover,
+            index_tables,
         })
     }
 }
@@ -254,7 +261,7 @@ fn timers(file: &FileSettings) -> anyhow::Result<Timers> {
 /// `index_recover`, which needs the index's HTTP directory.
 fn index_recover(set: Option<bool>, directory: Option<&str>) -> anyhow::Result<bool> {
     let on = set.unwrap_or(false);
-    if on && !directory.is_some_and(|u| u.starts_with("http://") || u.starts_with("https://")) {
+    if on && !super::indexes::is_http(directory) {
         bail!(
             "index_recover = true needs ACCOUNT_DIRECTORY_URL to be the index's HTTP directory (a local file or a Warehouse database cannot reset accounts)"
         );

@@ -16,28 +16,29 @@ use sqlx::PgPool;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
-use crate::{telemetry, verify};
+use crate::telemetry;
 
 pub struct AppState {
     pub pool: PgPool,
     pub settings: Settings,
-    /// The account directory, for the confirmation page's check that the
-    /// address a link went to is still the account's.
-    pub directory: Option<verify::directory::Directory>,
+    /// The indexes and their account directories, for the confirmation
+    /// page's check that the address a link went to is still the
+    /// account's, and the index's name it shows.
+    pub indexes: crate::jobs::bot::BotIndexes,
     metrics: PrometheusHandle,
 }
 
 impl AppState {
     pub fn new(pool: PgPool, settings: Settings) -> Self {
         // An unusable directory URL stops `serve` before this (the bot
-        // builds the same directory); here it only means no links confirm.
-        let directory = settings.account_directory_url.as_deref().and_then(|url| {
-            verify::directory::Directory::new(url, settings.account_directory_token.clone()).ok()
-        });
+        // builds the same directories); here it only means no links confirm.
+        let rules = crate::jobs::bot::load_rules(&settings).unwrap_or_default();
+        let indexes = crate::jobs::bot::BotIndexes::new(settings.indexes(), &rules)
+            .unwrap_or_else(|_| crate::jobs::bot::BotIndexes::without_directories(&rules));
         Self {
             pool,
             settings,
-            directory,
+            indexes,
             metrics: telemetry::metrics(),
         }
     }

@@ -68,9 +68,11 @@ fn unavailable(e: &sqlx::Error) -> Response {
 /// primary address, asked of the account directory before any lock is
 /// taken. `Err` when the directory cannot answer now.
 async fn same_address(app: &AppState, t: &Token) -> Result<bool, ()> {
-    let (Some(directory), Some(username), Some(sent_to)) =
-        (&app.directory, &t.username, &t.address_hash)
-    else {
+    let (Some(directory), Some(username), Some(sent_to)) = (
+        &app.indexes.get(&t.index_key).directory,
+        &t.username,
+        &t.address_hash,
+    ) else {
         return Ok(false);
     };
     match directory.lookup(username).await {
@@ -106,6 +108,7 @@ async fn facts_of(
         latest_round,
         sent_for: t.username.as_deref(),
         username_now: request.username.as_deref(),
+        same_index: t.index_key == request.index_key,
         state: request.state(),
         awaiting: request.awaiting_reason,
         in_open_set: request.in_open_set(),
@@ -151,7 +154,7 @@ async fn ask(app: &AppState, hash: &str) -> sqlx::Result<Response> {
     Ok(page(
         StatusCode::OK,
         VerifyPage::Ask {
-            index_name: &app.settings.index_name,
+            index_name: &app.indexes.get(&t.index_key).name,
             username: request.username.as_deref().unwrap_or_default(),
             issue: &issue,
         },
@@ -222,7 +225,7 @@ async fn record(app: &AppState, hash: &str) -> sqlx::Result<Response> {
         &crate::jobs::Policy {
             required: &app.settings.required_checks,
             timers: &app.settings.timers,
-            index_recover: app.settings.index_recover,
+            index_recover: app.indexes.get(&request.index_key).recover,
             email_available: true,
             directory: true,
         },
@@ -261,7 +264,7 @@ async fn record(app: &AppState, hash: &str) -> sqlx::Result<Response> {
     Ok(page(
         StatusCode::OK,
         VerifyPage::Confirmed {
-            index_name: &app.settings.index_name,
+            index_name: &app.indexes.get(&t.index_key).name,
             issue: &issue,
         },
     ))

@@ -33,9 +33,10 @@ pub async fn maybe_start(
     let bot = issue.bot;
     let pending =
         request.in_open_set() && request.state() == State::Pending && request.form_valid();
+    let index = bot.index_of(&request.index_key);
     let (Some(_), Some(directory), Some(username), true, false) = (
         &bot.verifier,
-        &bot.directory,
+        &index.directory,
         request.username.clone(),
         pending,
         bot.auto_verify == AutoVerify::Off,
@@ -58,7 +59,7 @@ pub async fn maybe_start(
             }
         },
     };
-    auto_rounds::lock_account(&mut *conn, &username).await?;
+    auto_rounds::lock_account(&mut *conn, &index.key, &username).await?;
     let evidence = ownership::current(request.ownership.as_ref(), Some(&username));
     let repositories =
         account.map_or_else(Vec::new, |a| a.github_repositories(MAX_ROUND_REPOSITORIES));
@@ -76,9 +77,10 @@ pub async fn maybe_start(
         linked_to_another: evidence
             .as_ref()
             .is_some_and(|e| e.linked == ownership::Linked::Other),
-        live_round: auto_rounds::live_round(&mut *conn, &username).await?,
+        live_round: auto_rounds::live_round(&mut *conn, &index.key, &username).await?,
         within_cooldown: auto_rounds::started_within(
             &mut *conn,
+            &index.key,
             &username,
             bot.auto_verify_cooldown,
         )
@@ -130,7 +132,14 @@ async fn start(
     let key = format!("{}:auto", issue.delivery_id);
     start_round(issue, conn, &request, address, &key, &proof).await?;
     if let Some(username) = &request.username {
-        auto_rounds::record(&mut *conn, username, request.id, round.action()).await?;
+        auto_rounds::record(
+            &mut *conn,
+            &request.index_key,
+            username,
+            request.id,
+            round.action(),
+        )
+        .await?;
     }
     info!(
         request = request.id,

@@ -7,7 +7,7 @@ use anyhow::Context;
 use super::admins::Admins;
 use super::effects::Policy;
 use super::outbox::Executor;
-use crate::config::{Settings, Timers};
+use crate::config::{Index, Indexes, Settings, Timers};
 use crate::form::template::Template;
 use crate::form::validate::Rules;
 use crate::github::GitHub;
@@ -22,13 +22,12 @@ pub struct Bot {
     /// The bot's own login: its comments never run commands.
     pub login: String,
     pub template: Template,
-    pub rules: Rules,
     pub labels: Labels,
     pub required_checks: Vec<String>,
     pub admins: Admins,
-    /// The account directory, when configured.
-    pub directory: Option<Directory>,
-    /// Email verification, when mail and the account directory are set up.
+    /// The indexes the tracker serves, each with its directory and rules.
+    pub indexes: BotIndexes,
+    /// Email verification, when mail and an account directory are set up.
     pub verifier: Option<Verifier>,
     /// Each repository's owner, id and kind (`None`: no such
     /// repository), for the ownership evidence; bounded, and refreshed
@@ -43,12 +42,9 @@ pub struct Bot {
     pub redact_secrets: bool,
     /// `{contact}` in canned replies.
     pub support_contact: String,
-    pub index_name: String,
     pub timers: Timers,
     /// What `/approve` tells the requester.
     pub approve_message: String,
-    /// `/approve` resets the account through the index first.
-    pub index_recover: bool,
     /// Rounds the bot starts itself (`recovery::auto`).
     pub auto_verify: crate::config::AutoVerify,
     pub auto_verify_cooldown: std::time::Duration,
@@ -59,6 +55,20 @@ pub struct Bot {
     /// transaction: a round's link is live before its mail leaves, and a
     /// receipt (👀) stays even when the job fails.
     pub pool: sqlx::PgPool,
+}
+
+/// One index as jobs use it.
+pub struct BotIndex {
+    /// The `[indexes.<key>]` key (`default` with one index).
+    pub key: String,
+    /// Its name in mails, the page and comments.
+    pub name: String,
+    /// Its account directory, when configured.
+    pub directory: Option<Directory>,
+    /// The username rules, with its profile URL prefix.
+    pub rules: Rules,
+    /// `/approve` resets the account through its directory first.
+    pub recover: bool,
 }
 
 /// How long a job that holds its transaction waits for a second
@@ -94,21 +104,21 @@ impl Bot {
         verifier: Option<Verifier>,
         pool: sqlx::PgPool,
     ) -> anyhow::Result<Self> {
+        let template = load_template(settings)?;
+        let indexes = settings.indexes();
+        let problems = crate::config::index_form_problems(&indexes, index_field(&template));
+        if let Some(problem) = problems.first() {
+            anyhow::bail!("{problem}");
+        }
+        let indexes = BotIndexes::new(indexes, &load_rules(settings)?)?;
         Ok(Self {
             github,
             login,
-            template: load_template(settings)?,
-            rules: load_rules(settings)?,
+            template,
             labels: settings.labels.clone(),
             required_checks: settings.required_checks.clone(),
             admins: Admins::new(settings),
-            directory: match &settings.account_directory_url {
-                Some(url) => Some(Directory::new(
-                    url,
-                    settings.account_directory_token.clone(),
-                )?),
-                None => None,
-            },
+            indexes,
             verifier,
             repo_owners: moka::sync::Cache::builder()
                 .max_capacity(10_000)
@@ -124,10 +134,8 @@ impl Bot {
             replies: settings.replies.clone(),
             redact_secrets: settings.redact_secrets,
             support_contact: settings.support_contact.clone(),
-            index_name: settings.index_name.clone(),
             timers: settings.timers,
             approve_message: settings.approve_message.clone(),
-            index_recover: settings.index_recover,
             auto_verify: settings.auto_verify,
             auto_verify_cooldown: settings.auto_verify_cooldown,
             queue_position: settings.queue_position,
@@ -136,14 +144,20 @@ impl Bot {
         })
     }
 
-    /// The rules requests are judged by.
-    pub fn policy(&self) -> Policy<'_> {
+    /// The index a request names (`BotIndexes::get`).
+    pub fn index_of(&self, key: &str) -> &BotIndex {
+        self.indexes.get(key)
+    }
+
+    /// The rules a request for index `index_key` is judged by.
+    pub fn policy(&self, index_key: &str) -> Policy<'_> {
+        let index = self.index_of(index_key);
         Policy {
             required: &self.required_checks,
             timers: &self.timers,
-            index_recover: self.index_recover,
-            email_available: self.verifier.is_some(),
-            directory: self.directory.is_some(),
+            index_recover: index.recover,
+            email_available: self.verifier.is_some() && index.directory.is_some(),
+            directory: index.directory.is_some(),
         }
     }
 
@@ -163,6 +177,118 @@ pub fn load_template(settings: &Settings) -> anyhow::Result<Template> {
                 .with_context(|| format!("invalid issue form {}", path.display()))
         }
     }
+}
+
+/// The form's field keyed `index`, as `config::index_form_problems` judges
+/// it: its kind, whether it takes several choices, its options.
+pub fn index_field(template: &Template) -> Option<(&str, bool, Vec<&str>)> {
+    template
+        .field(crate::recovery::indexes::INDEX_FIELD)
+        .map(|f| {
+            (
+                f.kind.name(),
+                f.multiple,
+                f.options.iter().map(|o| o.label.as_str()).collect(),
+            )
+        })
+}
+
+/// The indexes with their directories and rules.
+pub struct BotIndexes {
+    pub set: Indexes,
+    parts: Vec<BotIndex>,
+    /// What a request whose index the config no longer has is for: no
+    /// directory, no reset.
+    unknown: BotIndex,
+}
+
+impl BotIndexes {
+    /// Each index's directory opened and rules made (`rules`: the form's).
+    pub fn new(set: Indexes, rules: &Rules) -> anyhow::Result<Self> {
+        let parts = set
+            .iter()
+            .map(|i| bot_index(i, rules))
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Self {
+            set,
+            parts,
+            unknown: no_directory("unknown", rules),
+        })
+    }
+
+    /// No usable index (a settings error stops `serve` before this is ever
+    /// used): every request's index is one without a directory.
+    pub fn without_directories(rules: &Rules) -> Self {
+        let set = Indexes::single(Index {
+            key: crate::recovery::indexes::SINGLE_INDEX_KEY.to_owned(),
+            name: "the index".to_owned(),
+            directory_url: None,
+            directory_token: None,
+            profile_url_prefix: None,
+            recover: false,
+            label: None,
+        });
+        Self {
+            parts: vec![no_directory(&set.default_index().key, rules)],
+            set,
+            unknown: no_directory("unknown", rules),
+        }
+    }
+
+    /// The index a stored request names (`Indexes::of_request`); a key the
+    /// config no longer has is an index without a directory.
+    pub fn get(&self, key: &str) -> &BotIndex {
+        self.set
+            .of_request(key)
+            .and_then(|index| self.parts.iter().find(|i| i.key == index.key))
+            .unwrap_or(&self.unknown)
+    }
+
+    /// The index an issue is for now: the form's `index` field (when the
+    /// form has one), else the issue's labels, else the default.
+    pub fn pick<'a>(
+        &'a self,
+        form_value: Option<Option<&str>>,
+        labels: impl IntoIterator<Item = &'a str> + Clone,
+    ) -> &'a BotIndex {
+        self.get(&self.set.pick(form_value, labels).key)
+    }
+
+    /// Every index, in the config's order.
+    pub fn iter(&self) -> impl Iterator<Item = &BotIndex> {
+        self.parts.iter()
+    }
+}
+
+/// An index without a directory: no evidence, no proof, no reset.
+fn no_directory(key: &str, rules: &Rules) -> BotIndex {
+    BotIndex {
+        key: key.to_owned(),
+        name: "the index".to_owned(),
+        directory: None,
+        rules: rules.clone(),
+        recover: false,
+    }
+}
+
+/// One index's directory and rules (its profile URL prefix over the
+/// form's).
+fn bot_index(index: &Index, rules: &Rules) -> anyhow::Result<BotIndex> {
+    let directory = match &index.directory_url {
+        Some(url) => Some(Directory::new(url, index.directory_token.clone())?),
+        None => None,
+    };
+    let mut rules = rules.clone();
+    if let Some(prefix) = &index.profile_url_prefix {
+        rules.profile_url_prefix = prefix.clone();
+    }
+    Ok(BotIndex {
+        key: index.key.clone(),
+        name: index.name.clone(),
+        directory,
+        rules,
+        recover: index.recover,
+    })
 }
 
 pub fn load_rules(settings: &Settings) -> anyhow::Result<Rules> {

@@ -123,7 +123,12 @@ pub async fn situation_now(
     account: AccountCheck,
 ) -> Result<Situation, JobError> {
     let checks = requests::checks(&mut *conn, request.id).await?;
-    Ok(situation(request, checks, &bot.policy(), account))
+    Ok(situation(
+        request,
+        checks,
+        &bot.policy(&request.index_key),
+        account,
+    ))
 }
 
 /// Which issue a job works on.
@@ -294,7 +299,7 @@ impl<'a> IssueHandle<'a> {
         let sit = situation(
             request,
             stored_checks,
-            &self.bot.policy(),
+            &self.bot.policy(&request.index_key),
             AccountCheck::NotLookedUp,
         );
         let stored = StoredProblems::from_json(&request.problems);
@@ -337,6 +342,12 @@ impl<'a> IssueHandle<'a> {
             username_read: stored.username_read.as_deref(),
             username_is_email: stored.username_is_email,
             username_changed: request.username_changed,
+            index: self
+                .bot
+                .indexes
+                .set
+                .several()
+                .then(|| self.bot.index_of(&request.index_key).name.as_str()),
             ownership: ownership.as_ref(),
             account: account.as_ref(),
             secrets: &secrets,
@@ -440,7 +451,13 @@ pub(super) async fn settle_duplicate(
 ) -> Result<Request, JobError> {
     let now = match (&request.username, request.in_open_set()) {
         (Some(u), true) => {
-            let open = requests::open_for_account(&mut *conn, request.repository_id, u).await?;
+            let open = requests::open_for_account(
+                &mut *conn,
+                request.repository_id,
+                &request.index_key,
+                u,
+            )
+            .await?;
             let by_number = open.iter().map(|(_, n, u)| (*n, u.as_deref()));
             let earlier =
                 crate::recovery::intake::duplicate_of(request.issue_number, Some(u), by_number);
@@ -479,6 +496,7 @@ pub(super) async fn refresh_duplicates_of(
 ) -> Result<(), JobError> {
     for dependent in requests::duplicates_of(&mut *conn, request.id).await? {
         let still = request.in_open_set()
+            && dependent.index_key == request.index_key
             && crate::recovery::intake::same_account(
                 dependent.username.as_deref(),
                 request.username.as_deref(),

@@ -27,7 +27,8 @@ pub async fn ensure(
     known: Option<&Account>,
 ) -> Result<Request, JobError> {
     let username = request.username.clone();
-    let (Some(directory), Some(username)) = (&issue.bot.directory, username) else {
+    let directory = &issue.bot.index_of(&request.index_key).directory;
+    let (Some(directory), Some(username)) = (directory, username) else {
         return Ok(request);
     };
     if !ownership::needs_evidence(

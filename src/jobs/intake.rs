@@ -8,7 +8,7 @@ use sqlx::PgConnection;
 use tracing::info;
 
 use super::JobError;
-use super::bot::Bot;
+use super::bot::{Bot, BotIndex};
 use super::effects::{IssueHandle, StoredProblems, refresh_duplicates_of, situation_now};
 use super::{auto, evidence, secrets};
 use crate::github::payload::{self, IssuesEvent};
@@ -34,15 +34,17 @@ pub async fn handle(
     let trigger = match ev.action.as_str() {
         "opened" => Trigger::Opened,
         "edited" => Trigger::Edited,
-        "labeled" => {
-            let intake_label = ev
-                .label
-                .as_ref()
-                .is_some_and(|l| l.name.eq_ignore_ascii_case(&bot.labels.intake));
-            if !intake_label {
+        "labeled" | "unlabeled" => {
+            let label = ev.label.as_ref().map(|l| l.name.as_str()).unwrap_or("");
+            if bot.indexes.set.several() && bot.indexes.set.is_index_label(label) {
+                // An index's label added or removed: the request may be
+                // for another index now, read as an edit.
+                Trigger::Edited
+            } else if ev.action == "labeled" && label.eq_ignore_ascii_case(&bot.labels.intake) {
+                Trigger::Labeled
+            } else {
                 return Ok(());
             }
-            Trigger::Labeled
         }
         "closed" | "reopened" => {
             return match existing {
@@ -95,19 +97,30 @@ async fn issue_now(
         ev.issue.clone()
     };
     // GitHub's `updated_at` has whole seconds: two edits within one second
-    // cannot be ordered by it, so a body that differs from the one read at
-    // that same second is read again from GitHub.
+    // cannot be ordered by it, so a body or an index that differs from the
+    // one read at that same second is read again from GitHub.
     match existing {
         Some(r)
             if !issue.retrying
                 && r.issue_updated_at.is_some()
                 && r.issue_updated_at == current.updated_at
-                && r.body_hash != intake::body_hash(current.body.as_deref()) =>
+                && (r.body_hash != intake::body_hash(current.body.as_deref())
+                    || r.index_key != index_now(issue.bot, &current).key) =>
         {
             Ok(issue.gh.issue(issue.repo, issue.number).await?)
         }
         _ => Ok(Some(current)),
     }
+}
+
+/// The index the issue is for as it is now: its form's `index` field, else
+/// its labels, else the default.
+fn index_now<'b>(bot: &'b Bot, issue: &'b payload::Issue) -> &'b BotIndex {
+    let value = intake::index_value(&bot.template, issue.body.as_deref());
+    bot.indexes.pick(
+        value.as_ref().map(|v| v.as_deref()),
+        issue.labels.iter().map(|l| l.name.as_str()),
+    )
 }
 
 /// What `intake::decide` settled on for this reading of the form.
@@ -132,10 +145,21 @@ async fn take_in(
     let number = current.number;
     let body = current.body.as_deref();
     let body_hash = intake::body_hash(body);
-    let changed = existing.as_ref().is_none_or(|r| r.body_hash != body_hash);
-    let (form, account) = read_form(bot, body, changed).await?;
-    let Some(mut applied) =
-        decide(conn, trigger, existing.as_ref(), &form, &body_hash, current).await?
+    let (form, index) = read_form(bot, current);
+    let changed = existing
+        .as_ref()
+        .is_none_or(|r| r.body_hash != body_hash || r.index_key != index.key);
+    let (form, account) = look_up(index, form, changed, &bot.template).await?;
+    let Some(mut applied) = decide(
+        conn,
+        trigger,
+        existing.as_ref(),
+        &form,
+        index,
+        &body_hash,
+        current,
+    )
+    .await?
     else {
         return Ok(());
     };
@@ -143,8 +167,8 @@ async fn take_in(
         && existing
             .as_ref()
             .is_none_or(|r| r.state() != State::Pending || applied.username_changed);
-    let data = form_data(&form, body_hash);
-    let audit = intake_audit(issue, ev, &form, &applied);
+    let data = form_data(&form, index, body_hash);
+    let audit = intake_audit(issue, ev, &form, index, &applied);
     match &existing {
         None => {
             requests::insert(
@@ -195,21 +219,35 @@ async fn take_in(
     .await
 }
 
-/// The form as read from the body, and (with an account directory, when the
-/// body changed) the account it names, which must exist.
-async fn read_form(
-    bot: &Bot,
-    body: Option<&str>,
+/// The form as read from the issue's body, and the index it is for (the
+/// form's `index` field, else the issue's labels, else the default), whose
+/// rules read the username.
+fn read_form<'b>(bot: &'b Bot, issue: &'b payload::Issue) -> (FormReading, &'b BotIndex) {
+    let labels = issue.labels.iter().map(|l| l.name.as_str());
+    let form = intake::read_form(&bot.template, issue.body.as_deref(), |value| {
+        &bot.indexes.pick(value, labels.clone()).rules
+    });
+    let index = bot
+        .indexes
+        .pick(form.index_value.as_ref().map(|v| v.as_deref()), labels);
+    (form, index)
+}
+
+/// With the index's account directory, when the body or the index changed:
+/// the account the form names, which must exist.
+async fn look_up(
+    index: &BotIndex,
+    mut form: FormReading,
     changed: bool,
+    template: &crate::form::Template,
 ) -> Result<(FormReading, Option<Account>), JobError> {
-    let mut form = intake::read_form(&bot.template, &bot.rules, body);
     let mut account = None;
-    if let (Some(directory), Some(username), true) = (&bot.directory, &form.username, changed) {
+    if let (Some(directory), Some(username), true) = (&index.directory, &form.username, changed) {
         match directory.lookup(username).await? {
             Some(a) => account = Some(a),
             None => form
                 .problems
-                .push(intake::account_missing(&bot.template, username)),
+                .push(intake::account_missing(template, username)),
         }
     }
     Ok((form, account))
@@ -222,6 +260,7 @@ async fn decide(
     trigger: Trigger,
     existing: Option<&Request>,
     form: &FormReading,
+    index: &BotIndex,
     body_hash: &str,
     current: &payload::Issue,
 ) -> Result<Option<Applied>, JobError> {
@@ -232,12 +271,14 @@ async fn decide(
     let before = existing.map(|r| Existing {
         state: r.state(),
         username: r.username.clone(),
+        index: r.index_key.clone(),
         body_hash: r.body_hash.clone(),
         has_checks,
         seen: r.issue_updated_at,
     });
     let reading = Reading {
         username: form.username.clone(),
+        index: index.key.clone(),
         valid: form.problems.is_empty(),
         body_hash: body_hash.to_owned(),
         updated_at: current.updated_at,
@@ -261,9 +302,10 @@ async fn decide(
 }
 
 /// The form as stored on the request.
-fn form_data(form: &FormReading, body_hash: String) -> FormData {
+fn form_data(form: &FormReading, index: &BotIndex, body_hash: String) -> FormData {
     FormData {
         username: form.username.clone(),
+        index_key: index.key.clone(),
         fields: form.fields.clone(),
         problems: StoredProblems {
             from_form: form.from_form,
@@ -281,6 +323,7 @@ fn intake_audit(
     issue: &IssueHandle<'_>,
     ev: &IssuesEvent,
     form: &FormReading,
+    index: &BotIndex,
     applied: &Applied,
 ) -> Audit {
     Audit {
@@ -291,6 +334,7 @@ fn intake_audit(
         details: serde_json::json!({
             "problems": form.problems.iter().map(|p| &p.message).collect::<Vec<_>>(),
             "username_changed": applied.username_changed,
+            "index": index.key,
         }),
     }
 }

@@ -115,12 +115,14 @@ pub async fn recover(
     conn: &mut PgConnection,
     job: &Job,
     target: &Target,
-    username: &str,
+    (index_key, username): (&str, &str),
     key: &str,
 ) -> Result<Result<Recovered, DirectoryError>, JobError> {
-    let Some(directory) = &bot.directory else {
+    let index = bot.index_of(index_key);
+    let Some(directory) = &index.directory else {
         return Err(JobError::Permanent(anyhow::anyhow!(
-            "index_recover is on but no account directory is configured"
+            "index_recover is on but the index {} has no account directory",
+            index.key
         )));
     };
     match bot.executor {
@@ -130,7 +132,7 @@ pub async fn recover(
                 kind: "recover",
                 repository: target.repository.clone(),
                 issue_number: Some(target.issue_number),
-                detail: json!({ "username": username }),
+                detail: json!({ "username": username, "index": index.key }),
             };
             recorded.log();
             shadow::insert(conn, job.id, &[recorded]).await?;
@@ -228,15 +230,22 @@ impl Run<'_> {
             }
             Effect::Redact { place, spare } => self.redact(place, &spare).await?,
             Effect::Mail { token_id } => {
-                let (Some(verifier), Some(directory)) = (&self.bot.verifier, &self.bot.directory)
-                else {
+                let Some(verifier) = &self.bot.verifier else {
                     return Err(JobError::Permanent(anyhow::anyhow!(
                         "a round's mail, but mail is not configured"
                     )));
                 };
                 let issue_url = self.bot.issue_url(&repo, number);
                 let why = match verifier
-                    .deliver(&self.bot.pool, directory, token_id, &issue_url)
+                    .deliver(
+                        &self.bot.pool,
+                        |key| {
+                            let index = self.bot.index_of(key);
+                            Some((index.directory.as_ref()?, index.name.as_str()))
+                        },
+                        token_id,
+                        &issue_url,
+                    )
                     .await
                 {
                     Ok(Delivery::Sent | Delivery::Ended) => return Ok(()),

@@ -149,6 +149,7 @@ pub(super) async fn start_round(
         address,
         command_key: key,
         username,
+        index_key: &request.index_key,
         repository: &request.repository,
         issue_number: request.issue_number,
         issue_url: &issue_url,

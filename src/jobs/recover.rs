@@ -35,6 +35,7 @@ pub async fn enqueue(
     let task = Task::RecoverAccount(RecoverAccount {
         request_id: request.id,
         username: username.clone(),
+        index_key: request.index_key.clone(),
         admin_id: admin.id,
         admin_login: admin.login.clone(),
         note: note.clone(),
@@ -79,10 +80,11 @@ pub async fn handle(
     // the request is as the admin saw it, and only while it may still be
     // approved (the issue may have moved on since the command).
     let sit = super::effects::situation_now(conn, bot, &request, AccountCheck::NotLookedUp).await?;
-    let same_account = request
-        .username
-        .as_deref()
-        .is_some_and(|u| u.eq_ignore_ascii_case(&username));
+    let same_account = request.index_key == task.index_key
+        && request
+            .username
+            .as_deref()
+            .is_some_and(|u| u.eq_ignore_ascii_case(&username));
     let decided = transitions::recovered(&sit, &admin, &approve);
     let saw = bound::saw_request(task.written_at, request.form_changed_at);
     if !same_account || !saw || !matches!(decided.reply, Some(Reply::Approved { .. })) {
@@ -96,7 +98,15 @@ pub async fn handle(
     // Made by the live executor, recorded by the shadow one. The answer is
     // stored with the decision it leads to, in this job's transaction; the
     // GitHub writes that follow are effects that run after it commits.
-    let answer = outbox::recover(bot, conn, job, &target, &username, &idempotency_key).await?;
+    let answer = outbox::recover(
+        bot,
+        conn,
+        job,
+        &target,
+        (&task.index_key, &username),
+        &idempotency_key,
+    )
+    .await?;
     match answer {
         Ok(Recovered::Done) => {
             done(

@@ -36,13 +36,15 @@ pub(super) async fn round_facts(
     command: &Result<Command, ParseError>,
 ) -> Result<RoundFacts, JobError> {
     let bot = issue.bot;
+    // The directory of the index the request is for now.
+    let directory = &bot.index_of(&request.index_key).directory;
     if let (Ok(Command::Approve { .. }), Some(directory), Some(username)) =
-        (command, &bot.directory, &request.username)
+        (command, directory, &request.username)
     {
         return Ok(approve_facts(directory.lookup(username).await));
     }
     let (Ok(Command::VerifyEmail | Command::VerifyRepo), Some(_), Some(directory), Some(username)) =
-        (command, &bot.verifier, &bot.directory, &request.username)
+        (command, &bot.verifier, directory, &request.username)
     else {
         return Ok(RoundFacts::default());
     };

@@ -22,6 +22,9 @@ pub struct FormReading {
     /// `check`'s JSON shape of the values.
     pub fields: serde_json::Value,
     pub problems: Vec<ProblemLine>,
+    /// The form's `index` field as read: `None` when the form has no such
+    /// field, `Some(None)` when it is empty (`recovery::indexes` picks).
+    pub index_value: Option<Option<String>>,
 }
 
 /// What tells two versions of a body apart (stored with the request).
@@ -42,8 +45,17 @@ pub fn account_missing(template: &Template, username: &str) -> ProblemLine {
     }
 }
 
-pub fn read_form(template: &Template, rules: &Rules, body: Option<&str>) -> FormReading {
+/// Reads the form; `rules` gives the username rules of the index the
+/// form's `index` value picks (see [`FormReading::index_value`]): a pasted
+/// profile URL is the picked index's.
+pub fn read_form<'r>(
+    template: &Template,
+    body: Option<&str>,
+    rules: impl FnOnce(Option<Option<&str>>) -> &'r Rules,
+) -> FormReading {
     let response = form::parse(template, body);
+    let index_value = index_value_of(&response);
+    let rules = rules(index_value.as_ref().map(|v| v.as_deref()));
     let validation = form::validate(template, &response, rules);
     let problems = validation
         .problems
@@ -72,7 +84,24 @@ pub fn read_form(template: &Template, rules: &Rules, body: Option<&str>) -> Form
         username_is_email,
         fields,
         problems,
+        index_value,
     }
+}
+
+/// The form's `index` value (see [`FormReading::index_value`]).
+fn index_value_of(response: &form::FormResponse) -> Option<Option<String>> {
+    response
+        .fields
+        .get(super::indexes::INDEX_FIELD)
+        .map(|v| match v {
+            form::FieldValue::Text(t) => t.clone(),
+            form::FieldValue::Options(o) => o.as_ref().and_then(|o| o.first().cloned()),
+        })
+}
+
+/// The `index` value of a body, without validating the rest.
+pub fn index_value(template: &Template, body: Option<&str>) -> Option<Option<String>> {
+    index_value_of(&form::parse(template, body))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +116,8 @@ pub enum Trigger {
 pub struct Existing {
     pub state: State,
     pub username: Option<String>,
+    /// The index the request was for (`[indexes.<key>]`).
+    pub index: String,
     pub body_hash: String,
     /// Some check has been recorded (sent or passed).
     pub has_checks: bool,
@@ -98,6 +129,8 @@ pub struct Existing {
 #[derive(Debug, Clone)]
 pub struct Reading {
     pub username: Option<String>,
+    /// The index the form or the issue's label picks now.
+    pub index: String,
     pub valid: bool,
     pub body_hash: String,
     pub updated_at: Option<DateTime<Utc>>,
@@ -165,13 +198,16 @@ pub fn decide(trigger: Trigger, existing: Option<&Existing>, reading: &Reading) 
     {
         return Decision::Ignore("an older version of the issue than the one already read");
     }
-    if existing.body_hash == reading.body_hash {
+    let index_changed = existing.index != reading.index;
+    if existing.body_hash == reading.body_hash && !index_changed {
         return Decision::Ignore(match trigger {
-            Trigger::Edited => "the edit did not change the body",
+            Trigger::Edited => "the edit did not change the body or the index",
             _ => "the request is already taken in",
         });
     }
-    let username_changed = !same_account(existing.username.as_deref(), reading.username.as_deref())
+    // Another index is another account, even under the same name.
+    let username_changed = (index_changed
+        || !same_account(existing.username.as_deref(), reading.username.as_deref()))
         && (existing.username.is_some() || existing.has_checks);
     // A decided or withdrawn request keeps its state; the new reading
     // counts if it is reopened.
@@ -198,6 +234,7 @@ mod tests {
     fn reading(username: &str, valid: bool, hash: &str) -> Reading {
         Reading {
             username: Some(username.into()),
+            index: "pypi".into(),
             valid,
             body_hash: hash.into(),
             updated_at: None,
@@ -208,6 +245,7 @@ mod tests {
         Existing {
             state,
             username: Some(username.into()),
+            index: "pypi".into(),
             body_hash: hash.into(),
             has_checks,
             seen: None,
@@ -291,6 +329,32 @@ mod tests {
         e.username = None;
         let d = decide(Trigger::Edited, Some(&e), &reading("bob", true, "h2"));
         assert_eq!(state_of(d), (State::Pending, false));
+    }
+
+    #[test]
+    fn another_index_is_another_account_even_under_the_same_name() {
+        // The label moved the request to TestPyPI: same body, same name.
+        let e = existing(State::Verified, "alice", "h", true);
+        let mut moved = reading("alice", true, "h");
+        moved.index = "testpypi".into();
+        let d = decide(Trigger::Edited, Some(&e), &moved);
+        assert_eq!(state_of(d), (State::Pending, true));
+        // The dropdown edited along with the body: the same.
+        let e = existing(State::AwaitingUser, "alice", "h", false);
+        moved.body_hash = "h2".into();
+        assert_eq!(
+            state_of(decide(Trigger::Edited, Some(&e), &moved)),
+            (State::Pending, true)
+        );
+        // No name yet: nothing to reset, but the index is taken.
+        let mut e = existing(State::Incomplete, "x", "h", false);
+        e.username = None;
+        let mut r = reading("bob", false, "h");
+        r.index = "testpypi".into();
+        assert_eq!(
+            state_of(decide(Trigger::Edited, Some(&e), &r)),
+            (State::Incomplete, false)
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod bound;
 pub mod branch;
 pub mod echo;
 pub mod effects;
+pub mod indexes;
 pub mod intake;
 pub mod messages;
 pub mod moves;

@@ -20,6 +20,9 @@ pub struct LinkFacts<'a> {
     pub sent_for: Option<&'a str>,
     /// The username the request names now.
     pub username_now: Option<&'a str>,
+    /// The request is for the index the link was sent for (another index
+    /// is another account, whatever the name).
+    pub same_index: bool,
     pub state: State,
     pub awaiting: Option<Awaiting>,
     pub in_open_set: bool,
@@ -72,7 +75,7 @@ pub fn verdict(f: &LinkFacts<'_>) -> Result<(), Refusal> {
         return Err(Refusal::Superseded);
     }
     let same_name = match (f.sent_for, f.username_now) {
-        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        (Some(a), Some(b)) => f.same_index && a.eq_ignore_ascii_case(b),
         _ => false,
     };
     if !same_name {
@@ -159,6 +162,7 @@ mod tests {
             latest_round: Some(7),
             sent_for: Some("alice"),
             username_now: Some("Alice"),
+            same_index: true,
             state: State::AwaitingUser,
             awaiting: Some(Awaiting::Email),
             in_open_set: true,

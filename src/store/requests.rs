@@ -78,6 +78,9 @@ pub struct Request {
     /// the index or whether the form is valid: an admin's command written
     /// before it is refused (`recovery::bound`).
     pub form_changed_at: Option<DateTime<Utc>>,
+    /// The index the request is for (`[indexes.<key>]`; `default` with
+    /// one): with the username, the account it names.
+    pub index_key: String,
 }
 
 impl Request {
@@ -125,6 +128,8 @@ impl Request {
 #[derive(Debug, Clone)]
 pub struct FormData {
     pub username: Option<String>,
+    /// The index the form (or the issue's label) picks.
+    pub index_key: String,
     pub fields: serde_json::Value,
     pub problems: serde_json::Value,
     pub body_hash: String,
@@ -217,8 +222,8 @@ pub async fn insert(
     let request: Request = sqlx::query_as(
         "INSERT INTO requests
              (repository, repository_id, issue_number, author_id, author_login,
-              username, fields, problems, body_hash, state, duplicate_of)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+              username, fields, problems, body_hash, state, duplicate_of, index_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          RETURNING *",
     )
     .bind(r.repository)
@@ -232,6 +237,7 @@ pub async fn insert(
     .bind(&r.form.body_hash)
     .bind(r.state.as_str())
     .bind(r.duplicate_of)
+    .bind(&r.form.index_key)
     .fetch_one(&mut *conn)
     .await?;
     log(conn, request.id, None, Some(r.state), audit).await?;
@@ -239,8 +245,8 @@ pub async fn insert(
 }
 
 /// Stores a new reading of the form, and the move it leads to
-/// (`Move::form_read`: a new username ends the request's rounds, and admins
-/// are warned until their next command).
+/// (`Move::form_read`: a new account, a username or an index, ends the
+/// request's rounds, and admins are warned until their next command).
 pub async fn update_form(
     conn: &mut PgConnection,
     request: &Request,
@@ -252,7 +258,7 @@ pub async fn update_form(
     sqlx::query(
         "UPDATE requests
          SET username = $2, fields = $3, problems = $4, body_hash = $5,
-             username_changed = username_changed OR $6
+             username_changed = username_changed OR $6, index_key = $7
          WHERE id = $1",
     )
     .bind(request.id)
@@ -261,6 +267,7 @@ pub async fn update_form(
     .bind(&form.problems)
     .bind(&form.body_hash)
     .bind(username_changed)
+    .bind(&form.index_key)
     .execute(&mut *conn)
     .await?;
     apply(conn, request, to, request.issue_open, audit).await
@@ -533,23 +540,23 @@ pub async fn set_status_comment(
     Ok(())
 }
 
-/// The oldest earlier open request for the same account (names compare
-/// case-insensitively), as (request id, issue number).
 /// The repository's open requests that may name the same account as
-/// `username` (`recovery::intake::duplicate_of` judges): id, issue number,
-/// username.
+/// `username` on index `index_key` (`recovery::intake::duplicate_of`
+/// judges): id, issue number, username.
 pub async fn open_for_account(
     e: impl PgExecutor<'_>,
     repository_id: i64,
+    index_key: &str,
     username: &str,
 ) -> sqlx::Result<Vec<(i64, IssueNumber, Option<String>)>> {
     sqlx::query_as(
         "SELECT id, issue_number, username FROM requests
          WHERE repository_id = $1 AND issue_open AND removed_at IS NULL
-           AND lower(username) = lower($2)",
+           AND index_key = $3 AND lower(username) = lower($2)",
     )
     .bind(repository_id)
     .bind(username)
+    .bind(index_key)
     .fetch_all(e)
     .await
 }

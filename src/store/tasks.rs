@@ -59,12 +59,20 @@ pub struct SyncIssue {
     pub issue: payload::Issue,
 }
 
+fn default_index_key() -> String {
+    crate::recovery::indexes::SINGLE_INDEX_KEY.to_owned()
+}
+
 /// The reset an admin's `/approve` asked the index for, bound to the
-/// username approved.
+/// account approved: the username on its index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecoverAccount {
     pub request_id: i64,
     pub username: String,
+    /// The index approved (`[indexes.<key>]`); a task queued before
+    /// indexes were stored is the one index's, `default`.
+    #[serde(default = "default_index_key")]
+    pub index_key: String,
     pub admin_id: u64,
     pub admin_login: String,
     pub note: Option<String>,
@@ -235,6 +243,7 @@ mod tests {
             Task::RecoverAccount(RecoverAccount {
                 request_id: 8,
                 username: "alice".into(),
+                index_key: "testpypi".into(),
                 admin_id: 9,
                 admin_login: "root".into(),
                 note: None,

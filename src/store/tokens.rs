@@ -15,6 +15,8 @@ pub struct Token {
     pub check_name: String,
     /// The username the round was for.
     pub username: Option<String>,
+    /// The index it was for (`[indexes.<key>]`; `default` with one).
+    pub index_key: String,
     /// The hash of the address the link went to (`verify::hash_address`).
     pub address_hash: Option<String>,
     pub expires_at: DateTime<Utc>,
@@ -39,7 +41,7 @@ impl Token {
     }
 }
 
-const COLUMNS: &str = "id, request_id, check_name, username, address_hash, expires_at, mailed_at, \
+const COLUMNS: &str = "id, request_id, check_name, username, index_key, address_hash, expires_at, mailed_at, \
                        mail_sent_at, used_at, revoked_at, branch, repositories";
 
 pub use crate::recovery::rounds::Revocation;
@@ -61,6 +63,7 @@ pub struct NewToken<'a> {
     pub token_hash: &'a str,
     pub command_key: &'a str,
     pub username: &'a str,
+    pub index_key: &'a str,
     pub address_hash: &'a str,
     pub valid_for: std::time::Duration,
     /// `/verify-repo`: the branch name and the repositories to look in.
@@ -75,11 +78,12 @@ pub async fn create(conn: &mut PgConnection, t: &NewToken<'_>) -> sqlx::Result<i
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO verification_tokens
              (request_id, check_name, token_hash, command_key, expires_at, username, address_hash,
-              branch, repositories)
-         VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6, $7, $8, $9)
+              branch, repositories, index_key)
+         VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6, $7, $8, $9, $10)
          ON CONFLICT (command_key) DO UPDATE
          SET token_hash = EXCLUDED.token_hash, expires_at = EXCLUDED.expires_at,
              username = EXCLUDED.username, address_hash = EXCLUDED.address_hash,
+             index_key = EXCLUDED.index_key,
              branch = EXCLUDED.branch, repositories = EXCLUDED.repositories,
              created_at = now(), mailed_at = NULL
          WHERE verification_tokens.mail_sent_at IS NULL
@@ -94,6 +98,7 @@ pub async fn create(conn: &mut PgConnection, t: &NewToken<'_>) -> sqlx::Result<i
     .bind(t.address_hash)
     .bind(t.branch)
     .bind(&t.repositories)
+    .bind(t.index_key)
     .fetch_one(&mut *conn)
     .await?;
     revoke(&mut *conn, t.request_id, Some(id), Revocation::Superseded).await?;

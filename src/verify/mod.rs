@@ -27,7 +27,6 @@ pub struct Verifier {
     public_url: String,
     valid_for: Duration,
     contact: String,
-    index_name: String,
 }
 
 /// One round of `/verify-email`: what the link is bound to. Its `Debug`
@@ -41,6 +40,8 @@ pub struct Round<'a> {
     pub command_key: &'a str,
     /// The username as read when the link is sent.
     pub username: &'a str,
+    /// The index it is for (`[indexes.<key>]`).
+    pub index_key: &'a str,
     /// The issue: `owner/name`, its number and its web address.
     pub repository: &'a str,
     pub issue_number: IssueNumber,
@@ -54,6 +55,7 @@ impl std::fmt::Debug for Round<'_> {
             .field("address", &"[redacted]")
             .field("command_key", &self.command_key)
             .field("username", &self.username)
+            .field("index_key", &self.index_key)
             .finish()
     }
 }
@@ -99,13 +101,13 @@ pub enum Delivery {
 }
 
 impl Verifier {
-    /// `None` unless mail, the account directory and the public URL are all
+    /// `None` unless mail, an account directory and the public URL are all
     /// set.
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Option<Self>> {
-        let (Some(smtp), Some(from), Some(_), Some(public)) = (
+        let (Some(smtp), Some(from), true, Some(public)) = (
             &settings.smtp_url,
             &settings.mail_from,
-            &settings.account_directory_url,
+            settings.indexes().iter().any(|i| i.directory_url.is_some()),
             &settings.public_url,
         ) else {
             return Ok(None);
@@ -115,7 +117,6 @@ impl Verifier {
             public_url: public.trim_end_matches('/').to_owned(),
             valid_for: settings.verify_link_valid_for,
             contact: from.clone(),
-            index_name: settings.index_name.clone(),
         }))
     }
 
@@ -159,6 +160,7 @@ impl Verifier {
                 token_hash: &hash,
                 command_key: round.command_key,
                 username: round.username,
+                index_key: round.index_key,
                 address_hash: &hash_address(round.address),
                 valid_for: self.valid_for,
                 branch: branch.as_deref(),
@@ -170,16 +172,17 @@ impl Verifier {
     }
 
     /// Mails round `token_id`, after the job that stored it committed: to
-    /// the account's verified primary address as the directory gives it
+    /// the account's verified primary address as the directory of the
+    /// round's index (`index`: its directory and name, by key) gives it
     /// now, only when that is the address the round is bound to; never a
     /// round that was mailed, used or revoked since. A link's secret is
     /// made here and committed (on `pool`, outside the effect's own
     /// transaction) before the mail leaves, so the link works the moment
     /// it arrives; a retry after a failed send makes a fresh one.
-    pub async fn deliver(
+    pub async fn deliver<'d>(
         &self,
         pool: &PgPool,
-        directory: &Directory,
+        index: impl FnOnce(&str) -> Option<(&'d Directory, &'d str)>,
         token_id: i64,
         issue_url: &str,
     ) -> Result<Delivery, RoundError> {
@@ -193,7 +196,9 @@ impl Verifier {
             );
             return Ok(Delivery::Ended);
         }
-        let Some(username) = round.username.as_deref() else {
+        let (Some(username), Some((directory, index_name))) =
+            (round.username.as_deref(), index(&round.index_key))
+        else {
             return Ok(Delivery::Ended);
         };
         let address = directory
@@ -219,7 +224,7 @@ impl Verifier {
             return Ok(Delivery::Ended);
         }
         let mail = messages::VerificationEmail {
-            index_name: &self.index_name,
+            index_name,
             username,
             issue_url,
             link: &format!("{}/verify/{secret}", self.public_url),

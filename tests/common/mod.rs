@@ -546,6 +546,24 @@ impl TestBot {
         self.drain().await;
     }
 
+    /// `sender` adds (`add`) or removes label `name` on issue `number` on
+    /// GitHub, which then sends `issues.labeled` or `issues.unlabeled`.
+    pub async fn set_label(&self, number: u64, sender: Person, name: &str, add: bool) {
+        self.github.update_issue(REPO, number, |issue| {
+            issue.labels.retain(|l| !l.eq_ignore_ascii_case(name));
+            if add {
+                issue.labels.push(name.to_owned());
+            }
+            bump(issue);
+        });
+        let action = if add { "labeled" } else { "unlabeled" };
+        let mut event = self.delivery_of(action, number, sender);
+        event["label"] = serde_json::json!({ "name": name });
+        let (status, text) = self.send("issues", &event).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{text}");
+        self.drain().await;
+    }
+
     /// `REQUESTER` opens a valid request for `alice` as issue `number`.
     pub async fn pending_request(&self, number: u64) {
         self.open(

@@ -62,8 +62,11 @@ pub struct StatusView<'a> {
     pub username_read: Option<&'a str>,
     /// The username field holds an email address (not repeated here).
     pub username_is_email: bool,
-    /// The username changed; shown until an admin's next command.
+    /// The username (or the index) changed; shown until an admin's next
+    /// command.
     pub username_changed: bool,
+    /// The index the request is for, when the tracker serves several.
+    pub index: Option<&'a str>,
     /// The account's projects and whose their repositories are.
     pub ownership: Option<&'a Evidence>,
     /// What the account directory said (when it was asked).
@@ -84,6 +87,9 @@ pub fn status_comment(v: &StatusView<'_>) -> String {
     let _ = writeln!(s, "### Account recovery: {}\n", state_title(v.state));
     if v.from_form {
         username_read(&mut s, v);
+    }
+    if let Some(index) = v.index {
+        let _ = writeln!(s, "**Index:** {}\n", echo::plain(index));
     }
     what_happens(&mut s, v);
     notes(&mut s, v);
@@ -287,9 +293,14 @@ fn notes(s: &mut String, v: &StatusView<'_>) {
     if v.username_changed {
         let _ = writeln!(
             s,
-            "\n> [!WARNING]\n> The username in this request changed. Every check was reset, every link already \
+            "\n> [!WARNING]\n> The {} in this request changed. Every check was reset, every link already \
              emailed was revoked and the ownership evidence was removed. Admins: the verification starts again \
-             for the account named now. This note stays until an admin's next command."
+             for the account named now. This note stays until an admin's next command.",
+            if v.index.is_some() {
+                "username or the index"
+            } else {
+                "username"
+            }
         );
     }
 }
@@ -483,6 +494,7 @@ mod tests {
             username_read: Some("alice"),
             username_is_email: false,
             username_changed: false,
+            index: None,
             ownership: None,
             account: None,
             secrets: &[],
@@ -534,6 +546,21 @@ mod tests {
             ..view(State::Incomplete, &labels, &[], &[])
         };
         assert_snapshot!(status_comment(&v));
+    }
+
+    #[test]
+    fn a_request_on_one_of_several_indexes_names_it() {
+        let labels = Labels::default();
+        let required = required();
+        let v = StatusView {
+            username_changed: true,
+            index: Some("TestPyPI"),
+            ..view(State::Pending, &labels, &[], &required)
+        };
+        let text = status_comment(&v);
+        assert!(text.contains("**Index:** TestPyPI"), "{text}");
+        assert!(text.contains("The username or the index in this request changed"));
+        assert_snapshot!(text);
     }
 
     #[test]
