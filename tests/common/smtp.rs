@@ -11,6 +11,9 @@ pub struct Mail {
     pub from: String,
     pub to: Vec<String>,
     pub data: String,
+    /// When the server took the message (end of DATA): for tests that time
+    /// the way to the owner's mailbox.
+    pub at: std::time::Instant,
 }
 
 impl Mail {
@@ -92,6 +95,7 @@ async fn session(
                 from: from.clone(),
                 to: std::mem::take(&mut to),
                 data,
+                at: std::time::Instant::now(),
             });
             b"250 queued\r\n"
         } else if upper.starts_with("QUIT") {
