@@ -626,7 +626,7 @@ async fn mail_latency_for_the_linked_account(pool: PgPool) {
     .await;
     let (mut ack, mut mail, mut status, mut mail_vs_status) = (vec![], vec![], vec![], vec![]);
     let (mut plain, mut mail_vs_plain) = (vec![], vec![]);
-    let (mut labels, mut plain_labels) = (vec![], vec![]);
+    let (mut labels, mut plain_labels, mut data) = (vec![], vec![], vec![]);
     // One request of each, alternating, so both see the same machine.
     for i in 0..runs {
         let linked = format!("timed-linked-{i}");
@@ -645,6 +645,7 @@ async fn mail_latency_for_the_linked_account(pool: PgPool) {
             .find(|m| m.to == [address(&linked)])
             .expect("the automatic round's mail");
         let m = ms(to_owner.at - accepted);
+        data.push(ms(to_owner.at - to_owner.data_at));
         let s = ms(status_posted(&bot, number) - accepted);
         ack.push(ms(accepted - sent));
         labels.push(ms(first_write(&bot, number) - accepted));
@@ -677,6 +678,7 @@ async fn mail_latency_for_the_linked_account(pool: PgPool) {
     println!("auto_verify = \"evidence\", linked-account requests, {runs} runs of each:");
     summary("delivery sent -> 202", ack, "ms");
     summary("202 -> the owner's mail at the SMTP server", mail, "ms");
+    summary("  of which SMTP DATA -> end of data", data, "ms");
     summary(
         "202 -> the same request's first write (labels) at GitHub",
         labels,
