@@ -97,6 +97,8 @@ pub struct Recorded {
     pub path: String,
     pub body: Option<Value>,
     pub authorization: Option<String>,
+    /// When the request arrived: for tests that time the bot's work.
+    pub at: std::time::Instant,
 }
 
 /// Not sent: carries an injected failure's message (`fail_next_saying`).
@@ -775,6 +777,7 @@ impl Respond for Responder {
             path: path.clone(),
             body: body.clone(),
             authorization: authorization.clone(),
+            at: std::time::Instant::now(),
         });
         let Some(authorization) = authorization else {
             return error(401, "Requires authentication");

@@ -11,6 +11,12 @@ pub struct Mail {
     pub from: String,
     pub to: Vec<String>,
     pub data: String,
+    /// When the server took the message (end of DATA): for tests that time
+    /// the way to the owner's mailbox.
+    pub at: std::time::Instant,
+    /// When the client said DATA: `at` minus this is the time the message
+    /// itself took to arrive.
+    pub data_at: std::time::Instant,
 }
 
 impl Mail {
@@ -76,6 +82,7 @@ async fn session(
             to.push(line[8..].trim().trim_matches(['<', '>']).to_owned());
             b"250 OK\r\n"
         } else if upper.starts_with("DATA") {
+            let data_at = std::time::Instant::now();
             write.write_all(b"354 go on\r\n").await?;
             let mut data = String::new();
             loop {
@@ -92,6 +99,8 @@ async fn session(
                 from: from.clone(),
                 to: std::mem::take(&mut to),
                 data,
+                at: std::time::Instant::now(),
+                data_at,
             });
             b"250 queued\r\n"
         } else if upper.starts_with("QUIT") {
