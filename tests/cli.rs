@@ -948,3 +948,92 @@ fn alerting_rules_and_dashboard_use_exported_metrics_and_pass_promtool() {
     promtool(&["check", "rules", "recovery-bot.rules.yml"]);
     promtool(&["test", "rules", "recovery-bot.rules.test.yml"]);
 }
+
+/// `[indexes.*]`: `config check` prints the tables (and refuses a
+/// top-level directory beside them), and `directory show --index KEY` asks
+/// that index's directory (relative paths from the config's folder).
+#[test]
+fn two_indexes_in_config_check_and_directory_show() {
+    let dir = tempfile::tempdir().unwrap();
+    let account = |address: &str| {
+        serde_json::json!([{"username": "alice",
+            "emails": [{"address": address, "verified": true, "primary": true}],
+            "projects": []}])
+        .to_string()
+    };
+    std::fs::write(dir.path().join("pypi.json"), account("alice@pypi.example")).unwrap();
+    std::fs::write(
+        dir.path().join("testpypi.json"),
+        account("alice@test.example"),
+    )
+    .unwrap();
+    let config = dir.path().join("bot.toml");
+    std::fs::write(
+        &config,
+        "default_index = \"pypi\"\n\
+         [indexes.pypi]\nindex_name = \"PyPI\"\ndirectory_url = \"pypi.json\"\n\
+         [indexes.testpypi]\nindex_name = \"TestPyPI\"\ndirectory_url = \"testpypi.json\"\n\
+         directory_token = \"tok-secret\"\nlabel = \"test pypi issue\"\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let env = [
+        SERVE_ENV.as_slice(),
+        &[("RECOVERY_BOT_REPOS", "pypi/support")],
+    ]
+    .concat();
+    let (code, out, err) = run_clean(&env, &["config", "check", "--config", config]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("default_index = \"pypi\""), "{out}");
+    assert!(out.contains("[indexes.testpypi]"), "{out}");
+    assert!(out.contains("label = \"test pypi issue\""), "{out}");
+    assert!(!out.contains("tok-secret"), "{out}");
+    assert!(!out.contains("account_directory_url"), "{out}");
+    // The printed settings are a config that checks again.
+    let printed = dir.path().join("printed.toml");
+    std::fs::write(&printed, &out).unwrap();
+    let (code, _, err) = run_in(
+        dir.path(),
+        &env,
+        &["config", "check", "--config", printed.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+
+    let mixed = [
+        env.as_slice(),
+        &[("ACCOUNT_DIRECTORY_URL", "https://dir.example")],
+    ]
+    .concat();
+    let (code, _, err) = run_clean(&mixed, &["config", "check", "--config", config]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("ACCOUNT_DIRECTORY_URL") && err.contains("beside"),
+        "{err}"
+    );
+
+    let show = |index: &[&str]| {
+        let mut args = vec![
+            "directory",
+            "show",
+            "alice",
+            "--show-addresses",
+            "--config",
+            config,
+        ];
+        args.extend_from_slice(index);
+        run_clean(&[], &args)
+    };
+    let (code, out, err) = show(&["--index", "testpypi"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("alice@test.example"), "{out}");
+    let (code, out, _) = show(&[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("alice@pypi.example"), "{out}");
+    let (code, out, err) = show(&["--index", "npm"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        err.contains("no index \"npm\"") && err.contains("testpypi"),
+        "{err}"
+    );
+}

@@ -208,7 +208,7 @@ pub fn form_problems(indexes: &Indexes, field: Option<(&str, bool, Vec<&str>)>) 
             let mut problems = Vec::new();
             if kind != "dropdown" || multiple {
                 problems.push(format!(
-                    "the form's field keyed `index` is a {kind}{}: it must be a dropdown of one choice whose options are the index names ({names:?})",
+                    "the form's field keyed `index` is of type {kind}{}: it must be a dropdown of one choice whose options are the index names ({names:?})",
                     if multiple { " of several choices" } else { "" }
                 ));
             }
@@ -248,3 +248,154 @@ fn non_blank(s: Option<String>) -> Option<String> {
 
 /// `FileSettings`' `[indexes.*]`, by key.
 pub(super) type Tables = BTreeMap<String, IndexTable>;
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Problems, Settings, SettingsArgs};
+    use super::*;
+
+    const TWO: &str = "default_index = \"pypi\"\n\
+        [indexes.pypi]\nindex_name = \"PyPI\"\ndirectory_url = \"https://pypi.example/dir\"\n\
+        [indexes.testpypi]\nindex_name = \"TestPyPI\"\ndirectory_url = \"https://test.pypi.example/dir\"\nlabel = \"test pypi issue\"\n";
+
+    fn resolve(file: &str, args: SettingsArgs) -> Result<Settings, Vec<String>> {
+        Settings::resolve(args, toml::from_str(file).unwrap()).map_err(|e| {
+            e.downcast_ref::<Problems>()
+                .map(|p| p.0.clone())
+                .unwrap_or_else(|| vec![e.to_string()])
+        })
+    }
+
+    fn problems(file: &str) -> Vec<String> {
+        resolve(file, SettingsArgs::default()).unwrap_err()
+    }
+
+    #[test]
+    fn tables_are_the_indexes() {
+        let s = resolve(TWO, SettingsArgs::default()).unwrap();
+        let i = s.indexes();
+        assert!(i.from_tables() && i.several());
+        assert_eq!(i.default_index().key, "pypi");
+        assert_eq!(
+            i.get("testpypi").unwrap().label.as_deref(),
+            Some("test pypi issue")
+        );
+        // Without tables, the top-level settings are the one index.
+        let s = resolve("index_name = \"Crates\"\n", SettingsArgs::default()).unwrap();
+        let i = s.indexes();
+        assert!(!i.from_tables() && !i.several());
+        assert_eq!(i.default_index().name, "Crates");
+        assert_eq!(i.default_index().key, SINGLE_INDEX_KEY);
+    }
+
+    #[test]
+    fn a_top_level_index_setting_beside_tables_is_refused() {
+        for (extra, name) in [
+            ("index_name = \"PyPI\"\n", "index_name"),
+            (
+                "account_directory_url = \"https://x.example\"\n",
+                "ACCOUNT_DIRECTORY_URL",
+            ),
+            ("index_recover = false\n", "index_recover"),
+            (
+                "[form]\nprofile_url_prefix = \"https://x.example/u/\"\n",
+                "profile_url_prefix",
+            ),
+        ] {
+            let file = match extra.starts_with('[') {
+                true => format!("{TWO}{extra}"),
+                false => format!("{extra}{TWO}"),
+            };
+            let p = problems(&file);
+            assert!(
+                p.iter().any(|p| p.contains(name) && p.contains("beside")),
+                "{name}: {p:?}"
+            );
+        }
+        // The environment's directory counts too.
+        let args = SettingsArgs {
+            account_directory_url: Some("https://env.example/dir".into()),
+            ..SettingsArgs::default()
+        };
+        let p = resolve(TWO, args).unwrap_err();
+        assert!(
+            p.iter().any(|p| p.contains("ACCOUNT_DIRECTORY_URL")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn every_table_problem_is_named() {
+        let p = problems(
+            "[indexes.a]\nindex_name = \"PyPI\"\n[indexes.b]\nindex_name = \"pypi\"\nlabel = \"needs-fix\"\n",
+        );
+        assert!(
+            p.iter().any(|p| p.contains("default_index is required")),
+            "{p:?}"
+        );
+        assert!(p.iter().any(|p| p.contains("same index_name")), "{p:?}");
+        assert!(
+            p.iter().any(|p| p.contains("the bot's own [labels]")),
+            "{p:?}"
+        );
+        let p = problems("default_index = \"c\"\n[indexes.a]\nindex_name = \"A\"\n");
+        assert!(
+            p.iter().any(|p| p.contains("names no [indexes.*] table")),
+            "{p:?}"
+        );
+        let p = problems(
+            "[indexes.\"a b\"]\ndirectory_url = \"accounts.json\"\nindex_recover = true\n",
+        );
+        assert!(p.iter().any(|p| p.contains("a key is letters")), "{p:?}");
+        assert!(
+            p.iter().any(|p| p.contains("index_name is required")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|p| p.contains("needs directory_url to be the index's HTTP directory")),
+            "{p:?}"
+        );
+        let p = problems("default_index = \"a\"\n");
+        assert!(p.iter().any(|p| p.contains("there are none")), "{p:?}");
+        let p = problems(
+            "default_index = \"a\"\n[indexes.a]\nindex_name = \"A\"\nlabel = \"x\"\n[indexes.b]\nindex_name = \"B\"\nlabel = \"X\"\n",
+        );
+        assert!(p.iter().any(|p| p.contains("same label")), "{p:?}");
+        // One table needs no default_index.
+        resolve(
+            "[indexes.only]\nindex_name = \"Only\"\n",
+            SettingsArgs::default(),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn the_form_must_let_every_index_be_picked() {
+        let s = resolve(TWO, SettingsArgs::default()).unwrap();
+        let i = s.indexes();
+        // The label reaches TestPyPI; without it, nothing would.
+        assert!(form_problems(&i, None).is_empty());
+        let mut unlabelled = resolve(TWO, SettingsArgs::default()).unwrap();
+        let mut list: Vec<Index> = i.iter().cloned().collect();
+        list[1].label = None;
+        unlabelled.index_tables = Indexes::tables(list, "pypi");
+        let p = form_problems(&unlabelled.indexes(), None);
+        assert!(
+            p.len() == 1 && p[0].contains("[indexes.testpypi]: no request can be for it"),
+            "{p:?}"
+        );
+        // A dropdown of exactly the index names (any case) is right.
+        assert!(form_problems(&i, Some(("dropdown", false, vec!["PyPI", "testpypi"]))).is_empty());
+        let p = form_problems(&i, Some(("dropdown", true, vec!["PyPI", "npm"])));
+        assert_eq!(p.len(), 3, "{p:?}");
+        assert!(p[0].contains("of several choices"));
+        assert!(p[1].contains("`npm`"));
+        assert!(p[2].contains("`TestPyPI`"));
+        let p = form_problems(&i, Some(("input", false, vec![])));
+        assert!(p[0].contains("is of type input"), "{p:?}");
+        // One index without tables: the form is not judged.
+        let one = resolve("", SettingsArgs::default()).unwrap();
+        assert!(form_problems(&one.indexes(), Some(("input", false, vec![]))).is_empty());
+    }
+}
