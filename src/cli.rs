@@ -474,6 +474,7 @@ fn print_request(
     );
     println!("requester  {} (id {})", r.author_login, r.author_id);
     println!("username   {}", r.username.as_deref().unwrap_or("-"));
+    println!("index      {}", r.index_key);
     println!(
         "opened     {}",
         r.created_at.format("%Y-%m-%d %H:%M:%S UTC")
@@ -566,7 +567,11 @@ fn describe_effect(kind: &str, detail: &serde_json::Value) -> String {
             text("username")
         ),
         "recover" => format!(
-            "ask the index to reset the account {} (2FA and password)",
+            "ask the index{} to reset the account {} (2FA and password)",
+            detail["index"]
+                .as_str()
+                .map(|i| format!(" {i}"))
+                .unwrap_or_default(),
             text("username")
         ),
         other => format!("{other}: {detail}"),

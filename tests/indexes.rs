@@ -352,3 +352,57 @@ async fn automatic_rounds_are_per_index(pool: PgPool) {
         "PyPI's alice has a live round"
     );
 }
+
+/// `index_recover` is per index: approving TestPyPI's carol asks TestPyPI's
+/// directory to reset her (and PyPI's never), while PyPI, whose directory
+/// offers no recover call, is approved as before.
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn the_reset_is_asked_of_the_requests_own_index(pool: PgPool) {
+    let (env, test_dir) = start_two(pool.clone(), |s| {
+        if let Some(tables) = &s.index_tables {
+            let mut list: Vec<Index> = tables.iter().cloned().collect();
+            list[1].recover = true;
+            s.index_tables = Indexes::tables(list, "pypi");
+        }
+    })
+    .await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .and(wiremock::matchers::path("/carol/recover"))
+        .respond_with(wiremock::ResponseTemplate::new(200))
+        .mount(&test_dir)
+        .await;
+    let Env { bot, directory, .. } = &env;
+    open_with(bot, 1, "carol", &[TEST_LABEL]).await;
+    bot.comment(1, ADMIN, "/confirm email seen in person").await;
+    bot.assert_reply(1, "Check `email` recorded as passed");
+    bot.comment(1, OTHER_ADMIN, "/approve").await;
+    let replies = bot.new_replies(1);
+    assert_eq!(replies.len(), 2, "{replies:#?}");
+    assert!(replies[0].contains("asking the index to reset"));
+    assert!(
+        replies[1].contains("password reset email from TestPyPI"),
+        "{}",
+        replies[1]
+    );
+    assert_eq!(bot.state(1).await, "approved");
+    assert_eq!(
+        common::email::recover_keys(&test_dir, "carol").await.len(),
+        1
+    );
+
+    open_with(bot, 2, "noprojects", &[]).await;
+    bot.comment(2, ADMIN, "/confirm email seen in person").await;
+    bot.assert_reply(2, "Check `email` recorded as passed");
+    bot.comment(2, OTHER_ADMIN, "/approve").await;
+    let reply = bot.assert_reply(2, "verification was successful");
+    assert!(reply.contains("from PyPI"), "{reply}");
+    assert_eq!(bot.state(2).await, "approved");
+    let posts = directory
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .count();
+    assert_eq!(posts, 0, "PyPI's directory offers no recover call");
+}
