@@ -700,3 +700,86 @@ async fn as_a_github_app_it_finds_the_installation() {
     let line = one_line_error(&out);
     assert!(line.contains("not installed on acme/elsewhere"), "{line}");
 }
+
+/// With two indexes, triage reads each issue's index (its label here),
+/// judges duplicates per index and asks each index's own directory.
+#[tokio::test]
+async fn two_indexes_each_judged_on_its_own() {
+    let fake = FakeGitHub::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let accounts = |names: &[&str]| {
+        let list: Vec<Value> = names
+            .iter()
+            .map(|n| serde_json::json!({"username": n, "emails": [], "projects": []}))
+            .collect();
+        Value::Array(list).to_string()
+    };
+    std::fs::write(dir.path().join("pypi.json"), accounts(&["alice"])).unwrap();
+    std::fs::write(dir.path().join("test.json"), accounts(&["alice", "carol"])).unwrap();
+    let config = dir.path().join("bot.toml");
+    std::fs::write(
+        &config,
+        "default_index = \"pypi\"\n\
+         [indexes.pypi]\nindex_name = \"PyPI\"\ndirectory_url = \"pypi.json\"\n\
+         [indexes.testpypi]\nindex_name = \"TestPyPI\"\ndirectory_url = \"test.json\"\nlabel = \"test pypi issue\"\n",
+    )
+    .unwrap();
+    let test = "test pypi issue";
+    fake.add_issue(
+        REPO,
+        1,
+        "u1",
+        1,
+        Some(&form_body("alice", "lost")),
+        &[INTAKE],
+    );
+    fake.add_issue(
+        REPO,
+        2,
+        "u2",
+        2,
+        Some(&form_body("alice", "lost")),
+        &[INTAKE, test],
+    );
+    fake.add_issue(
+        REPO,
+        3,
+        "u3",
+        3,
+        Some(&form_body("alice", "lost")),
+        &[INTAKE],
+    );
+    fake.add_issue(
+        REPO,
+        4,
+        "u4",
+        4,
+        Some(&form_body("carol", "lost")),
+        &[INTAKE],
+    );
+    fake.add_issue(
+        REPO,
+        5,
+        "u5",
+        5,
+        Some(&form_body("carol", "lost")),
+        &[INTAKE, test],
+    );
+    let out = triage(
+        &fake.uri(),
+        &[("RECOVERY_BOT_CONFIG", config.to_str().unwrap())],
+        &["--repo", REPO, "--format", "json"],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rows = lines(&out.stdout);
+    let at = |n| by_number(&rows, n);
+    assert_eq!(at(1)["index"], "pypi");
+    assert_eq!(at(2)["index"], "testpypi");
+    assert_eq!(at(2)["duplicate_of"], Value::Null, "{}", out.stdout);
+    assert_eq!(at(3)["duplicate_of"], 1);
+    // carol is on TestPyPI only.
+    assert_eq!(at(4)["valid"], false, "{}", out.stdout);
+    assert_eq!(at(5)["valid"], true, "{}", out.stdout);
+    assert!(fake.writes().is_empty());
+}
