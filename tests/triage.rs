@@ -725,46 +725,16 @@ async fn two_indexes_each_judged_on_its_own() {
     )
     .unwrap();
     let test = "test pypi issue";
-    fake.add_issue(
-        REPO,
-        1,
-        "u1",
-        1,
-        Some(&form_body("alice", "lost")),
-        &[INTAKE],
-    );
-    fake.add_issue(
-        REPO,
-        2,
-        "u2",
-        2,
-        Some(&form_body("alice", "lost")),
-        &[INTAKE, test],
-    );
-    fake.add_issue(
-        REPO,
-        3,
-        "u3",
-        3,
-        Some(&form_body("alice", "lost")),
-        &[INTAKE],
-    );
-    fake.add_issue(
-        REPO,
-        4,
-        "u4",
-        4,
-        Some(&form_body("carol", "lost")),
-        &[INTAKE],
-    );
-    fake.add_issue(
-        REPO,
-        5,
-        "u5",
-        5,
-        Some(&form_body("carol", "lost")),
-        &[INTAKE, test],
-    );
+    for (n, name, labels) in [
+        (1, "alice", vec![INTAKE]),
+        (2, "alice", vec![INTAKE, test]),
+        (3, "alice", vec![INTAKE]),
+        (4, "carol", vec![INTAKE]),
+        (5, "carol", vec![INTAKE, test]),
+    ] {
+        let body = form_body(name, "lost");
+        fake.add_issue(REPO, n, &format!("u{n}"), n, Some(&body), &labels);
+    }
     let out = triage(
         &fake.uri(),
         &[("RECOVERY_BOT_CONFIG", config.to_str().unwrap())],

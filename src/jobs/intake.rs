@@ -188,23 +188,7 @@ async fn take_in(
             .await?;
             issue.new_request = true;
         }
-        Some(r) => {
-            let username_changed = applied.username_changed;
-            let to = Move::form_read(r.before(), applied.state, r.issue_open, username_changed);
-            requests::update_form(&mut *conn, r, &data, &to, username_changed, &audit).await?;
-            // Admins' commands written before this edit no longer apply.
-            let valid = form.from_form && form.problems.is_empty();
-            if bound::edit_binds(username_changed, r.form_valid(), valid) {
-                requests::mark_form_changed(&mut *conn, r.id, current.updated_at).await?;
-            }
-            if username_changed {
-                let reset = Audit {
-                    action: "checks_reset".to_owned(),
-                    ..audit.clone()
-                };
-                requests::reset_checks(&mut *conn, r, &reset).await?;
-            }
-        }
+        Some(r) => reread(conn, r, &data, &form, &applied, current, &audit).await?,
     }
     let request = stored(issue, conn, ev, current, &form, applied.state).await?;
     settle(
@@ -217,6 +201,36 @@ async fn take_in(
         &applied,
     )
     .await
+}
+
+/// A new reading of an existing request stored: its move, the binding of
+/// admins' commands written before it, and (for another account) the
+/// checks reset.
+async fn reread(
+    conn: &mut PgConnection,
+    r: &Request,
+    data: &FormData,
+    form: &FormReading,
+    applied: &Applied,
+    current: &payload::Issue,
+    audit: &Audit,
+) -> Result<(), JobError> {
+    let username_changed = applied.username_changed;
+    let to = Move::form_read(r.before(), applied.state, r.issue_open, username_changed);
+    requests::update_form(&mut *conn, r, data, &to, username_changed, audit).await?;
+    // Admins' commands written before this edit no longer apply.
+    let valid = form.from_form && form.problems.is_empty();
+    if bound::edit_binds(username_changed, r.form_valid(), valid) {
+        requests::mark_form_changed(&mut *conn, r.id, current.updated_at).await?;
+    }
+    if username_changed {
+        let reset = Audit {
+            action: "checks_reset".to_owned(),
+            ..audit.clone()
+        };
+        requests::reset_checks(&mut *conn, r, &reset).await?;
+    }
+    Ok(())
 }
 
 /// The form as read from the issue's body, and the index it is for (the
