@@ -20,11 +20,17 @@ use tokio_util::sync::CancellationToken;
 struct Scripted {
     calls: Arc<Mutex<HashMap<i64, u32>>>,
     order: Arc<Mutex<Vec<(String, i64)>>>,
+    /// The server sessions of the jobs that hang (`released_then_stuck`).
+    stuck: Arc<Mutex<Vec<i32>>>,
 }
 
 impl Scripted {
     fn calls(&self, id: i64) -> u32 {
         self.calls.lock().unwrap().get(&id).copied().unwrap_or(0)
+    }
+
+    fn stuck(&self) -> Vec<i32> {
+        self.stuck.lock().unwrap().clone()
     }
 }
 
@@ -47,6 +53,21 @@ impl JobHandler for Scripted {
             "always_fail" => Err(JobError::retry(anyhow::anyhow!("still broken ({n})"))),
             "permanent" => Err(JobError::Permanent(anyhow::anyhow!("cannot ever work"))),
             "panic" => panic!("handler bug"),
+            // On its first start: the state a worker aborted while its
+            // savepoint's RELEASE was on the wire leaves behind (the server
+            // has released the savepoint, sqlx still counts it), then hangs
+            // until aborted. Later starts succeed.
+            "released_then_stuck" if n == 1 => {
+                sqlx::query("RELEASE SAVEPOINT _sqlx_savepoint_1")
+                    .execute(&mut *conn)
+                    .await
+                    .expect("the job runs in sqlx's first savepoint");
+                let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+                    .fetch_one(&mut *conn)
+                    .await?;
+                self.stuck.lock().unwrap().push(pid);
+                std::future::pending().await
+            }
             "slow" => {
                 let ms = job.args["ms"].as_u64().unwrap_or(10);
                 tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -331,5 +352,57 @@ async fn a_job_enqueued_while_workers_idle_is_picked_up_by_notify(pool: PgPool) 
     let id = enqueue(&pool, None, serde_json::json!({"script": "ok"}), 3).await;
     wait_for(async || handler.calls(id) == 1).await;
     token.cancel();
+    task.await.unwrap();
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn workers_aborted_mid_job_leave_the_pool_whole_for_the_next(pool: PgPool) {
+    setup(&pool).await;
+    let handler = Scripted::default();
+    let script = serde_json::json!({"script": "released_then_stuck"});
+    let ids = [
+        enqueue(&pool, Some("1#1"), script.clone(), 3).await,
+        enqueue(&pool, Some("1#2"), script, 3).await,
+    ];
+    let (stop, task) = start(&pool, handler.clone(), 2);
+    wait_for(async || handler.stuck().len() == 2).await;
+    // Killed mid-job, as `WorkerPool::run` kills them after the grace
+    // period (and `TestBot::crash_and_restart` does).
+    task.abort();
+    let _ = task.await;
+    stop.cancel();
+
+    // Their connections are closed, as a crash closes them. Returned to
+    // the pool instead, each failed the pool's check and (over TLS, as
+    // scripts/test's PostgreSQL speaks) was never closed nor freed.
+    let stuck = handler.stuck();
+    wait_for(async || {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1)")
+            .bind(&stuck)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            == 0
+    })
+    .await;
+    // So the pool has every one of its connections to give again...
+    let mut all = Vec::new();
+    for _ in 0..pool.options().get_max_connections() {
+        all.push(
+            pool.acquire()
+                .await
+                .expect("a connection lost to an aborted job"),
+        );
+    }
+    drop(all);
+    // ...and new workers on it run both jobs to the end; the aborted
+    // attempts left no writes.
+    let (stop, task) = start(&pool, handler.clone(), 2);
+    assert!(wait_until_drained(&pool, Duration::from_secs(10)).await);
+    for id in ids {
+        assert_eq!(handler.calls(id), 2);
+    }
+    assert_eq!(count(&pool, "SELECT count(*) FROM side_effects").await, 2);
+    stop.cancel();
     task.await.unwrap();
 }

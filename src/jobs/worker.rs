@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use rand::Rng;
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgListener;
-use sqlx::{Acquire, PgPool, Postgres, Transaction};
+use sqlx::{Acquire, PgConnection, PgPool, Postgres, Transaction};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -125,9 +126,20 @@ impl<H: JobHandler> WorkerPool<H> {
         }
     }
 
-    /// Claims and runs one job, if one is runnable.
+    /// Claims and runs one job, if one is runnable, on a connection of its
+    /// own that goes back to the pool only when the job ended cleanly.
     async fn run_one(&self) -> sqlx::Result<Ran> {
-        let mut tx = self.pool.begin().await?;
+        let mut conn = JobConnection {
+            conn: self.pool.acquire().await?,
+            ended: false,
+        };
+        let ran = self.claim_and_run(&mut conn.conn).await;
+        conn.ended = ran.is_ok();
+        ran
+    }
+
+    async fn claim_and_run(&self, conn: &mut PgConnection) -> sqlx::Result<Ran> {
+        let mut tx = conn.begin().await?;
         let Some(job) = q::claim(&mut tx).await? else {
             return Ok(Ran::Idle);
         };
@@ -237,6 +249,35 @@ impl<H: JobHandler> WorkerPool<H> {
                 metrics::counter!(crate::observe::JOBS, "outcome" => outcome).increment(1);
                 Ok(Ran::Failed)
             }
+        }
+    }
+}
+
+/// A job's connection: back to the pool when the job ended (done, failed,
+/// or nothing to claim), closed when it did not: its worker was aborted
+/// midway (`abort_all` after the grace period) or a database call failed.
+///
+/// Returned to the pool midway, it can be lost for good. A worker aborted
+/// while its savepoint's `RELEASE` was on the wire leaves sqlx counting a
+/// savepoint the server no longer has; the transaction's drop then queues
+/// `ROLLBACK TO SAVEPOINT` for it, the pool's check on return fails on
+/// that, and sqlx 0.8's hard close of a TLS connection waits for bytes the
+/// idle server never sends: the task returning it never ends, and the pool
+/// is one connection short until the process exits (`Pool::close` waits
+/// for it forever). Two such in a small pool and the next workers, each
+/// holding its claim and waiting for a second connection to record the
+/// start, wait on each other. Closed (a `Terminate`, bounded by sqlx's
+/// close time-out), the connection is what a crash makes it: the server
+/// rolls the job back and frees its row at once.
+struct JobConnection {
+    conn: PoolConnection<Postgres>,
+    ended: bool,
+}
+
+impl Drop for JobConnection {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.conn.close_on_drop();
         }
     }
 }
