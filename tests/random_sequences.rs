@@ -6,7 +6,8 @@
 //! invariants the bot promises must hold.
 //!
 //! `RANDOM_SEQUENCES=n` runs `n` sequences per test instead of the CI count;
-//! `RANDOM_SEED=s` replays the one sequence `s` (its first test runs it).
+//! `RANDOM_SEED=s` replays the one sequence `s` (the test whose seeds it is
+//! among runs it, with that test's settings).
 //! A failure names its seed.
 
 mod common;
@@ -78,7 +79,7 @@ impl Drop for SeedGuard {
     fn drop(&mut self) {
         if std::thread::panicking() {
             eprintln!(
-                "random_sequences: FAILED with seed {} (replay: RANDOM_SEED={} cargo test --test random_sequences)\nevents:\n  {}",
+                "random_sequences: FAILED with seed {} (replay: RANDOM_SEED={} scripts/test --test random_sequences)\nevents:\n  {}",
                 self.0,
                 self.0,
                 self.1.lock().map(|e| e.join("\n  ")).unwrap_or_default()
@@ -88,19 +89,23 @@ impl Drop for SeedGuard {
 }
 
 fn seeds(range: std::ops::Range<u64>) -> Vec<u64> {
+    let per_test = std::env::var("RANDOM_SEQUENCES")
+        .ok()
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or(PER_TEST)
+        .max(1);
+    let test = range.start / PER_TEST;
     if let Ok(seed) = std::env::var("RANDOM_SEED") {
-        // Replayed by the first test only.
-        return if range.start == 0 {
-            vec![seed.parse().expect("RANDOM_SEED is a number")]
+        // Replayed by the test whose seeds it is among (same settings, so
+        // the same sequence), the last one for a seed past them all.
+        let seed: u64 = seed.parse().expect("RANDOM_SEED is a number");
+        return if (seed / per_test).min(3) == test {
+            vec![seed]
         } else {
             Vec::new()
         };
     }
-    let per_test = std::env::var("RANDOM_SEQUENCES")
-        .ok()
-        .and_then(|n| n.parse::<u64>().ok())
-        .unwrap_or(PER_TEST);
-    let start = range.start / PER_TEST * per_test;
+    let start = test * per_test;
     (start..start + per_test).collect()
 }
 
