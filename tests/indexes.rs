@@ -406,3 +406,34 @@ async fn the_reset_is_asked_of_the_requests_own_index(pool: PgPool) {
         .count();
     assert_eq!(posts, 0, "PyPI's directory offers no recover call");
 }
+
+/// The index label added, then taken off again, the deliveries reversed:
+/// the request stays on the index the issue names now.
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn a_label_added_and_removed_delivered_reversed_leaves_the_index_as_it_is(pool: PgPool) {
+    let (env, _test_dir) = start_two(pool.clone(), |_| {}).await;
+    let bot = &env.bot;
+    open_with(bot, 1, "alice", &[]).await;
+    let labeled = |add: bool| {
+        bot.github.update_issue(REPO, 1, |issue| {
+            issue.labels.retain(|l| l != TEST_LABEL);
+            if add {
+                issue.labels.push(TEST_LABEL.to_owned());
+            }
+            issue.updated_at += chrono::Duration::seconds(1);
+        });
+        let mut event = bot.delivery_of(if add { "labeled" } else { "unlabeled" }, 1, ADMIN);
+        event["label"] = serde_json::json!({ "name": TEST_LABEL });
+        event
+    };
+    let added = labeled(true);
+    let removed = labeled(false);
+    for event in [&removed, &added] {
+        let (code, text) = bot.send("issues", event).await;
+        assert_eq!(code, StatusCode::ACCEPTED, "{text}");
+        bot.drain().await;
+    }
+    assert_eq!(index_of(&pool, 1).await, "pypi");
+    assert_eq!(audit_count(&pool, "checks_reset").await, 0);
+    assert!(bot.status_comment(1).contains("**Index:** PyPI"));
+}

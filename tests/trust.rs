@@ -383,6 +383,31 @@ async fn an_older_edit_never_overrides_a_newer_one(pool: PgPool) {
     );
 }
 
+/// An edit and its undoing, delivered reversed: the undoing changes
+/// nothing the bot stored, but it is the newest version read, so the edit
+/// it undid (older) must not be applied after it.
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn an_edit_undone_then_delivered_late_is_not_applied(pool: PgPool) {
+    let bot = TestBot::start(pool.clone()).await;
+    bot.open(1, REQUESTER, Some(&form_body("alice", "r"))).await;
+    let edit = bot.edited(1, REQUESTER, &form_body("bob", "r"));
+    let undo = bot.edited(1, REQUESTER, &form_body("alice", "r"));
+    bot.send("issues", &undo).await;
+    bot.drain().await;
+    bot.send("issues", &edit).await;
+    bot.drain().await;
+    let username: String = sqlx::query_scalar("SELECT username FROM requests")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(username, "alice", "the body on GitHub now");
+    assert!(
+        bot.status_comment(1)
+            .contains("**Username read from the form:** `alice`")
+    );
+    assert_eq!(audit_count(&pool, "form_edited").await, 0);
+}
+
 #[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
 async fn a_retried_dead_job_does_not_replay_a_stale_body(pool: PgPool) {
     let bot = TestBot::start(pool.clone()).await;

@@ -161,6 +161,11 @@ async fn take_in(
     )
     .await?
     else {
+        // Nothing to store, but this version is read: an older delivery
+        // that arrives later (the edit this one undid) must lose to it.
+        if let Some(r) = &existing {
+            requests::seen_version(&mut *conn, r.id, current.updated_at).await?;
+        }
         return Ok(());
     };
     applied.became_valid = applied.state == State::Pending
