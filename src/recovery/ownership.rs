@@ -229,15 +229,19 @@ pub struct Evidence {
     #[serde(default)]
     pub username: Option<String>,
     pub rows: Vec<Row>,
-    /// Every project's repository counts as the author's (and there is at
-    /// least one project).
-    pub all_owned: bool,
     /// Whom the account is linked to on GitHub.
     #[serde(default)]
     pub linked: Linked,
 }
 
 impl Evidence {
+    /// Every project's repository counts as the author's (and there is at
+    /// least one project). Derived from the rows: evidence stored with an
+    /// `all_owned` field of its own is read the same way.
+    pub fn all_owned(&self) -> bool {
+        !self.rows.is_empty() && self.rows.iter().all(Row::owned)
+    }
+
     /// `project-ownership` passes by itself: the author is the linked
     /// account, or every project's repository counts; never when the
     /// account is linked to anyone else.
@@ -245,7 +249,7 @@ impl Evidence {
         match self.linked {
             Linked::Author => true,
             Linked::Other => false,
-            Linked::None => self.all_owned,
+            Linked::None => self.all_owned(),
         }
     }
 
@@ -406,11 +410,9 @@ pub fn evaluate(
             }
         })
         .collect();
-    let all_owned = !rows.is_empty() && rows.iter().all(Row::owned);
     Evidence {
         username: Some(username.to_owned()),
         rows,
-        all_owned,
         linked: Linked::judge(author_id, linked_ids),
     }
 }
@@ -473,7 +475,7 @@ mod tests {
                 p("b", Some((7, false)), &[9, 7]),
             ],
         );
-        assert!(e.all_owned && e.fasttrack());
+        assert!(e.all_owned() && e.fasttrack());
         assert_eq!(e.rows[0].verdict, Verdict::Counts);
         // Owned by the author's id today, but the index recorded no such id:
         // a re-registered login or a transferred repository proves nothing.
@@ -486,7 +488,7 @@ mod tests {
                 p("b", Some((7, false)), &[]),
             ],
         );
-        assert!(!e.all_owned && !e.fasttrack());
+        assert!(!e.all_owned() && !e.fasttrack());
         assert_eq!(e.rows[1].verdict, Verdict::OwnerOnly);
         // The index recorded the author's id, but someone else owns it now.
         let e = evaluate("alice", 7, &[], &[p("a", Some((8, false)), &[7])]);
@@ -497,7 +499,7 @@ mod tests {
         assert_eq!(e.rows[0].verdict, Verdict::Organization);
         assert!(!e.fasttrack());
         // A repository not found on GitHub proves nothing.
-        assert!(!evaluate("alice", 7, &[], &[p("a", None, &[7])]).all_owned);
+        assert!(!evaluate("alice", 7, &[], &[p("a", None, &[7])]).all_owned());
         // Not judged: never the fast path.
         let mut nj = p("a", None, &[7]);
         nj.lookup = Lookup::NotJudged;
@@ -506,7 +508,7 @@ mod tests {
         assert_eq!(e.not_judged(), 1);
         // No projects: the fast path, but no ownership check passes.
         let none = evaluate("alice", 7, &[], &[]);
-        assert!(!none.all_owned && none.fasttrack());
+        assert!(!none.all_owned() && none.fasttrack());
     }
 
     #[test]
@@ -590,7 +592,7 @@ mod tests {
         for ids in [&[8][..], &[7, 8], &[8, 7]] {
             let e = evaluate("alice", 7, ids, &[mine()]);
             assert_eq!(e.linked, Linked::Other, "{ids:?}");
-            assert!(e.all_owned && !e.passes_by_itself() && !e.fasttrack());
+            assert!(e.all_owned() && !e.passes_by_itself() && !e.fasttrack());
             let none = evaluate("alice", 7, ids, &[]);
             assert!(!none.fasttrack());
             let stored = serde_json::to_value(&none).unwrap();

@@ -386,7 +386,7 @@ fn ownership_table(s: &mut String, v: &StatusView<'_>, e: &Evidence) {
              per request), so this is not the fast path.\n"
         );
     }
-    let conclusion = match (e.linked, e.all_owned) {
+    let conclusion = match (e.linked, e.all_owned()) {
         (Linked::Other, _) => format!(
             "\nNothing here passes a check by itself for this account: {ADMIN_MUST_LOOK}.\n"
         ),
@@ -780,25 +780,20 @@ mod tests {
             unused_recovery_codes: None,
             ..AccountFacts::default()
         };
-        let evidence = Evidence {
-            rows: vec![
-                Row {
-                    project: "alice-tools".to_owned(),
-                    repository_url: Some("https://github.com/alice/alice-tools".to_owned()),
-                    verified: true,
-                    verdict: Verdict::Counts,
-                },
-                Row {
-                    project: "pipe|name".to_owned(),
-                    repository_url: Some("https://github.com/alice/pipe".to_owned()),
-                    verified: true,
-                    verdict: Verdict::Counts,
-                },
-            ],
-            all_owned: true,
-            username: Some("alice".to_owned()),
-            linked: Linked::None,
-        };
+        let evidence = alice(vec![
+            Row {
+                project: "alice-tools".to_owned(),
+                repository_url: Some("https://github.com/alice/alice-tools".to_owned()),
+                verified: true,
+                verdict: Verdict::Counts,
+            },
+            Row {
+                project: "pipe|name".to_owned(),
+                repository_url: Some("https://github.com/alice/pipe".to_owned()),
+                verified: true,
+                verdict: Verdict::Counts,
+            },
+        ]);
         let v = StatusView {
             account: Some(&account),
             ownership: Some(&evidence),
@@ -811,25 +806,20 @@ mod tests {
     fn triage_projects_not_all_owned() {
         let labels = Labels::default();
         let required = required();
-        let evidence = Evidence {
-            rows: vec![
-                Row {
-                    project: "alice-tools".to_owned(),
-                    repository_url: Some("https://github.com/alice/alice-tools".to_owned()),
-                    verified: true,
-                    verdict: Verdict::Counts,
-                },
-                Row {
-                    project: "old-thing".to_owned(),
-                    repository_url: None,
-                    verified: false,
-                    verdict: Verdict::NoRepository,
-                },
-            ],
-            all_owned: false,
-            username: Some("alice".to_owned()),
-            linked: Linked::None,
-        };
+        let evidence = alice(vec![
+            Row {
+                project: "alice-tools".to_owned(),
+                repository_url: Some("https://github.com/alice/alice-tools".to_owned()),
+                verified: true,
+                verdict: Verdict::Counts,
+            },
+            Row {
+                project: "old-thing".to_owned(),
+                repository_url: None,
+                verified: false,
+                verdict: Verdict::NoRepository,
+            },
+        ]);
         let v = StatusView {
             ownership: Some(&evidence),
             ..view(State::Pending, &labels, &[], &required)
@@ -849,19 +839,14 @@ mod tests {
             verified: false,
             verdict,
         };
-        let evidence = Evidence {
-            rows: vec![
-                row("counts", Verdict::Counts),
-                row("owner-only", Verdict::OwnerOnly),
-                row("org", Verdict::Organization),
-                row("someone", Verdict::NotTheAuthors),
-                row("elsewhere", Verdict::NoRepository),
-                row("late", Verdict::NotJudged),
-            ],
-            all_owned: false,
-            username: Some("alice".to_owned()),
-            linked: Linked::None,
-        };
+        let evidence = alice(vec![
+            row("counts", Verdict::Counts),
+            row("owner-only", Verdict::OwnerOnly),
+            row("org", Verdict::Organization),
+            row("someone", Verdict::NotTheAuthors),
+            row("elsewhere", Verdict::NoRepository),
+            row("late", Verdict::NotJudged),
+        ]);
         let v = StatusView {
             ownership: Some(&evidence),
             ..view(State::Pending, &labels, &[], &required)
@@ -875,8 +860,8 @@ mod tests {
     fn triage_many_projects() {
         let labels = Labels::default();
         let required = required();
-        let evidence = Evidence {
-            rows: (0..MAX_PROJECT_ROWS + 3)
+        let evidence = alice(
+            (0..MAX_PROJECT_ROWS + 3)
                 .map(|i| Row {
                     project: format!("p{i}"),
                     repository_url: Some(format!("https://github.com/alice/p{i}")),
@@ -888,10 +873,7 @@ mod tests {
                     },
                 })
                 .collect(),
-            all_owned: false,
-            username: Some("alice".to_owned()),
-            linked: Linked::None,
-        };
+        );
         let v = StatusView {
             ownership: Some(&evidence),
             ..view(State::Pending, &labels, &[], &required)
@@ -916,17 +898,24 @@ mod tests {
         assert_snapshot!(text);
     }
 
+    /// alice's evidence: `rows`, no linked account.
+    fn alice(rows: Vec<Row>) -> Evidence {
+        Evidence {
+            rows,
+            username: Some("alice".to_owned()),
+            linked: Linked::None,
+        }
+    }
+
     fn one_project(linked: Linked, verified: bool) -> Evidence {
         Evidence {
-            rows: vec![Row {
+            linked,
+            ..alice(vec![Row {
                 project: "alice-tools".to_owned(),
                 repository_url: Some("https://github.com/alice/alice-tools".to_owned()),
                 verified,
                 verdict: Verdict::Counts,
-            }],
-            all_owned: true,
-            username: Some("alice".to_owned()),
-            linked,
+            }])
         }
     }
 
@@ -961,7 +950,6 @@ mod tests {
         let required = required();
         let mut mine = one_project(Linked::Author, false);
         mine.rows[0].verdict = Verdict::NotTheAuthors;
-        mine.all_owned = false;
         let v = StatusView {
             ownership: Some(&mine),
             ..view(State::Pending, &labels, &[], &required)
