@@ -73,23 +73,7 @@ async fn the_happy_path_from_opened_to_approved(pool: PgPool) {
     );
 
     // `requests show` prints it all.
-    let db: String = sqlx::query_scalar("SELECT current_database()")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    let mut url = url::Url::parse(&std::env::var("DATABASE_URL").unwrap()).unwrap();
-    url.set_path(&db);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_recovery-bot"))
-        .args(["requests", "show", "pypi/support#1"])
-        .env("DATABASE_URL", url.as_str())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = requests_show(&pool, 1, false).await;
     for needle in [
         "state approved",
         "issue closed",
@@ -103,7 +87,7 @@ async fn the_happy_path_from_opened_to_approved(pool: PgPool) {
     }
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_recovery-bot"))
         .args(["requests", "list", "--state", "approved"])
-        .env("DATABASE_URL", url.as_str())
+        .env("DATABASE_URL", database_url(&pool).await)
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("pypi/support#1"));

@@ -62,27 +62,6 @@ async fn check_status(pool: &PgPool, number: u64, check: &str) -> Option<String>
     .unwrap()
 }
 
-/// `recovery-bot requests show pypi/support#N [--json]`'s output.
-async fn requests_show(pool: &PgPool, number: u64, json: bool) -> String {
-    let url = database_url(pool).await;
-    let issue = format!("pypi/support#{number}");
-    let mut args = vec!["requests", "show", issue.as_str()];
-    if json {
-        args.push("--json");
-    }
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_recovery-bot"))
-        .args(&args)
-        .env("DATABASE_URL", url)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 // ---- Item 2: the linked account ---------------------------------------------
 
 /// The author is the GitHub account linked to the index account: the
@@ -120,8 +99,7 @@ async fn the_linked_author_passes_ownership_by_itself(pool: PgPool) {
     );
     assert!(!status.contains(MUST_LOOK), "{status}");
     assert!(!status.contains("**Waiting period:**"), "{status}");
-    bot.comment(1, ADMIN, "/confirm email seen").await;
-    bot.assert_reply(1, "Check `email` recorded as passed");
+    bot.confirm_email_by_hand(1).await;
     bot.comment(1, OTHER_ADMIN, "/approve").await;
     bot.assert_reply(1, "password reset has been issued for `linkedme`");
     assert_eq!(bot.state(1).await, "approved");
@@ -174,8 +152,7 @@ async fn a_link_to_anyone_else_overrides_every_other_evidence(pool: PgPool) {
             serde_json::json!(["linked to another GitHub account"])
         );
         // No check passed by itself: the waiting period holds `/approve`.
-        bot.comment(number, ADMIN, "/confirm email seen").await;
-        bot.assert_reply(number, "Check `email` recorded as passed");
+        bot.confirm_email_by_hand(number).await;
         bot.comment(number, OTHER_ADMIN, "/approve").await;
         bot.assert_reply(number, WAITING);
         assert_eq!(bot.state(number).await, "verified", "{name}");

@@ -107,8 +107,7 @@ async fn evidence_for_another_username_or_none_keeps_the_waiting_period(pool: Pg
     let Env { bot, .. } = start(pool.clone(), PUBLIC, |_| {}).await;
     bot.open(1, REQUESTER, Some(&form_body("bob", "Lost my phone.")))
         .await;
-    bot.comment(1, ADMIN, "/confirm email seen").await;
-    bot.assert_reply(1, "Check `email` recorded as passed");
+    bot.confirm_email_by_hand(1).await;
     assert_eq!(bot.state(1).await, "verified");
     for stored in [
         Some(r#"{"username": "noprojects", "rows": [], "all_owned": false}"#),
@@ -135,8 +134,7 @@ async fn a_reopen_after_a_reset_of_the_checks_is_pending(pool: PgPool) {
     let Env { bot, .. } = start(pool.clone(), PUBLIC, |_| {}).await;
     bot.open(1, REQUESTER, Some(&form_body("alice", "Lost my phone.")))
         .await;
-    bot.comment(1, ADMIN, "/confirm email seen").await;
-    bot.assert_reply(1, "Check `email` recorded as passed");
+    bot.confirm_email_by_hand(1).await;
     assert_eq!(bot.state(1).await, "verified");
     bot.set_open_by_hand(1, REQUESTER, false).await;
     bot.edit(1, REQUESTER, &form_body("bob", "Lost my phone."))
@@ -244,8 +242,7 @@ async fn a_repository_counts_only_by_an_owner_id_the_index_recorded(pool: PgPool
             sorted(&[INTAKE, "needs-verification"]),
             "{name}"
         );
-        bot.comment(number, ADMIN, "/confirm email seen").await;
-        bot.assert_reply(number, "Check `email` recorded as passed");
+        bot.confirm_email_by_hand(number).await;
         bot.comment(number, OTHER_ADMIN, "/approve").await;
         bot.assert_reply(number, WAITING);
         assert_eq!(bot.state(number).await, "verified", "{name}");
@@ -254,8 +251,7 @@ async fn a_repository_counts_only_by_an_owner_id_the_index_recorded(pool: PgPool
         .await;
     assert!(bot.status_comment(4).contains("| ✅ yes |"));
     assert!(bot.labels(4).contains(&"fasttrack".to_owned()));
-    bot.comment(4, ADMIN, "/confirm email seen").await;
-    bot.assert_reply(4, "Check `email` recorded as passed");
+    bot.confirm_email_by_hand(4).await;
     bot.comment(4, OTHER_ADMIN, "/approve").await;
     bot.assert_reply(4, "password reset has been issued for `mine`");
     assert_eq!(bot.state(4).await, "approved");
@@ -330,11 +326,7 @@ async fn an_answer_without_projects_is_malformed_never_no_projects(pool: PgPool)
     bot.expect_dead(1);
     bot.open(1, REQUESTER, Some(&form_body("silent", "Lost my phone.")))
         .await;
-    let errors: Vec<String> =
-        sqlx::query_scalar("SELECT last_error FROM jobs WHERE last_error IS NOT NULL")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+    let errors = job_errors(&pool).await;
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].contains("cannot be read"), "{errors:?}");
     assert!(!bot.labels(1).contains(&"fasttrack".to_owned()));
@@ -355,8 +347,7 @@ async fn approve_is_refused_while_the_directory_cannot_answer(pool: PgPool) {
         .mount(&env.directory)
         .await;
     bot.pending_request(1).await;
-    bot.comment(1, ADMIN, "/confirm email seen").await;
-    bot.assert_reply(1, "Check `email` recorded as passed");
+    bot.confirm_email_by_hand(1).await;
     assert_eq!(bot.state(1).await, "verified");
     let lookups = |env: &Env| {
         let directory = env.directory.clone();
@@ -440,8 +431,7 @@ async fn approve_is_refused_for_an_account_gone_frozen_or_without_a_primary_addr
             Some(&form_body("noprojects", "Lost my phone.")),
         )
         .await;
-        bot.comment(number, ADMIN, "/confirm email seen").await;
-        bot.assert_reply(number, "Check `email` recorded as passed");
+        bot.confirm_email_by_hand(number).await;
         Mock::given(method("GET"))
             .and(path("/noprojects"))
             .respond_with(answer)

@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::email::{Env, start};
 use common::*;
 use sqlx::PgPool;
@@ -68,13 +66,7 @@ async fn a_whole_request_in_shadow_mode_writes_nothing(pool: PgPool) {
     // The status comment once, and one reply per command comment.
     assert_eq!(creates, 1 + 3, "{kinds:?}");
 
-    let out = Command::new(env!("CARGO_BIN_EXE_recovery-bot"))
-        .args(["requests", "show", "pypi/support#1"])
-        .env("DATABASE_URL", database_url(&pool).await)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
+    let text = requests_show(&pool, 1, false).await;
     assert!(text.contains("would have written (dry run):"), "{text}");
     assert!(text.contains("add labels: needs-verification"), "{text}");
     assert!(text.contains("add labels: approved"), "{text}");

@@ -628,11 +628,7 @@ async fn directory_values_cannot_break_a_table_cell_or_reach_errors(pool: PgPool
     bot.expect_dead(1);
     bot.open(2, REQUESTER, Some(&form_body("garbled", "r")))
         .await;
-    let errors: Vec<String> =
-        sqlx::query_scalar("SELECT last_error FROM jobs WHERE last_error IS NOT NULL")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+    let errors = job_errors(&pool).await;
     assert!(!errors.is_empty());
     for e in errors {
         assert!(e.contains("cannot be read"), "{e}");

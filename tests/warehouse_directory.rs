@@ -105,22 +105,11 @@ fn alice(owner_id: u64) -> serde_json::Value {
     })
 }
 
-/// The URL of the test's own database (the test role's credentials).
-async fn url_of(pool: &PgPool) -> String {
-    let db: String = sqlx::query_scalar("SELECT current_database()::text")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    let mut url = url::Url::parse(&std::env::var("DATABASE_URL").unwrap()).unwrap();
-    url.set_path(&db);
-    url.to_string()
-}
-
 /// Warehouse's tables, filled, in the test's database; its URL.
 async fn warehouse(pool: &PgPool) -> String {
     sqlx::raw_sql(SCHEMA).execute(pool).await.unwrap();
     sqlx::raw_sql(&fixture(12345)).execute(pool).await.unwrap();
-    url_of(pool).await
+    database_url(pool).await
 }
 
 async fn lookup(url: &str, name: &str) -> Result<Option<serde_json::Value>, DirectoryError> {
@@ -188,7 +177,7 @@ async fn a_lookup_names_only_the_granted_columns(pool: PgPool) {
         .unwrap();
     }
     drop(conn);
-    let url = url_of(&pool).await;
+    let url = database_url(&pool).await;
     // The secrets are out of reach through what the bot sees.
     let mut plain = sqlx::PgConnection::connect(&url).await.unwrap();
     for secret in [
@@ -378,7 +367,7 @@ async fn verify_email_reads_the_account_from_warehouse(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    let url = url_of(&pool).await;
+    let url = database_url(&pool).await;
     let Env { bot, smtp, .. } = start(pool.clone(), "https://recovery.example.org", |s| {
         s.account_directory_url = Some(url);
         s.account_directory_token = None;

@@ -377,6 +377,35 @@ pub async fn database_url(pool: &PgPool) -> String {
     url.to_string()
 }
 
+/// `recovery-bot requests show pypi/support#N [--json]`'s output.
+pub async fn requests_show(pool: &PgPool, number: u64, json: bool) -> String {
+    let url = database_url(pool).await;
+    let issue = format!("pypi/support#{number}");
+    let mut args = vec!["requests", "show", issue.as_str()];
+    if json {
+        args.push("--json");
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_recovery-bot"))
+        .args(&args)
+        .env("DATABASE_URL", url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The last error of every job that has one.
+pub async fn job_errors(pool: &PgPool) -> Vec<String> {
+    sqlx::query_scalar("SELECT last_error FROM jobs WHERE last_error IS NOT NULL")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
 pub async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
@@ -563,6 +592,13 @@ impl TestBot {
         let (status, text) = self.send("issues", &event).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{text}");
         self.drain().await;
+    }
+
+    /// An admin records `email` by hand on issue `number`
+    /// (`/confirm email seen`), and the bot says it passed.
+    pub async fn confirm_email_by_hand(&self, number: u64) {
+        self.comment(number, ADMIN, "/confirm email seen").await;
+        self.assert_reply(number, "Check `email` recorded as passed");
     }
 
     /// `REQUESTER` opens a valid request for `alice` as issue `number`.

@@ -804,8 +804,6 @@ mod tests {
 
     #[test]
     fn triage_projects_not_all_owned() {
-        let labels = Labels::default();
-        let required = required();
         let evidence = alice(vec![
             Row {
                 project: "alice-tools".to_owned(),
@@ -820,19 +818,13 @@ mod tests {
                 verdict: Verdict::NoRepository,
             },
         ]);
-        let v = StatusView {
-            ownership: Some(&evidence),
-            ..view(State::Pending, &labels, &[], &required)
-        };
-        assert_snapshot!(status_comment(&v));
+        assert_snapshot!(pending_with(&evidence, None));
     }
 
     /// Each verdict in its words; projects past the judging limit are
     /// said to be no fast path.
     #[test]
     fn triage_projects_every_verdict() {
-        let labels = Labels::default();
-        let required = required();
         let row = |project: &str, verdict| Row {
             project: project.to_owned(),
             repository_url: Some(format!("https://github.com/alice/{project}")),
@@ -847,11 +839,7 @@ mod tests {
             row("elsewhere", Verdict::NoRepository),
             row("late", Verdict::NotJudged),
         ]);
-        let v = StatusView {
-            ownership: Some(&evidence),
-            ..view(State::Pending, &labels, &[], &required)
-        };
-        assert_snapshot!(status_comment(&v));
+        assert_snapshot!(pending_with(&evidence, None));
     }
 
     /// Past `MAX_PROJECT_ROWS` the rest are counted; the snapshot keeps the
@@ -896,6 +884,18 @@ mod tests {
         let text = status_comment(&v);
         assert!(!text.contains("ahead"), "{text}");
         assert_snapshot!(text);
+    }
+
+    /// The status comment of a pending request with `ownership` (and the
+    /// directory's `account` facts).
+    fn pending_with(ownership: &Evidence, account: Option<&AccountFacts>) -> String {
+        let labels = Labels::default();
+        let required = required();
+        status_comment(&StatusView {
+            ownership: Some(ownership),
+            account,
+            ..view(State::Pending, &labels, &[], &required)
+        })
     }
 
     /// alice's evidence: `rows`, no linked account.
@@ -946,14 +946,8 @@ mod tests {
 
     #[test]
     fn triage_linked_to_the_author() {
-        let labels = Labels::default();
-        let required = required();
         let mut mine = one_project(Linked::Author, false);
         mine.rows[0].verdict = Verdict::NotTheAuthors;
-        let v = StatusView {
-            ownership: Some(&mine),
-            ..view(State::Pending, &labels, &[], &required)
-        };
-        assert_snapshot!(status_comment(&v));
+        assert_snapshot!(pending_with(&mine, None));
     }
 }
