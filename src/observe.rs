@@ -132,6 +132,7 @@ pub fn github_operation(path: &str) -> &'static str {
         ["repos", _, _, "issues", _, "reactions"] => "issue_reactions",
         ["repos", _, _, "collaborators", _, "permission"] => "permission",
         ["repos", _, _, "branches", _] => "branch",
+        ["repos", _, _, "activity"] => "activity",
         ["repos", _, _, "labels"] => "labels",
         ["repos", _, _, "labels", _] => "label",
         _ => "other",

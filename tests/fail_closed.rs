@@ -418,6 +418,43 @@ fn the_proxy_examples_do_not_log_verify_links() {
     assert!(caddy.contains("log_skip /verify/*"), "{caddy}");
 }
 
+/// A `/verify-repo` branch look-up fails (GitHub answers 500 to every try,
+/// so the admin's `/status` job dies). Before: the job's error named the
+/// path `/repos/bob/bobs-lib/branches/<token>`, in `jobs list` and in the
+/// retry warnings. Now the token reads `[secret]` there.
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn a_verify_repo_token_is_in_no_job_error(pool: PgPool) {
+    let Env { bot, smtp, .. } = start(pool.clone(), PUBLIC, |_| {}).await;
+    bot.open(1, REQUESTER, Some(&form_body("bob", "Lost my phone.")))
+        .await;
+    bot.comment(1, ADMIN, "/verify-repo").await;
+    bot.assert_reply(1, "emailed instructions");
+    let token = common::email::token_in(&smtp.mails()[0]);
+    // Three attempts of one call and its two quick retries each.
+    bot.github.fail_next("GET", "/branches/", 500, &[], 9);
+    bot.expect_dead(1);
+    bot.comment(1, ADMIN, "/status").await;
+    assert_eq!(bot.github.pending_failures(), 0, "every try was made");
+    let errors = job_errors(&pool).await;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("/repos/bob/bobs-lib/branches/[secret]") && errors[0].contains("500"),
+        "{errors:?}"
+    );
+    assert!(!errors[0].contains(&token), "{errors:?}");
+    let out = Command::new(env!("CARGO_BIN_EXE_recovery-bot"))
+        .args(["jobs", "list", "--status", "dead"])
+        .env("DATABASE_URL", database_url(&pool).await)
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && listed.contains("[secret]"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&token), "{listed}");
+}
+
 // ---- Item 9: settings that cannot bite ------------------------------------------
 
 fn read(file: &str) -> String {

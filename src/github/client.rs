@@ -140,26 +140,54 @@ fn wait_hint(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> (bool, Opt
     (retry, hint)
 }
 
+/// Where a call goes, and a secret it carries (a `/verify-repo` token as a
+/// branch name) that no error or log line may show.
+#[derive(Clone, Copy)]
+struct Route<'a> {
+    path: &'a str,
+    secret: Option<&'a str>,
+}
+
+impl<'a> Route<'a> {
+    fn plain(path: &'a str) -> Self {
+        Self { path, secret: None }
+    }
+
+    /// `text` with the secret replaced, for errors and logs.
+    fn hide(self, text: &str) -> String {
+        match self.secret {
+            Some(secret) if !secret.is_empty() => text.replace(secret, "[secret]"),
+            _ => text.to_owned(),
+        }
+    }
+}
+
 async fn once(
     client: &Octocrab,
     method: Method,
-    path: &str,
+    route: Route<'_>,
     body: Option<&serde_json::Value>,
 ) -> Result<bytes::Bytes, ApiError> {
-    let operation = crate::observe::github_operation(path);
-    let response = send(client, method, path, body, operation).await?;
+    let shown = route.hide(route.path);
+    let operation = crate::observe::github_operation(route.path);
+    let response = send(client, method, route, body, operation).await?;
     let (parts, body) = response.into_parts();
     count_answer(operation, &parts);
-    let bytes = read_answer(method, path, &parts.headers, body).await?;
+    let bytes = read_answer(method, &shown, &parts.headers, body).await?;
     if parts.status.is_success() {
         return Ok(bytes);
     }
     let (retryable, retry_after) = wait_hint(parts.status, &parts.headers, &bytes);
-    let detail: String = String::from_utf8_lossy(&bytes).chars().take(300).collect();
+    let detail: String = route.hide(
+        &String::from_utf8_lossy(&bytes)
+            .chars()
+            .take(300)
+            .collect::<String>(),
+    );
     Err(ApiError {
         status: Some(parts.status.as_u16()),
         message: format!(
-            "{method:?} {path}: GitHub answered {}: {detail}",
+            "{method:?} {shown}: GitHub answered {}: {detail}",
             parts.status
         ),
         retryable,
@@ -172,10 +200,11 @@ async fn once(
 async fn send(
     client: &Octocrab,
     method: Method,
-    path: &str,
+    route: Route<'_>,
     body: Option<&serde_json::Value>,
     operation: &'static str,
 ) -> Result<http::Response<BoxBody<bytes::Bytes, octocrab::Error>>, ApiError> {
+    let (path, shown) = (route.path, route.hide(route.path));
     let send = async {
         match method {
             Method::Get => client._get(path).await,
@@ -193,13 +222,15 @@ async fn send(
         Ok(Err(e)) => {
             counted("error");
             Err(ApiError::transport(format!(
-                "{method:?} {path}: {}",
-                cause_chain(&e)
+                "{method:?} {shown}: {}",
+                route.hide(&cause_chain(&e))
             )))
         }
         Err(_) => {
             counted("error");
-            Err(ApiError::transport(format!("{method:?} {path}: timed out")))
+            Err(ApiError::transport(format!(
+                "{method:?} {shown}: timed out"
+            )))
         }
     }
 }
@@ -226,13 +257,13 @@ fn count_answer(operation: &'static str, parts: &http::response::Parts) {
 /// longer than `MAX_ANSWER_BYTES` (by its `content-length` or as read).
 async fn read_answer(
     method: Method,
-    path: &str,
+    shown: &str,
     headers: &HeaderMap,
     body: BoxBody<bytes::Bytes, octocrab::Error>,
 ) -> Result<bytes::Bytes, ApiError> {
     let too_long = || {
         ApiError::permanent(format!(
-            "{method:?} {path}: the answer is longer than {} MiB",
+            "{method:?} {shown}: the answer is longer than {} MiB",
             MAX_ANSWER_BYTES / (1024 * 1024)
         ))
     };
@@ -247,11 +278,11 @@ async fn read_answer(
     let limited = http_body_util::Limited::new(body, MAX_ANSWER_BYTES);
     match tokio::time::timeout(REQUEST_TIMEOUT, limited.collect()).await {
         Err(_) => Err(ApiError::transport(format!(
-            "{method:?} {path}: reading the answer timed out"
+            "{method:?} {shown}: reading the answer timed out"
         ))),
         Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(too_long()),
         Ok(Err(e)) => Err(ApiError::transport(format!(
-            "{method:?} {path}: reading the answer: {e}"
+            "{method:?} {shown}: reading the answer: {e}"
         ))),
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
     }
@@ -260,7 +291,7 @@ async fn read_answer(
 async fn with_retries(
     client: &Octocrab,
     method: Method,
-    path: &str,
+    route: Route<'_>,
     body: Option<serde_json::Value>,
 ) -> Result<bytes::Bytes, ApiError> {
     let policy = ExponentialBuilder::default()
@@ -268,7 +299,7 @@ async fn with_retries(
         .with_max_delay(MAX_INLINE_WAIT)
         .with_max_times(2)
         .with_jitter();
-    (|| once(client, method, path, body.as_ref()))
+    (|| once(client, method, route, body.as_ref()))
         .retry(policy)
         .when(|e: &ApiError| e.retryable && e.retry_after.is_none_or(|d| d <= MAX_INLINE_WAIT))
         .adjust(|e: &ApiError, ours| e.retry_after.or(ours))
@@ -285,9 +316,37 @@ pub async fn call<T: DeserializeOwned>(
     path: &str,
     body: Option<serde_json::Value>,
 ) -> Result<T, ApiError> {
-    let bytes = with_retries(client, method, path, body).await?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::permanent(format!("{method:?} {path}: unexpected answer: {e}")))
+    call_route(client, method, Route::plain(path), body).await
+}
+
+/// A GET on a path that carries `secret`, which no error or log line shows
+/// (it reads `[secret]` there).
+pub async fn get_hiding<T: DeserializeOwned>(
+    client: &Octocrab,
+    path: &str,
+    secret: &str,
+) -> Result<T, ApiError> {
+    let route = Route {
+        path,
+        secret: Some(secret),
+    };
+    call_route(client, Method::Get, route, None).await
+}
+
+async fn call_route<T: DeserializeOwned>(
+    client: &Octocrab,
+    method: Method,
+    route: Route<'_>,
+    body: Option<serde_json::Value>,
+) -> Result<T, ApiError> {
+    let bytes = with_retries(client, method, route, body).await?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::permanent(format!(
+            "{method:?} {}: unexpected answer: {}",
+            route.hide(route.path),
+            route.hide(&e.to_string())
+        ))
+    })
 }
 
 /// Calls GitHub once, with no in-process retry: for creates (a comment),
@@ -299,7 +358,7 @@ pub async fn call_once<T: DeserializeOwned>(
     path: &str,
     body: Option<serde_json::Value>,
 ) -> Result<T, ApiError> {
-    let bytes = once(client, method, path, body.as_ref()).await?;
+    let bytes = once(client, method, Route::plain(path), body.as_ref()).await?;
     serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::permanent(format!("{method:?} {path}: unexpected answer: {e}")))
 }
@@ -311,7 +370,9 @@ pub async fn call_unit(
     path: &str,
     body: Option<serde_json::Value>,
 ) -> Result<(), ApiError> {
-    with_retries(client, method, path, body).await.map(drop)
+    with_retries(client, method, Route::plain(path), body)
+        .await
+        .map(drop)
 }
 
 #[cfg(test)]

@@ -278,7 +278,8 @@ impl Repo {
             "/repos/{full_name}/branches/{}",
             client::encode_path_segment(branch)
         );
-        match client::call::<Branch>(&self.client, Method::Get, &path, None).await {
+        // The branch's name is a `/verify-repo` token: never in an error.
+        match client::get_hiding::<Branch>(&self.client, &path, branch).await {
             Ok(b) => Ok(Some(b.commit.sha)),
             Err(e) if matches!(e.status(), Some(404 | 451)) => Ok(None),
             Err(e) => Err(e),
@@ -313,12 +314,11 @@ impl Repo {
             "/repos/{full_name}/activity?ref={}&activity_type=branch_creation&per_page=100",
             client::encode_path_segment(&reference)
         );
-        let listed =
-            match client::call::<Vec<Activity>>(&self.client, Method::Get, &path, None).await {
-                Ok(listed) => listed,
-                Err(e) if matches!(e.status(), Some(404 | 451)) => return Ok(Vec::new()),
-                Err(e) => return Err(e),
-            };
+        let listed = match client::get_hiding::<Vec<Activity>>(&self.client, &path, branch).await {
+            Ok(listed) => listed,
+            Err(e) if matches!(e.status(), Some(404 | 451)) => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
         Ok(listed
             .into_iter()
             .filter(|a| a.reference == reference && a.activity_type == "branch_creation")
