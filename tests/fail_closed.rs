@@ -300,6 +300,55 @@ async fn github_hints_are_bounded_and_answers_capped() {
     assert!(!err.is_retryable());
 }
 
+/// GitHub answers one 404 for an issue that is still there (the bot's
+/// look-up of the issue after an admin closed it). Before: the request was
+/// marked removed for good: out of the queue, its commands ignored, a
+/// reopen ignored. Now the next delivery for the issue asks GitHub again,
+/// finds it in this repository, and the request is back.
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn one_404_does_not_remove_a_request_for_good(pool: PgPool) {
+    let bot = TestBot::start(pool.clone()).await;
+    bot.open(1, REQUESTER, Some(&form_body("alice", "r"))).await;
+    bot.github
+        .fail_next("GET", "/repos/pypi/support/issues/1", 404, &[], 1);
+    bot.set_open_by_hand(1, ADMIN, false).await;
+    assert_eq!(bot.github.pending_failures(), 0);
+    assert_eq!(audit_count(&pool, "issue_removed").await, 1);
+    bot.set_open_by_hand(1, ADMIN, true).await;
+    assert_eq!(audit_count(&pool, "issue_seen_again").await, 1);
+    let (open, removed): (bool, bool) =
+        sqlx::query_as("SELECT issue_open, removed_at IS NOT NULL FROM requests")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((open, removed), (true, false));
+    // It is in the queue again, and its commands run again.
+    bot.open(2, STRANGER, Some(&form_body("carol", "r"))).await;
+    assert!(
+        bot.status_comment(2)
+            .contains("1 request that no admin has answered yet was ahead"),
+        "{}",
+        bot.status_comment(2)
+    );
+    bot.comment(1, ADMIN, "/status").await;
+    bot.assert_reply(1, "pending");
+    // A deleted issue stays removed, whatever comes after.
+    bot.github.delete_issue(REPO, 2);
+    bot.send(
+        "issues",
+        &issue_event("deleted", 2, STRANGER, ADMIN, None, &[]),
+    )
+    .await;
+    bot.drain().await;
+    bot.send(
+        "issues",
+        &issue_event("reopened", 2, STRANGER, ADMIN, None, &[]),
+    )
+    .await;
+    bot.drain().await;
+    assert_eq!(audit_count(&pool, "issue_seen_again").await, 1);
+}
+
 // ---- Item 8: no secret kept ---------------------------------------------------
 
 /// A requester pastes a recovery code and a PyPI token. Before: the bot

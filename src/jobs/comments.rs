@@ -101,6 +101,10 @@ async fn find_request(
         intake::handle(issue, conn, &opened).await?;
         found = requests::lock_by_issue(&mut *conn, ev.repository.id, number).await?;
     }
+    let found = match found {
+        Some(r) => Some(intake::seen_again(issue, conn, &ev.sender, r, false).await?),
+        None => None,
+    };
     Ok(found.filter(|r| r.removed_at.is_none()))
 }
 

@@ -30,7 +30,16 @@ pub async fn handle(
     }
     let bot = issue.bot;
     let number = ev.issue.number;
-    let existing = requests::lock_by_issue(&mut *conn, ev.repository.id, number).await?;
+    let mut existing = requests::lock_by_issue(&mut *conn, ev.repository.id, number).await?;
+    if let Some(r) = existing.take() {
+        existing = Some(if matches!(ev.action.as_str(), "deleted" | "transferred") {
+            r
+        } else {
+            // A close or reopen is then read as one, against the state.
+            let closing = matches!(ev.action.as_str(), "closed" | "reopened");
+            seen_again(issue, conn, &ev.sender, r, closing).await?
+        });
+    }
     let trigger = match ev.action.as_str() {
         "opened" => Trigger::Opened,
         "edited" => Trigger::Edited,
@@ -459,6 +468,55 @@ async fn closed_or_reopened(
         request = auto::maybe_start(issue, conn, request, None).await?;
     }
     issue.sync_tracker(conn, &request).await
+}
+
+/// A request marked removed is not removed for good: GitHub may have
+/// answered one 404 by mistake. Any later delivery for its issue (but its
+/// deletion or transfer) asks GitHub again, and an issue that is there, in
+/// this repository under its number, makes it one of the repository's
+/// requests again. A deleted issue stays 404; a transferred one answers
+/// from its new repository. The issue is open as GitHub shows it, or, when
+/// `as_state` (the delivery is a close or reopen, read next), as the
+/// request's state says.
+pub async fn seen_again(
+    issue: &IssueHandle<'_>,
+    conn: &mut PgConnection,
+    sender: &payload::User,
+    request: Request,
+    as_state: bool,
+) -> Result<Request, JobError> {
+    if request.removed_at.is_none() {
+        return Ok(request);
+    }
+    let Some(now) = issue.gh.issue(issue.repo, issue.number).await? else {
+        return Ok(request);
+    };
+    let here = format!("/{}/issues/{}", issue.repo, issue.number).to_ascii_lowercase();
+    let in_this_repository = now.number == issue.number
+        && now
+            .html_url
+            .as_deref()
+            .is_some_and(|url| url.to_ascii_lowercase().ends_with(&here));
+    if !in_this_repository {
+        return Ok(request);
+    }
+    let audit = Audit {
+        actor_id: i64::try_from(sender.id).ok(),
+        actor_login: sender.login.clone(),
+        action: "issue_seen_again".to_owned(),
+        delivery_id: Some(issue.delivery_id.to_owned()),
+        details: serde_json::json!({}),
+    };
+    let open = if as_state {
+        !request.state().is_closed()
+    } else {
+        now.state.as_deref() != Some("closed")
+    };
+    requests::mark_restored(&mut *conn, &request, open, &audit).await?;
+    info!("the issue is there again: back among the repository's requests");
+    Ok(requests::lock(&mut *conn, request.id)
+        .await?
+        .unwrap_or(request))
 }
 
 /// The issue was deleted or transferred to another repository: it is no

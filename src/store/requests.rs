@@ -425,6 +425,25 @@ pub async fn mark_removed(
     record(conn, request, audit).await
 }
 
+/// A request marked removed whose issue GitHub shows again: one of the
+/// repository's requests again, its issue `open` or not. Its links stay
+/// revoked.
+pub async fn mark_restored(
+    conn: &mut PgConnection,
+    request: &Request,
+    open: bool,
+    audit: &Audit,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE requests SET issue_open = $2, removed_at = NULL, updated_at = now() WHERE id = $1",
+    )
+    .bind(request.id)
+    .bind(open)
+    .execute(&mut *conn)
+    .await?;
+    record(conn, request, audit).await
+}
+
 /// Forgets the status comments shadow mode pretended to write (their ids
 /// have `store::shadow::SYNTHETIC_BIT` set) and returns the requests that
 /// had one.
