@@ -322,3 +322,89 @@ async fn the_link_works_the_moment_its_mail_arrives(pool: PgPool) {
         bot.assert_reply(6, EMAILED_LINK);
     }
 }
+
+/// How often the account directory was asked about alice.
+async fn alice_lookups(directory: &wiremock::MockServer) -> usize {
+    directory
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path() == "/alice")
+        .count()
+}
+
+/// A link that is used, or revoked by a newer round, is refused on its own
+/// state: opening or pressing it again asks the account directory nothing
+/// (before: every replay of a spent link cost a directory look-up).
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn a_spent_link_is_refused_without_asking_the_directory(pool: PgPool) {
+    let public = "https://recovery.example.org";
+    let Env {
+        bot,
+        smtp,
+        directory,
+    } = start(pool.clone(), public, |_| {}).await;
+    bot.open(1, REQUESTER, Some(&form_body("alice", "r"))).await;
+    bot.comment(1, ADMIN, "/verify-email").await;
+    bot.assert_reply(1, EMAILED_LINK);
+    let first = link_path(&smtp, public);
+    // A second round revokes the first link.
+    bot.comment(1, OTHER_ADMIN, "/verify-email").await;
+    bot.assert_reply(1, EMAILED_LINK);
+    let second = common::email::nth_link_path(&smtp, public, 1);
+    assert_ne!(first, second);
+    let (status, html) = bot.post(&second).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    bot.drain().await;
+    bot.new_replies(1);
+    let asked = alice_lookups(&directory).await;
+    for link in [&first, &second] {
+        for _ in 0..3 {
+            assert_eq!(bot.get(link).await.0, StatusCode::GONE);
+            assert_eq!(bot.post(link).await.0, StatusCode::GONE);
+        }
+    }
+    assert_eq!(alice_lookups(&directory).await, asked);
+    assert_eq!(bot.state(1).await, "verified");
+}
+
+/// The owner presses Confirm while a job holds the request. Before: the
+/// page waited on the request's lock as long as the job took, holding a
+/// pool connection the whole time. Now it waits at most two seconds and
+/// asks to press again; nothing is recorded, and the next press works.
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn confirm_on_a_busy_request_asks_to_press_again(pool: PgPool) {
+    let public = "https://recovery.example.org";
+    let Env { bot, smtp, .. } = start(pool.clone(), public, |_| {}).await;
+    bot.open(1, REQUESTER, Some(&form_body("alice", "r"))).await;
+    bot.comment(1, ADMIN, "/verify-email").await;
+    bot.assert_reply(1, EMAILED_LINK);
+    let link = link_path(&smtp, public);
+    let mut job = pool.begin().await.unwrap();
+    sqlx::query("SELECT id FROM requests FOR UPDATE")
+        .fetch_all(&mut *job)
+        .await
+        .unwrap();
+    // Bounded here so that a page that waits on the lock fails the test
+    // instead of hanging it.
+    let (status, html) = tokio::time::timeout(std::time::Duration::from_secs(30), bot.post(&link))
+        .await
+        .expect("the page waited on the busy request");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{html}");
+    assert!(html.contains("press Confirm again"), "{html}");
+    assert!(html.contains("id=\"confirm\""), "{html}");
+    job.rollback().await.unwrap();
+    assert_eq!(bot.state(1).await, "awaiting_user");
+    let used: Option<chrono::DateTime<chrono::Utc>> =
+        sqlx::query_scalar("SELECT used_at FROM verification_tokens")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(used, None, "nothing recorded");
+    let (status, html) = bot.post(&link).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    bot.drain().await;
+    assert_eq!(bot.state(1).await, "verified");
+    bot.assert_reply(1, "confirmed this request from the link");
+}

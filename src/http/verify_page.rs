@@ -60,8 +60,32 @@ fn no_longer_valid() -> Response {
 }
 
 fn unavailable(e: &sqlx::Error) -> Response {
+    if e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|code| code == LOCK_NOT_AVAILABLE)
+    {
+        info!("verify page: the request is busy; the owner is asked to try again");
+        return page(StatusCode::SERVICE_UNAVAILABLE, VerifyPage::Busy);
+    }
     warn!(error = %e, "verify page: database unavailable");
     page(StatusCode::SERVICE_UNAVAILABLE, VerifyPage::Unavailable)
+}
+
+/// PostgreSQL's `lock_not_available`: `CONFIRM_LOCK_WAIT` passed.
+const LOCK_NOT_AVAILABLE: &str = "55P03";
+
+/// How long Confirm waits for a request a job holds: a pool connection is
+/// everyone's, so a busy request gets "try again", never a long wait.
+const CONFIRM_LOCK_WAIT: &str = "2s";
+
+/// A link's own state (used, revoked, expired), read before anything is
+/// asked of the account directory or locked.
+fn own_state(t: &Token) -> Result<(), Refusal> {
+    rounds::spent(
+        t.used_at.is_some(),
+        t.revoked_at.is_some(),
+        t.expires_at <= Utc::now(),
+    )
 }
 
 /// Whether the address the link went to is still the account's verified
@@ -131,6 +155,9 @@ async fn ask(app: &AppState, hash: &str) -> sqlx::Result<Response> {
     let Some(t) = tokens::find_by_hash(&app.pool, hash).await? else {
         return Ok(no_longer_valid());
     };
+    if own_state(&t).is_err() {
+        return Ok(no_longer_valid());
+    }
     let Ok(same) = same_address(app, &t).await else {
         return Ok(page(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -168,7 +195,8 @@ pub async fn confirm(State(app): State<Arc<AppState>>, Path(token): Path<String>
     }
 }
 
-/// Locks the link's request, then the link itself, as they are now: `None`
+/// Locks the link's request, then the link itself, as they are now (inside
+/// the caller's transaction, which waits on locks briefly): `None`
 /// when either is gone or the link no longer names the round `found` (read
 /// before the lock) did.
 async fn lock(
@@ -178,7 +206,11 @@ async fn lock(
 ) -> sqlx::Result<Option<(Request, Token)>> {
     // The request first, then the token: the order jobs lock them in (a
     // job holds its request while `/verify-email` revokes older tokens), so
-    // a Confirm pressed meanwhile waits for the job instead of blocking it.
+    // a Confirm pressed meanwhile waits for the job instead of blocking it,
+    // for `CONFIRM_LOCK_WAIT` at most (the rest of the transaction too).
+    sqlx::query(&format!("SET LOCAL lock_timeout = '{CONFIRM_LOCK_WAIT}'"))
+        .execute(&mut *conn)
+        .await?;
     let Some(request) = requests::lock(&mut *conn, found.request_id).await? else {
         return Ok(None);
     };
@@ -198,6 +230,9 @@ async fn record(app: &AppState, hash: &str) -> sqlx::Result<Response> {
     let Some(found) = tokens::find_by_hash(&app.pool, hash).await? else {
         return Ok(no_longer_valid());
     };
+    if own_state(&found).is_err() {
+        return Ok(no_longer_valid());
+    }
     // Asked before any lock: the network is slow, locks should not be.
     let Ok(same) = same_address(app, &found).await else {
         return Ok(page(

@@ -60,17 +60,25 @@ impl Refusal {
     }
 }
 
-/// `Ok` when pressing Confirm may record the check.
-pub fn verdict(f: &LinkFacts<'_>) -> Result<(), Refusal> {
-    if f.used {
+/// The link's own state: a used, revoked or expired link never confirms,
+/// whatever its request or its account says (so the page asks nothing
+/// more of anyone for it).
+pub fn spent(used: bool, revoked: bool, expired: bool) -> Result<(), Refusal> {
+    if used {
         return Err(Refusal::Used);
     }
-    if f.revoked {
+    if revoked {
         return Err(Refusal::Revoked);
     }
-    if f.expired {
+    if expired {
         return Err(Refusal::Expired);
     }
+    Ok(())
+}
+
+/// `Ok` when pressing Confirm may record the check.
+pub fn verdict(f: &LinkFacts<'_>) -> Result<(), Refusal> {
+    spent(f.used, f.revoked, f.expired)?;
     if f.latest_round != Some(f.token_id) {
         return Err(Refusal::Superseded);
     }

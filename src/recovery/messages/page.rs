@@ -16,6 +16,8 @@ pub enum VerifyPage<'a> {
     /// answer that reveals nothing.
     NoLongerValid,
     Unavailable,
+    /// The request is being worked on this very moment: press again.
+    Busy,
 }
 
 /// The page's only style, inline; `http::verify_page` allows exactly this in its
@@ -64,6 +66,12 @@ pub fn verify_page(page: &VerifyPage<'_>) -> String {
             "Try again later".to_owned(),
             "<p id=\"result\">The confirmation could not be recorded right now. Please try again in a few minutes.</p>".to_owned(),
         ),
+        VerifyPage::Busy => (
+            "Try again in a moment".to_owned(),
+            "<p id=\"result\">Your request is being updated right now, so the confirmation was not recorded. \
+             Please press Confirm again in a moment.</p>\n\
+             <form method=\"post\"><button type=\"submit\" id=\"confirm\">Confirm</button></form>".to_owned(),
+        ),
     };
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -102,6 +110,7 @@ mod tests {
             ),
             ("no_longer_valid", VerifyPage::NoLongerValid),
             ("unavailable", VerifyPage::Unavailable),
+            ("busy", VerifyPage::Busy),
         ];
         for (name, page) in pages {
             assert_snapshot!(format!("verify_page_{name}"), verify_page(&page));
