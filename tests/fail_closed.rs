@@ -504,6 +504,76 @@ async fn a_verify_repo_token_is_in_no_job_error(pool: PgPool) {
     assert!(!listed.contains(&token), "{listed}");
 }
 
+/// How many stored rounds still hold `token` as their branch name.
+async fn rounds_holding(pool: &PgPool, token: &str) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM verification_tokens WHERE branch = $1")
+        .bind(token)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// A `/verify-repo` token must be read back to look for its branch, so it is
+/// stored as it is; SPEC keeps it only while its round lives. Before, every
+/// token ever mailed stayed in `verification_tokens.branch` for good. Now a
+/// round revoked by a newer one, and a round whose branch was found, keep
+/// no token.
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn a_verify_repo_token_is_kept_only_while_its_round_lives(pool: PgPool) {
+    let Env { bot, smtp, .. } = start(pool.clone(), PUBLIC, |_| {}).await;
+    bot.open(1, REQUESTER, Some(&form_body("bob", "Lost my phone.")))
+        .await;
+    bot.comment(1, ADMIN, "/verify-repo").await;
+    bot.assert_reply(1, "emailed instructions");
+    let first = common::email::token_in(&smtp.mails()[0]);
+    assert_eq!(rounds_holding(&pool, &first).await, 1, "live: kept");
+    bot.comment(1, OTHER_ADMIN, "/verify-repo").await;
+    bot.assert_reply(1, "emailed instructions");
+    let second = common::email::token_in(&smtp.mails()[1]);
+    assert_ne!(first, second);
+    assert_eq!(rounds_holding(&pool, &first).await, 0, "revoked: erased");
+    assert_eq!(rounds_holding(&pool, &second).await, 1);
+    bot.github.add_branch(
+        "bob/bobs-lib",
+        &second,
+        "4f2a9c1e0b7d3a5f6e8c9d0a1b2c3d4e5f6a7b8c",
+    );
+    bot.comment(1, ADMIN, "/status").await;
+    bot.assert_reply(1, "was found in");
+    assert_eq!(rounds_holding(&pool, &second).await, 0, "used: erased");
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM verification_tokens WHERE branch IS NOT NULL"
+        )
+        .await,
+        0
+    );
+}
+
+/// A `/verify-repo` round that expires unused keeps no token either, once
+/// the timers note its expiry (and tell admins).
+#[sqlx::test(migrator = "recovery_bot::store::MIGRATOR")]
+async fn an_expired_verify_repo_round_keeps_no_token(pool: PgPool) {
+    let Env { bot, smtp, .. } = start(pool.clone(), PUBLIC, |s| {
+        s.verify_link_valid_for = Duration::from_secs(1);
+    })
+    .await;
+    bot.open(1, REQUESTER, Some(&form_body("bob", "Lost my phone.")))
+        .await;
+    bot.comment(1, ADMIN, "/verify-repo").await;
+    bot.assert_reply(1, "emailed instructions");
+    let token = common::email::token_in(&smtp.mails()[0]);
+    bot.eventually("the expired round to be told", || async {
+        bot.replies(1)
+            .iter()
+            .any(|r| r.contains("expired without being used"))
+    })
+    .await;
+    bot.new_replies(1);
+    assert_eq!(rounds_holding(&pool, &token).await, 0);
+}
+
 // ---- Item 9: settings that cannot bite ------------------------------------------
 
 fn read(file: &str) -> String {

@@ -26,7 +26,9 @@ pub struct Token {
     pub mail_sent_at: Option<DateTime<Utc>>,
     pub used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
-    /// `/verify-repo`: the branch name to look for.
+    /// `/verify-repo`: the branch name to look for (the token itself). Kept
+    /// only while the round lives: erased when it is used, revoked, or its
+    /// expiry is noted.
     pub branch: Option<String>,
     /// `/verify-repo`: the round's repositories (`owner/name`).
     pub repositories: Option<serde_json::Value>,
@@ -113,7 +115,7 @@ pub async fn revoke(
     why: Revocation,
 ) -> sqlx::Result<u64> {
     let done = sqlx::query(
-        "UPDATE verification_tokens SET revoked_at = now(), revoked_reason = $3
+        "UPDATE verification_tokens SET revoked_at = now(), revoked_reason = $3, branch = NULL
          WHERE request_id = $1 AND used_at IS NULL AND revoked_at IS NULL
            AND ($2::int8 IS NULL OR id <> $2)",
     )
@@ -167,7 +169,7 @@ pub async fn mark_sent(e: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
 /// Revokes one round.
 pub async fn revoke_one(e: impl PgExecutor<'_>, id: i64, why: Revocation) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE verification_tokens SET revoked_at = now(), revoked_reason = $2
+        "UPDATE verification_tokens SET revoked_at = now(), revoked_reason = $2, branch = NULL
          WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL",
     )
     .bind(id)
@@ -217,7 +219,7 @@ pub async fn latest_mailed(
 }
 
 pub async fn mark_used(conn: &mut PgConnection, id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE verification_tokens SET used_at = now() WHERE id = $1")
+    sqlx::query("UPDATE verification_tokens SET used_at = now(), branch = NULL WHERE id = $1")
         .bind(id)
         .execute(conn)
         .await?;
@@ -242,7 +244,7 @@ pub async fn live_branch(e: impl PgExecutor<'_>, request_id: i64) -> sqlx::Resul
 /// told to admins yet; marked as told.
 pub async fn take_newly_expired(e: impl PgExecutor<'_>, request_id: i64) -> sqlx::Result<u64> {
     let done = sqlx::query(
-        "UPDATE verification_tokens SET expiry_noted_at = now()
+        "UPDATE verification_tokens SET expiry_noted_at = now(), branch = NULL
          WHERE request_id = $1 AND mailed_at IS NOT NULL AND used_at IS NULL
            AND revoked_at IS NULL AND expiry_noted_at IS NULL AND expires_at <= now()",
     )
