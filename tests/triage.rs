@@ -69,6 +69,19 @@ async fn check_problems(body: &str) -> Value {
     v["problems"].clone()
 }
 
+/// `triage --repo REPO --format json` with the config file `config`: its
+/// lines, once it exited 0.
+async fn triage_with_config(github: &str, config: &std::path::Path) -> Vec<Value> {
+    let out = triage(
+        github,
+        &[("RECOVERY_BOT_CONFIG", config.to_str().unwrap())],
+        &["--repo", REPO, "--format", "json"],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    lines(&out.stdout)
+}
+
 fn lines(out: &str) -> Vec<Value> {
     out.lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
@@ -406,15 +419,8 @@ async fn the_config_and_template_flag_choose_the_form() {
         Some(&form_body("bob", "lost")),
         &["lost-2fa"],
     );
-    let out = triage(
-        &fake.uri(),
-        &[("RECOVERY_BOT_CONFIG", config.to_str().unwrap())],
-        &["--repo", REPO, "--format", "json"],
-    )
-    .await;
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let rows = lines(&out.stdout);
-    assert_eq!(rows.len(), 1, "{}", out.stdout);
+    let rows = triage_with_config(&fake.uri(), &config).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0]["number"], 2);
     assert!(fake.writes().is_empty());
 }
@@ -735,21 +741,14 @@ async fn two_indexes_each_judged_on_its_own() {
         let body = form_body(name, "lost");
         fake.add_issue(REPO, n, &format!("u{n}"), n, Some(&body), &labels);
     }
-    let out = triage(
-        &fake.uri(),
-        &[("RECOVERY_BOT_CONFIG", config.to_str().unwrap())],
-        &["--repo", REPO, "--format", "json"],
-    )
-    .await;
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let rows = lines(&out.stdout);
+    let rows = triage_with_config(&fake.uri(), &config).await;
     let at = |n| by_number(&rows, n);
     assert_eq!(at(1)["index"], "pypi");
     assert_eq!(at(2)["index"], "testpypi");
-    assert_eq!(at(2)["duplicate_of"], Value::Null, "{}", out.stdout);
+    assert_eq!(at(2)["duplicate_of"], Value::Null, "{rows:?}");
     assert_eq!(at(3)["duplicate_of"], 1);
     // carol is on TestPyPI only.
-    assert_eq!(at(4)["valid"], false, "{}", out.stdout);
-    assert_eq!(at(5)["valid"], true, "{}", out.stdout);
+    assert_eq!(at(4)["valid"], false, "{rows:?}");
+    assert_eq!(at(5)["valid"], true, "{rows:?}");
     assert!(fake.writes().is_empty());
 }

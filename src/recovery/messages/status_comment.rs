@@ -781,18 +781,18 @@ mod tests {
             ..AccountFacts::default()
         };
         let evidence = alice(vec![
-            Row {
-                project: "alice-tools".to_owned(),
-                repository_url: Some("https://github.com/alice/alice-tools".to_owned()),
-                verified: true,
-                verdict: Verdict::Counts,
-            },
-            Row {
-                project: "pipe|name".to_owned(),
-                repository_url: Some("https://github.com/alice/pipe".to_owned()),
-                verified: true,
-                verdict: Verdict::Counts,
-            },
+            row(
+                "alice-tools",
+                Some("https://github.com/alice/alice-tools"),
+                true,
+                Verdict::Counts,
+            ),
+            row(
+                "pipe|name",
+                Some("https://github.com/alice/pipe"),
+                true,
+                Verdict::Counts,
+            ),
         ]);
         let v = StatusView {
             account: Some(&account),
@@ -805,18 +805,13 @@ mod tests {
     #[test]
     fn triage_projects_not_all_owned() {
         let evidence = alice(vec![
-            Row {
-                project: "alice-tools".to_owned(),
-                repository_url: Some("https://github.com/alice/alice-tools".to_owned()),
-                verified: true,
-                verdict: Verdict::Counts,
-            },
-            Row {
-                project: "old-thing".to_owned(),
-                repository_url: None,
-                verified: false,
-                verdict: Verdict::NoRepository,
-            },
+            row(
+                "alice-tools",
+                Some("https://github.com/alice/alice-tools"),
+                true,
+                Verdict::Counts,
+            ),
+            row("old-thing", None, false, Verdict::NoRepository),
         ]);
         assert_snapshot!(pending_with(&evidence, None));
     }
@@ -825,19 +820,17 @@ mod tests {
     /// said to be no fast path.
     #[test]
     fn triage_projects_every_verdict() {
-        let row = |project: &str, verdict| Row {
-            project: project.to_owned(),
-            repository_url: Some(format!("https://github.com/alice/{project}")),
-            verified: false,
-            verdict,
+        let unverified = |project: &str, verdict| {
+            let url = format!("https://github.com/alice/{project}");
+            row(project, Some(&url), false, verdict)
         };
         let evidence = alice(vec![
-            row("counts", Verdict::Counts),
-            row("owner-only", Verdict::OwnerOnly),
-            row("org", Verdict::Organization),
-            row("someone", Verdict::NotTheAuthors),
-            row("elsewhere", Verdict::NoRepository),
-            row("late", Verdict::NotJudged),
+            unverified("counts", Verdict::Counts),
+            unverified("owner-only", Verdict::OwnerOnly),
+            unverified("org", Verdict::Organization),
+            unverified("someone", Verdict::NotTheAuthors),
+            unverified("elsewhere", Verdict::NoRepository),
+            unverified("late", Verdict::NotJudged),
         ]);
         assert_snapshot!(pending_with(&evidence, None));
     }
@@ -850,15 +843,14 @@ mod tests {
         let required = required();
         let evidence = alice(
             (0..MAX_PROJECT_ROWS + 3)
-                .map(|i| Row {
-                    project: format!("p{i}"),
-                    repository_url: Some(format!("https://github.com/alice/p{i}")),
-                    verified: false,
-                    verdict: if i % 2 == 0 {
+                .map(|i| {
+                    let verdict = if i % 2 == 0 {
                         Verdict::Counts
                     } else {
                         Verdict::OwnerOnly
-                    },
+                    };
+                    let url = format!("https://github.com/alice/p{i}");
+                    row(&format!("p{i}"), Some(&url), false, verdict)
                 })
                 .collect(),
         );
@@ -898,6 +890,16 @@ mod tests {
         })
     }
 
+    /// One project's row of the ownership table.
+    fn row(project: &str, repository_url: Option<&str>, verified: bool, verdict: Verdict) -> Row {
+        Row {
+            project: project.to_owned(),
+            repository_url: repository_url.map(str::to_owned),
+            verified,
+            verdict,
+        }
+    }
+
     /// alice's evidence: `rows`, no linked account.
     fn alice(rows: Vec<Row>) -> Evidence {
         Evidence {
@@ -910,12 +912,12 @@ mod tests {
     fn one_project(linked: Linked, verified: bool) -> Evidence {
         Evidence {
             linked,
-            ..alice(vec![Row {
-                project: "alice-tools".to_owned(),
-                repository_url: Some("https://github.com/alice/alice-tools".to_owned()),
+            ..alice(vec![row(
+                "alice-tools",
+                Some("https://github.com/alice/alice-tools"),
                 verified,
-                verdict: Verdict::Counts,
-            }])
+                Verdict::Counts,
+            )])
         }
     }
 
