@@ -33,7 +33,7 @@ pub async fn maybe_start(
     let bot = issue.bot;
     let pending =
         request.in_open_set() && request.state() == State::Pending && request.form_valid();
-    let index = bot.index_of(&request.index_key);
+    let index = bot.indexes.get(&request.index_key);
     let (Some(_), Some(directory), Some(username), true, false) = (
         &bot.verifier,
         &index.directory,

@@ -144,14 +144,9 @@ impl Bot {
         })
     }
 
-    /// The index a request names (`BotIndexes::get`).
-    pub fn index_of(&self, key: &str) -> &BotIndex {
-        self.indexes.get(key)
-    }
-
     /// The rules a request for index `index_key` is judged by.
     pub fn policy(&self, index_key: &str) -> Policy<'_> {
-        let index = self.index_of(index_key);
+        let index = self.indexes.get(index_key);
         Policy {
             required: &self.required_checks,
             timers: &self.timers,

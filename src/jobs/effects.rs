@@ -347,7 +347,7 @@ impl<'a> IssueHandle<'a> {
                 .indexes
                 .set
                 .several()
-                .then(|| self.bot.index_of(&request.index_key).name.as_str()),
+                .then(|| self.bot.indexes.get(&request.index_key).name.as_str()),
             ownership: ownership.as_ref(),
             account: account.as_ref(),
             secrets: &secrets,

@@ -27,7 +27,7 @@ pub async fn ensure(
     known: Option<&Account>,
 ) -> Result<Request, JobError> {
     let username = request.username.clone();
-    let directory = &issue.bot.index_of(&request.index_key).directory;
+    let directory = &issue.bot.indexes.get(&request.index_key).directory;
     let (Some(directory), Some(username)) = (directory, username) else {
         return Ok(request);
     };

@@ -30,16 +30,14 @@ pub async fn handle(
     }
     let bot = issue.bot;
     let number = ev.issue.number;
-    let mut existing = requests::lock_by_issue(&mut *conn, ev.repository.id, number).await?;
-    if let Some(r) = existing.take() {
-        existing = Some(if matches!(ev.action.as_str(), "deleted" | "transferred") {
-            r
-        } else {
+    let existing = match requests::lock_by_issue(&mut *conn, ev.repository.id, number).await? {
+        Some(r) if !matches!(ev.action.as_str(), "deleted" | "transferred") => {
             // A close or reopen is then read as one, against the state.
             let closing = matches!(ev.action.as_str(), "closed" | "reopened");
-            seen_again(issue, conn, &ev.sender, r, closing).await?
-        });
-    }
+            Some(seen_again(issue, conn, &ev.sender, r, closing).await?)
+        }
+        found => found,
+    };
     let trigger = match ev.action.as_str() {
         "opened" => Trigger::Opened,
         "edited" => Trigger::Edited,
@@ -491,13 +489,12 @@ pub async fn seen_again(
     let Some(now) = issue.gh.issue(issue.repo, issue.number).await? else {
         return Ok(request);
     };
-    let here = format!("/{}/issues/{}", issue.repo, issue.number).to_ascii_lowercase();
-    let in_this_repository = now.number == issue.number
-        && now
-            .html_url
-            .as_deref()
-            .is_some_and(|url| url.to_ascii_lowercase().ends_with(&here));
-    if !in_this_repository {
+    if !intake::still_here(
+        issue.repo,
+        issue.number,
+        now.number,
+        now.html_url.as_deref(),
+    ) {
         return Ok(request);
     }
     let audit = Audit {

@@ -118,7 +118,7 @@ pub async fn recover(
     (index_key, username): (&str, &str),
     key: &str,
 ) -> Result<Result<Recovered, DirectoryError>, JobError> {
-    let index = bot.index_of(index_key);
+    let index = bot.indexes.get(index_key);
     let Some(directory) = &index.directory else {
         return Err(JobError::Permanent(anyhow::anyhow!(
             "index_recover is on but the index {} has no account directory",
@@ -240,7 +240,7 @@ impl Run<'_> {
                     .deliver(
                         &self.bot.pool,
                         |key| {
-                            let index = self.bot.index_of(key);
+                            let index = self.bot.indexes.get(key);
                             Some((index.directory.as_ref()?, index.name.as_str()))
                         },
                         token_id,

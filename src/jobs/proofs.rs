@@ -37,10 +37,10 @@ pub async fn look_for_branch(
     };
     // The round proves ownership only for the account it was sent for, while
     // the request still waits for it.
-    let same_account = match (&token.username, &request.username) {
-        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-        _ => false,
-    };
+    let same_account = crate::recovery::indexes::one_account(
+        (&token.index_key, token.username.as_deref()),
+        (&request.index_key, request.username.as_deref()),
+    );
     let sit = situation_now(conn, issue.bot, request, AccountCheck::NotLookedUp).await?;
     let waiting = request.in_open_set()
         && request.state() == State::AwaitingUser

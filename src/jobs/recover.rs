@@ -80,11 +80,10 @@ pub async fn handle(
     // the request is as the admin saw it, and only while it may still be
     // approved (the issue may have moved on since the command).
     let sit = super::effects::situation_now(conn, bot, &request, AccountCheck::NotLookedUp).await?;
-    let same_account = request.index_key == task.index_key
-        && request
-            .username
-            .as_deref()
-            .is_some_and(|u| u.eq_ignore_ascii_case(&username));
+    let same_account = crate::recovery::indexes::one_account(
+        (&request.index_key, request.username.as_deref()),
+        (&task.index_key, Some(&username)),
+    );
     let decided = transitions::recovered(&sit, &admin, &approve);
     let saw = bound::saw_request(task.written_at, request.form_changed_at);
     if !same_account || !saw || !matches!(decided.reply, Some(Reply::Approved { .. })) {

@@ -89,7 +89,7 @@ async fn filled_in(
             username: request.username.as_deref(),
             issue: request.issue_number,
             duplicate_of,
-            index: &bot.index_of(&request.index_key).name,
+            index: &bot.indexes.get(&request.index_key).name,
             contact: &bot.support_contact,
         },
     ))

@@ -37,7 +37,7 @@ pub(super) async fn round_facts(
 ) -> Result<RoundFacts, JobError> {
     let bot = issue.bot;
     // The directory of the index the request is for now.
-    let directory = &bot.index_of(&request.index_key).directory;
+    let directory = &bot.indexes.get(&request.index_key).directory;
     if let (Ok(Command::Approve { .. }), Some(directory), Some(username)) =
         (command, directory, &request.username)
     {

@@ -52,7 +52,7 @@ pub async fn in_body(
         &kinds,
         SecretPlace::Issue,
         redacted,
-        &issue.bot.index_of(&request.index_key).name,
+        &issue.bot.indexes.get(&request.index_key).name,
     )))
 }
 
@@ -90,7 +90,7 @@ pub async fn in_comment(
         &kinds,
         SecretPlace::Comment,
         redacted,
-        &issue.bot.index_of(&request.index_key).name,
+        &issue.bot.indexes.get(&request.index_key).name,
     )))
 }
 

@@ -147,9 +147,33 @@ impl Indexes {
     }
 }
 
+/// Whether two `(index key, username)` pairs name one account: the same
+/// index, and usernames equal but for case (PyPI's are). A missing username
+/// names no account.
+pub fn one_account(a: (&str, Option<&str>), b: (&str, Option<&str>)) -> bool {
+    match (a, b) {
+        ((ia, Some(ua)), (ib, Some(ub))) => ia == ib && ua.eq_ignore_ascii_case(ub),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_account_is_one_index_and_one_name() {
+        assert!(one_account(
+            ("pypi", Some("Alice")),
+            ("pypi", Some("alice"))
+        ));
+        assert!(!one_account(
+            ("pypi", Some("alice")),
+            ("testpypi", Some("alice"))
+        ));
+        assert!(!one_account(("pypi", Some("alice")), ("pypi", Some("bob"))));
+        assert!(!one_account(("pypi", None), ("pypi", None)));
+    }
 
     fn index(key: &str, name: &str, label: Option<&str>) -> Index {
         Index {

@@ -227,9 +227,41 @@ pub fn decide(trigger: Trigger, existing: Option<&Existing>, reading: &Reading) 
     }
 }
 
+/// A request marked removed comes back only for its own issue: GitHub's
+/// answer for `repo#number` names that very issue, in that repository (a
+/// transferred issue answers from its new repository, maybe under another
+/// number; an answer without its URL proves nothing).
+pub fn still_here(
+    repo: &str,
+    number: IssueNumber,
+    answered: IssueNumber,
+    html_url: Option<&str>,
+) -> bool {
+    let here = format!("/{repo}/issues/{number}").to_ascii_lowercase();
+    answered == number && html_url.is_some_and(|url| url.to_ascii_lowercase().ends_with(&here))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_issue_is_still_here_only_under_its_own_url() {
+        let n = IssueNumber::try_from(7u64).unwrap();
+        let url = "https://github.com/PyPI/Support/issues/7";
+        assert!(still_here("pypi/support", n, n, Some(url)));
+        let moved = "https://github.com/pypi/other/issues/7";
+        assert!(!still_here("pypi/support", n, n, Some(moved)));
+        let other = IssueNumber::try_from(70u64).unwrap();
+        assert!(!still_here("pypi/support", n, other, Some(url)));
+        assert!(!still_here("pypi/support", n, n, None));
+        assert!(!still_here(
+            "pypi/support",
+            n,
+            n,
+            Some("https://github.com/pypi/support/issues/17")
+        ));
+    }
 
     fn reading(username: &str, valid: bool, hash: &str) -> Reading {
         Reading {
